@@ -1,0 +1,53 @@
+"""The `textsynth` command: one sub-command per module in textsynth.commands.
+
+Each command module defines NAME, HELP, add_arguments(parser) and run(args) -> int,
+and imports heavy libraries inside run(), so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from textsynth.errors import TextsynthError
+
+COMMAND_MODULES = (
+    # keep one line per command module; helpers add theirs here
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="textsynth",
+        description="Synthetic Chinese-text image datasets (WebDataset shards) for text-to-image training.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(f"textsynth.commands.{module_name}")
+        command = sub.add_parser(
+            module.NAME,
+            help=module.HELP,
+            description=module.__doc__ or module.HELP,
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
+        module.add_arguments(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except TextsynthError as err:
+        print(f"textsynth {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"textsynth {args.command}: interrupted; finished shards are kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
