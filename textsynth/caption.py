@@ -1,0 +1,464 @@
+"""Scene → Chinese and English captions, built from the Scene's own fields, never guessed from pixels.
+
+Every phrase maps to a field (text, colour, size, font style, position, effects), so a caption can
+leave things out but cannot invent them. Text to render is always quoted exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from textsynth.render.colors import color_name
+from textsynth.scene import Layer, Scene, TextItem
+
+try:
+    from textsynth.render.background import describe_background as _describe_background
+except ModuleNotFoundError as err:  # background.py is written alongside; name kinds ourselves until then
+    if err.name != "textsynth.render.background":
+        raise
+    _describe_background = None
+
+CAPTION_LANGS = ("zh", "en")
+
+_FONT_STYLES = {
+    "sans": ("黑体", "sans-serif"),
+    "serif": ("宋体", "serif"),
+    "kai": ("楷体", "regular-script (kaishu)"),
+    "handwriting": ("手写体", "handwritten"),
+    "display": ("艺术字", "display"),
+}
+_ROLES = {
+    "title": ("标题", "title"),
+    "subtitle": ("副标题", "subtitle"),
+    "slogan": ("标语", "slogan"),
+    "price": ("价格", "price"),
+}
+# 3x3 grid of the canvas: (zh, en prepositional phrase), indexed [row][column].
+_POSITIONS = (
+    (("左上角", "in the top-left corner"), ("上方", "at the top"), ("右上角", "in the top-right corner")),
+    (("左侧", "on the left"), ("中间", "in the center"), ("右侧", "on the right")),
+    (
+        ("左下角", "in the bottom-left corner"),
+        ("下方", "at the bottom"),
+        ("右下角", "in the bottom-right corner"),
+    ),
+)
+_SIZES = (("大号", "large"), ("中号", "medium-sized"), ("小号", "small"))
+LARGE_TEXT, SMALL_TEXT = 0.075, 0.035  # size_px / canvas height
+# Effects and warps by Layer.name; names not listed are left out rather than guessed. English
+# phrases starting with "with " are nouns that get merged into one "with A, B and C".
+_EFFECTS = {
+    "perspective": ("以透视角度拍摄", "viewed at an angle"),
+    "rotation": ("略微旋转", "slightly rotated"),
+    "directional_light": ("光线从一侧照射", "lit from one side"),
+    "vignette": ("四周带暗角", "with a dark vignette"),
+    "highlight": ("有一处高光反光", "with a specular highlight"),
+    "cast_shadow": ("有一道投影落在上面", "with a shadow cast across it"),
+    "color_cast": ("带有色偏", "with a color cast"),
+    "noise": ("有轻微噪点", "with slight noise"),
+    "blur": ("略微模糊", "slightly blurred"),
+}
+_BACKGROUNDS = {  # fallback names until render/background.describe_background exists
+    "flat": ("{c}纯色背景", "a plain {c} background"),
+    "linear_gradient": ("{c}渐变背景", "a {c} gradient background"),
+    "radial_gradient": ("{c}径向渐变背景", "a {c} radial gradient background"),
+    "paper": ("纸张纹理背景", "a paper-texture background"),
+    "fabric": ("布纹背景", "a fabric background"),
+    "concrete": ("水泥墙面背景", "a concrete background"),
+    "wood": ("木纹背景", "a wood-grain background"),
+    "geometric": ("几何图案背景", "a geometric-pattern background"),
+    "bokeh": ("虚化光斑背景", "a bokeh background"),
+    "image": ("照片背景", "a photo background"),
+}
+
+
+def make_captions(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
+    """Captions `zh`, `en` (detailed) and `short_zh`, `short_en` (subject + primary text) for one Scene.
+
+    Which optional facts are mentioned is drawn once and shared by both languages; the
+    phrasing is drawn per language, so the model does not learn one sentence.
+    """
+    items = [t for t in scene.texts if t.text.strip()]
+    primary = _primary(items)
+    others = [t for t in reading_order(items) if t is not primary]
+    subject = _subject(scene)
+    facts = _Facts(
+        primary=_describe(primary, scene, rng, detail=True) if primary else None,
+        others=[_describe(t, scene, rng, detail=False) for t in others],
+        others_detailed=bool(others) and len(others) <= 3 and rng.random() < 0.4,
+        background=_background(scene.background) if rng.random() < 0.85 else None,
+        effects=[
+            _EFFECTS[e.name]
+            for e in (*scene.geometry, *scene.effects)
+            if e.name in _EFFECTS and rng.random() < 0.9
+        ],
+    )
+    captions = {}
+    for lang, build in (("zh", _caption_zh), ("en", _caption_en)):
+        captions[lang] = build(facts, subject, rng)
+    captions["short_zh"] = _short_zh(facts, subject[0], rng)
+    captions["short_en"] = _short_en(facts, subject[1], rng)
+    return captions
+
+
+def reading_order(items: Sequence[TextItem]) -> list[TextItem]:
+    """Top to bottom, then left to right: items whose centre lies within a row's first box share that row."""
+    rows: list[list[TextItem]] = []
+    for item in sorted(items, key=lambda t: (t.box[1], t.box[0])):
+        centre_y = (item.box[1] + item.box[3]) / 2
+        if rows and rows[-1][0].box[1] <= centre_y <= rows[-1][0].box[3]:
+            rows[-1].append(item)
+        else:
+            rows.append([item])
+    return [item for row in rows for item in sorted(row, key=lambda t: t.box[0])]
+
+
+def position_name(box: Sequence[float], width: int, height: int) -> tuple[str, str]:
+    """Where a box's centre falls on a 3x3 grid of the canvas: ("左上角", "in the top-left corner")."""
+    column = min(2, max(0, int(3 * (box[0] + box[2]) / 2 / width)))
+    row = min(2, max(0, int(3 * (box[1] + box[3]) / 2 / height)))
+    return _POSITIONS[row][column]
+
+
+# --- Facts: what can be said about the scene, already filtered by rng -----------------------------
+
+
+@dataclass
+class _Item:
+    """One TextItem's mentionable facts, each a (zh, en) pair or None when left out."""
+
+    text: str
+    role: tuple[str, str]
+    position: tuple[str, str] | None
+    color: tuple[str, str] | None
+    size: tuple[str, str] | None
+    font: tuple[str, str] | None
+    vertical: bool
+    decorated: list[tuple[str, str]]  # "带有…" / "with …" parts: outline, shadow, 3D, glow, gradient
+    posture: list[tuple[str, str]]  # rotation, curve, tilt
+
+
+@dataclass
+class _Facts:
+    primary: _Item | None
+    others: list[_Item]
+    others_detailed: bool
+    background: tuple[str, str] | None
+    effects: list[tuple[str, str]]
+
+
+def _primary(items: list[TextItem]) -> TextItem | None:
+    return next((t for t in items if t.role == "title"), items[0] if items else None)
+
+
+def _subject(scene: Scene) -> tuple[str, str]:
+    zh, en = scene.subject.get("zh", ""), scene.subject.get("en", "")
+    name = scene.template.replace("_", " ").replace("-", " ").strip() or "image"
+    if not zh:
+        zh = name if any("\u4e00" <= c <= "\u9fff" for c in name) else f"{name}模板图片"
+    return zh, en or f"{name} image"
+
+
+@lru_cache(maxsize=4096)
+def _color(hex_color: str) -> tuple[str, str]:
+    return color_name(hex_color)
+
+
+def _describe(item: TextItem, scene: Scene, rng: np.random.Generator, detail: bool) -> _Item:
+    """Draw which facts of one item to mention: the primary item keeps most, others fewer."""
+    keep = (0.85, 0.9, 0.75, 0.8, 0.85) if detail else (0.7, 0.6, 0.5, 0.4, 0.5)
+    draws = rng.random(len(keep) + 4)
+    style = item.style
+    gradient = style.fill.kind == "gradient" and len(style.fill.colors) > 1
+    ratio = item.size_px / scene.height
+    size = _SIZES[0] if ratio >= LARGE_TEXT else _SIZES[2] if ratio < SMALL_TEXT else _SIZES[1]
+    decorated: list[tuple[str, str]] = []
+    if style.stroke_width > 0 and draws[5] < keep[4]:
+        zh, en = _color(style.stroke_color)
+        decorated.append((f"{zh}描边", f"a {en} outline"))
+    if style.shadow is not None and draws[6] < keep[4]:
+        decorated.append(("阴影", "a drop shadow"))
+    if style.extrude is not None and draws[7] < keep[4]:
+        decorated.append(("立体效果", "a 3D extruded look"))
+    if style.glow is not None and draws[8] < keep[4]:
+        decorated.append(("发光效果", "a glow"))
+    if gradient:  # always said: a gradient word is what tells the colour name is only part of it
+        (a_zh, a_en), (b_zh, b_en) = _color(style.fill.colors[0]), _color(style.fill.colors[-1])
+        if a_zh == b_zh:
+            decorated.append((f"{a_zh}渐变", f"a {a_en} gradient"))
+        else:
+            decorated.append((f"{a_zh}到{b_zh}的渐变", f"a {a_en}-to-{b_en} gradient"))
+    posture: list[tuple[str, str]] = []
+    if abs(item.rotation) >= 4:
+        posture.append(("略微倾斜", "slightly tilted") if abs(item.rotation) < 20 else ("倾斜", "tilted"))
+    if abs(item.curve) >= 0.03:
+        posture.append(("呈弧形排列", "arranged along an arc"))
+    if item.tilt is not None:
+        posture.append(("位于倾斜的平面上", "on a tilted plane"))
+    return _Item(
+        text=item.text,
+        role=_ROLES.get(item.role, ("文字", "text")),
+        position=position_name(item.box, scene.width, scene.height) if draws[0] < keep[0] else None,
+        color=_color(style.color) if not gradient and draws[1] < keep[1] else None,
+        size=size if draws[2] < keep[2] else None,
+        font=_FONT_STYLES.get(item.font_style) if draws[3] < keep[3] else None,
+        vertical=item.direction == "ttb",
+        decorated=decorated,
+        posture=posture,
+    )
+
+
+def _background(layer: Layer) -> tuple[str, str] | None:
+    if _describe_background is not None:
+        return _describe_background(layer)
+    if layer.name not in _BACKGROUNDS:
+        return None
+    zh, en = _BACKGROUNDS[layer.name]
+    params = layer.params
+    base = params.get("base_color") or params.get("color") or (params.get("colors") or [None])[0]
+    if "{c}" in zh:
+        if not isinstance(base, str):
+            return None
+        c_zh, c_en = _color(base)
+        zh, en = zh.replace("{c}", c_zh), en.replace("{c}", c_en)
+    return zh, en
+
+
+# --- Chinese ------------------------------------------------------------------------------------
+
+
+def _quote_zh(text: str) -> str:
+    return f"“{text}”"
+
+
+def _join_zh(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else "、".join(parts[:-1]) + "和" + parts[-1]
+
+
+def _look_zh(it: _Item) -> str:
+    """Adjectives before the noun: 红色大号竖排楷体."""
+    adjectives = [p[0] for p in (it.color, it.size) if p] + (["竖排"] if it.vertical else [])
+    return "".join(adjectives) + (it.font[0] if it.font else "")
+
+
+def _extras_zh(it: _Item) -> str:
+    parts = ([f"带有{_join_zh([d[0] for d in it.decorated])}"] if it.decorated else []) + [
+        p[0] for p in it.posture
+    ]
+    return "，".join(parts)
+
+
+def _primary_zh(it: _Item, rng: np.random.Generator) -> str:
+    look, quoted, role = _look_zh(it), _quote_zh(it.text), it.role[0]
+    where = it.position[0] if it.position else "画面中"
+    variants: list[Callable[[], str]] = [
+        lambda: f"{where}{'用' + look + ('' if it.font else '字') if look else ''}写着{quoted}",
+        lambda: f"{where}是{look + '的' if look else ''}{role}{quoted}",
+        lambda: (
+            f"{role}{quoted}{'位于' + it.position[0] if it.position else ''}{'，为' + look if look else ''}"
+        ),
+        lambda: f"{where}印有{look + '的' if look else ''}{quoted}字样",
+    ]
+    clause = variants[int(rng.integers(len(variants)))]()
+    extras = _extras_zh(it)
+    return clause + (("，文字" if rng.random() < 0.5 else "，") + extras if extras else "")
+
+
+def _others_zh(facts: _Facts, rng: np.random.Generator) -> str:
+    if not facts.others:
+        return ""
+    if facts.others_detailed:
+        parts = []
+        for it in facts.others:
+            look = _look_zh(it)
+            where = it.position[0] if it.position else "另有"
+            verb = "是" if it.position else ""
+            parts.append(f"{where}{verb}{look + '的' if look else ''}{_quote_zh(it.text)}")
+        return ("此外，" if rng.random() < 0.5 else "") + "，".join(parts) + "。"
+    listed = _join_zh([("竖排的" if it.vertical else "") + _quote_zh(it.text) for it in facts.others])
+    templates = ("画面中还写着{}。", "此外还写有{}。", "其余文字为{}。", "另外还有{}的字样。")
+    return templates[int(rng.integers(len(templates)))].replace("{}", listed)
+
+
+def _background_zh(bg: str, rng: np.random.Generator) -> str:
+    core = bg.removesuffix("背景")
+    templates = (f"背景是{core}。", f"背景为{core}。", f"以{core}为背景。", f"采用{core}背景。")
+    return templates[int(rng.integers(len(templates)))]
+
+
+def _effects_zh(effects: list[tuple[str, str]], rng: np.random.Generator) -> str:
+    lead = ("画面", "整体", "图片", "")[int(rng.integers(4))]
+    return lead + "，".join(e[0] for e in effects) + "。"
+
+
+def _caption_zh(facts: _Facts, subject: tuple[str, str], rng: np.random.Generator) -> str:
+    subj, bg = subject[0], facts.background
+    primary = _primary_zh(facts.primary, rng) if facts.primary else ""
+    opening = int(rng.integers(5))
+    bg_said = False
+    if opening == 4 and bg:
+        head, bg_said = f"{bg[0]}上的{subj}", True
+    else:
+        head = ("一张{}", "这是一张{}", "画面是{}", "图中是一张{}", "一张{}")[opening].replace("{}", subj)
+    first = head + ("，" + primary if primary else "") + "。"
+    tail = [_others_zh(facts, rng)]
+    extra = []
+    if bg and not bg_said:
+        extra.append(_background_zh(bg[0], rng))
+    if facts.effects:
+        extra.append(_effects_zh(facts.effects, rng))
+    return first + "".join(tail) + "".join(_shuffled(extra, rng))
+
+
+def _short_zh(facts: _Facts, subj: str, rng: np.random.Generator) -> str:
+    if not facts.primary:
+        return f"一张{subj}。"
+    quoted = _quote_zh(facts.primary.text)
+    templates = (f"一张写着{quoted}的{subj}。", f"{subj}，上面写着{quoted}。", f"印有{quoted}字样的{subj}。")
+    return templates[int(rng.integers(len(templates)))]
+
+
+# --- English ------------------------------------------------------------------------------------
+
+
+def _quote_en(text: str) -> str:
+    return f'"{text}"'
+
+
+def _join_en(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _article(phrase: str) -> str:
+    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+
+
+def _look_en(it: _Item, noun: str) -> str:
+    """'large red vertical sans-serif text', or '' when nothing about the look is mentioned."""
+    words = [p[1] for p in (it.size, it.color) if p] + (["vertical"] if it.vertical else [])
+    words += [it.font[1]] if it.font else []
+    return " ".join([*words, noun]) if words else ""
+
+
+def _extras_en(it: _Item) -> str:
+    parts = ([f"with {_join_en([d[1] for d in it.decorated])}"] if it.decorated else []) + [
+        p[1] for p in it.posture
+    ]
+    return ", ".join(parts)
+
+
+def _primary_en(it: _Item, rng: np.random.Generator, phrase: bool) -> str:
+    """A sentence ('The title "…" is written at the top in …') or a noun phrase for 'featuring …'."""
+    noun = ("text", "characters", "lettering")[int(rng.integers(3))]
+    look = _look_en(it, noun)
+    quoted, role = _quote_en(it.text), it.role[1]
+    where = f" {it.position[1]}" if it.position else ""
+    in_look = f" in {look}" if look else ""
+    if phrase:
+        clause = f"the {role} {quoted}{in_look}{where}"
+    else:
+        variants: list[Callable[[], str]] = [
+            lambda: (
+                f"The {role} {quoted} is written{where}{in_look}"
+                if where or look
+                else f"The {role} reads {quoted}"
+            ),
+            lambda: (
+                (f"{where.strip().capitalize()}, " if where else "")
+                + (look if look else f"the {role}")
+                + (" read " if look and noun == "characters" else " reads ")
+                + quoted
+            ),
+            lambda: f"It says {quoted}{where}{in_look}",
+            lambda: f"{quoted} appears{where or ' in the image'}{in_look}",
+        ]
+        clause = variants[int(rng.integers(len(variants)))]()
+        clause = clause[0].upper() + clause[1:] if clause[0].isascii() else clause
+    extras = _extras_en(it)
+    return clause + (f", {extras}" if extras else "")
+
+
+def _others_en(facts: _Facts, rng: np.random.Generator) -> str:
+    if not facts.others:
+        return ""
+    if facts.others_detailed:
+        parts = []
+        for it in facts.others:
+            look = _look_en(it, "text")
+            parts.append(
+                _quote_en(it.text)
+                + (f" {it.position[1]}" if it.position else "")
+                + (f" in {look}" if look else "")
+            )
+        return f"There is also {_join_en(parts)}."
+    listed = _join_en([_quote_en(it.text) + (" (vertical)" if it.vertical else "") for it in facts.others])
+    templates = (
+        "It also says {}.",
+        "Other text reads {}.",
+        "Further text: {}.",
+        "There is also the text {}.",
+    )
+    return templates[int(rng.integers(len(templates)))].replace("{}", listed)
+
+
+def _background_en(bg: str, rng: np.random.Generator) -> str:
+    core = bg.removeprefix("a ").removeprefix("an ").removesuffix(" background")
+    templates = (
+        f"The background is {_article(core)}.",
+        f"It is set on {_article(core)} background.",
+        f"Background: {core}.",
+        f"The text sits on {_article(core)} background.",
+    )
+    return templates[int(rng.integers(len(templates)))]
+
+
+def _effects_en(effects: list[tuple[str, str]], rng: np.random.Generator) -> str:
+    done = [e[1] for e in effects if not e[1].startswith("with ")]
+    withs = [e[1].removeprefix("with ") for e in effects if e[1].startswith("with ")]
+    said = ", ".join(done + ([f"with {_join_en(withs)}"] if withs else []))
+    if rng.random() < 0.5:
+        return f"The image is {said}." if done else f"The image is shown {said}."
+    return said[0].upper() + said[1:] + "."
+
+
+def _caption_en(facts: _Facts, subject: tuple[str, str], rng: np.random.Generator) -> str:
+    subj, bg = _article(subject[1]), facts.background
+    opening = int(rng.integers(5))
+    bg_said = False
+    if facts.primary is None:
+        first = f"{subj[0].upper()}{subj[1:]}."
+    elif opening == 2:
+        first = f"{subj[0].upper()}{subj[1:]} featuring {_primary_en(facts.primary, rng, phrase=True)}."
+    elif opening == 4 and bg:
+        bg_said = True
+        first = f"{subj[0].upper()}{subj[1:]} on {bg[1]}. {_primary_en(facts.primary, rng, phrase=False)}."
+    else:
+        head = f"This image shows {subj}." if opening == 1 else f"{subj[0].upper()}{subj[1:]}."
+        first = f"{head} {_primary_en(facts.primary, rng, phrase=False)}."
+    extra = []
+    if bg and not bg_said:
+        extra.append(_background_en(bg[1], rng))
+    if facts.effects:
+        extra.append(_effects_en(facts.effects, rng))
+    return " ".join(s for s in (first, _others_en(facts, rng), *_shuffled(extra, rng)) if s)
+
+
+def _short_en(facts: _Facts, subj: str, rng: np.random.Generator) -> str:
+    if not facts.primary:
+        return f"{_article(subj)[0].upper()}{_article(subj)[1:]}."
+    quoted = _quote_en(facts.primary.text)
+    templates = (
+        f"{_article(subj)} that says {quoted}.",
+        f"{_article(subj)} with the text {quoted}.",
+        f"{_article(subj)} reading {quoted}.",
+    )
+    text = templates[int(rng.integers(len(templates)))]
+    return text[0].upper() + text[1:]
+
+
+def _shuffled(parts: list[str], rng: np.random.Generator) -> list[str]:
+    return [parts[i] for i in rng.permutation(len(parts))] if len(parts) > 1 else parts
