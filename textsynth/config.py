@@ -1,0 +1,138 @@
+"""RenderConfig: everything that decides the output bytes, validated once, loadable from YAML.
+
+The config (minus where output goes and how many workers) is fingerprinted into the
+manifest, so a resume with different settings is refused instead of silently mixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from textsynth.errors import TextsynthError
+
+IMAGE_FORMATS = ("jpg", "png", "webp")
+
+
+@dataclass
+class RenderConfig:
+    seed: int = 0
+    count: int = 1000
+    width: int = 512
+    height: int = 512
+    shard_size: int = 1000
+    templates: dict[str, float] = field(default_factory=dict)  # name or YAML path -> weight; empty = all built-in
+    backgrounds: str | None = None  # folder of photos mixed in as backgrounds
+    photo_background_p: float = 0.4
+    corpus: str | None = None  # word list (TSV or one word per line); default: the shipped 50k list
+    fonts_manifest: str | None = None
+    fonts_dirs: list[str] = field(default_factory=list)
+    image_format: str = "jpg"
+    jpeg_quality: tuple[int, int] = (80, 95)
+    caption_language: str = "zh"  # which caption goes into KEY.txt
+    effects: dict[str, float] = field(default_factory=dict)  # effect name -> probability override
+    geometry: dict[str, float] = field(default_factory=dict)  # perspective / rotation -> probability override
+    ocr_check: bool = False
+    min_ocr_score: float = 0.5
+
+    def validate(self, where: str = "config") -> RenderConfig:
+        def bad(name: str, valid: str) -> TextsynthError:
+            return TextsynthError(f"{where}: {name} must be {valid}, got {getattr(self, name)!r}")
+
+        if not isinstance(self.count, int) or self.count < 1:
+            raise bad("count", "a positive integer (number of samples to render)")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise bad("seed", "a non-negative integer")
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 64 <= value <= 8192:
+                raise bad(name, "an integer between 64 and 8192 pixels")
+        if not isinstance(self.shard_size, int) or self.shard_size < 1:
+            raise bad("shard_size", "a positive integer (samples per shard)")
+        if self.image_format not in IMAGE_FORMATS:
+            raise bad("image_format", "one of " + ", ".join(IMAGE_FORMATS))
+        lo, hi = self.jpeg_quality
+        if not 1 <= lo <= hi <= 100:
+            raise bad("jpeg_quality", "a range [low, high] within 1..100")
+        if self.caption_language not in ("zh", "en"):
+            raise bad("caption_language", "'zh' or 'en'")
+        for name, weight in self.templates.items():
+            if not isinstance(weight, (int, float)) or weight <= 0:
+                raise TextsynthError(f"{where}: templates.{name} weight must be a positive number, got {weight!r}")
+        for group in ("effects", "geometry"):
+            for name, p in getattr(self, group).items():
+                if not isinstance(p, (int, float)) or not 0 <= p <= 1:
+                    raise TextsynthError(f"{where}: {group}.{name} must be a probability in [0, 1], got {p!r}")
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["jpeg_quality"] = list(self.jpeg_quality)
+        return data
+
+    def fingerprint(self) -> str:
+        """Hash of everything that changes output bytes (count and shard plan included)."""
+        blob = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], where: str = "config") -> RenderConfig:
+        known = {f.name for f in fields(cls)}
+        data = dict(data)
+        if "size" in data:
+            data["width"], data["height"] = parse_size(str(data.pop("size")), where=f"{where}: size")
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise TextsynthError(f"{where}: unknown field(s) {', '.join(unknown)}; valid fields: size, {', '.join(sorted(known))}")
+        if isinstance(data.get("templates"), list):
+            data["templates"] = {str(name): 1.0 for name in data["templates"]}
+        if "jpeg_quality" in data:
+            q = data["jpeg_quality"]
+            data["jpeg_quality"] = (int(q), int(q)) if isinstance(q, int) else tuple(q)
+        return cls(**data).validate(where)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> RenderConfig:
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise TextsynthError(f"{path}: config file not found") from None
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            line = f" line {mark.line + 1}" if mark else ""
+            raise TextsynthError(f"{path}:{line} malformed YAML: {getattr(err, 'problem', err)}") from None
+        if not isinstance(data, dict):
+            raise TextsynthError(f"{path}: a config must be a YAML mapping of field: value")
+        return cls.from_mapping(data, where=str(path))
+
+
+def parse_size(text: str, where: str = "--size") -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    if not match:
+        raise TextsynthError(f"{where} must look like WIDTHxHEIGHT (e.g. 512x512), got {text!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (64 <= width <= 8192 and 64 <= height <= 8192):
+        raise TextsynthError(f"{where} must be between 64x64 and 8192x8192 pixels, got {text!r}")
+    return width, height
+
+
+def parse_template_weights(text: str) -> dict[str, float]:
+    """'poster,sign:2,my.yaml' -> {'poster': 1, 'sign': 2, 'my.yaml': 1}."""
+    weights: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, weight = part.rpartition(":") if re.search(r":[\d.]+$", part) else (part, "", "1")
+        try:
+            value = float(weight)
+        except ValueError:
+            raise TextsynthError(f"--templates: weight in {part!r} must be a number") from None
+        if value <= 0:
+            raise TextsynthError(f"--templates: weight in {part!r} must be positive")
+        weights[name] = value
+    return weights

@@ -1,0 +1,177 @@
+"""Scene -> image + annotations: a pure function of the Scene.
+
+Order: background, decorations, text layers (each through its own homography), global
+geometry (the same matrix maps pixels and every polygon), photometric effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import ImageFont
+
+from textsynth.render.background import render_background
+from textsynth.render.colors import hex_to_rgb
+from textsynth.render.decorations import draw_decorations
+from textsynth.render.geometry import geometry_matrix, map_points, min_area_quad, rotation_about, translation, warp_image
+from textsynth.render.layout import BlockLayout, layout_block
+from textsynth.render.lighting import apply_effects
+from textsynth.render.text import TextLayer, draw_text_layer
+from textsynth.scene import Scene, TextItem
+
+FontLoader = Callable[[str, int], ImageFont.FreeTypeFont]
+
+
+@dataclass
+class TextAnnotation:
+    """Where one TextItem ended up in the final image (the shard JSON's `texts` entries)."""
+
+    text: str
+    role: str
+    font: str
+    size_px: int
+    color: str
+    direction: str
+    polygon: list[list[float]]
+    chars: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "role": self.role,
+            "font": self.font,
+            "size_px": self.size_px,
+            "color": self.color,
+            "direction": self.direction,
+            "polygon": self.polygon,
+            "chars": self.chars,
+        }
+
+
+@dataclass
+class Rendered:
+    image: np.ndarray  # (H, W, 3) uint8 RGB
+    texts: list[TextAnnotation]
+
+
+def block_origin(item: TextItem, layout: BlockLayout) -> tuple[float, float]:
+    """Top-left of the block inside its box: `align` along the reading direction, centred across it."""
+    x0, y0, x1, y1 = item.box
+    if item.direction == "ttb":
+        bx = (x0 + x1 - layout.width) / 2
+        by = {"start": y0, "center": (y0 + y1 - layout.height) / 2, "end": y1 - layout.height}[item.align]
+    else:
+        bx = {"start": x0, "center": (x0 + x1 - layout.width) / 2, "end": x1 - layout.width}[item.align]
+        by = (y0 + y1 - layout.height) / 2
+    return round(bx), round(by)
+
+
+def item_matrix(item: TextItem, layout: BlockLayout) -> np.ndarray:
+    """Block pixels -> canvas pixels: placement, then tilt and rotation about the block centre."""
+    bx, by = block_origin(item, layout)
+    matrix = translation(bx, by)
+    cx, cy = bx + layout.width / 2, by + layout.height / 2
+    if item.tilt is not None:
+        matrix = translation(cx, cy) @ np.asarray(item.tilt, dtype=np.float64) @ translation(-cx, -cy) @ matrix
+    if item.rotation:
+        matrix = rotation_about(item.rotation, cx, cy) @ matrix
+    return matrix
+
+
+def word_polygon(item: TextItem, layout: BlockLayout, matrix: np.ndarray) -> np.ndarray:
+    cells = np.concatenate([g.cell for g in layout.glyphs])
+    if item.curve and item.direction == "ltr":
+        return min_area_quad(map_points(cells, matrix))
+    x0, y0 = cells.min(axis=0)
+    x1, y1 = cells.max(axis=0)
+    return map_points(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]), matrix)
+
+
+def _is_integer_shift(matrix: np.ndarray) -> bool:
+    return bool(
+        np.allclose(matrix[:2, :2], np.eye(2))
+        and np.allclose(matrix[2], [0, 0, 1])
+        and np.allclose(matrix[:2, 2], np.round(matrix[:2, 2]))
+    )
+
+
+def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray) -> None:
+    """Alpha-composite a premultiplied layer onto the uint8 canvas through `matrix`, in place."""
+    import cv2
+
+    height, width = canvas.shape[:2]
+    to_canvas = matrix @ translation(*layer.origin)
+    lh, lw = layer.alpha.shape
+    if _is_integer_shift(to_canvas):
+        ox, oy = int(round(to_canvas[0, 2])), int(round(to_canvas[1, 2]))
+        rgb, alpha = layer.rgb, layer.alpha
+    else:
+        corners = map_points(np.array([[0, 0], [lw, 0], [lw, lh], [0, lh]]), to_canvas)
+        ox, oy = int(np.floor(corners[:, 0].min())), int(np.floor(corners[:, 1].min()))
+        rw = int(np.ceil(corners[:, 0].max())) - ox + 1
+        rh = int(np.ceil(corners[:, 1].max())) - oy + 1
+        local = translation(-ox, -oy) @ to_canvas
+        stacked = np.dstack([layer.rgb, layer.alpha])
+        warped = cv2.warpPerspective(stacked, local, (rw, rh), flags=cv2.INTER_LINEAR, borderValue=0)
+        rgb, alpha = warped[..., :3], warped[..., 3]
+    # clip the layer to the canvas
+    x0, y0 = max(ox, 0), max(oy, 0)
+    x1, y1 = min(ox + alpha.shape[1], width), min(oy + alpha.shape[0], height)
+    if x1 <= x0 or y1 <= y0:
+        return
+    src = (slice(y0 - oy, y1 - oy), slice(x0 - ox, x1 - ox))
+    region = canvas[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
+    a = alpha[src][..., None]
+    out = rgb[src] + region * (1.0 - a)
+    canvas[y0:y1, x0:x1] = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def render_base(scene: Scene) -> np.ndarray:
+    """Background with decorations: what text is laid on (the sampler measures contrast on it)."""
+    canvas = np.ascontiguousarray(render_background(scene.background, scene.width, scene.height))
+    return draw_decorations(canvas, scene.decorations) if scene.decorations else canvas
+
+
+def render_scene(scene: Scene, load_font: FontLoader, base: np.ndarray | None = None) -> Rendered:
+    """Draw a Scene. Pure: the same Scene always gives the same pixels and polygons.
+
+    `base` may pass in render_base(scene) when the caller already has it.
+    """
+    width, height = scene.width, scene.height
+    canvas = render_base(scene) if base is None else base.copy()
+    placed: list[tuple[TextItem, BlockLayout, np.ndarray]] = []
+    for item in scene.texts:
+        font = load_font(item.font, item.size_px)
+        layout = layout_block(item, font)
+        matrix = item_matrix(item, layout)
+        paste_layer(canvas, draw_text_layer(item, layout, font), matrix)
+        placed.append((item, layout, matrix))
+    global_matrix = np.eye(3)
+    for layer in scene.geometry:
+        matrix = geometry_matrix(layer, width, height)
+        canvas = warp_image(canvas, matrix, hex_to_rgb(layer.params.get("surround", "#808080")))
+        global_matrix = matrix @ global_matrix
+    if scene.effects:
+        canvas = apply_effects(canvas, scene.effects)
+    return Rendered(image=canvas, texts=[_annotate(item, layout, global_matrix @ m) for item, layout, m in placed])
+
+
+def _round(points: np.ndarray) -> list[list[float]]:
+    return [[round(float(x), 2), round(float(y), 2)] for x, y in points]
+
+
+def _annotate(item: TextItem, layout: BlockLayout, matrix: np.ndarray) -> TextAnnotation:
+    chars = [{"char": g.char, "polygon": _round(map_points(g.cell, matrix))} for g in layout.glyphs]
+    return TextAnnotation(
+        text=item.text,
+        role=item.role,
+        font=item.font,
+        size_px=item.size_px,
+        color=item.style.color,
+        direction=item.direction,
+        polygon=_round(word_polygon(item, layout, matrix)),
+        chars=chars,
+    )

@@ -1,0 +1,193 @@
+"""Text layout: where every character of a TextItem goes, in block-local pixels.
+
+Layout is pure and cheap, so template sampling can measure a block (does it fit?
+does it overlap?) before anything is drawn, and drawing reuses the same result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import ImageFont
+
+from textsynth.scene import TextItem
+
+# Vertical presentation forms: CJK punctuation turned for top-to-bottom columns.
+VERTICAL_FORMS = {
+    "，": "︐", "、": "︑", "。": "︒", "：": "︓", "；": "︔", "！": "︕", "？": "︖",
+    "（": "︵", "）": "︶", "「": "﹁", "」": "﹂", "『": "﹃", "』": "﹄", "《": "︽",
+    "》": "︾", "【": "︻", "】": "︼", "〔": "︹", "〕": "︺", "—": "︱", "…": "︙",
+    "(": "︵", ")": "︶", "“": "﹁", "”": "﹂",
+}  # fmt: skip
+
+
+@dataclass
+class Glyph:
+    """One character: what is drawn (`draw`, maybe a vertical form), its cell and rotation."""
+
+    char: str
+    draw: str
+    x: float  # pen origin (top-left of the draw call) in block pixels
+    y: float
+    cell: np.ndarray  # 4x2 polygon in block pixels covering the character's ink
+    angle: float = 0.0  # degrees, for text on an arc
+
+
+@dataclass
+class BlockLayout:
+    width: float
+    height: float
+    glyphs: list[Glyph]
+    margin: int  # extra pixels around the block for stroke, shadow, glow
+
+
+def font_metrics(font: ImageFont.FreeTypeFont) -> tuple[int, int]:
+    ascent, descent = font.getmetrics()
+    return ascent, descent
+
+
+def _char_advance(font: ImageFont.FreeTypeFont, char: str, size_px: int) -> float:
+    advance = font.getlength(char)
+    return advance if advance > 0 else size_px * 0.5
+
+
+def _rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+
+
+def _ink_cell(font: ImageFont.FreeTypeFont, draw: str, x: float, y: float, cell: np.ndarray) -> np.ndarray:
+    """Grow the advance cell to the glyph's ink box, so oblique or wide glyphs stay covered."""
+    left, top, right, bottom = font.getbbox(draw)
+    if right <= left or bottom <= top:
+        return cell
+    x0 = min(cell[0, 0], x + left)
+    y0 = min(cell[0, 1], y + top)
+    x1 = max(cell[2, 0], x + right)
+    y1 = max(cell[2, 1], y + bottom)
+    return _rect(x0, y0, x1, y1)
+
+
+def measure_line(font: ImageFont.FreeTypeFont, line: str, size_px: int, char_spacing: float) -> float:
+    gap = char_spacing * size_px
+    return sum(_char_advance(font, c, size_px) for c in line) + gap * max(len(line) - 1, 0)
+
+
+def block_size(item: TextItem, font: ImageFont.FreeTypeFont) -> tuple[float, float]:
+    """Width and height of the laid-out block, without margins (cheap: no glyph boxes)."""
+    size = item.size_px
+    if item.direction == "ttb":
+        step = size * (1.0 + item.char_spacing)
+        longest = max(len(line) for line in item.lines)
+        cols = len(item.lines)
+        return size * cols + size * (item.line_spacing - 1.0) * (cols - 1), step * longest - item.char_spacing * size
+    ascent, descent = font_metrics(font)
+    widths = [measure_line(font, line, size, item.char_spacing) for line in item.lines]
+    line_h = ascent + descent
+    pitch = size * item.line_spacing
+    return max(widths), line_h + pitch * (len(item.lines) - 1)
+
+
+def _margin(item: TextItem) -> int:
+    style = item.style
+    extra = style.stroke_width * 2 + 2
+    if style.shadow:
+        extra = max(extra, int(abs(style.shadow.dx) + abs(style.shadow.dy) + 3 * style.shadow.blur) + 2)
+    if style.extrude:
+        extra = max(extra, int(abs(style.extrude.dx) + abs(style.extrude.dy)) * style.extrude.depth + 2)
+    if style.glow:
+        extra = max(extra, int(3 * style.glow.radius) + 2)
+    if item.curve:
+        extra += int(abs(item.curve) * item.size_px * max(len(line) for line in item.lines))
+    return extra
+
+
+def layout_block(item: TextItem, font: ImageFont.FreeTypeFont) -> BlockLayout:
+    """Place every character; cells are in block pixels with (0, 0) at the block's top-left."""
+    if item.direction == "ttb":
+        glyphs = _layout_vertical(item, font)
+    elif item.curve:
+        glyphs = _layout_arc(item, font)
+    else:
+        glyphs = _layout_horizontal(item, font)
+    width, height = block_size(item, font)
+    return BlockLayout(width=width, height=height, glyphs=glyphs, margin=_margin(item))
+
+
+def _layout_horizontal(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph]:
+    size = item.size_px
+    ascent, descent = font_metrics(font)
+    widths = [measure_line(font, line, size, item.char_spacing) for line in item.lines]
+    block_w = max(widths)
+    gap = item.char_spacing * size
+    glyphs: list[Glyph] = []
+    for row, (line, line_w) in enumerate(zip(item.lines, widths)):
+        y = row * size * item.line_spacing
+        x = {"start": 0.0, "center": (block_w - line_w) / 2, "end": block_w - line_w}[item.align]
+        for char in line:
+            advance = _char_advance(font, char, size)
+            if not char.isspace():
+                cell = _rect(x, y, x + advance, y + ascent + descent)
+                glyphs.append(Glyph(char, char, x, y, _ink_cell(font, char, x, y, cell)))
+            x += advance + gap
+    return glyphs
+
+
+def _layout_vertical(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph]:
+    """Columns right to left, characters top to bottom, each centred in a square cell."""
+    size = item.size_px
+    step = size * (1.0 + item.char_spacing)
+    col_pitch = size * item.line_spacing
+    width, height = block_size(item, font)
+    glyphs: list[Glyph] = []
+    for col, line in enumerate(item.lines):
+        cx0 = width - size - col * col_pitch
+        used = step * len(line) - item.char_spacing * size
+        y = {"start": 0.0, "center": (height - used) / 2, "end": height - used}[item.align]
+        for char in line:
+            if not char.isspace():
+                draw = VERTICAL_FORMS.get(char, char) if font.getlength(VERTICAL_FORMS.get(char, char)) else char
+                left, top, right, bottom = font.getbbox(draw)
+                # centre the ink in the square cell: vertical forms sit oddly in their em box
+                ink_w, ink_h = right - left, bottom - top
+                if ink_w > 0 and ink_h > 0:
+                    x = cx0 + (size - ink_w) / 2 - left
+                    gy = y + (size - ink_h) / 2 - top
+                else:
+                    x, gy = cx0, y
+                cell = _rect(cx0, y, cx0 + size, y + size)
+                glyphs.append(Glyph(char, draw, x, gy, _ink_cell(font, draw, x, gy, cell)))
+            y += step
+    return glyphs
+
+
+def _layout_arc(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph]:
+    """One line on a circular arc; `curve` is the sagitta over the line length (sign = bend)."""
+    size = item.size_px
+    ascent, descent = font_metrics(font)
+    line = "".join(item.lines)
+    length = measure_line(font, line, size, item.char_spacing)
+    sagitta = item.curve * length
+    radius = (length**2 / 4 + sagitta**2) / (2 * abs(sagitta))
+    sign = 1.0 if sagitta > 0 else -1.0  # > 0: ends bend down (a smile is < 0)
+    line_h = ascent + descent
+    centre_x = length / 2
+    centre_y = line_h / 2 + sign * radius
+    gap = item.char_spacing * size
+    glyphs: list[Glyph] = []
+    x = 0.0
+    for char in line:
+        advance = _char_advance(font, char, size)
+        if not char.isspace():
+            theta = (x + advance / 2 - centre_x) / radius  # arc angle of the char centre
+            angle = -sign * math.degrees(theta)
+            cx = centre_x + radius * math.sin(theta)
+            cy = centre_y - sign * radius * math.cos(theta)
+            local = _rect(-advance / 2, -line_h / 2, advance / 2, line_h / 2)
+            rot = math.radians(-angle)
+            c, s = math.cos(rot), math.sin(rot)
+            cell = local @ np.array([[c, s], [-s, c]]) + np.array([cx, cy])
+            glyphs.append(Glyph(char, char, cx - advance / 2, cy - line_h / 2, cell, angle=angle))
+        x += advance + gap
+    return glyphs

@@ -1,0 +1,232 @@
+"""Plan shards, render the missing ones on local processes or Ray, keep the manifest current.
+
+Each shard is an independent task (its samples depend only on config and index), so
+worker count, backend and resume never change the bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from textsynth.config import RenderConfig
+from textsynth.errors import TextsynthError
+from textsynth.shards import (
+    ShardPlan,
+    ShardResult,
+    Output,
+    merge_stats,
+    new_manifest,
+    plan_shards,
+    read_manifest,
+    write_manifest,
+    write_shard,
+)
+
+ProgressFn = Callable[[int], None]
+
+
+def shard_stats(samples: list) -> dict[str, Any]:
+    """Counters the manifest keeps per shard (and `textsynth stats` sums)."""
+    templates, fonts, directions, effects = Counter(), Counter(), Counter(), Counter()
+    skipped = 0
+    for sample in samples:
+        templates[sample.scene.template] += 1
+        for item in sample.scene.texts:
+            fonts[item.font] += 1
+            directions[item.direction] += 1
+        for layer in (*sample.scene.geometry, *sample.scene.effects):
+            effects[layer.name] += 1
+        skipped += len(sample.skipped_words)
+    return {
+        "samples": len(samples),
+        "texts": sum(directions.values()),
+        "skipped_words": skipped,
+        "templates": dict(templates),
+        "fonts": dict(fonts),
+        "directions": dict(directions),
+        "effects": dict(effects),
+    }
+
+
+def render_shard(ctx, plan: ShardPlan, output: Output, progress: ProgressFn | None = None) -> ShardResult:
+    """Render all samples of one shard and write it atomically."""
+    from textsynth.sample import make_sample
+
+    fmt = ctx.config.image_format
+    lang = ctx.config.caption_language
+    members, samples = [], []
+    for index in range(plan.first, plan.first + plan.count):
+        sample = make_sample(ctx, index)
+        members.append(
+            {
+                "__key__": sample.key,
+                fmt: sample.encode(fmt),
+                "txt": sample.captions[lang].encode("utf-8"),
+                "json": json.dumps(sample.record(), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+            }
+        )
+        sample.image = None  # keep only what the stats need
+        samples.append(sample)
+        if progress is not None:
+            progress(1)
+    data, sha = write_shard(members)
+    output.write_atomic(plan.name, data)
+    return ShardResult(plan.name, plan.count, sha, len(data), shard_stats(samples))
+
+
+# --- local process pool -------------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(config_json: dict[str, Any], out_url: str, queue) -> None:
+    from textsynth.sample import build_context
+
+    config = RenderConfig.from_mapping(config_json)
+    _worker.update(ctx=build_context(config), output=Output(out_url), queue=queue, pending=0)
+
+
+def _report(n: int) -> None:
+    _worker["pending"] += n
+    if _worker["pending"] >= 8:
+        _worker["queue"].put(_worker["pending"])
+        _worker["pending"] = 0
+
+
+def _run_in_worker(plan: ShardPlan) -> ShardResult:
+    result = render_shard(_worker["ctx"], plan, _worker["output"], _report)
+    if _worker["pending"]:
+        _worker["queue"].put(_worker["pending"])
+        _worker["pending"] = 0
+    return result
+
+
+def run_local(config: RenderConfig, plans: list[ShardPlan], output: Output, workers: int, progress: ProgressFn) -> Iterator[ShardResult]:
+    """Yield shard results as they finish; workers=1 renders in this process."""
+    if workers <= 1:
+        from textsynth.sample import build_context
+
+        ctx = build_context(config)
+        for plan in plans:
+            yield render_shard(ctx, plan, output, progress)
+        return
+    mp_context = mp.get_context("spawn")
+    queue = mp_context.Queue()
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp_context, initializer=_init_worker,
+        initargs=(config.to_json(), output.url, queue),
+    ) as pool:  # fmt: skip
+        pending = {pool.submit(_run_in_worker, plan) for plan in plans}
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                _drain(queue, progress)
+                for future in done:
+                    yield future.result()
+            _drain(queue, progress)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _drain(queue, progress: ProgressFn) -> None:
+    while True:
+        try:
+            progress(queue.get_nowait())
+        except Exception:
+            return
+
+
+# --- the run: resume, manifest, summary --------------------------------------------------------------
+
+
+@dataclass
+class RunSummary:
+    out: str
+    count: int
+    shards: int
+    rendered_shards: int
+    resumed_shards: int
+    seconds: float
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rendered_samples_per_s(self) -> float:
+        return self.stats.get("_rendered_samples", 0) / self.seconds if self.seconds else 0.0
+
+
+def check_resume(manifest: dict[str, Any] | None, config: RenderConfig, output: Output) -> set[str]:
+    """Names of shards already finished; refuse to mix runs with different settings."""
+    if manifest is None:
+        return set()
+    if manifest.get("fingerprint") != config.fingerprint():
+        old = manifest.get("config", {})
+        changed = sorted(k for k in set(old) | set(config.to_json()) if old.get(k) != config.to_json().get(k))
+        raise TextsynthError(
+            f"{output.path('manifest.json')}: this folder holds a run with different settings "
+            f"(changed: {', '.join(changed) or 'version'}); use another --out, or the same settings to resume"
+        )
+    return {name for name, info in manifest.get("shards", {}).items() if output.exists(name) and output.size(name) == info["bytes"]}
+
+
+def run_render(
+    config: RenderConfig, out: str, workers: int = 1, backend: str = "local", ray_address: str | None = None,
+    progress: ProgressFn | None = None,
+) -> RunSummary:  # fmt: skip
+    """Render the whole run into `out`, finishing only what is missing."""
+    started = time.perf_counter()
+    output = Output(out)
+    output.prepare()
+    output.remove_stale_temporaries()
+    plans = plan_shards(config.count, config.shard_size)
+    manifest = read_manifest(output)
+    finished = check_resume(manifest, config, output)
+    if manifest is None:
+        manifest = new_manifest(config.to_json(), config.fingerprint(), plans)
+    manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in finished}
+    write_manifest(output, manifest)
+    todo = [p for p in plans if p.name not in finished]
+    already = sum(p.count for p in plans if p.name in finished)
+    if progress is not None and already:
+        progress(already)
+    progress = progress or (lambda n: None)
+    if backend == "ray":
+        from textsynth.ray_backend import run_ray
+
+        results = run_ray(config, todo, output, ray_address, progress)
+    elif backend == "local":
+        results = run_local(config, todo, output, max(1, workers), progress)
+    else:
+        raise TextsynthError(f"--backend must be 'local' or 'ray', got {backend!r}")
+    rendered = 0
+    for result in results:
+        manifest["shards"][result.name] = {
+            "count": result.count, "sha256": result.sha256, "bytes": result.bytes, "stats": result.stats,
+        }  # fmt: skip
+        rendered += result.count
+        write_manifest(output, manifest)
+    totals: dict[str, Any] = {}
+    for name in sorted(manifest["shards"]):
+        totals = merge_stats(totals, manifest["shards"][name]["stats"])
+    manifest["stats"] = totals
+    manifest["complete"] = len(manifest["shards"]) == len(plans)
+    write_manifest(output, manifest)
+    summary = RunSummary(
+        out=output.url, count=config.count, shards=len(plans), rendered_shards=len(todo),
+        resumed_shards=len(finished), seconds=time.perf_counter() - started, stats=totals,
+    )  # fmt: skip
+    summary.stats["_rendered_samples"] = rendered
+    return summary
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

@@ -1,0 +1,152 @@
+"""One sample end to end: index -> Generator -> Scene -> pixels -> captions -> shard record."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from textsynth.caption import make_captions
+from textsynth.config import RenderConfig
+from textsynth.corpus import Corpus
+from textsynth.errors import TextsynthError
+from textsynth.fonts import FontLibrary
+from textsynth.render.compose import Rendered, TextAnnotation, render_scene
+from textsynth.rng import sample_rng
+from textsynth.sampling import RenderContext
+from textsynth.scene import Scene
+from textsynth.templates import Template, available_templates, resolve_templates
+
+KEY_DIGITS = 9
+
+
+def sample_key(index: int) -> str:
+    return f"{index:0{KEY_DIGITS}d}"
+
+
+@dataclass
+class Sample:
+    key: str
+    index: int
+    seed: int
+    scene: Scene
+    image: np.ndarray
+    texts: list[TextAnnotation]
+    captions: dict[str, str]
+    skipped_words: list[str] = field(default_factory=list)
+
+    @property
+    def caption(self) -> str:
+        return self.captions["zh"]
+
+    def record(self) -> dict[str, Any]:
+        """The KEY.json of the shard contract; `scene` is enough to render the sample again."""
+        scene = self.scene
+        return {
+            "key": self.key,
+            "seed": self.seed,
+            "index": self.index,
+            "width": scene.width,
+            "height": scene.height,
+            "template": scene.template,
+            "background": {"name": scene.background.name, "params": scene.background.params},
+            "captions": self.captions,
+            "texts": [
+                {**t.to_json(), "style": _style_json(item)} for t, item in zip(self.texts, scene.texts)
+            ],
+            "decorations": [d.kind for d in scene.decorations],
+            "geometry": [{"name": g.name, "params": g.params} for g in scene.geometry],
+            "effects": [{"name": e.name, "params": e.params} for e in scene.effects],
+            "jpeg_quality": scene.jpeg_quality,
+            "skipped_words": self.skipped_words,
+            "scene": scene.to_json(),
+        }
+
+    def encode(self, image_format: str = "jpg") -> bytes:
+        buffer = io.BytesIO()
+        image = Image.fromarray(self.image)
+        if image_format == "jpg":
+            image.save(buffer, format="JPEG", quality=self.scene.jpeg_quality)
+        elif image_format == "png":
+            image.save(buffer, format="PNG", compress_level=3)
+        else:
+            image.save(buffer, format="WEBP", quality=self.scene.jpeg_quality, method=3)
+        return buffer.getvalue()
+
+
+def _style_json(item) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    style = asdict(item.style)
+    style.update(font_style=item.font_style, rotation=item.rotation, curve=item.curve, tilted=item.tilt is not None)
+    return style
+
+
+def build_context(config: RenderConfig, templates: list[Template] | None = None) -> RenderContext:
+    """Load corpus, fonts, templates and background photos once (per worker)."""
+    from textsynth.render.background import list_background_images
+
+    corpus = Corpus.load(Path(config.corpus) if config.corpus else None)
+    fonts = FontLibrary.load(
+        Path(config.fonts_manifest) if config.fonts_manifest else None, extra_dirs=[Path(d) for d in config.fonts_dirs]
+    )
+    if templates is None:
+        if config.templates:
+            templates = resolve_templates(list(config.templates))
+            weights = np.array(list(config.templates.values()), dtype=np.float64)
+        else:
+            templates = sorted(available_templates().values(), key=lambda t: t.name)
+            weights = np.ones(len(templates))
+    else:
+        weights = np.ones(len(templates))
+    if not templates:
+        raise TextsynthError("no templates to render: add YAML files to templates/ or pass --templates")
+    image_files = list_background_images(Path(config.backgrounds)) if config.backgrounds else []
+    return RenderContext(
+        config=config, corpus=corpus, fonts=fonts, templates=templates,
+        template_weights=weights / weights.sum(), image_files=image_files,
+    )  # fmt: skip
+
+
+def make_sample(ctx: RenderContext, index: int) -> Sample:
+    """Render sample `index` of the run. Depends only on (config, index): never on worker or order."""
+    seed = ctx.config.seed
+    rng = sample_rng(seed, index)
+    template = ctx.templates[int(rng.choice(len(ctx.templates), p=ctx.template_weights))]
+    sampled = template.sample(rng, ctx, index)
+    rendered: Rendered = render_scene(sampled.scene, ctx.load_font, base=sampled.base)
+    captions = make_captions(sampled.scene, rng)
+    return Sample(
+        key=sample_key(index), index=index, seed=seed, scene=sampled.scene, image=rendered.image,
+        texts=rendered.texts, captions=captions, skipped_words=sampled.skipped_words,
+    )  # fmt: skip
+
+
+def render_sample(
+    template: Template | str | None = None, seed: int = 0, index: int = 0, config: RenderConfig | None = None,
+    ctx: RenderContext | None = None,
+) -> Sample:  # fmt: skip
+    """Library entry point: one sample (image, annotations, captions) from a template name, path or object."""
+    config = config or RenderConfig(seed=seed)
+    config.seed = seed
+    if ctx is None:
+        templates = None
+        if isinstance(template, Template):
+            templates = [template]
+        elif isinstance(template, str):
+            templates = resolve_templates([template])
+        ctx = build_context(config, templates)
+    return make_sample(ctx, index)
+
+
+def rerender(record: dict[str, Any], fonts: FontLibrary | None = None) -> Rendered:
+    """Render a sample again from its KEY.json record alone."""
+    from textsynth.fonts import get_font
+
+    fonts = fonts or FontLibrary.load()
+    scene = Scene.from_json(record["scene"])
+    return render_scene(scene, lambda face_id, size: get_font(fonts.face(face_id), size))

@@ -1,0 +1,324 @@
+"""Template + Generator -> Scene: every random choice of a sample is made here.
+
+The sampler measures each text block with the real font before accepting it, so
+text fits its region, stays inside the canvas and does not overlap other text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from textsynth.config import RenderConfig
+from textsynth.corpus import Corpus
+from textsynth.fillers import filler
+from textsynth.fonts import FontFace, FontLibrary, get_font
+from textsynth.render.background import render_background, sample_background
+from textsynth.render.colors import PALETTES, contrast_ratio, hex_to_rgb, pick_text_color, relative_luminance
+from textsynth.render.compose import item_matrix, word_polygon
+from textsynth.render.decorations import draw_decorations, sample_decoration
+from textsynth.render.geometry import GEOMETRY_SAMPLERS, tilt_matrix
+from textsynth.render.layout import block_size, layout_block
+from textsynth.render.lighting import DEFAULT_EFFECT_PROBS, sample_effects
+from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
+from textsynth.templates import Slot, Template
+
+DEFAULT_GEOMETRY_PROBS = {"perspective": 0.2, "rotation": 0.1}
+MIN_GLYPH_PX = 12  # smaller text teaches nothing and OCR cannot judge it
+
+
+@dataclass
+class RenderContext:
+    """What every sample needs, built once per worker process."""
+
+    config: RenderConfig
+    corpus: Corpus
+    fonts: FontLibrary
+    templates: list[Template]
+    template_weights: np.ndarray
+    image_files: list[Path] = field(default_factory=list)
+
+    def load_font(self, face_id: str, size_px: int):
+        return get_font(self.fonts.face(face_id), size_px)
+
+
+@dataclass
+class SampledScene:
+    scene: Scene
+    base: np.ndarray  # background + decorations, reused by the renderer
+    skipped_words: list[str] = field(default_factory=list)  # primary words no font could set
+
+
+def _palette(spec: str | list[str] | None, fallback: str | list[str] | None) -> list[str] | None:
+    spec = spec if spec is not None else fallback
+    if spec is None:
+        return None
+    return list(PALETTES[spec]) if isinstance(spec, str) else list(spec)
+
+
+def _canvas_size(template: Template, config: RenderConfig, rng: np.random.Generator) -> tuple[int, int]:
+    if not template.aspects:
+        return config.width, config.height
+    aspect = template.aspects[int(rng.integers(len(template.aspects)))]
+    area = config.width * config.height
+    width = max(64, round(math.sqrt(area * aspect) / 64) * 64)
+    height = max(64, round(math.sqrt(area / aspect) / 64) * 64)
+    return width, height
+
+
+def _text_for(slot: Slot, ctx: RenderContext, rng: np.random.Generator, primary: str | None) -> str:
+    """Draw a slot's text. In the primary slot the first word drawn is the run's cycle word."""
+    source = slot.text
+    if isinstance(source, list):
+        return source[int(rng.integers(len(source)))]
+    pending = [primary] if primary else []
+
+    def next_word() -> str:
+        return pending.pop() if pending else ctx.corpus.weighted_word(rng)
+
+    kind, _, arg = source.partition(":")
+    if kind in ("word", "primary"):
+        return next_word() if kind == "word" or not primary else primary
+    if kind == "words":
+        lo, _, hi = arg.partition("-")
+        n = int(rng.integers(int(lo), int(hi or lo) + 1))
+        return slot.separator.join(next_word() for _ in range(n))
+    if kind == "filler":
+        return filler(arg, rng)
+    if kind == "literal":
+        return arg
+
+    def fill_placeholder(match: re.Match) -> str:
+        name = match.group(1)
+        if name in ("word", "primary"):
+            return next_word()
+        return filler(name, rng)
+
+    return re.sub(r"\{(\w+)\}", fill_placeholder, arg)
+
+
+def _wrap(text: str, per_line: int, max_lines: int) -> list[str] | None:
+    """Break into balanced lines of at most per_line characters; None if it needs too many lines."""
+    if per_line < 1:
+        return None
+    n_lines = math.ceil(len(text) / per_line)
+    if n_lines > max_lines:
+        return None
+    step = math.ceil(len(text) / n_lines)
+    return [text[i : i + step] for i in range(0, len(text), step)]
+
+
+def _fit(item: TextItem, font_face: FontFace, slot: Slot, box_px: tuple[float, ...]) -> TextItem | None:
+    """Shrink the size and wrap the text until the block fits its region."""
+    x0, y0, x1, y1 = box_px
+    region_w, region_h = x1 - x0, y1 - y0
+    size = item.size_px
+    while size >= MIN_GLYPH_PX:
+        font = get_font(font_face, size)
+        pitch = size * (1.0 + item.char_spacing)
+        along = region_h if item.direction == "ttb" else region_w
+        per_line = min(slot.max_chars, int((along + item.char_spacing * size) // pitch))
+        lines = _wrap(item.text, per_line, slot.max_lines)
+        if lines is not None:
+            item.lines, item.size_px = lines, size
+            width, height = block_size(item, font)
+            if width <= region_w and height <= region_h:
+                return item
+        size = int(size * 0.88)
+    return None
+
+
+def _local_color(base: np.ndarray, box: tuple[float, ...]) -> tuple[int, int, int]:
+    h, w = base.shape[:2]
+    x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
+    x1, y1 = min(int(math.ceil(box[2])), w), min(int(math.ceil(box[3])), h)
+    if x1 <= x0 or y1 <= y0:
+        return (128, 128, 128)
+    region = base[y0:y1:4, x0:x1:4].reshape(-1, 3)
+    return tuple(int(v) for v in region.mean(axis=0))
+
+
+def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> float:
+    """Contrast against the darkest/lightest tenth of the region, not just its mean."""
+    h, w = base.shape[:2]
+    x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
+    x1, y1 = min(int(math.ceil(box[2])), w), min(int(math.ceil(box[3])), h)
+    region = base[y0:y1:3, x0:x1:3].reshape(-1, 3).astype(np.float32)
+    if region.size == 0:
+        return 21.0
+    lum = region @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+    order = np.argsort(lum)
+    k = max(1, len(order) // 10)
+    dark = region[order[:k]].mean(axis=0)
+    light = region[order[-k:]].mean(axis=0)
+    return min(contrast_ratio(color, tuple(dark)), contrast_ratio(color, tuple(light)))
+
+
+def _style(slot: Slot, rng: np.random.Generator, color: str, local: tuple[int, int, int], size: int, palette) -> TextStyle:
+    p = slot.effects
+    draws = {name: rng.random() < p.get(name, 0.0) for name in ("stroke", "shadow", "extrude", "glow", "gradient")}
+    style = TextStyle(fill=Fill("solid", [color]))
+    text_is_light = relative_luminance(hex_to_rgb(color)) > 0.4
+    opposite = "#111111" if text_is_light else "#f5f5f5"
+    if draws["gradient"]:
+        second = pick_text_color(rng, local, palette, max(slot.min_contrast, 3.0))
+        style.fill = Fill("gradient", [color, second], angle=float(rng.choice([0.0, 45.0, 90.0, 135.0])))
+    if draws["stroke"]:
+        style.stroke_width = max(1, round(size * rng.uniform(0.03, 0.07)))
+        style.stroke_color = opposite
+    if draws["shadow"]:
+        offset = size * rng.uniform(0.03, 0.08)
+        angle = rng.uniform(0, 2 * math.pi)
+        style.shadow = Shadow(
+            round(offset * math.cos(angle), 2), round(offset * math.sin(angle), 2),
+            round(size * rng.uniform(0.02, 0.08), 2), opposite, round(float(rng.uniform(0.4, 0.8)), 2),
+        )  # fmt: skip
+    if draws["extrude"]:
+        depth = int(rng.integers(3, 8))
+        step = size * rng.uniform(0.008, 0.015)
+        style.extrude = Extrude(depth, round(step, 2), round(step, 2), "#333333" if text_is_light else "#999999")
+    if draws["glow"]:
+        style.glow = Glow(round(size * rng.uniform(0.06, 0.15), 2), color if not text_is_light else "#ffffff", 0.8)
+    return style
+
+
+def _quad_overlap(a: np.ndarray, b: np.ndarray) -> float:
+    area, _ = cv2.intersectConvexConvex(np.float32(a), np.float32(b))
+    return float(area)
+
+
+def _inside(poly: np.ndarray, width: int, height: int) -> bool:
+    return bool((poly[:, 0] >= 0).all() and (poly[:, 1] >= 0).all() and (poly[:, 0] <= width).all() and (poly[:, 1] <= height).all())
+
+
+def _sample_slot(
+    slot: Slot, template: Template, ctx: RenderContext, rng: np.random.Generator,
+    base: np.ndarray, primary: str, placed: list[np.ndarray], skipped: list[str],
+) -> tuple[TextItem, np.ndarray] | None:  # fmt: skip
+    height, width = base.shape[:2]
+    is_primary = slot is template.primary_slot()
+    face = None
+    for _ in range(3):
+        text = _text_for(slot, ctx, rng, primary if is_primary else None).strip()
+        if not text:
+            continue
+        face = ctx.fonts.choose(text, rng, styles=slot.font_styles, weight_range=slot.weight)
+        if face is not None:
+            break
+        if is_primary:
+            skipped.append(text)
+            primary = ctx.corpus.weighted_word(rng)
+    if face is None:
+        return None
+    direction = {"horizontal": "ltr", "vertical": "ttb"}.get(slot.direction) or ("ttb" if rng.random() < 0.5 else "ltr")
+    rx0, ry0, rx1, ry1 = slot.region
+    box = (rx0 * width, ry0 * height, rx1 * width, ry1 * height)
+    size = max(MIN_GLYPH_PX, round(rng.uniform(*slot.size) * height))
+    palette = _palette(slot.palette, template.palette)
+    local = _local_color(base, box)
+    color = pick_text_color(rng, local, palette, slot.min_contrast)
+    item = TextItem(
+        text=text, role=slot.role, font=face.id, size_px=size, direction=direction, box=box,
+        align=slot.align, char_spacing=round(float(rng.uniform(*slot.char_spacing)), 3),
+        font_style=face.style, font_family=face.family,
+    )  # fmt: skip
+    if _fit(item, face, slot, box) is None:
+        return None
+    item.style = _style(slot, rng, color, local, item.size_px, palette)
+    # geometry of the block: each try drops one risky transform
+    rotation = float(rng.uniform(*slot.rotation)) if slot.rotation != (0.0, 0.0) else 0.0
+    curve_p, curve_lo, curve_hi = slot.curve
+    curve = float(rng.uniform(curve_lo, curve_hi)) * float(rng.choice([-1.0, 1.0])) if rng.random() < curve_p else 0.0
+    if direction == "ttb" or len(item.lines) > 1 or len(item.text) < 3:
+        curve = 0.0
+    tilt_p, tilt_max = slot.tilt
+    tilt = (float(rng.uniform(-tilt_max, tilt_max)), float(rng.uniform(-tilt_max, tilt_max))) if rng.random() < tilt_p else None
+    font = get_font(face, item.size_px)
+    for attempt in range(4):
+        item.rotation = round(rotation, 2) if attempt < 2 else 0.0
+        item.curve = round(curve, 3) if attempt < 1 else 0.0
+        item.lines = ["".join(item.lines)] if item.curve else item.lines
+        layout = layout_block(item, font)
+        item.tilt = None
+        if tilt is not None and attempt < 3:
+            item.tilt = tilt_matrix(layout.width, layout.height, tilt[0], tilt[1]).round(6).tolist()
+        if item.curve and len(item.lines) == 1 and layout.width > box[2] - box[0]:
+            continue
+        poly = word_polygon(item, layout, item_matrix(item, layout))
+        if not _inside(poly, width, height):
+            continue
+        if not slot.overlap and any(_quad_overlap(poly, other) > 1.0 for other in placed):
+            continue
+        if _worst_contrast(base, tuple(poly.min(axis=0)) + tuple(poly.max(axis=0)), item.style.color) < 1.5:
+            return None
+        return item, poly
+    return None
+
+
+def _decorate(template: Template, rng: np.random.Generator, width: int, height: int, palette) -> list[Decoration]:
+    pal = palette or ["#c0392b", "#f1c40f", "#ffffff", "#222222"]
+    by_lum = sorted(pal, key=lambda c: relative_luminance(hex_to_rgb(c)))
+    decorations = []
+    for spec in template.decorations:
+        if rng.random() >= spec.p:
+            continue
+        x0, y0, x1, y1 = spec.region
+        box = (x0 * width, y0 * height, x1 * width, y1 * height)
+        decoration = sample_decoration(rng, spec.kind, box, pal)
+        roles = {"accent": pal[int(rng.integers(len(pal)))], "light": by_lum[-1], "dark": by_lum[0], "any": pal[int(rng.integers(len(pal)))]}
+        decoration.color = roles.get(spec.color, spec.color)
+        decoration.params.update(spec.params)
+        decorations.append(decoration)
+    return decorations
+
+
+def sample_template(template: Template, rng: np.random.Generator, ctx: RenderContext, index: int) -> SampledScene:
+    """Draw one Scene from a template. Uses only `rng` (and the corpus cycle for the primary word)."""
+    config = ctx.config
+    width, height = _canvas_size(template, config, rng)
+    palette = _palette(None, template.palette)
+    kinds = list(template.background_kinds) or None
+    image_files = ctx.image_files if template.photo else []
+    use_photo = bool(image_files) and rng.random() < config.photo_background_p
+    background = sample_background(
+        rng, width, height, kinds=["image"] if use_photo else kinds, palette=palette, image_files=image_files if use_photo else ()
+    )
+    base = render_background(background, width, height)
+    decorations = _decorate(template, rng, width, height, palette)
+    if decorations:
+        base = draw_decorations(base.copy(), decorations)
+    primary = ctx.corpus.primary_word(config.seed, index)
+    skipped: list[str] = []
+    texts: list[TextItem] = []
+    placed: list[np.ndarray] = []
+    order = sorted(template.slots, key=lambda s: not (s is template.primary_slot()))  # primary first: it must fit
+    for slot in order:
+        if slot is not template.primary_slot() and rng.random() >= slot.p:
+            continue
+        tries = 4 if slot is template.primary_slot() else 1  # the primary word must appear
+        for _ in range(tries):
+            result = _sample_slot(slot, template, ctx, rng, base, primary, placed, skipped)
+            if result is not None:
+                break
+        if result is not None:
+            texts.append(result[0])
+            if not slot.overlap:
+                placed.append(result[1])
+    geometry_probs = {**DEFAULT_GEOMETRY_PROBS, **template.geometry, **config.geometry}
+    geometry = []
+    for name in sorted(GEOMETRY_SAMPLERS):
+        if rng.random() < geometry_probs.get(name, 0.0):
+            geometry.append(GEOMETRY_SAMPLERS[name](rng, width, height))
+    effects = sample_effects(rng, width, height, {**DEFAULT_EFFECT_PROBS, **template.effects, **config.effects})
+    lo, hi = config.jpeg_quality
+    scene = Scene(
+        width=width, height=height, template=template.name, background=background, texts=texts,
+        decorations=decorations, geometry=geometry, effects=effects,
+        jpeg_quality=int(rng.integers(lo, hi + 1)), subject=dict(template.subject),
+    )  # fmt: skip
+    return SampledScene(scene=scene, base=base, skipped_words=skipped)

@@ -1,0 +1,191 @@
+"""WebDataset shards and manifest.json: atomic writes, so a crash never leaves a half shard.
+
+A shard is written to `NAME.tmp-PID`, flushed and renamed; only the coordinating
+process writes manifest.json (also through a temporary file and a rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import platform
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import fsspec
+import webdataset as wds
+
+from textsynth.errors import TextsynthError
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+
+
+def shard_name(shard_index: int) -> str:
+    return f"shard-{shard_index:06d}.tar"
+
+
+@dataclass
+class ShardPlan:
+    index: int
+    first: int  # global index of its first sample
+    count: int
+
+    @property
+    def name(self) -> str:
+        return shard_name(self.index)
+
+
+def plan_shards(count: int, shard_size: int) -> list[ShardPlan]:
+    return [ShardPlan(i, first, min(shard_size, count - first)) for i, first in enumerate(range(0, count, shard_size))]
+
+
+@dataclass
+class ShardResult:
+    name: str
+    count: int
+    sha256: str
+    bytes: int
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class Output:
+    """Where shards go: a local folder or any fsspec URL (file://, s3://, gs://...)."""
+
+    def __init__(self, url: str | os.PathLike):
+        self.url = str(url)
+        self.fs, self.root = fsspec.core.url_to_fs(self.url)
+        self.local = "file" in (self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,))
+
+    def path(self, name: str) -> str:
+        return f"{self.root.rstrip('/')}/{name}"
+
+    def prepare(self) -> None:
+        """Create the folder and prove it is writable, before any work is done."""
+        try:
+            self.fs.makedirs(self.root, exist_ok=True)
+            probe = self.path(f".write-test-{os.getpid()}")
+            with self.fs.open(probe, "wb") as handle:
+                handle.write(b"ok")
+            self.fs.rm(probe)
+        except (OSError, PermissionError) as err:
+            raise TextsynthError(f"--out {self.url}: cannot write there ({err.strerror or err}); choose a writable folder") from None
+
+    def exists(self, name: str) -> bool:
+        return self.fs.exists(self.path(name))
+
+    def size(self, name: str) -> int:
+        return int(self.fs.size(self.path(name)))
+
+    def write_atomic(self, name: str, data: bytes) -> None:
+        final = self.path(name)
+        if self.local:
+            tmp = f"{final}.tmp-{os.getpid()}"
+            try:
+                with open(tmp, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, final)
+            except OSError as err:
+                _remove_quietly(tmp)
+                raise TextsynthError(f"{final}: cannot write ({err.strerror or err}); finished shards are kept") from None
+        else:  # object stores: a single put is atomic
+            try:
+                with self.fs.open(final, "wb") as handle:
+                    handle.write(data)
+            except OSError as err:
+                raise TextsynthError(f"{final}: cannot write ({err}); finished shards are kept") from None
+
+    def read_bytes(self, name: str) -> bytes:
+        with self.fs.open(self.path(name), "rb") as handle:
+            return handle.read()
+
+    def remove_stale_temporaries(self) -> list[str]:
+        """Temporary shards left by a killed run: never valid, always safe to delete."""
+        if not self.local or not self.fs.exists(self.root):
+            return []
+        stale = [p for p in self.fs.ls(self.root, detail=False) if ".tmp-" in Path(p).name]
+        for path in stale:
+            _remove_quietly(path)
+        return stale
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def write_shard(samples: list[dict[str, bytes | str]]) -> tuple[bytes, str]:
+    """Tar the samples in memory (fixed mtime/owner, so bytes are reproducible); return data and sha256."""
+    buffer = io.BytesIO()
+    writer = wds.TarWriter(buffer, user="textsynth", group="textsynth", mode=0o644, mtime=0.0, encoder=False)
+    for sample in samples:
+        writer.write(sample)
+    writer.close()
+    data = buffer.getvalue()
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import cv2
+    import numpy
+    import PIL
+
+    from textsynth import __version__
+
+    return {
+        "textsynth": __version__,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pillow": PIL.__version__,
+        "opencv": cv2.__version__,
+        "webdataset": getattr(wds, "__version__", "unknown"),
+    }
+
+
+def new_manifest(config_json: dict[str, Any], fingerprint: str, plans: list[ShardPlan]) -> dict[str, Any]:
+    return {
+        "format": FORMAT_VERSION,
+        "fingerprint": fingerprint,
+        "config": config_json,
+        "seed": config_json["seed"],
+        "count": config_json["count"],
+        "shard_size": config_json["shard_size"],
+        "num_shards": len(plans),
+        "versions": library_versions(),
+        "shards": {},
+        "stats": {},
+        "complete": False,
+    }
+
+
+def read_manifest(output: Output) -> dict[str, Any] | None:
+    if not output.exists(MANIFEST):
+        return None
+    try:
+        return json.loads(output.read_bytes(MANIFEST))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise TextsynthError(f"{output.path(MANIFEST)}: not valid JSON ({err}); move it away to start over") from None
+
+
+def write_manifest(output: Output, manifest: dict[str, Any]) -> None:
+    data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
+    output.write_atomic(MANIFEST, data)
+
+
+def merge_stats(total: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """Add one shard's counters into the run's totals."""
+    merged = dict(total)
+    for key, value in part.items():
+        if isinstance(value, dict):
+            merged[key] = dict(Counter(merged.get(key, {})) + Counter(value))
+        elif isinstance(value, (int, float)):
+            merged[key] = merged.get(key, 0) + value
+    return merged

@@ -1,0 +1,363 @@
+"""Template schema, YAML loading with line-numbered errors, and the template registry.
+
+A template describes a kind of image (poster, shop sign, couplet...) as relative
+regions with text sources and style ranges; `textsynth.sampling` turns it into a Scene.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from textsynth.errors import TextsynthError
+from textsynth.paths import TEMPLATES_DIR
+
+ROLES_HINT = "title, subtitle, body, label, price, date, name, ... (any short word)"
+DIRECTIONS = ("horizontal", "vertical", "either")
+ALIGNS = ("start", "center", "end")
+STYLE_EFFECTS = ("stroke", "shadow", "extrude", "glow", "gradient")
+TEXT_SOURCE_HINT = (
+    "'word', 'primary', 'words:N' or 'words:N-M', 'filler:KIND', 'literal:TEXT', "
+    "'pattern:...{word}...{price}...', or a list of literal choices"
+)
+
+
+@dataclass
+class Slot:
+    """One place where text goes. Ranges are [low, high] and sampled uniformly."""
+
+    role: str
+    region: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the canvas
+    text: str | list[str] = "word"
+    primary: bool = False
+    p: float = 1.0
+    font_styles: list[str] | None = None
+    weight: tuple[int, int] | None = None
+    size: tuple[float, float] = (0.06, 0.12)  # glyph size as a fraction of canvas height
+    palette: str | list[str] | None = None
+    min_contrast: float = 3.0
+    align: str = "center"
+    direction: str = "horizontal"
+    max_chars: int = 10  # per line
+    max_lines: int = 2
+    separator: str = ""
+    effects: dict[str, float] = field(default_factory=dict)  # stroke/shadow/extrude/glow/gradient -> probability
+    rotation: tuple[float, float] = (0.0, 0.0)
+    curve: tuple[float, float, float] = (0.0, 0.0, 0.0)  # probability, low, high (sagitta / length)
+    tilt: tuple[float, float] = (0.0, 0.0)  # probability, max angle in degrees
+    char_spacing: tuple[float, float] = (0.0, 0.08)
+    overlap: bool = False  # may overlap other text (e.g. a watermark)
+
+
+@dataclass
+class DecorationSpec:
+    kind: str
+    region: tuple[float, float, float, float]
+    p: float = 1.0
+    color: str = "accent"  # a hex colour, or a palette role: accent, light, dark, any
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Template:
+    """A kind of image. Subclass and override `sample` (see textsynth.sampling) for full control."""
+
+    name: str
+    description: str = ""
+    subject: dict[str, str] = field(default_factory=dict)
+    aspects: list[float] = field(default_factory=list)  # width / height choices; empty = the config's size
+    background_kinds: list[str] = field(default_factory=list)  # empty = all procedural kinds
+    palette: str | list[str] | None = None
+    photo: bool = True  # may use photos from --backgrounds
+    slots: list[Slot] = field(default_factory=list)
+    decorations: list[DecorationSpec] = field(default_factory=list)
+    geometry: dict[str, float] = field(default_factory=dict)  # perspective / rotation -> probability
+    effects: dict[str, float] = field(default_factory=dict)  # photometric effect -> probability override
+    source: str = "<python>"
+
+    def primary_slot(self) -> Slot:
+        for slot in self.slots:
+            if slot.primary:
+                return slot
+        return self.slots[0]
+
+    def sample(self, rng, ctx, index: int):  # -> textsynth.sampling.SampledScene
+        from textsynth.sampling import sample_template
+
+        return sample_template(self, rng, ctx, index)
+
+
+# --- YAML loading with line numbers ------------------------------------------------------------------
+
+
+def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
+    """Map each key path in a YAML document to its 1-based line, for error messages."""
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(_line_index(value, (*path, key.value)))
+            lines[(*path, key.value)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_index(item, (*path, i)))
+    return lines
+
+
+class _Reader:
+    """Typed access to a parsed YAML mapping that reports file, line and field on bad values."""
+
+    def __init__(self, source: str, lines: dict[tuple, int]):
+        self.source = source
+        self.lines = lines
+
+    def error(self, path: tuple, message: str) -> TextsynthError:
+        line = next((self.lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in self.lines), None)
+        where = f"{self.source}:{line}" if line else self.source
+        dotted = ".".join(str(p) for p in path) or "(top level)"
+        return TextsynthError(f"{where}: {dotted}: {message}")
+
+    def mapping(self, data: Any, path: tuple, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.error(path, f"must be a mapping, got {type(data).__name__}")
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise self.error((*path, unknown[0]), f"unknown field; valid fields: {', '.join(sorted(allowed))}")
+        return data
+
+    def number(self, value: Any, path: tuple, lo: float, hi: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+            raise self.error(path, f"must be a number in [{lo}, {hi}], got {value!r}")
+        return float(value)
+
+    def pair(self, value: Any, path: tuple, lo: float, hi: float) -> tuple[float, float]:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = [value, value]
+        if not isinstance(value, list) or len(value) != 2:
+            raise self.error(path, f"must be a number or a [low, high] pair within [{lo}, {hi}], got {value!r}")
+        a, b = (self.number(v, (*path, i), lo, hi) for i, v in enumerate(value))
+        if a > b:
+            raise self.error(path, f"low must not exceed high, got {value!r}")
+        return a, b
+
+    def region(self, value: Any, path: tuple) -> tuple[float, float, float, float]:
+        if not isinstance(value, list) or len(value) != 4:
+            raise self.error(path, f"must be [x0, y0, x1, y1] as fractions of the canvas (0..1), got {value!r}")
+        x0, y0, x1, y1 = (self.number(v, (*path, i), 0.0, 1.0) for i, v in enumerate(value))
+        if x1 <= x0 or y1 <= y0:
+            raise self.error(path, f"must have x0 < x1 and y0 < y1, got {value!r}")
+        return x0, y0, x1, y1
+
+    def choice(self, value: Any, path: tuple, valid: tuple[str, ...]) -> str:
+        if value not in valid:
+            raise self.error(path, f"must be one of {', '.join(valid)}, got {value!r}")
+        return value
+
+
+def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[str]:
+    from textsynth.fillers import FILLER_KINDS
+
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return value
+    if not isinstance(value, str):
+        raise reader.error(path, f"must be {TEXT_SOURCE_HINT}, got {value!r}")
+    kind, _, arg = value.partition(":")
+    if kind in ("word", "primary") and not arg:
+        return value
+    if kind == "words" and re.fullmatch(r"\d+(-\d+)?", arg):
+        return value
+    if kind == "filler":
+        if arg not in FILLER_KINDS:
+            raise reader.error(path, f"unknown filler {arg!r}; valid: {', '.join(FILLER_KINDS)}")
+        return value
+    if kind == "literal" and arg:
+        return value
+    if kind == "pattern" and arg:
+        for name in re.findall(r"\{(\w+)\}", arg):
+            if name not in ("word", "primary") and name not in FILLER_KINDS:
+                raise reader.error(path, f"unknown placeholder {{{name}}}; valid: word, primary, {', '.join(FILLER_KINDS)}")
+        return value
+    raise reader.error(path, f"must be {TEXT_SOURCE_HINT}, got {value!r}")
+
+
+_SLOT_FIELDS = {
+    "role", "region", "text", "primary", "p", "font", "size", "color", "align", "direction",
+    "max_chars", "max_lines", "separator", "effects", "rotation", "curve", "tilt", "char_spacing", "overlap",
+}  # fmt: skip
+
+
+def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
+    from textsynth.render.colors import PALETTES
+
+    data = reader.mapping(data, path, _SLOT_FIELDS)
+    if "role" not in data or not isinstance(data["role"], str):
+        raise reader.error(path, f"needs a 'role' ({ROLES_HINT})")
+    if "region" not in data:
+        raise reader.error(path, "needs a 'region': [x0, y0, x1, y1] as fractions of the canvas")
+    slot = Slot(role=data["role"], region=reader.region(data["region"], (*path, "region")))
+    slot.text = _parse_text_source(reader, data.get("text", "word"), (*path, "text"))
+    slot.primary = bool(data.get("primary", False))
+    slot.p = reader.number(data.get("p", 1.0), (*path, "p"), 0.0, 1.0)
+    font = reader.mapping(data.get("font", {}), (*path, "font"), {"styles", "weight"})
+    if "styles" in font:
+        styles = font["styles"]
+        if not isinstance(styles, list) or not all(isinstance(s, str) for s in styles):
+            raise reader.error((*path, "font", "styles"), "must be a list of style classes (sans, serif, kai, handwriting, display)")
+        slot.font_styles = styles
+    if "weight" in font:
+        lo, hi = reader.pair(font["weight"], (*path, "font", "weight"), 100, 900)
+        slot.weight = (int(lo), int(hi))
+    if "size" in data:
+        slot.size = reader.pair(data["size"], (*path, "size"), 0.005, 1.0)
+    color = reader.mapping(data.get("color", {}), (*path, "color"), {"palette", "min_contrast"})
+    if "palette" in color:
+        pal = color["palette"]
+        if isinstance(pal, str) and pal not in PALETTES:
+            raise reader.error((*path, "color", "palette"), f"unknown palette {pal!r}; valid: {', '.join(sorted(PALETTES))} or a list of #rrggbb")
+        if isinstance(pal, list) and not all(isinstance(c, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", c) for c in pal):
+            raise reader.error((*path, "color", "palette"), "must be a palette name or a list of #rrggbb colours")
+        slot.palette = pal
+    if "min_contrast" in color:
+        slot.min_contrast = reader.number(color["min_contrast"], (*path, "color", "min_contrast"), 1.0, 21.0)
+    slot.align = reader.choice(data.get("align", "center"), (*path, "align"), ALIGNS)
+    slot.direction = reader.choice(data.get("direction", "horizontal"), (*path, "direction"), DIRECTIONS)
+    slot.max_chars = int(reader.number(data.get("max_chars", 10), (*path, "max_chars"), 1, 200))
+    slot.max_lines = int(reader.number(data.get("max_lines", 2), (*path, "max_lines"), 1, 20))
+    slot.separator = str(data.get("separator", ""))
+    effects = reader.mapping(data.get("effects", {}), (*path, "effects"), set(STYLE_EFFECTS))
+    slot.effects = {k: reader.number(v, (*path, "effects", k), 0.0, 1.0) for k, v in effects.items()}
+    if "rotation" in data:
+        slot.rotation = reader.pair(data["rotation"], (*path, "rotation"), -90, 90)
+    if "curve" in data:
+        curve = reader.mapping(data["curve"], (*path, "curve"), {"p", "bend"})
+        lo, hi = reader.pair(curve.get("bend", [0.05, 0.15]), (*path, "curve", "bend"), -0.5, 0.5)
+        slot.curve = (reader.number(curve.get("p", 0.5), (*path, "curve", "p"), 0.0, 1.0), lo, hi)
+    if "tilt" in data:
+        tilt = reader.mapping(data["tilt"], (*path, "tilt"), {"p", "max_deg"})
+        slot.tilt = (
+            reader.number(tilt.get("p", 0.5), (*path, "tilt", "p"), 0.0, 1.0),
+            reader.number(tilt.get("max_deg", 25), (*path, "tilt", "max_deg"), 0.0, 70.0),
+        )
+    if "char_spacing" in data:
+        slot.char_spacing = reader.pair(data["char_spacing"], (*path, "char_spacing"), -0.2, 2.0)
+    slot.overlap = bool(data.get("overlap", False))
+    return slot
+
+
+def _parse_decoration(reader: _Reader, data: Any, path: tuple) -> DecorationSpec:
+    from textsynth.render.decorations import DECORATION_KINDS
+
+    data = reader.mapping(data, path, {"kind", "region", "p", "color", "params"})
+    kind = reader.choice(data.get("kind"), (*path, "kind"), tuple(DECORATION_KINDS))
+    spec = DecorationSpec(kind=kind, region=reader.region(data.get("region"), (*path, "region")))
+    spec.p = reader.number(data.get("p", 1.0), (*path, "p"), 0.0, 1.0)
+    color = data.get("color", "accent")
+    if not (color in ("accent", "light", "dark", "any") or re.fullmatch(r"#[0-9a-fA-F]{6}", str(color))):
+        raise reader.error((*path, "color"), f"must be #rrggbb or one of accent, light, dark, any; got {color!r}")
+    spec.color = color
+    spec.params = reader.mapping(data.get("params", {}), (*path, "params"), set(data.get("params", {}) or {}))
+    return spec
+
+
+_TEMPLATE_FIELDS = {"name", "description", "subject", "canvas", "background", "slots", "decorations", "geometry", "effects"}
+
+
+def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int] | None = None) -> Template:
+    """Validate a template mapping (as loaded from YAML) and build a Template."""
+    from textsynth.render.background import BACKGROUND_KINDS
+    from textsynth.render.colors import PALETTES
+    from textsynth.render.geometry import GEOMETRY_SAMPLERS
+    from textsynth.render.lighting import EFFECT_KINDS
+
+    reader = _Reader(source, lines or {})
+    data = reader.mapping(data, (), _TEMPLATE_FIELDS)
+    name = data.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+        raise reader.error(("name",), f"must be a short identifier (letters, digits, _ or -), got {name!r}")
+    template = Template(name=name, description=str(data.get("description", "")), source=source)
+    subject = reader.mapping(data.get("subject", {}), ("subject",), {"zh", "en"})
+    template.subject = {k: str(v) for k, v in subject.items()}
+    canvas = reader.mapping(data.get("canvas", {}), ("canvas",), {"aspects"})
+    aspects = canvas.get("aspects", [])
+    template.aspects = [reader.number(a, ("canvas", "aspects", i), 0.2, 5.0) for i, a in enumerate(aspects)]
+    background = reader.mapping(data.get("background", {}), ("background",), {"kinds", "palette", "photo"})
+    kinds = background.get("kinds", [])
+    for i, kind in enumerate(kinds):
+        reader.choice(kind, ("background", "kinds", i), tuple(BACKGROUND_KINDS))
+    template.background_kinds = list(kinds)
+    palette = background.get("palette")
+    if palette is not None and isinstance(palette, str) and palette not in PALETTES:
+        raise reader.error(("background", "palette"), f"unknown palette {palette!r}; valid: {', '.join(sorted(PALETTES))}")
+    template.palette = palette
+    template.photo = bool(background.get("photo", True))
+    slots = data.get("slots")
+    if not isinstance(slots, list) or not slots:
+        raise reader.error(("slots",), "must be a non-empty list of text slots")
+    template.slots = [_parse_slot(reader, s, ("slots", i)) for i, s in enumerate(slots)]
+    if sum(s.primary for s in template.slots) > 1:
+        raise reader.error(("slots",), "at most one slot may be 'primary: true'")
+    decorations = data.get("decorations", []) or []
+    template.decorations = [_parse_decoration(reader, d, ("decorations", i)) for i, d in enumerate(decorations)]
+    geometry = reader.mapping(data.get("geometry", {}), ("geometry",), set(GEOMETRY_SAMPLERS))
+    template.geometry = {k: reader.number(v, ("geometry", k), 0.0, 1.0) for k, v in geometry.items()}
+    effects = reader.mapping(data.get("effects", {}), ("effects",), set(EFFECT_KINDS))
+    template.effects = {k: reader.number(v, ("effects", k), 0.0, 1.0) for k, v in effects.items()}
+    return template
+
+
+def load_template(path: str | Path) -> Template:
+    """Load and validate one YAML template; errors name the file, line and field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TextsynthError(f"{path}: template file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise TextsynthError(f"{path}: cannot read template ({err})") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise TextsynthError(f"{path}{line}: malformed YAML: {getattr(err, 'problem', None) or err}") from None
+    if node is None:
+        raise TextsynthError(f"{path}: empty template; needs at least 'name' and 'slots'")
+    return template_from_dict(data, source=str(path), lines=_line_index(node))
+
+
+_REGISTRY: dict[str, Template] = {}
+
+
+def register_template(template: Template) -> Template:
+    """Make a template available by name to the CLI and RenderConfig.templates."""
+    _REGISTRY[template.name] = template
+    return template
+
+
+def builtin_template_paths() -> list[Path]:
+    return sorted(TEMPLATES_DIR.glob("*.yaml"))
+
+
+def available_templates() -> dict[str, Template]:
+    """Built-in YAML templates plus everything registered from Python."""
+    found = {t.name: t for t in (load_template(p) for p in builtin_template_paths())}
+    found.update(_REGISTRY)
+    return found
+
+
+def resolve_templates(names: list[str]) -> list[Template]:
+    """Names of built-in/registered templates, or paths to YAML files."""
+    known = available_templates()
+    resolved = []
+    for name in names:
+        if name in known:
+            resolved.append(known[name])
+        elif name.endswith((".yaml", ".yml")) or Path(name).is_file():
+            resolved.append(load_template(name))
+        else:
+            raise TextsynthError(f"unknown template {name!r}; valid: {', '.join(sorted(known))}, or a path to a .yaml file")
+    return resolved
