@@ -14,6 +14,7 @@ from textsynth.errors import TextsynthError
 
 COMMAND_MODULES = (
     # keep one line per command module; helpers add theirs here
+    "render",
     "corpus",
 )
 
