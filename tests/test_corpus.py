@@ -17,7 +17,6 @@ from textsynth.corpus import (
     TSV_HEADER,
     Corpus,
     build_word_list,
-    format_word_list,
     is_cjk_ideograph,
     is_gb2312_hanzi,
 )
