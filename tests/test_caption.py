@@ -181,11 +181,11 @@ def test_vertical_text_is_called_vertical():
         assert "竖排" in caps["zh"] and "vertical" in caps["en"]
 
 
-# zh word, en word, and whether a scene built from `flags` has it.
+# zh word, lower-case en word, and whether a scene built from `flags` has it.
 CLAIMS = [
     ("阴影", "drop shadow", lambda f: f["shadow"]),
     ("描边", "outline", lambda f: f["stroke"]),
-    ("立体", "3D", lambda f: f["extrude"]),
+    ("立体", "3d", lambda f: f["extrude"]),
     ("发光", "glow", lambda f: f["glow"]),
     ("渐变", "gradient", lambda f: f["gradient"]),
     ("竖排", "vertical", lambda f: f["ttb"]),
@@ -219,6 +219,7 @@ FLAGS = ("shadow", "stroke", "extrude", "glow", "gradient", "ttb", "perspective"
 @given(flags=st.fixed_dictionaries({k: st.booleans() for k in FLAGS}), seed=st.integers(0, 2**32 - 1))
 def test_nothing_is_mentioned_that_is_not_in_the_scene(flags, seed):
     caps = captions(flagged_scene(flags), seed)
+    caps["en"] = caps["en"].lower()
     for zh, en, present in CLAIMS:
         if not present(flags):
             assert zh not in caps["zh"] and en not in caps["en"], (zh, flags, caps)
@@ -231,7 +232,7 @@ def test_what_is_in_the_scene_is_usually_mentioned(claim):
     zh, en, _ = claim
     sc = flagged_scene(dict.fromkeys(FLAGS, True))
     caps = [captions(sc, seed) for seed in range(50)]
-    said = sum(zh in c["zh"] and en in c["en"] for c in caps)
+    said = sum(zh in c["zh"] and en in c["en"].lower() for c in caps)
     assert said >= 35, f"{zh}/{en} mentioned in only {said}/50 captions"
 
 
@@ -269,3 +270,14 @@ def test_subject_falls_back_to_template_name():
 def test_scene_without_text_gets_captions_without_quotes():
     caps = captions(scene([item("   ")]), 0)
     assert "促销海报" in caps["zh"] and "“" not in caps["zh"] and '"' not in caps["en"]
+
+
+def test_subject_articles_and_measure_words():
+    couplet = scene(
+        [item("春回大地", role="couplet_right", direction="ttb", box=(400, 100, 480, 700), size=70)],
+        subject={"zh": "春联", "en": "a Spring Festival couplet"},
+    )
+    for seed in range(30):
+        caps = captions(couplet, seed)
+        assert "a a " not in caps["en"].lower() and "一张春联" not in caps["zh"] + caps["short_zh"]
+        assert "Spring Festival couplet" in caps["en"] and "春联" in caps["zh"]

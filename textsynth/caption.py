@@ -12,15 +12,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from textsynth.render.background import describe_background
 from textsynth.render.colors import color_name
-from textsynth.scene import Layer, Scene, TextItem
-
-try:
-    from textsynth.render.background import describe_background as _describe_background
-except ModuleNotFoundError as err:  # background.py is written alongside; name kinds ourselves until then
-    if err.name != "textsynth.render.background":
-        raise
-    _describe_background = None
+from textsynth.scene import Scene, TextItem
 
 CAPTION_LANGS = ("zh", "en")
 
@@ -36,6 +30,8 @@ _ROLES = {
     "subtitle": ("副标题", "subtitle"),
     "slogan": ("标语", "slogan"),
     "price": ("价格", "price"),
+    "couplet_right": ("上联", "first line of the couplet"),
+    "couplet_left": ("下联", "second line of the couplet"),
 }
 # 3x3 grid of the canvas: (zh, en prepositional phrase), indexed [row][column].
 _POSITIONS = (
@@ -62,18 +58,8 @@ _EFFECTS = {
     "noise": ("有轻微噪点", "with slight noise"),
     "blur": ("略微模糊", "slightly blurred"),
 }
-_BACKGROUNDS = {  # fallback names until render/background.describe_background exists
-    "flat": ("{c}纯色背景", "a plain {c} background"),
-    "linear_gradient": ("{c}渐变背景", "a {c} gradient background"),
-    "radial_gradient": ("{c}径向渐变背景", "a {c} radial gradient background"),
-    "paper": ("纸张纹理背景", "a paper-texture background"),
-    "fabric": ("布纹背景", "a fabric background"),
-    "concrete": ("水泥墙面背景", "a concrete background"),
-    "wood": ("木纹背景", "a wood-grain background"),
-    "geometric": ("几何图案背景", "a geometric-pattern background"),
-    "bokeh": ("虚化光斑背景", "a bokeh background"),
-    "image": ("照片背景", "a photo background"),
-}
+# Measure words for subjects whose noun does not take 张 (一块招牌, 一副春联), by last character.
+_MEASURE_WORDS = {"牌": "块", "匾": "块", "屏": "块", "板": "块", "联": "副", "旗": "面", "书": "本"}
 
 
 def make_captions(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
@@ -90,7 +76,7 @@ def make_captions(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
         primary=_describe(primary, scene, rng, detail=True) if primary else None,
         others=[_describe(t, scene, rng, detail=False) for t in others],
         others_detailed=bool(others) and len(others) <= 3 and rng.random() < 0.4,
-        background=_background(scene.background) if rng.random() < 0.85 else None,
+        background=_background(scene) if rng.random() < 0.85 else None,
         effects=[
             _EFFECTS[e.name]
             for e in (*scene.geometry, *scene.effects)
@@ -156,11 +142,19 @@ def _primary(items: list[TextItem]) -> TextItem | None:
 
 
 def _subject(scene: Scene) -> tuple[str, str]:
-    zh, en = scene.subject.get("zh", ""), scene.subject.get("en", "")
+    """(zh, en) noun of what the image is; English without its article, which phrasings add."""
+    zh, en = scene.subject.get("zh", "").strip(), scene.subject.get("en", "").strip()
     name = scene.template.replace("_", " ").replace("-", " ").strip() or "image"
     if not zh:
         zh = name if any("\u4e00" <= c <= "\u9fff" for c in name) else f"{name}模板图片"
+    for article in ("a ", "an ", "the ", "A ", "An ", "The "):
+        en = en.removeprefix(article)
     return zh, en or f"{name} image"
+
+
+def _one(subj: str) -> str:
+    """一张海报, 一块招牌, 一副春联."""
+    return "一" + _MEASURE_WORDS.get(subj[-1:], "张") + subj
 
 
 @lru_cache(maxsize=4096)
@@ -212,20 +206,10 @@ def _describe(item: TextItem, scene: Scene, rng: np.random.Generator, detail: bo
     )
 
 
-def _background(layer: Layer) -> tuple[str, str] | None:
-    if _describe_background is not None:
-        return _describe_background(layer)
-    if layer.name not in _BACKGROUNDS:
-        return None
-    zh, en = _BACKGROUNDS[layer.name]
-    params = layer.params
-    base = params.get("base_color") or params.get("color") or (params.get("colors") or [None])[0]
-    if "{c}" in zh:
-        if not isinstance(base, str):
-            return None
-        c_zh, c_en = _color(base)
-        zh, en = zh.replace("{c}", c_zh), en.replace("{c}", c_en)
-    return zh, en
+def _background(scene: Scene) -> tuple[str, str] | None:
+    """The background phrase, or None when it would say no more than 'a background'."""
+    zh, en = describe_background(scene.background)
+    return (zh, en) if zh.removesuffix("背景") else None
 
 
 # --- Chinese ------------------------------------------------------------------------------------
@@ -303,7 +287,8 @@ def _caption_zh(facts: _Facts, subject: tuple[str, str], rng: np.random.Generato
     if opening == 4 and bg:
         head, bg_said = f"{bg[0]}上的{subj}", True
     else:
-        head = ("一张{}", "这是一张{}", "画面是{}", "图中是一张{}", "一张{}")[opening].replace("{}", subj)
+        one = _one(subj)
+        head = (one, f"这是{one}", f"画面是{subj}", f"图中是{one}", one)[opening]
     first = head + ("，" + primary if primary else "") + "。"
     tail = [_others_zh(facts, rng)]
     extra = []
@@ -316,9 +301,14 @@ def _caption_zh(facts: _Facts, subject: tuple[str, str], rng: np.random.Generato
 
 def _short_zh(facts: _Facts, subj: str, rng: np.random.Generator) -> str:
     if not facts.primary:
-        return f"一张{subj}。"
+        return f"{_one(subj)}。"
     quoted = _quote_zh(facts.primary.text)
-    templates = (f"一张写着{quoted}的{subj}。", f"{subj}，上面写着{quoted}。", f"印有{quoted}字样的{subj}。")
+    one = _one(subj)
+    templates = (
+        f"{one[:2]}写着{quoted}的{subj}。",
+        f"{subj}，上面写着{quoted}。",
+        f"印有{quoted}字样的{subj}。",
+    )
     return templates[int(rng.integers(len(templates)))]
 
 
@@ -406,12 +396,13 @@ def _others_en(facts: _Facts, rng: np.random.Generator) -> str:
 
 
 def _background_en(bg: str, rng: np.random.Generator) -> str:
-    core = bg.removeprefix("a ").removeprefix("an ").removesuffix(" background")
+    # describe_background gives a whole noun phrase ("a white plain background"): use it as it is.
+    noun = bg if bg.endswith("background") else f"{bg} background"
     templates = (
-        f"The background is {_article(core)}.",
-        f"It is set on {_article(core)} background.",
-        f"Background: {core}.",
-        f"The text sits on {_article(core)} background.",
+        f"It is set on {noun}.",
+        f"The text sits on {noun}.",
+        f"Behind the text is {noun}.",
+        f"The image has {noun}.",
     )
     return templates[int(rng.integers(len(templates)))]
 
