@@ -16,6 +16,9 @@ COMMAND_MODULES = (
     # keep one line per command module; helpers add theirs here
     "render",
     "corpus",
+    "finetune",
+    "evaluate",
+    "make_tiny_kolors",
 )
 
 

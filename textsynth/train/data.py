@@ -65,7 +65,7 @@ class RawSample:
 def read_shard(path: str, source: str) -> Iterator[RawSample]:
     """Samples of one WebDataset tar in file order: members grouped by key (text before the first dot)."""
     try:
-        tar = tarfile.open(path)
+        tar = tarfile.open(path)  # noqa: SIM115 - closed by the `with` below; open errors need their own message
     except (OSError, tarfile.TarError) as err:
         raise TextsynthError(f"{path}: not a readable tar shard ({err})") from err
     with tar:

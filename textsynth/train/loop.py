@@ -210,7 +210,7 @@ def _save_checkpoint(folder: Path, step: int, trainable: dict, optimizer, lr_sch
 
 
 def _export(config: TrainConfig, unet: Any, output: Path) -> Path:
-    """Final weights in the formats users load: LoRA for KolorsPipeline.load_lora_weights, or a UNet folder."""
+    """Final weights as users load them: LoRA for KolorsPipeline.load_lora_weights, or a UNet folder."""
     if config.full:
         unet.save_pretrained(output / "unet")
         return output / "unet"
