@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     # keep one line per command module; helpers add theirs here
     "render",
     "corpus",
+    "fonts",
     "finetune",
     "evaluate",
     "make_tiny_kolors",

@@ -412,9 +412,12 @@ class FontLibrary:
             report.append((face, int(bits.sum()) + high, len(cps)))
         return report
 
-    def verify(self) -> list[str]:
-        """Hash every available font file against the manifest's sha256; mismatches become notes."""
-        found: list[str] = []
+    def verify(self) -> dict[str, str]:
+        """Hash every available font file against its manifest sha256; returns {face id: note} for mismatches.
+
+        Not fatal (distributions update fonts); the notes are also added to `.notes`.
+        """
+        found: dict[str, str] = {}
         hashes: dict[str, str] = {}
         for face in self.faces:
             if not face.sha256:
@@ -422,11 +425,11 @@ class FontLibrary:
             if face.file not in hashes:
                 hashes[face.file] = file_sha256(face.file)
             if hashes[face.file] != face.sha256:
-                found.append(
+                found[face.id] = (
                     f"{face.id}: {face.file} differs from the manifest's sha256 (the package was probably "
                     f"updated); glyphs may look slightly different from earlier datasets"
                 )
-        self.notes.extend(n for n in found if n not in self.notes)
+        self.notes.extend(n for n in found.values() if n not in self.notes)
         return found
 
     # ---- internals
