@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from textsynth.errors import TextsynthError
-from textsynth.render.colors import color_name, hex_to_rgb, rgb_to_hex
+from textsynth.render.colors import color_name, hex_to_rgb, pick_color, rgb_to_hex, shade
 from textsynth.rng import child_seed
 from textsynth.scene import Layer
 
@@ -129,24 +129,6 @@ def _colored(zh_noun: str, en_noun: str) -> DescribeFn:
 # ---------------------------------------------------------------- shared helpers
 
 
-def _pick(rng: np.random.Generator, palette: Sequence[str] | None, avoid: str | None = None) -> str:
-    """A palette colour (not `avoid` when there is a choice), or a random pleasant colour."""
-    if palette:
-        choices = [c for c in palette if c != avoid] or list(palette)
-        return rgb_to_hex(hex_to_rgb(choices[int(rng.integers(len(choices)))]))
-    r, g, b = colorsys.hsv_to_rgb(
-        float(rng.random()), float(rng.uniform(0.25, 0.9)), float(rng.uniform(0.3, 0.97))
-    )
-    return rgb_to_hex((r * 255, g * 255, b * 255))
-
-
-def _shade(color: str, factor: float) -> str:
-    """Lighter (factor > 1, towards white) or darker (factor < 1) version of a colour."""
-    rgb = np.array(hex_to_rgb(color), dtype=np.float64)
-    rgb = rgb * factor if factor <= 1 else 255 - (255 - rgb) / factor
-    return rgb_to_hex(rgb)
-
-
 def _solid(height: int, width: int, rgb: Sequence[int]) -> np.ndarray:
     # Row-wise broadcast: numpy's fill over a trailing axis of 3 is ~20x slower.
     out = np.empty((height, width * 3), np.uint8)
@@ -234,7 +216,7 @@ def _to_u8(values: np.ndarray, scale: float, offset: float = 128.0) -> np.ndarra
 
 
 def _sample_flat(rng: np.random.Generator, width: int, height: int, palette: list[str] | None) -> dict:
-    return {"base_color": _pick(rng, palette)}
+    return {"base_color": pick_color(rng, palette)}
 
 
 def _apply_flat(params: dict, width: int, height: int) -> np.ndarray:
@@ -242,14 +224,14 @@ def _apply_flat(params: dict, width: int, height: int) -> np.ndarray:
 
 
 def _gradient_colors(rng: np.random.Generator, palette: list[str] | None) -> list[str]:
-    first = _pick(rng, palette)
+    first = pick_color(rng, palette)
     if palette and len(set(palette)) > 1 and rng.random() < 0.6:
-        second = _pick(rng, palette, avoid=first)
+        second = pick_color(rng, palette, avoid=first)
     else:
-        second = _shade(first, float(rng.choice([rng.uniform(0.35, 0.75), rng.uniform(1.6, 4.0)])))
+        second = shade(first, float(rng.choice([rng.uniform(0.35, 0.75), rng.uniform(1.6, 4.0)])))
     colors = [first, second]
     if rng.random() < 0.25:
-        colors.append(_shade(first, float(rng.uniform(0.6, 1.6))))
+        colors.append(shade(first, float(rng.uniform(0.6, 1.6))))
     return colors
 
 
@@ -334,7 +316,7 @@ def _apply_paper(params: dict, width: int, height: int) -> np.ndarray:
 
 def _sample_fabric(rng: np.random.Generator, width: int, height: int, palette: list[str] | None) -> dict:
     return {
-        "base_color": _pick(rng, palette),
+        "base_color": pick_color(rng, palette),
         "period": int(rng.integers(3, 8) * max(1, round(min(width, height) / 768))),
         "contrast": round(float(rng.uniform(20, 45)), 2),
         "slub": round(float(rng.uniform(2, 8)), 2),  # thread-to-thread irregularity
@@ -439,11 +421,11 @@ GEOMETRIC_VARIANTS = ("stripes", "checker", "dots", "triangles")
 
 
 def _sample_geometric(rng: np.random.Generator, width: int, height: int, palette: list[str] | None) -> dict:
-    bg = _pick(rng, palette)
+    bg = pick_color(rng, palette)
     if palette and len(set(palette)) > 1:
-        fg = _pick(rng, palette, avoid=bg)
+        fg = pick_color(rng, palette, avoid=bg)
     else:
-        fg = _shade(bg, float(rng.choice([rng.uniform(0.5, 0.8), rng.uniform(1.3, 2.5)])))
+        fg = shade(bg, float(rng.choice([rng.uniform(0.5, 0.8), rng.uniform(1.3, 2.5)])))
     return {
         "variant": GEOMETRIC_VARIANTS[int(rng.integers(len(GEOMETRIC_VARIANTS)))],
         "colors": [bg, fg],
@@ -515,11 +497,11 @@ def _describe_geometric(params: dict) -> tuple[str, str]:
 
 
 def _sample_bokeh(rng: np.random.Generator, width: int, height: int, palette: list[str] | None) -> dict:
-    base = _shade(_pick(rng, palette), float(rng.uniform(0.15, 0.45)))
-    lights = [_pick(rng, palette) for _ in range(int(rng.integers(2, 5)))]
+    base = shade(pick_color(rng, palette), float(rng.uniform(0.15, 0.45)))
+    lights = [pick_color(rng, palette) for _ in range(int(rng.integers(2, 5)))]
     return {
-        "colors": [base, _shade(base, float(rng.uniform(0.4, 0.8)))],
-        "lights": [_shade(c, float(rng.uniform(1.0, 1.8))) for c in lights],
+        "colors": [base, shade(base, float(rng.uniform(0.4, 0.8)))],
+        "lights": [shade(c, float(rng.uniform(1.0, 1.8))) for c in lights],
         "count": int(rng.integers(12, 45)),
         "blur": round(float(rng.uniform(0.004, 0.015)), 4),  # fraction of the long side
         "seed": child_seed(rng),

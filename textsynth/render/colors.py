@@ -6,6 +6,7 @@ pick readable text colours and name a colour in Chinese and English for captions
 
 from __future__ import annotations
 
+import colorsys
 from collections.abc import Sequence
 
 import numpy as np
@@ -105,6 +106,24 @@ def contrast_ratio(a: str | Sequence[float], b: str | Sequence[float]) -> float:
     la, lb = relative_luminance(a), relative_luminance(b)
     hi, lo = max(la, lb), min(la, lb)
     return (hi + 0.05) / (lo + 0.05)
+
+
+def pick_color(rng: np.random.Generator, palette: Sequence[str] | None, avoid: str | None = None) -> str:
+    """A palette colour (other than `avoid` when there is a choice), or a random pleasant colour."""
+    if palette:
+        choices = [c for c in palette if c != avoid] or list(palette)
+        return rgb_to_hex(hex_to_rgb(choices[int(rng.integers(len(choices)))]))
+    r, g, b = colorsys.hsv_to_rgb(
+        float(rng.random()), float(rng.uniform(0.25, 0.9)), float(rng.uniform(0.3, 0.97))
+    )
+    return rgb_to_hex((r * 255, g * 255, b * 255))
+
+
+def shade(color: str, factor: float) -> str:
+    """A lighter (factor > 1, towards white) or darker (factor < 1, towards black) version of a colour."""
+    rgb = np.array(hex_to_rgb(color), dtype=np.float64)
+    rgb = rgb * factor if factor <= 1 else 255 - (255 - rgb) / factor
+    return rgb_to_hex(rgb)
 
 
 def pick_text_color(
