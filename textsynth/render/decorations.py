@@ -1,0 +1,304 @@
+"""Decorations: panels, lines, frames, badges, stripes and pasted images drawn between background and text.
+
+Each shape is drawn as an anti-aliased coverage mask inside its own box and blended with its colour
+(times `params["opacity"]`), so nothing outside a decoration's box ever changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from textsynth.errors import TextsynthError
+from textsynth.render.background import read_image
+from textsynth.render.colors import hex_to_rgb, pick_color, pick_text_color
+from textsynth.scene import Box, Decoration
+
+DECORATION_KINDS = ("rect", "rounded_panel", "line", "frame", "circle", "badge", "stripes", "image_patch")
+
+_SHIFT = 4  # cv2 fixed-point bits: shapes are placed with 1/16 pixel precision
+_ONE = 1 << _SHIFT
+
+
+def draw_decorations(image: np.ndarray, decorations: list[Decoration]) -> np.ndarray:
+    """Draw decorations in order onto a copy of an HxWx3 uint8 image."""
+    out = image.copy()
+    for deco in decorations:
+        if deco.kind not in _DRAW:
+            raise TextsynthError(
+                f"decoration kind must be one of {', '.join(DECORATION_KINDS)}, got {deco.kind!r}"
+            )
+        x0, y0, x1, y1 = (float(v) for v in deco.box)
+        if not (x1 > x0 and y1 > y0):
+            raise TextsynthError(
+                f"decoration {deco.kind!r}: box must be (x0, y0, x1, y1) with x0 < x1 and y0 < y1, "
+                f"got {deco.box}"
+            )
+        # The region of interest: every pixel the box touches, clipped to the image.
+        rx0, ry0 = max(0, math.floor(x0)), max(0, math.floor(y0))
+        rx1, ry1 = min(out.shape[1], math.ceil(x1)), min(out.shape[0], math.ceil(y1))
+        if rx1 <= rx0 or ry1 <= ry0:
+            continue
+        roi = out[ry0:ry1, rx0:rx1]
+        # Box in ROI coordinates (may extend past the ROI when the box leaves the image).
+        local = (x0 - rx0, y0 - ry0, x1 - rx0, y1 - ry0)
+        opacity = min(1.0, max(0.0, float(deco.params.get("opacity", 1.0))))
+        if deco.kind == "image_patch":
+            _paste_image(roi, local, deco.params, opacity)
+            continue
+        mask = np.zeros(roi.shape[:2], np.uint8)
+        _DRAW[deco.kind](mask, local, deco.params)
+        _blend(roi, mask, hex_to_rgb(deco.color), opacity)
+        if deco.kind == "badge" and deco.params.get("ring"):
+            ring = np.zeros_like(mask)
+            _ring(ring, local)
+            _blend(roi, ring, hex_to_rgb(deco.params.get("ring_color", "#ffffff")), opacity)
+    return out
+
+
+def _blend(roi: np.ndarray, mask: np.ndarray, rgb: tuple[int, int, int], opacity: float) -> None:
+    """roi = roi * (1 - a) + rgb * a with a = mask / 255 * opacity, in place; a = 0 leaves pixels exact."""
+    x, y, w, h = cv2.boundingRect(mask)
+    if opacity <= 0 or w == 0:
+        return
+    a = mask[y : y + h, x : x + w]
+    if opacity < 1:
+        a = cv2.convertScaleAbs(a, alpha=opacity)
+    a3 = cv2.merge([a, a, a])
+    target = roi[y : y + h, x : x + w]
+    kept = cv2.multiply(target, cv2.bitwise_not(a3), scale=1 / 255)
+    added = cv2.multiply(a3, (*rgb, 0), scale=1 / 255)
+    target[:] = cv2.add(kept, added)
+
+
+def _pt(x: float, y: float) -> tuple[int, int]:
+    return round(x * _ONE), round(y * _ONE)
+
+
+def _fill_rect(mask: np.ndarray, box: Box, params: dict) -> None:
+    x0, y0, x1, y1 = box
+    _fill_poly(mask, [[(x0, y0), (x1, y0), (x1, y1), (x0, y1)]])
+
+
+def _fill_poly(mask: np.ndarray, polys: Sequence[Sequence[tuple[float, float]]]) -> None:
+    # Corners at pixel edges: cv2 puts integer coordinates at pixel centres, hence the half-pixel shift.
+    pts = [np.round((np.asarray(p, np.float64) - 0.5) * _ONE).astype(np.int32) for p in polys]
+    cv2.fillPoly(mask, pts, 255, cv2.LINE_AA, shift=_SHIFT)
+
+
+def _rounded_panel(mask: np.ndarray, box: Box, params: dict) -> None:
+    x0, y0, x1, y1 = box
+    r = min(float(params.get("radius", 0.15 * min(x1 - x0, y1 - y0))), (x1 - x0) / 2, (y1 - y0) / 2)
+    if r < 0.5:
+        _fill_rect(mask, box, params)
+        return
+    pts: list[tuple[float, float]] = []
+    steps = max(3, int(r / 2))
+    for (cx, cy), start in (
+        ((x1 - r, y0 + r), -90),
+        ((x1 - r, y1 - r), 0),
+        ((x0 + r, y1 - r), 90),
+        ((x0 + r, y0 + r), 180),
+    ):
+        for k in range(steps + 1):
+            a = math.radians(start + 90 * k / steps)
+            pts.append((cx + r * math.cos(a), cy + r * math.sin(a)))
+    _fill_poly(mask, [pts])
+
+
+def _line(mask: np.ndarray, box: Box, params: dict) -> None:
+    x0, y0, x1, y1 = box
+    horizontal = params.get("orientation", "horizontal" if x1 - x0 >= y1 - y0 else "vertical") == "horizontal"
+    limit = (y1 - y0) if horizontal else (x1 - x0)
+    w = min(max(float(params.get("width", 2)), 0.5), limit)
+    if horizontal:
+        cy = (y0 + y1) / 2
+        _fill_poly(mask, [[(x0, cy - w / 2), (x1, cy - w / 2), (x1, cy + w / 2), (x0, cy + w / 2)]])
+    else:
+        cx = (x0 + x1) / 2
+        _fill_poly(mask, [[(cx - w / 2, y0), (cx + w / 2, y0), (cx + w / 2, y1), (cx - w / 2, y1)]])
+
+
+def _frame(mask: np.ndarray, box: Box, params: dict) -> None:
+    x0, y0, x1, y1 = box
+    w = max(0.5, float(params.get("width", 2)))
+    _ring_rect(mask, box, w)
+    if params.get("double"):
+        inset = 2 * w
+        inner = (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
+        if inner[2] - inner[0] > 2 * w and inner[3] - inner[1] > 2 * w:
+            _ring_rect(mask, inner, max(0.5, w / 2))
+
+
+def _ring_rect(mask: np.ndarray, box: Box, w: float) -> None:
+    x0, y0, x1, y1 = box
+    if x1 - x0 <= 2 * w or y1 - y0 <= 2 * w:
+        _fill_rect(mask, box, {})
+        return
+    outer = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    inner = [(x0 + w, y0 + w), (x0 + w, y1 - w), (x1 - w, y1 - w), (x1 - w, y0 + w)]
+    layer = np.zeros_like(mask)
+    _fill_poly(layer, [outer])
+    hole = np.zeros_like(mask)
+    _fill_poly(hole, [inner])
+    np.maximum(mask, cv2.subtract(layer, hole), out=mask)
+
+
+def _circle(mask: np.ndarray, box: Box, params: dict) -> None:
+    x0, y0, x1, y1 = box
+    r = min(x1 - x0, y1 - y0) / 2
+    cx, cy = (x0 + x1) / 2 - 0.5, (y0 + y1) / 2 - 0.5
+    cv2.circle(mask, _pt(cx, cy), round(r * _ONE), 255, -1, cv2.LINE_AA, _SHIFT)
+
+
+def _badge(mask: np.ndarray, box: Box, params: dict) -> None:
+    points = int(params.get("points", 0))
+    if points < 3:
+        _circle(mask, box, params)
+        return
+    x0, y0, x1, y1 = box
+    r = min(x1 - x0, y1 - y0) / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    inner = float(params.get("inner", 0.82))
+    pts = []
+    for k in range(2 * points):
+        a = math.pi * k / points - math.pi / 2
+        rk = r if k % 2 == 0 else r * inner
+        pts.append((cx + rk * math.cos(a), cy + rk * math.sin(a)))
+    _fill_poly(mask, [pts])
+
+
+def _ring(mask: np.ndarray, box: Box) -> None:
+    """A thin circle inside a badge, like the printed rim of a seal or sticker."""
+    x0, y0, x1, y1 = box
+    r = min(x1 - x0, y1 - y0) / 2 * 0.68
+    cx, cy = (x0 + x1) / 2 - 0.5, (y0 + y1) / 2 - 0.5
+    thickness = max(1, round(r * 0.05))
+    cv2.circle(mask, _pt(cx, cy), round(r * _ONE), 255, thickness, cv2.LINE_AA, _SHIFT)
+
+
+def _stripes(mask: np.ndarray, box: Box, params: dict) -> None:
+    x0, y0, x1, y1 = box
+    count = max(1, int(params.get("count", 5)))
+    a = math.radians(float(params.get("angle", 45)))
+    d, n = np.array([math.cos(a), math.sin(a)]), np.array([-math.sin(a), math.cos(a)])
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    # Stripes run along d and are spread along n over the box's extent in that direction.
+    span = abs(n[0]) * (x1 - x0) + abs(n[1]) * (y1 - y0)
+    reach = math.hypot(x1 - x0, y1 - y0)
+    period = span / count
+    w = min(float(params.get("width", period / 2)), period)
+    polys = []
+    for k in range(count):
+        v0 = -span / 2 + k * period + (period - w) / 2
+        polys.append(
+            [
+                tuple(centre + n * v + d * u)
+                for v, u in ((v0, -reach), (v0 + w, -reach), (v0 + w, reach), (v0, reach))
+            ]
+        )
+    _fill_poly(mask, polys)
+
+
+def _paste_image(roi: np.ndarray, box: Box, params: dict, opacity: float) -> None:
+    if "file" not in params:
+        raise TextsynthError("decoration 'image_patch' needs params.file: the path of an image to paste")
+    img = read_image(params["file"])
+    x0, y0, x1, y1 = box
+    bw, bh = max(1, round(x1 - x0)), max(1, round(y1 - y0))
+    interp = cv2.INTER_AREA if img.shape[1] > bw or img.shape[0] > bh else cv2.INTER_LINEAR
+    patch = cv2.resize(img, (bw, bh), interpolation=interp)
+    # Place the resized patch at the box origin, then keep the part inside the ROI.
+    ox, oy = round(x0), round(y0)
+    sx0, sy0 = max(0, -ox), max(0, -oy)
+    sx1, sy1 = min(bw, roi.shape[1] - ox), min(bh, roi.shape[0] - oy)
+    if sx1 <= sx0 or sy1 <= sy0:
+        return
+    patch = patch[sy0:sy1, sx0:sx1]
+    target = roi[oy + sy0 : oy + sy1, ox + sx0 : ox + sx1]
+    if patch.shape[2] == 4:
+        weight = patch[:, :, 3].astype(np.float32) * np.float32(opacity / 255)
+        rgb = np.ascontiguousarray(patch[:, :, :3])
+    else:
+        weight = np.full(patch.shape[:2], opacity, np.float32)
+        rgb = patch
+    target[:] = cv2.blendLinear(target, rgb, 1.0 - weight, weight)
+
+
+_DRAW = {
+    "rect": _fill_rect,
+    "rounded_panel": _rounded_panel,
+    "line": _line,
+    "frame": _frame,
+    "circle": _circle,
+    "badge": _badge,
+    "stripes": _stripes,
+    "image_patch": None,  # pasted, not masked
+}
+
+
+def sample_decoration(
+    rng: np.random.Generator,
+    kind: str,
+    box: Box,
+    palette: Sequence[str] | None,
+    image_files: Sequence[Path] = (),
+) -> Decoration:
+    """Sample a decoration of `kind` in `box`: a palette colour and the kind's params.
+
+    `image_patch` picks its picture from `image_files`.
+    """
+    if kind not in DECORATION_KINDS:
+        raise TextsynthError(f"decoration kind must be one of {', '.join(DECORATION_KINDS)}, got {kind!r}")
+    x0, y0, x1, y1 = (float(v) for v in box)
+    short = max(1.0, min(x1 - x0, y1 - y0))
+    color = pick_color(rng, palette)
+    params: dict = {}
+    if kind == "rect":
+        params = {"opacity": round(float(rng.uniform(0.6, 1.0)), 3)}
+    elif kind == "rounded_panel":
+        params = {
+            "radius": round(float(rng.uniform(0.05, 0.3) * short), 2),
+            "opacity": round(float(rng.uniform(0.6, 0.95)), 3),
+        }
+    elif kind == "line":
+        params = {
+            "orientation": "horizontal" if x1 - x0 >= y1 - y0 else "vertical",
+            "width": round(float(min(short, rng.uniform(1.0, 6.0))), 2),
+        }
+    elif kind == "frame":
+        params = {
+            "width": round(float(max(1.0, rng.uniform(0.01, 0.05) * short)), 2),
+            "double": bool(rng.random() < 0.4),
+        }
+    elif kind == "circle":
+        params = {"opacity": round(float(rng.uniform(0.8, 1.0)), 3)}
+    elif kind == "badge":
+        params = {
+            "points": int(rng.choice([0, 12, 16, 20, 24])),
+            "inner": round(float(rng.uniform(0.78, 0.9)), 3),
+            "ring": bool(rng.random() < 0.5),
+            "ring_color": pick_text_color(rng, color, palette),
+        }
+    elif kind == "stripes":
+        count = int(rng.integers(3, 12))
+        params = {
+            "angle": round(float(rng.choice([45.0, 135.0, rng.uniform(20, 160)])), 2),
+            "count": count,
+            "width": round(float(rng.uniform(0.3, 0.6) * short / count * 2), 2),
+            "opacity": round(float(rng.uniform(0.5, 1.0)), 3),
+        }
+    elif kind == "image_patch":
+        if not image_files:
+            raise TextsynthError(
+                "decoration kind 'image_patch' needs image files: pass a decoration image folder"
+            )
+        params = {
+            "file": str(image_files[int(rng.integers(len(image_files)))]),
+            "opacity": round(float(rng.uniform(0.85, 1.0)), 3),
+        }
+    return Decoration(kind=kind, box=(x0, y0, x1, y1), color=color, params=params)
