@@ -355,3 +355,12 @@ def test_fonts_scan_prints_entries_a_manifest_accepts(tmp_path: Path, capsys) ->
     assert face.style == "display" and len(face.sha256) == 64
     assert main(["fonts", "--scan", str(tmp_path / "nowhere")]) == 2
     assert "font folder not found" in capsys.readouterr().err
+
+
+def test_library_sent_to_a_worker_chooses_the_same_faces(library: FontLibrary) -> None:
+    import pickle
+
+    clone = pickle.loads(pickle.dumps(library))
+    words = ["中国", "們", "数据集", "你好世界"] * 10
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    assert [library.choose(w, rng_a).id for w in words] == [clone.choose(w, rng_b).id for w in words]

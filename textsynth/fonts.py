@@ -301,6 +301,14 @@ class FontLibrary:
         self._faces_by_mask: dict[int, tuple[FontFace, ...]] = {}
         _REGISTRY.update({face.id: face for face in self.faces})
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to every worker (process pool, Ray): leave the per-text caches behind.
+        return {**self.__dict__, "_text_masks": {}, "_faces_by_mask": {}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        _REGISTRY.update({face.id: face for face in self.faces})
+
     @classmethod
     def load(
         cls,
