@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from textsynth.errors import TextsynthError
-from textsynth.paths import CORPORA_DIR
+from textsynth.paths import CORPORA_DIR, FONTS_MANIFEST
 
 NAME = "fonts"
 HELP = "list font faces, their coverage of the word list, and missing packages"
@@ -19,7 +19,7 @@ HELP = "list font faces, their coverage of the word list, and missing packages"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--manifest", type=Path, default=None, help="font manifest YAML (default: fonts_manifest.yaml)"
+        "--manifest", type=Path, default=FONTS_MANIFEST, help="font manifest YAML listing the faces"
     )
     parser.add_argument(
         "--fonts-dir",
