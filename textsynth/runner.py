@@ -36,8 +36,9 @@ ProgressFn = Callable[[int], None]
 def shard_stats(samples: list) -> dict[str, Any]:
     """Counters the manifest keeps per shard (and `textsynth stats` sums)."""
     templates, fonts, directions, effects = Counter(), Counter(), Counter(), Counter()
-    skipped = 0
+    skipped = resampled = 0
     for sample in samples:
+        resampled += sample.resampled
         templates[sample.scene.template] += 1
         for item in sample.scene.texts:
             fonts[item.font] += 1
@@ -49,6 +50,7 @@ def shard_stats(samples: list) -> dict[str, Any]:
         "samples": len(samples),
         "texts": sum(directions.values()),
         "skipped_words": skipped,
+        "resampled": resampled,
         "templates": dict(templates),
         "fonts": dict(fonts),
         "directions": dict(directions),

@@ -38,6 +38,7 @@ class Sample:
     texts: list[TextAnnotation]
     captions: dict[str, str]
     skipped_words: list[str] = field(default_factory=list)
+    resampled: int = 0  # scenes redrawn because a quality check failed
 
     @property
     def caption(self) -> str:
@@ -63,6 +64,7 @@ class Sample:
             "effects": [{"name": e.name, "params": e.params} for e in scene.effects],
             "jpeg_quality": scene.jpeg_quality,
             "skipped_words": self.skipped_words,
+            "resampled": self.resampled,
             "scene": scene.to_json(),
         }
 

@@ -187,6 +187,13 @@ def _style(slot: Slot, rng: np.random.Generator, color: str, local: tuple[int, i
     return style
 
 
+def _outline(item: TextItem) -> None:
+    """Give the text a contrasting stroke so it reads on any background."""
+    light = relative_luminance(hex_to_rgb(item.style.color)) > 0.4
+    item.style.stroke_color = "#111111" if light else "#f5f5f5"
+    item.style.stroke_width = max(item.style.stroke_width, 2, round(item.size_px * 0.08))
+
+
 def _quad_overlap(a: np.ndarray, b: np.ndarray) -> float:
     area, _ = cv2.intersectConvexConvex(np.float32(a), np.float32(b))
     return float(area)
@@ -228,7 +235,11 @@ def _sample_slot(
         font_style=face.style, font_family=face.family,
     )  # fmt: skip
     if _fit(item, face, slot, box) is None:
-        return None
+        if not is_primary or text == primary:
+            return None
+        item.text, item.lines, item.size_px = primary, [primary], size  # the primary word alone must fit
+        if _fit(item, face, slot, box) is None:
+            return None
     item.style = _style(slot, rng, color, local, item.size_px, palette)
     # geometry of the block: each try drops one risky transform
     rotation = float(rng.uniform(*slot.rotation)) if slot.rotation != (0.0, 0.0) else 0.0
@@ -255,7 +266,7 @@ def _sample_slot(
         if not slot.overlap and any(_quad_overlap(poly, other) > 1.0 for other in placed):
             continue
         if _worst_contrast(base, tuple(poly.min(axis=0)) + tuple(poly.max(axis=0)), item.style.color) < 1.5:
-            return None
+            _outline(item)  # busy background: outline the glyphs, as a designer would
         return item, poly
     return None
 

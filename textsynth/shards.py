@@ -134,6 +134,8 @@ def write_shard(samples: list[dict[str, bytes | str]]) -> tuple[bytes, str]:
 
 
 def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
     import cv2
     import numpy
     import PIL
@@ -147,7 +149,15 @@ def library_versions() -> dict[str, str]:
         "pillow": PIL.__version__,
         "opencv": cv2.__version__,
         "webdataset": getattr(wds, "__version__", "unknown"),
+        **{name: _dist_version(name, version, PackageNotFoundError) for name in ("faker", "jieba", "fonttools")},
     }
+
+
+def _dist_version(name: str, version, not_found) -> str:
+    try:
+        return version(name)
+    except not_found:
+        return "unknown"
 
 
 def new_manifest(config_json: dict[str, Any], fingerprint: str, plans: list[ShardPlan]) -> dict[str, Any]:

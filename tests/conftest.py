@@ -1,0 +1,44 @@
+"""Shared fixtures: one font library, corpus and render context per test session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # two cores shared by two test workers
+
+
+@pytest.fixture(scope="session")
+def fonts():
+    from textsynth.fonts import FontLibrary
+
+    return FontLibrary.load()
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    from textsynth.corpus import Corpus
+
+    return Corpus.load()
+
+
+@pytest.fixture(scope="session")
+def ctx():
+    """Render context over all built-in templates at a small size, for fast tests."""
+    from textsynth.config import RenderConfig
+    from textsynth.sample import build_context
+
+    return build_context(RenderConfig(seed=7, count=100, width=256, height=256))
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """A small real run through the CLI with two workers: 3 shards."""
+    from textsynth.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    argv = ["render", "--out", str(out), "--count", "10", "--shard-size", "4", "--size", "256x256", "--seed", "3",
+            "--workers", "2", "--no-progress"]  # fmt: skip
+    assert main(argv) == 0
+    return out

@@ -1,0 +1,105 @@
+"""Pixels and polygons move together: every character polygon covers its ink, under every warp."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from textsynth.render.compose import render_scene
+from textsynth.render.geometry import sample_perspective, sample_rotation, tilt_matrix
+from textsynth.render.layout import VERTICAL_FORMS, layout_block
+from textsynth.scene import Layer, Scene, TextItem
+
+WORDS = ["限时优惠", "中华人民共和国", "你好", "春节快乐2025", "Hello世界", "天，地。人"]
+
+
+def _scene(item: TextItem, geometry=()) -> Scene:
+    return Scene(width=320, height=320, template="test", background=Layer("flat", {"color": "#ffffff"}),
+                 texts=[item], geometry=list(geometry))  # fmt: skip
+
+
+def _ink(scene: Scene, load_font) -> np.ndarray:
+    """Ink = where the render with text differs from the same scene without it."""
+    with_text = render_scene(scene, load_font)
+    empty = Scene.from_json(scene.to_json())
+    empty.texts = []
+    without = render_scene(empty, load_font).image
+    diff = np.abs(with_text.image.astype(int) - without.astype(int)).max(axis=2)
+    return with_text, diff > 60
+
+
+def _polygon_mask(polys, shape, grow: int = 2) -> np.ndarray:
+    mask = np.zeros(shape, np.uint8)
+    for poly in polys:
+        cv2.fillPoly(mask, [np.round(np.array(poly)).astype(np.int32)], 1)
+    return cv2.dilate(mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
+
+
+@pytest.fixture(scope="module")
+def load_font(fonts):
+    from textsynth.fonts import get_font
+
+    return lambda face_id, size: get_font(fonts.face(face_id), size)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    word=st.sampled_from(WORDS),
+    direction=st.sampled_from(["ltr", "ttb"]),
+    rotation=st.floats(-30, 30),
+    tilt=st.one_of(st.none(), st.tuples(st.floats(-35, 35), st.floats(-35, 35))),
+    curve=st.sampled_from([0.0, 0.12, -0.15]),
+    warp=st.sampled_from([None, "perspective", "rotation"]),
+    seed=st.integers(0, 1000),
+)
+def test_char_polygons_cover_ink_under_every_warp(fonts, load_font, word, direction, rotation, tilt, curve, warp, seed):
+    face = fonts.choose(word, np.random.default_rng(seed))
+    item = TextItem(text=word, role="title", font=face.id, size_px=34, direction=direction,
+                    box=(40, 40, 280, 280), rotation=rotation, curve=curve if direction == "ltr" else 0.0)  # fmt: skip
+    font = load_font(face.id, item.size_px)
+    if tilt is not None:
+        layout = layout_block(item, font)
+        item.tilt = tilt_matrix(layout.width, layout.height, *tilt).tolist()
+    rng = np.random.default_rng(seed)
+    geometry = [] if warp is None else [{"perspective": sample_perspective, "rotation": sample_rotation}[warp](rng, 320, 320)]
+    rendered, ink = _ink(_scene(item, geometry), load_font)
+    annotation = rendered.texts[0]
+    chars = [c["polygon"] for c in annotation.chars]
+    assert [c["char"] for c in annotation.chars] == [c for c in word if not c.isspace()]
+    covered = _polygon_mask(chars, ink.shape)
+    assert ink.sum() > 50, "nothing was drawn"
+    assert (ink & ~covered).sum() <= 0.01 * ink.sum(), "ink outside the character polygons"
+    for poly in chars:  # every character polygon has ink of its own
+        assert (ink & _polygon_mask([poly], ink.shape, grow=0)).sum() > 0
+    word_mask = _polygon_mask([annotation.polygon], ink.shape, grow=3)
+    assert (ink & ~word_mask).sum() <= 0.01 * ink.sum(), "ink outside the word polygon"
+
+
+def test_vertical_text_uses_vertical_punctuation(fonts, load_font):
+    face = fonts.choose("天，地。", np.random.default_rng(0), styles=["sans"])
+    item = TextItem(text="天，地。", role="title", font=face.id, size_px=30, direction="ttb", box=(0, 0, 100, 300))
+    layout = layout_block(item, load_font(face.id, 30))
+    assert [g.draw for g in layout.glyphs] == ["天", VERTICAL_FORMS["，"], "地", VERTICAL_FORMS["。"]]
+    ys = [g.cell[0, 1] for g in layout.glyphs]
+    assert ys == sorted(ys), "vertical text must run top to bottom"
+    assert len({round(g.cell[0, 0]) for g in layout.glyphs}) == 1, "one column"
+
+
+def test_multiline_vertical_columns_run_right_to_left(fonts, load_font):
+    face = fonts.choose("春夏秋冬", np.random.default_rng(0))
+    item = TextItem(text="春夏秋冬", lines=["春夏", "秋冬"], role="title", font=face.id, size_px=30, direction="ttb", box=(0, 0, 200, 200))
+    layout = layout_block(item, load_font(face.id, 30))
+    first_col_x = layout.glyphs[0].cell[0, 0]
+    second_col_x = layout.glyphs[2].cell[0, 0]
+    assert first_col_x > second_col_x
+
+
+def test_scene_json_round_trip_renders_identically(ctx, load_font):
+    from textsynth.sample import make_sample
+
+    sample = make_sample(ctx, 5)
+    again = render_scene(Scene.from_json(sample.scene.to_json()), load_font)
+    assert np.array_equal(again.image, sample.image)
