@@ -1,0 +1,283 @@
+"""Photometric effects (light, shadow, tint, blur, sensor noise) that change pixel values but never move them.
+
+Each effect is `sample(rng, width, height) -> params` plus a pure `apply(image, params) -> image` on
+HxWx3 uint8 RGB. Spatial params are fractions of the image, so a record applies at any size. Light
+and shadow maps are computed at low resolution and applied with one saturating cv2.multiply.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from textsynth.errors import TextsynthError
+from textsynth.render.background import gaussian_grain
+from textsynth.rng import child_seed
+from textsynth.scene import Layer
+
+SampleFn = Callable[[np.random.Generator, int, int], dict]
+ApplyFn = Callable[[np.ndarray, dict], np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Effect:
+    sample: SampleFn
+    apply: ApplyFn
+
+
+_EFFECTS: dict[str, _Effect] = {}
+# Application order: light falls on the poster, the camera blurs it, the sensor adds noise.
+EFFECT_KINDS: list[str] = []
+DEFAULT_EFFECT_PROBS: dict[str, float] = {}
+
+_MAP_SIZE = 64  # long side of the low-resolution light maps
+
+
+def register_effect(name: str, sample_fn: SampleFn, apply_fn: ApplyFn, prob: float = 0.0) -> None:
+    """Add a photometric effect, applied after the built-in ones; `prob` is its default probability.
+
+    Contract: `sample_fn(rng, width, height) -> dict` makes every random choice and returns JSON-friendly
+    params (draw a `seed` with `textsynth.rng.child_seed(rng)` for noise); `apply_fn(image, params)` is
+    pure, must not modify `image`, and returns an array of the same shape and dtype (HxWx3 uint8).
+    """
+    if name in _EFFECTS:
+        raise TextsynthError(f"effect {name!r} is already registered; choose another name")
+    _EFFECTS[name] = _Effect(sample_fn, apply_fn)
+    EFFECT_KINDS.append(name)
+    DEFAULT_EFFECT_PROBS[name] = float(prob)
+
+
+def sample_effects(
+    rng: np.random.Generator, width: int, height: int, probs: Mapping[str, float] | None = None
+) -> list[Layer]:
+    """Decide each effect with its probability (defaults overridden by `probs`) and sample those that fire.
+
+    Every kind draws one uniform and one child seed whatever the probabilities, so turning one effect
+    on or off never changes another effect's parameters.
+    """
+    chosen = dict(DEFAULT_EFFECT_PROBS)
+    for name, p in (probs or {}).items():
+        if name not in _EFFECTS:
+            raise TextsynthError(
+                f"effect probability key must be one of {', '.join(EFFECT_KINDS)}, got {name!r}"
+            )
+        if not isinstance(p, (int, float)) or not 0.0 <= float(p) <= 1.0:
+            raise TextsynthError(f"probability of effect {name!r} must be a number in [0, 1], got {p!r}")
+        chosen[name] = float(p)
+    layers = []
+    for name in EFFECT_KINDS:
+        u, seed = rng.random(), child_seed(rng)
+        if u < chosen[name]:
+            layers.append(
+                Layer(name=name, params=_EFFECTS[name].sample(np.random.default_rng(seed), width, height))
+            )
+    return layers
+
+
+def apply_effects(image: np.ndarray, effects: list[Layer]) -> np.ndarray:
+    """Apply sampled effects in list order; returns a new array, `image` is left as it was."""
+    out = image
+    for layer in effects:
+        if layer.name not in _EFFECTS:
+            raise TextsynthError(f"effect must be one of {', '.join(EFFECT_KINDS)}, got {layer.name!r}")
+        result = _EFFECTS[layer.name].apply(out, layer.params)
+        if not isinstance(result, np.ndarray) or result.shape != image.shape or result.dtype != np.uint8:
+            raise TextsynthError(f"effect {layer.name!r} must return a {image.shape} uint8 array")
+        out = result
+    return out.copy() if out is image else out
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _grid(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Low-res pixel-centre coordinates in units of the full image: x in [0, 1] across, y likewise."""
+    s = min(1.0, _MAP_SIZE / max(width, height))
+    sw, sh = max(2, round(width * s)), max(2, round(height * s))
+    xs = ((np.arange(sw) + 0.5) * (width / sw) - 0.5) / max(width - 1, 1)
+    ys = ((np.arange(sh) + 0.5) * (height / sh) - 0.5) / max(height - 1, 1)
+    return xs[None, :], ys[:, None]
+
+
+def _apply_gain(image: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """Multiply every channel by a low-res gain map (0..1.99), upscaled smoothly; saturating."""
+    h, w = image.shape[:2]
+    small = np.clip(gain * 128 + 0.5, 0, 255).astype(np.uint8)
+    g = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.multiply(image, cv2.merge([g, g, g]), scale=1 / 128)
+
+
+def _smoothstep(t: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def _r(x: float, nd: int = 3) -> float:
+    return round(float(x), nd)
+
+
+# ---------------------------------------------------------------- light and shadow
+
+
+def _sample_light(rng: np.random.Generator, width: int, height: int) -> dict:
+    return {"angle": _r(rng.uniform(0, 360), 2), "strength": _r(rng.uniform(0.08, 0.3))}
+
+
+def _apply_light(image: np.ndarray, params: dict) -> np.ndarray:
+    """Brighter towards `angle` (degrees, 0 = right, 90 = down), darker opposite: a linear ramp."""
+    h, w = image.shape[:2]
+    xs, ys = _grid(w, h)
+    a = math.radians(params["angle"])
+    t = (xs - 0.5) * math.cos(a) + (ys - 0.5) * math.sin(a)
+    t = t / max(abs(math.cos(a)) / 2 + abs(math.sin(a)) / 2, 1e-6)  # -1 .. 1 corner to corner
+    return _apply_gain(image, 1 + params["strength"] * t)
+
+
+def _sample_vignette(rng: np.random.Generator, width: int, height: int) -> dict:
+    return {
+        "strength": _r(rng.uniform(0.15, 0.45)),
+        "radius": _r(rng.uniform(0.45, 0.8)),  # where darkening starts, fraction of the half-diagonal
+        "center": [_r(rng.uniform(0.4, 0.6)), _r(rng.uniform(0.4, 0.6))],
+    }
+
+
+def _apply_vignette(image: np.ndarray, params: dict) -> np.ndarray:
+    h, w = image.shape[:2]
+    xs, ys = _grid(w, h)
+    cx, cy = params["center"]
+    aspect = w / max(h, 1)
+    # Distance in units of the half-diagonal, so the corners sit near 1 whatever the aspect ratio.
+    d = np.sqrt(((xs - cx) * aspect) ** 2 + (ys - cy) ** 2) / math.hypot(aspect / 2, 0.5)
+    r0 = params["radius"]
+    return _apply_gain(image, 1 - params["strength"] * _smoothstep((d - r0) / max(1.2 - r0, 1e-3)))
+
+
+def _sample_highlight(rng: np.random.Generator, width: int, height: int) -> dict:
+    return {
+        "center": [_r(rng.uniform(0.1, 0.9)), _r(rng.uniform(0.1, 0.9))],
+        "radius": _r(rng.uniform(0.08, 0.3)),  # fraction of the short side
+        "aspect": _r(rng.uniform(1.0, 2.5)),  # elongated like a reflection of a window or lamp
+        "angle": _r(rng.uniform(0, 180), 2),
+        "strength": _r(rng.uniform(0.15, 0.45)),
+    }
+
+
+def _apply_highlight(image: np.ndarray, params: dict) -> np.ndarray:
+    """Screen-blend a soft white blob: out = 255 - (255 - img) * (1 - a); dark text stays darker."""
+    h, w = image.shape[:2]
+    xs, ys = _grid(w, h)
+    short = min(w, h)
+    dx, dy = (xs - params["center"][0]) * w / short, (ys - params["center"][1]) * h / short
+    a = math.radians(params["angle"])
+    u, v = dx * math.cos(a) + dy * math.sin(a), -dx * math.sin(a) + dy * math.cos(a)
+    r = max(params["radius"], 1e-3)
+    blob = params["strength"] * np.exp(-((u / (r * params["aspect"])) ** 2 + (v / r) ** 2) * 2)
+    return cv2.bitwise_not(_apply_gain(cv2.bitwise_not(image), 1 - blob))
+
+
+def _sample_shadow(rng: np.random.Generator, width: int, height: int) -> dict:
+    return {
+        "angle": _r(rng.uniform(0, 360), 2),  # direction from lit into shadowed side
+        "offset": _r(rng.uniform(0.15, 0.6)),  # where the shadow edge crosses, 0 = lit corner, 1 = far corner
+        "softness": _r(rng.uniform(0.03, 0.2)),
+        "strength": _r(rng.uniform(0.2, 0.45)),
+        "band": _r(rng.uniform(0.15, 0.4)) if rng.random() < 0.4 else 0.0,  # >0: a band this wide
+    }
+
+
+def _apply_shadow(image: np.ndarray, params: dict) -> np.ndarray:
+    """A soft-edged darker half-plane (or band), like the shadow of a pole or awning across the poster."""
+    h, w = image.shape[:2]
+    xs, ys = _grid(w, h)
+    a = math.radians(params["angle"])
+    c, s = math.cos(a), math.sin(a)
+    t = (xs - 0.5) * c + (ys - 0.5) * s
+    t = t / max(abs(c) + abs(s), 1e-6) + 0.5  # 0 .. 1 corner to corner
+    soft = max(params["softness"], 1e-3)
+    shade = _smoothstep((t - params["offset"]) / soft + 0.5)
+    if params.get("band"):
+        shade = shade * (1 - _smoothstep((t - params["offset"] - params["band"]) / soft + 0.5))
+    return _apply_gain(image, 1 - params["strength"] * shade)
+
+
+# ---------------------------------------------------------------- colour, blur, noise
+
+
+def _sample_cast(rng: np.random.Generator, width: int, height: int) -> dict:
+    warm = bool(rng.random() < 0.5)
+    k = float(rng.uniform(0.02, 0.07))
+    gains = [1 + k, 1 + k / 4, 1 - k] if warm else [1 - k, 1 + k / 4, 1 + k]
+    return {"tone": "warm" if warm else "cool", "gains": [_r(g) for g in gains]}
+
+
+def _apply_cast(image: np.ndarray, params: dict) -> np.ndarray:
+    r, g, b = (float(x) for x in params["gains"])
+    return cv2.multiply(image, (r, g, b, 0.0))
+
+
+def _sample_noise(rng: np.random.Generator, width: int, height: int) -> dict:
+    return {"sigma": _r(rng.uniform(2.0, 8.0), 2), "mono": bool(rng.random() < 0.3), "seed": child_seed(rng)}
+
+
+def _apply_noise(image: np.ndarray, params: dict) -> np.ndarray:
+    """Gaussian sensor noise, per channel or (mono) the same on all three."""
+    g = np.random.default_rng(params["seed"])
+    h, w = image.shape[:2]
+    if params.get("mono"):
+        n = gaussian_grain(g, h, w, params["sigma"])
+        noise = cv2.merge([n, n, n])
+    else:
+        noise = gaussian_grain(g, h, w * 3, params["sigma"]).reshape(h, w, 3)
+    return cv2.addWeighted(image, 1.0, noise, 1.0, -128.0)
+
+
+def _sample_blur(rng: np.random.Generator, width: int, height: int) -> dict:
+    scale = min(width, height) / 512  # keep text as readable at 1024 as at 512
+    if rng.random() < 0.7:
+        return {"kind": "gaussian", "sigma": _r(rng.uniform(0.4, 1.2) * scale)}
+    return {
+        "kind": "motion",
+        "length": _r(rng.uniform(2.0, 5.0) * scale, 2),
+        "angle": _r(rng.uniform(0, 180), 2),
+    }
+
+
+def _apply_blur(image: np.ndarray, params: dict) -> np.ndarray:
+    if params["kind"] == "gaussian":
+        return cv2.GaussianBlur(image, (0, 0), max(float(params["sigma"]), 0.01))
+    if params["kind"] == "motion":
+        length = max(float(params["length"]), 1.0)
+        size = 2 * math.ceil(length / 2) + 1
+        kernel = np.zeros((size * 4, size * 4), np.float32)
+        a = math.radians(params["angle"])
+        c = (size * 4 - 1) / 2
+        dx, dy = math.cos(a) * length * 2, math.sin(a) * length * 2
+        # Drawn at 4x and downsampled: a sub-pixel accurate line segment kernel.
+        cv2.line(
+            kernel,
+            (round((c - dx) * 16), round((c - dy) * 16)),
+            (round((c + dx) * 16), round((c + dy) * 16)),
+            1.0,
+            4,
+            cv2.LINE_AA,
+            4,
+        )
+        kernel = cv2.resize(kernel, (size, size), interpolation=cv2.INTER_AREA)
+        return cv2.filter2D(image, -1, kernel / kernel.sum(), borderType=cv2.BORDER_REFLECT)
+    raise TextsynthError(f"blur kind must be 'gaussian' or 'motion', got {params['kind']!r}")
+
+
+for _name, _sample, _apply, _prob in (
+    ("directional_light", _sample_light, _apply_light, 0.4),
+    ("cast_shadow", _sample_shadow, _apply_shadow, 0.15),
+    ("highlight", _sample_highlight, _apply_highlight, 0.15),
+    ("vignette", _sample_vignette, _apply_vignette, 0.3),
+    ("color_cast", _sample_cast, _apply_cast, 0.2),
+    ("blur", _sample_blur, _apply_blur, 0.15),
+    ("noise", _sample_noise, _apply_noise, 0.3),
+):
+    register_effect(_name, _sample, _apply, _prob)
