@@ -250,7 +250,7 @@ def sample_decoration(
 ) -> Decoration:
     """Sample a decoration of `kind` in `box`: a palette colour and the kind's params.
 
-    `image_patch` picks its picture from `image_files`.
+    `image_patch` picks its picture from `image_files`; without them the caller sets `params["file"]`.
     """
     if kind not in DECORATION_KINDS:
         raise TextsynthError(f"decoration kind must be one of {', '.join(DECORATION_KINDS)}, got {kind!r}")
@@ -293,12 +293,8 @@ def sample_decoration(
             "opacity": round(float(rng.uniform(0.5, 1.0)), 3),
         }
     elif kind == "image_patch":
-        if not image_files:
-            raise TextsynthError(
-                "decoration kind 'image_patch' needs image files: pass a decoration image folder"
-            )
-        params = {
-            "file": str(image_files[int(rng.integers(len(image_files)))]),
-            "opacity": round(float(rng.uniform(0.85, 1.0)), 3),
-        }
+        # Without files the caller must supply params["file"]; drawing without one is an error.
+        params = {"opacity": round(float(rng.uniform(0.85, 1.0)), 3)}
+        if image_files:
+            params["file"] = str(image_files[int(rng.integers(len(image_files)))])
     return Decoration(kind=kind, box=(x0, y0, x1, y1), color=color, params=params)
