@@ -14,7 +14,7 @@ import numpy as np
 
 from textsynth.render.background import describe_background
 from textsynth.render.colors import color_name
-from textsynth.scene import Scene, TextItem
+from textsynth.scene import Layer, Scene, TextItem
 
 CAPTION_LANGS = ("zh", "en")
 
@@ -58,6 +58,10 @@ _EFFECTS = {
     "noise": ("有轻微噪点", "with slight noise"),
     "blur": ("略微模糊", "slightly blurred"),
 }
+_SIDES = (
+    ("右侧", "right"), ("右下方", "lower right"), ("下方", "bottom"), ("左下方", "lower left"),
+    ("左侧", "left"), ("左上方", "upper left"), ("上方", "top"), ("右上方", "upper right"),
+)  # fmt: skip
 # Measure words for subjects whose noun does not take 张 (一块招牌, 一副春联), by last character.
 _MEASURE_WORDS = {"牌": "块", "匾": "块", "屏": "块", "板": "块", "联": "副", "旗": "面", "书": "本"}
 
@@ -78,9 +82,7 @@ def make_captions(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
         others_detailed=bool(others) and len(others) <= 3 and rng.random() < 0.4,
         background=_background(scene) if rng.random() < 0.85 else None,
         effects=[
-            _EFFECTS[e.name]
-            for e in (*scene.geometry, *scene.effects)
-            if e.name in _EFFECTS and rng.random() < 0.9
+            _effect(e) for e in (*scene.geometry, *scene.effects) if e.name in _EFFECTS and rng.random() < 0.9
         ],
     )
     captions = {}
@@ -135,6 +137,21 @@ class _Facts:
     others_detailed: bool
     background: tuple[str, str] | None
     effects: list[tuple[str, str]]
+
+
+def _effect(layer: Layer) -> tuple[str, str]:
+    """The phrase for one effect, made more precise where its params say more (warm/cool, which side)."""
+    params = layer.params
+    if layer.name == "color_cast" and params.get("tone") in ("warm", "cool"):
+        warm = params["tone"] == "warm"
+        return ("色调偏暖", "with a warm color cast") if warm else ("色调偏冷", "with a cool color cast")
+    if layer.name == "blur" and params.get("kind") == "motion":
+        return ("带有轻微的运动模糊", "slightly motion-blurred")
+    if layer.name == "directional_light" and isinstance(params.get("angle"), (int, float)):
+        # The light ramp is brightest towards `angle` (0 = right, 90 = down, image coordinates).
+        zh, en = _SIDES[round(params["angle"] % 360 / 45) % 8]
+        return f"光线从{zh}照来", f"lit from the {en}"
+    return _EFFECTS[layer.name]
 
 
 def _primary(items: list[TextItem]) -> TextItem | None:
@@ -256,13 +273,16 @@ def _others_zh(facts: _Facts, rng: np.random.Generator) -> str:
     if not facts.others:
         return ""
     if facts.others_detailed:
-        parts = []
+        parts, said = [], set()
         for it in facts.others:
             look = _look_zh(it)
-            where = it.position[0] if it.position else "另有"
-            verb = "是" if it.position else ""
+            where = it.position[0] if it.position else ""
+            # 下方是…，下方还有…; 另有…，还有…: no place or verb said twice in a row.
+            verb = ("还有" if where in said else "是") if where else ("还有" if "" in said else "另有")
+            said.add(where)
             parts.append(f"{where}{verb}{look + '的' if look else ''}{_quote_zh(it.text)}")
-        return ("此外，" if rng.random() < 0.5 else "") + "，".join(parts) + "。"
+        lead = "此外，" if rng.random() < 0.5 and not parts[0].startswith("另有") else ""
+        return lead + "，".join(parts) + "。"
     listed = _join_zh([("竖排的" if it.vertical else "") + _quote_zh(it.text) for it in facts.others])
     templates = ("画面中还写着{}。", "此外还写有{}。", "其余文字为{}。", "另外还有{}的字样。")
     return templates[int(rng.integers(len(templates)))].replace("{}", listed)
@@ -411,8 +431,10 @@ def _effects_en(effects: list[tuple[str, str]], rng: np.random.Generator) -> str
     done = [e[1] for e in effects if not e[1].startswith("with ")]
     withs = [e[1].removeprefix("with ") for e in effects if e[1].startswith("with ")]
     said = ", ".join(done + ([f"with {_join_en(withs)}"] if withs else []))
+    if not done:
+        return f"The image is shown {said}."
     if rng.random() < 0.5:
-        return f"The image is {said}." if done else f"The image is shown {said}."
+        return f"The image is {said}."
     return said[0].upper() + said[1:] + "."
 
 
