@@ -76,12 +76,16 @@ def _latest_checkpoint(output: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def _add_lora(unet: Any, rank: int) -> None:
+def _add_lora(unet: Any, rank: int, seed: int) -> None:
+    import torch
     from peft import LoraConfig
 
-    unet.add_adapter(
-        LoraConfig(r=rank, lora_alpha=rank, init_lora_weights="gaussian", target_modules=LORA_TARGETS)
-    )
+    # peft draws the LoRA init from torch's global generator: seed it locally so runs repeat
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        unet.add_adapter(
+            LoraConfig(r=rank, lora_alpha=rank, init_lora_weights="gaussian", target_modules=LORA_TARGETS)
+        )
 
 
 def _optimizer(config: TrainConfig, params: list) -> Any:
@@ -257,7 +261,7 @@ def train(config: TrainConfig) -> dict:
     if config.full:
         unet.requires_grad_(True)
     else:
-        _add_lora(unet, config.lora_rank)
+        _add_lora(unet, config.lora_rank, config.seed)
     if config.gradient_checkpointing:
         unet.enable_gradient_checkpointing()
     weight_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(config.mixed_precision, torch.float32)

@@ -1,0 +1,86 @@
+"""AnyText-style scores: exact definitions, and real OCR on rendered ground truth scores near 1."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+from train_fixtures import corpus_words, render_word
+
+from textsynth.train import evaluate, metrics
+
+hanzi = st.text(alphabet=st.sampled_from(list("中国人民大学生活动力量天地山水")), max_size=8)
+
+
+def test_ned_and_sentence_accuracy_definitions() -> None:
+    assert metrics.ned("中国人民", "中国人民") == 1.0
+    assert metrics.ned("中国人", "中国人民") == pytest.approx(0.75)
+    assert metrics.ned("天地", "中国") == 0.0
+    assert metrics.sentence_correct("中国 人民", "中国人民")  # OCR spacing is ignored
+    assert not metrics.sentence_correct("中国人", "中国人民")
+
+
+@given(hanzi, hanzi)
+def test_ned_is_a_symmetric_similarity_in_unit_range(a: str, b: str) -> None:
+    value = metrics.ned(a, b)
+    assert 0.0 <= value <= 1.0
+    assert value == metrics.ned(b, a)
+    assert (value == 1.0) == (a == b)
+
+
+@given(hanzi, hanzi, hanzi)
+def test_edit_distance_is_a_metric(a: str, b: str, c: str) -> None:
+    assert metrics.edit_distance(a, c) <= metrics.edit_distance(a, b) + metrics.edit_distance(b, c)
+    assert metrics.edit_distance(a, b) <= max(len(a), len(b))
+
+
+def test_char_precision_recall_count_repeats_once() -> None:
+    summary = metrics.aggregate([metrics.score_text("人人人", "人民"), metrics.score_text("", "大学")])
+    assert summary["char_precision"] == pytest.approx(1 / 3)
+    assert summary["char_recall"] == pytest.approx(1 / 4)
+    assert summary["sentence_accuracy"] == 0.0
+
+
+def _prompts(words: list[str], vertical: bool = False) -> list[evaluate.EvalPrompt]:
+    kind = "vertical" if vertical else "unseen"
+    return [evaluate.EvalPrompt(f"{kind}-{i}", kind, f"写着“{w}”", w, vertical) for i, w in enumerate(words)]
+
+
+@pytest.mark.slow
+def test_rendered_ground_truth_scores_close_to_one_and_blank_scores_zero() -> None:
+    words = [w for w in corpus_words(2000)[1000:] if len(w) >= 2][:12]
+    prompts = _prompts(words)
+    truth = evaluate.summarise(evaluate.score_images([render_word(w) for w in words], prompts))
+    assert truth["sentence_accuracy"] >= 0.9
+    assert truth["ned"] >= 0.95
+    blank = evaluate.summarise(evaluate.score_images([Image.new("RGB", (256, 256), "white")] * 12, prompts))
+    assert blank["sentence_accuracy"] == 0.0 and blank["ned"] == 0.0 and blank["char_recall"] == 0.0
+
+
+@pytest.mark.slow
+def test_two_line_ground_truth_is_read_in_order() -> None:
+    first, second = render_word("春节快乐"), render_word("万事如意")
+    image = Image.new("RGB", (max(first.width, second.width), first.height + second.height), "white")
+    image.paste(first, (0, 0))
+    image.paste(second, (0, first.height))
+    prompt = evaluate.EvalPrompt("multiline-0", "multiline", "…", "春节快乐万事如意")
+    assert evaluate.score_images([image], [prompt])[0]["sentence_correct"]
+
+
+def test_bootstrap_gain_interval_contains_the_mean_and_is_deterministic() -> None:
+    a = [{"id": str(i), "ned": 0.2} for i in range(50)]
+    b = [{"id": str(i), "ned": 0.2 + (0.4 if i % 2 else 0.0)} for i in range(50)]
+    gain = evaluate.bootstrap_gain(a, b, "ned")
+    assert gain["gain"] == pytest.approx(0.2)
+    assert gain["ci95"][0] < 0.2 < gain["ci95"][1]
+    assert gain == evaluate.bootstrap_gain(a, b, "ned")
+
+
+@pytest.mark.slow
+def test_vertical_ground_truth_is_read_top_to_bottom() -> None:
+    words = ["春节快乐", "中华人民"]
+    rows = evaluate.score_images(
+        [render_word(w, vertical=True) for w in words], _prompts(words, vertical=True)
+    )
+    assert [r["pred"] for r in rows] == words
