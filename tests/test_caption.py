@@ -281,3 +281,18 @@ def test_subject_articles_and_measure_words():
         caps = captions(couplet, seed)
         assert "a a " not in caps["en"].lower() and "一张春联" not in caps["zh"] + caps["short_zh"]
         assert "Spring Festival couplet" in caps["en"] and "春联" in caps["zh"]
+
+
+def test_effect_params_make_phrases_precise():
+    warm = scene(
+        [item("暖", role="title")], effects=[Layer("color_cast", {"tone": "warm", "gains": [1.1, 1, 0.9]})]
+    )
+    left = scene(
+        [item("光", role="title")], effects=[Layer("directional_light", {"angle": 180.0, "strength": 0.2})]
+    )
+    warm_caps = [captions(warm, s) for s in range(40)]
+    left_caps = [captions(left, s) for s in range(40)]
+    assert any("偏暖" in c["zh"] and "warm" in c["en"] for c in warm_caps)
+    assert not any("偏冷" in c["zh"] or "cool" in c["en"] for c in warm_caps)
+    assert any("从左侧照来" in c["zh"] and "from the left" in c["en"] for c in left_caps)
+    assert not any("右" in c["zh"].split("“光”")[1] for c in left_caps)
