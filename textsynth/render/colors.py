@@ -134,7 +134,8 @@ def pick_text_color(
 ) -> str:
     """Choose a palette colour readable on the background; else near-black or near-white.
 
-    If even the near-black/near-white fallback misses `min_contrast`, pure black or white is used.
+    If even those miss `min_contrast`, pure black or white, whichever contrasts more (mid-tones cannot
+    reach 7:1 with any colour).
     """
     if palette:
         ok = [c for c in palette if contrast_ratio(c, background_rgb) >= min_contrast]

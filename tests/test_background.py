@@ -1,0 +1,266 @@
+"""Backgrounds and colours: every kind renders the right array, from params alone, and photos fail clearly."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from textsynth.errors import TextsynthError
+from textsynth.render import background as bg
+from textsynth.render.colors import (
+    PALETTES,
+    color_name,
+    contrast_ratio,
+    hex_to_rgb,
+    pick_text_color,
+    rgb_to_hex,
+)
+from textsynth.scene import Layer
+
+PROCEDURAL = [k for k in bg.BACKGROUND_KINDS if k != "image"]
+
+
+@pytest.fixture
+def photo_folder(tmp_path):
+    """Two tiny real photos-like images (a PNG and a JPEG) with different content."""
+    yy, xx = np.mgrid[0:48, 0:64]
+    a = np.stack([xx * 4, yy * 5, (xx + yy) * 2], -1).astype(np.uint8)
+    b = np.stack([255 - yy * 5, xx * 3, np.full_like(xx, 90)], -1).astype(np.uint8)
+    cv2.imwrite(str(tmp_path / "a.png"), a)
+    cv2.imwrite(str(tmp_path / "b.jpg"), b)
+    (tmp_path / "notes.txt").write_text("not an image")
+    return tmp_path
+
+
+@pytest.mark.parametrize("kind", PROCEDURAL)
+def test_each_kind_renders_deterministically_from_json_params(kind):
+    layer = bg.sample_background(np.random.default_rng(3), 200, 120, [kind])
+    again = bg.sample_background(np.random.default_rng(3), 200, 120, [kind])
+    assert layer == again, "same seed must give the same params"
+    img = bg.render_background(layer, 200, 120)
+    assert img.shape == (120, 200, 3) and img.dtype == np.uint8
+    # The JSON record alone reproduces the pixels.
+    restored = Layer(**json.loads(json.dumps(layer.__dict__)))
+    assert np.array_equal(bg.render_background(restored, 200, 120), img)
+    assert np.array_equal(bg.render_background(layer, 200, 120), img)
+
+
+@pytest.mark.parametrize("kind", PROCEDURAL)
+def test_different_seeds_give_different_images(kind):
+    images = [
+        bg.render_background(bg.sample_background(np.random.default_rng(s), 96, 96, [kind]), 96, 96)
+        for s in range(4)
+    ]
+    assert len({img.tobytes() for img in images}) == 4
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(PROCEDURAL),
+    width=st.integers(16, 1024),
+    height=st.integers(16, 1024),
+    seed=st.integers(0, 2**32 - 1),
+    palette=st.none() | st.sampled_from(sorted(PALETTES)),
+)
+def test_any_size_any_seed(kind, width, height, seed, palette):
+    pal = PALETTES[palette] if palette else None
+    layer = bg.sample_background(np.random.default_rng(seed), width, height, [kind], palette=pal)
+    json.dumps(layer.params)
+    img = bg.render_background(layer, width, height)
+    assert img.shape == (height, width, 3) and img.dtype == np.uint8
+
+
+def test_textures_are_not_flat_and_have_their_character():
+    def sample(kind, seed=0):
+        layer = bg.sample_background(np.random.default_rng(seed), 256, 256, [kind])
+        return layer, bg.render_background(layer, 256, 256).astype(np.float64)
+
+    _, paper = sample("paper")
+    assert paper.mean() > 200, "paper is a light off-white"
+    assert 0.5 < paper.std() < 15, "paper has visible but gentle grain"
+    layer, wood = sample("wood")
+    r, g, b = wood.reshape(-1, 3).mean(0)
+    assert r > g > b, "wood is brown"
+    # Grain runs one way: much more variation across it than along it.
+    across, along = (1, 0) if layer.params["vertical"] else (0, 1)
+    assert np.abs(np.diff(wood, axis=across)).mean() > 1.5 * np.abs(np.diff(wood, axis=along)).mean()
+    _, concrete = sample("concrete")
+    assert np.abs(concrete[..., 0] - concrete[..., 2]).mean() < 12, "concrete is grey"
+    layer, grad = sample("linear_gradient")
+    assert grad.std() > 3
+
+
+def test_palette_colours_are_used():
+    palette = ["#c1121f", "#ffd700"]
+    for seed in range(5):
+        layer = bg.sample_background(np.random.default_rng(seed), 64, 64, ["flat"], palette=palette)
+        assert layer.params["base_color"] in palette
+        img = bg.render_background(layer, 64, 64)
+        assert tuple(img[10, 10]) == hex_to_rgb(layer.params["base_color"])
+
+
+def test_unknown_kind_lists_valid_ones():
+    with pytest.raises(TextsynthError, match="wood"):
+        bg.sample_background(np.random.default_rng(0), 64, 64, ["marble"])
+    with pytest.raises(TextsynthError, match="paper"):
+        bg.render_background(Layer("marble", {}), 64, 64)
+
+
+def test_default_kinds_skip_photos_without_files_and_cover_the_rest():
+    seen = {bg.sample_background(np.random.default_rng(s), 32, 32).name for s in range(200)}
+    assert seen == set(PROCEDURAL)
+    with pytest.raises(TextsynthError, match="image"):
+        bg.sample_background(np.random.default_rng(0), 32, 32, ["image"])
+
+
+def test_photo_backgrounds_from_a_folder(photo_folder):
+    files = bg.list_background_images(photo_folder)
+    assert [f.name for f in files] == ["a.png", "b.jpg"]
+    chosen = set()
+    for seed in range(8):
+        layer = bg.sample_background(np.random.default_rng(seed), 40, 30, ["image"], image_files=files)
+        json.dumps(layer.params)
+        chosen.add(layer.params["file"])
+        img = bg.render_background(layer, 40, 30)
+        assert img.shape == (30, 40, 3) and img.dtype == np.uint8
+        assert img.std() > 5, "the photo's content shows, not a flat colour"
+        assert np.array_equal(img, bg.render_background(layer, 40, 30))
+    assert len(chosen) == 2
+    assert bg.describe_background(layer) == ("一张照片背景", "a photo background")
+
+
+def test_photo_crop_and_flip_follow_params(photo_folder):
+    src = cv2.cvtColor(cv2.imread(str(photo_folder / "a.png")), cv2.COLOR_BGR2RGB)
+    layer = Layer(
+        "image",
+        {"file": str(photo_folder / "a.png"), "crop": [8, 4, 40, 28], "flip": False, "brightness": 1.0},
+    )
+    img = bg.render_background(layer, 32, 24)
+    assert np.array_equal(img, src[4:28, 8:40])
+    layer.params["flip"] = True
+    assert np.array_equal(bg.render_background(layer, 32, 24), src[4:28, 8:40][:, ::-1])
+    layer.params["brightness"] = 0.5
+    assert bg.render_background(layer, 32, 24).mean() < 0.6 * img.mean()
+
+
+def test_bad_folders_and_corrupt_images_name_the_file(tmp_path):
+    with pytest.raises(TextsynthError, match="does not exist"):
+        bg.list_background_images(tmp_path / "missing")
+    (tmp_path / "readme.txt").write_text("x")
+    with pytest.raises(TextsynthError, match="no images"):
+        bg.list_background_images(tmp_path)
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg")
+    files = bg.list_background_images(tmp_path)
+    with pytest.raises(TextsynthError, match=r"broken\.jpg"):
+        bg.sample_background(np.random.default_rng(0), 32, 32, ["image"], image_files=files)
+    with pytest.raises(TextsynthError, match=r"broken\.jpg"):
+        bg.render_background(Layer("image", {"file": str(bad), "crop": [0, 0, 4, 4]}), 32, 32)
+
+
+def test_register_background_uses_the_sample_then_apply_contract():
+    name = "test_checker_custom"
+
+    def sample(rng, width, height, palette):
+        return {"value": int(rng.integers(0, 256)), "base_color": "#2060e0"}
+
+    def apply(params, width, height):
+        return np.full((height, width, 3), params["value"], np.uint8)
+
+    bg.register_background(name, sample, apply)
+    assert name in bg.BACKGROUND_KINDS
+    layer = bg.sample_background(np.random.default_rng(1), 20, 10, [name])
+    assert layer.name == name
+    img = bg.render_background(layer, 20, 10)
+    assert (img == layer.params["value"]).all()
+    assert bg.describe_background(layer) == ("蓝色背景", "a blue background")
+    with pytest.raises(TextsynthError, match="already registered"):
+        bg.register_background(name, sample, apply)
+    bg.register_background(name + "_bad", sample, lambda p, w, h: np.zeros((h, w), np.uint8))
+    with pytest.raises(TextsynthError, match="_bad"):
+        bg.render_background(Layer(name + "_bad", {"value": 1}), 20, 10)
+
+
+def test_descriptions_name_the_kind_and_colour():
+    layer = Layer(
+        "linear_gradient", {"colors": ["#e02020", "#400000"], "angle": 90.0, "base_color": "#e02020"}
+    )
+    assert bg.describe_background(layer) == ("红色渐变背景", "a red gradient background")
+    wood = bg.sample_background(np.random.default_rng(0), 64, 64, ["wood"])
+    assert bg.describe_background(wood) == ("木纹背景", "a wood-grain background")
+    orange = Layer("flat", {"base_color": "#ff8c00"})
+    assert bg.describe_background(orange)[1] == "an orange plain background"
+    for kind in PROCEDURAL:
+        zh, en = bg.describe_background(bg.sample_background(np.random.default_rng(1), 64, 64, [kind]))
+        assert zh.endswith("背景") and en.endswith("background")
+
+
+# ---------------------------------------------------------------- colours
+
+
+def test_hex_round_trip_and_bad_colours():
+    assert hex_to_rgb("#f80") == (255, 136, 0)
+    assert hex_to_rgb("1a2b3c") == (26, 43, 60)
+    assert rgb_to_hex((26, 43, 60)) == "#1a2b3c"
+    assert rgb_to_hex((300, -4, 12.6)) == "#ff000d"
+    with pytest.raises(TextsynthError, match="#zzzzzz"):
+        hex_to_rgb("#zzzzzz")
+
+
+def test_contrast_ratio_follows_wcag():
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#777777") == pytest.approx(1.0)
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # the WCAG AA grey
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    bg_rgb=st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255)),
+    palette=st.none() | st.sampled_from(sorted(PALETTES)),
+    min_contrast=st.sampled_from([1.5, 3.0, 4.5, 7.0]),
+    seed=st.integers(0, 1000),
+)
+def test_pick_text_color_is_readable(bg_rgb, palette, min_contrast, seed):
+    color = pick_text_color(
+        np.random.default_rng(seed), bg_rgb, PALETTES[palette] if palette else None, min_contrast
+    )
+    # Mid-tones cannot reach 7:1 with any colour; then the best of black and white is the answer.
+    achievable = max(contrast_ratio("#000000", bg_rgb), contrast_ratio("#ffffff", bg_rgb))
+    assert contrast_ratio(color, bg_rgb) >= min(min_contrast, achievable)
+    if palette and color not in ("#141414", "#f8f8f8", "#000000", "#ffffff"):
+        assert color in PALETTES[palette]
+
+
+def test_pick_text_color_prefers_palette_colours_that_contrast():
+    palette = ["#ffffff", "#fff1c1", "#8b0000"]
+    picks = {pick_text_color(np.random.default_rng(s), (250, 250, 250), palette) for s in range(20)}
+    assert picks == {"#8b0000"}
+    assert pick_text_color(np.random.default_rng(0), (250, 250, 250), ["#ffffff"]) == "#141414"
+
+
+@pytest.mark.parametrize(
+    ("color", "zh", "en"),
+    [
+        ("#e02020", "红色", "red"),
+        ("#050505", "黑色", "black"),
+        ("#ffffff", "白色", "white"),
+        ("#808080", "灰色", "gray"),
+        ("#0000ff", "蓝色", "blue"),
+        ("#000080", "深蓝色", "dark blue"),
+        ("#ffd700", "黄色", "yellow"),
+        ("#ffa500", "橙色", "orange"),
+        ("#8b4513", "棕色", "brown"),
+        ("#f5f5dc", "米色", "beige"),
+        ("#ffc0cb", "粉色", "pink"),
+        ("#006400", "深绿色", "dark green"),
+        ("#800080", "紫色", "purple"),
+        ("#eeeeee", "白色", "white"),
+    ],
+)
+def test_color_names(color, zh, en):
+    assert color_name(color) == (zh, en)
