@@ -236,7 +236,8 @@ def _apply_noise(image: np.ndarray, params: dict) -> np.ndarray:
 
 
 def _sample_blur(rng: np.random.Generator, width: int, height: int) -> dict:
-    scale = min(width, height) / 512  # keep text as readable at 1024 as at 512
+    # As readable at 1024 as at 512; small previews still get a visible (if lighter) blur.
+    scale = min(max(min(width, height) / 512, 0.6), 2.0)
     if rng.random() < 0.7:
         return {"kind": "gaussian", "sigma": _r(rng.uniform(0.4, 1.2) * scale)}
     return {

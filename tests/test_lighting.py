@@ -1,0 +1,166 @@
+"""Photometric effects: pure, shape-preserving, moderate, and they light or darken where they say."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from textsynth.errors import TextsynthError
+from textsynth.render import lighting
+from textsynth.render.background import render_background, sample_background
+from textsynth.scene import Layer
+
+BUILTIN = ["directional_light", "cast_shadow", "highlight", "vignette", "color_cast", "blur", "noise"]
+
+
+def only(kind: str) -> dict[str, float]:
+    return {k: (1.0 if k == kind else 0.0) for k in lighting.EFFECT_KINDS}
+
+
+def poster(width: int = 160, height: int = 120, seed: int = 0) -> np.ndarray:
+    """A real textured background with a dark bar standing in for text."""
+    img = render_background(
+        sample_background(np.random.default_rng(seed), width, height, ["paper"]), width, height
+    )
+    img[height // 3 : height // 2, width // 5 : 4 * width // 5] = 30
+    return img
+
+
+def test_builtin_kinds_and_probabilities():
+    assert lighting.EFFECT_KINDS[: len(BUILTIN)] == BUILTIN
+    assert lighting.DEFAULT_EFFECT_PROBS["directional_light"] == 0.4
+    assert lighting.DEFAULT_EFFECT_PROBS["blur"] == 0.15
+    assert all(0 <= p <= 1 for p in lighting.DEFAULT_EFFECT_PROBS.values())
+
+
+@pytest.mark.parametrize("kind", BUILTIN)
+def test_each_effect_is_pure_and_keeps_shape(kind):
+    img = poster()
+    before = img.copy()
+    effects = lighting.sample_effects(np.random.default_rng(1), 160, 120, only(kind))
+    assert [e.name for e in effects] == [kind]
+    out = lighting.apply_effects(img, effects)
+    assert out.shape == img.shape and out.dtype == np.uint8
+    assert np.array_equal(img, before), "the input image is not modified"
+    assert not np.array_equal(out, img), "the effect does something"
+    # The JSON record alone gives the same pixels.
+    restored = [Layer(**json.loads(json.dumps(e.__dict__))) for e in effects]
+    assert np.array_equal(lighting.apply_effects(img, restored), out)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), width=st.integers(16, 400), height=st.integers(16, 400))
+def test_sampled_effects_keep_text_readable(seed, width, height):
+    img = poster(width, height)
+    everything = dict.fromkeys(lighting.EFFECT_KINDS, 1.0)
+    effects = lighting.sample_effects(np.random.default_rng(seed), width, height, everything)
+    out = lighting.apply_effects(img, effects)
+    assert out.shape == img.shape and out.dtype == np.uint8
+    ink = out[height // 3 + 3 : height // 2 - 3, width // 5 + 3 : 4 * width // 5 - 3]
+    paper = out[height * 3 // 4 :, :]
+    if ink.size:
+        # Even with every effect at once, the "text" stays far darker than the paper around it.
+        assert paper.mean() - ink.mean() > 60
+
+
+def test_sampling_is_deterministic_and_stable_across_probabilities():
+    a = lighting.sample_effects(np.random.default_rng(9), 256, 256, dict.fromkeys(lighting.EFFECT_KINDS, 1.0))
+    b = lighting.sample_effects(np.random.default_rng(9), 256, 256, dict.fromkeys(lighting.EFFECT_KINDS, 1.0))
+    assert a == b
+    # Switching one effect off leaves the others' parameters exactly as they were.
+    c = lighting.sample_effects(
+        np.random.default_rng(9), 256, 256, {**dict.fromkeys(lighting.EFFECT_KINDS, 1.0), "highlight": 0.0}
+    )
+    assert [e for e in a if e.name != "highlight"] == c
+    # And the generator ends in the same state, so later draws in the sample do not shift.
+    r1, r2 = np.random.default_rng(4), np.random.default_rng(4)
+    lighting.sample_effects(r1, 64, 64, dict.fromkeys(lighting.EFFECT_KINDS, 0.0))
+    lighting.sample_effects(r2, 64, 64, dict.fromkeys(lighting.EFFECT_KINDS, 1.0))
+    assert r1.random() == r2.random()
+
+
+def test_probabilities_are_respected():
+    rng = np.random.default_rng(0)
+    counts = dict.fromkeys(lighting.EFFECT_KINDS, 0)
+    for _ in range(400):
+        for e in lighting.sample_effects(rng, 64, 64):
+            counts[e.name] += 1
+    for name in BUILTIN:
+        assert abs(counts[name] / 400 - lighting.DEFAULT_EFFECT_PROBS[name]) < 0.08, name
+
+
+def test_bad_probabilities_and_names_are_user_errors():
+    with pytest.raises(TextsynthError, match="vignette"):
+        lighting.sample_effects(np.random.default_rng(0), 64, 64, {"lens_flare": 0.5})
+    with pytest.raises(TextsynthError, match=r"\[0, 1\]"):
+        lighting.sample_effects(np.random.default_rng(0), 64, 64, {"blur": 1.5})
+    with pytest.raises(TextsynthError, match="noise"):
+        lighting.apply_effects(np.zeros((8, 8, 3), np.uint8), [Layer("lens_flare", {})])
+
+
+def test_directional_light_brightens_towards_its_angle():
+    img = np.full((100, 200, 3), 128, np.uint8)
+    out = lighting.apply_effects(img, [Layer("directional_light", {"angle": 0.0, "strength": 0.3})])
+    left, right = out[:, :20].mean(), out[:, -20:].mean()
+    assert right > 128 + 25 and left < 128 - 25
+    down = lighting.apply_effects(img, [Layer("directional_light", {"angle": 90.0, "strength": 0.3})])
+    assert down[-10:].mean() > down[:10].mean() + 50
+
+
+def test_vignette_darkens_corners_not_centre():
+    img = np.full((120, 160, 3), 200, np.uint8)
+    out = lighting.apply_effects(
+        img, [Layer("vignette", {"strength": 0.4, "radius": 0.5, "center": [0.5, 0.5]})]
+    )
+    assert abs(int(out[60, 80, 0]) - 200) <= 1
+    assert out[:8, :8].mean() < 200 * 0.75
+
+
+def test_cast_shadow_darkens_one_side_and_highlight_brightens_a_spot():
+    img = np.full((100, 100, 3), 180, np.uint8)
+    shadow = {"angle": 0.0, "offset": 0.5, "softness": 0.05, "strength": 0.4, "band": 0.0}
+    out = lighting.apply_effects(img, [Layer("cast_shadow", shadow)])
+    assert out[:, :30].mean() == pytest.approx(180, abs=1)
+    assert out[:, -30:].mean() < 180 * 0.65
+    spot = {"center": [0.3, 0.3], "radius": 0.15, "aspect": 1.0, "angle": 0.0, "strength": 0.5}
+    lit = lighting.apply_effects(img, [Layer("highlight", spot)])
+    assert lit[30, 30].mean() > 210 and lit[90, 90].mean() == pytest.approx(180, abs=1)
+
+
+def test_color_cast_tints_and_noise_is_moderate():
+    img = np.full((64, 64, 3), 150, np.uint8)
+    warm = lighting.apply_effects(img, [Layer("color_cast", {"tone": "warm", "gains": [1.06, 1.0, 0.94]})])
+    r, g, b = warm.reshape(-1, 3).mean(0)
+    assert r > g > b
+    noisy = lighting.apply_effects(img, [Layer("noise", {"sigma": 6.0, "mono": False, "seed": 3})])
+    assert 4.5 < noisy.astype(float).std() < 7.5
+    assert abs(noisy.mean() - 150) < 1
+
+
+def test_blur_softens_edges_within_limits():
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[:, 32:] = 255
+    for params in ({"kind": "gaussian", "sigma": 1.0}, {"kind": "motion", "length": 4.0, "angle": 0.0}):
+        out = lighting.apply_effects(img, [Layer("blur", params)])
+        edge = out[32, 28:37, 0].astype(int)
+        assert 0 < edge[3] < 255 or 0 < edge[4] < 255, "the edge is softened"
+        assert edge[0] < 10 and edge[-1] > 245, "but only by a few pixels"
+    for seed in range(30):
+        (layer,) = lighting.sample_effects(np.random.default_rng(seed), 512, 512, only("blur"))
+        assert layer.params.get("sigma", 0) <= 1.2 and layer.params.get("length", 0) <= 5
+
+
+def test_register_effect():
+    name = "test_invert_custom"
+    lighting.register_effect(name, lambda rng, w, h: {"k": int(rng.integers(1, 5))}, lambda img, p: 255 - img)
+    assert name in lighting.EFFECT_KINDS and lighting.DEFAULT_EFFECT_PROBS[name] == 0.0
+    effects = lighting.sample_effects(np.random.default_rng(0), 32, 32, only(name))
+    assert [e.name for e in effects] == [name]
+    img = np.full((32, 32, 3), 10, np.uint8)
+    assert (lighting.apply_effects(img, effects) == 245).all()
+    with pytest.raises(TextsynthError, match="already registered"):
+        lighting.register_effect(name, lambda rng, w, h: {}, lambda img, p: img)
