@@ -23,7 +23,7 @@ from textsynth.render.colors import PALETTES, contrast_ratio, hex_to_rgb, pick_t
 from textsynth.render.compose import item_matrix, word_polygon
 from textsynth.render.decorations import draw_decorations, sample_decoration
 from textsynth.render.geometry import GEOMETRY_SAMPLERS, tilt_matrix
-from textsynth.render.layout import block_size, layout_block
+from textsynth.render.layout import block_size, layout_block, snap_size
 from textsynth.render.lighting import DEFAULT_EFFECT_PROBS, sample_effects
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.templates import Slot, Template
@@ -114,23 +114,23 @@ def _wrap(text: str, per_line: int, max_lines: int) -> list[str] | None:
 
 
 def _fit(item: TextItem, font_face: FontFace, slot: Slot, box_px: tuple[float, ...]) -> TextItem | None:
-    """Shrink the size and wrap the text until the block fits its region."""
+    """Step the size down the ladder, re-wrapping, until the block fits its region."""
     x0, y0, x1, y1 = box_px
     region_w, region_h = x1 - x0, y1 - y0
-    size = item.size_px
-    while size >= MIN_GLYPH_PX:
-        font = get_font(font_face, size)
+    size = snap_size(item.size_px)
+    while True:
         pitch = size * (1.0 + item.char_spacing)
         along = region_h if item.direction == "ttb" else region_w
         per_line = min(slot.max_chars, int((along + item.char_spacing * size) // pitch))
         lines = _wrap(item.text, per_line, slot.max_lines)
         if lines is not None:
             item.lines, item.size_px = lines, size
-            width, height = block_size(item, font)
+            width, height = block_size(item, get_font(font_face, size))
             if width <= region_w and height <= region_h:
                 return item
-        size = int(size * 0.88)
-    return None
+        if size <= MIN_GLYPH_PX:
+            return None
+        size = max(MIN_GLYPH_PX, snap_size(size * 0.9))
 
 
 def _local_color(base: np.ndarray, box: tuple[float, ...]) -> tuple[int, int, int]:
@@ -225,7 +225,7 @@ def _sample_slot(
     direction = {"horizontal": "ltr", "vertical": "ttb"}.get(slot.direction) or ("ttb" if rng.random() < 0.5 else "ltr")
     rx0, ry0, rx1, ry1 = slot.region
     box = (rx0 * width, ry0 * height, rx1 * width, ry1 * height)
-    size = max(MIN_GLYPH_PX, round(rng.uniform(*slot.size) * height))
+    size = snap_size(max(MIN_GLYPH_PX, rng.uniform(*slot.size) * height))
     palette = _palette(slot.palette, template.palette)
     local = _local_color(base, box)
     color = pick_text_color(rng, local, palette, slot.min_contrast)

@@ -91,11 +91,12 @@ def word_polygon(item: TextItem, layout: BlockLayout, matrix: np.ndarray) -> np.
 
 
 def _is_integer_shift(matrix: np.ndarray) -> bool:
-    return bool(
-        np.allclose(matrix[:2, :2], np.eye(2))
-        and np.allclose(matrix[2], [0, 0, 1])
-        and np.allclose(matrix[:2, 2], np.round(matrix[:2, 2]))
-    )
+    m = matrix.tolist()
+    return (
+        abs(m[0][0] - 1) < 1e-9 and abs(m[1][1] - 1) < 1e-9 and abs(m[0][1]) < 1e-9 and abs(m[1][0]) < 1e-9
+        and abs(m[2][0]) < 1e-12 and abs(m[2][1]) < 1e-12 and abs(m[2][2] - 1) < 1e-9
+        and abs(m[0][2] - round(m[0][2])) < 1e-6 and abs(m[1][2] - round(m[1][2])) < 1e-6
+    )  # fmt: skip
 
 
 def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray) -> None:

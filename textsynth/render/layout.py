@@ -48,9 +48,33 @@ def font_metrics(font: ImageFont.FreeTypeFont) -> tuple[int, int]:
     return ascent, descent
 
 
+_ADVANCES: dict[tuple[int, str], float] = {}
+
+
 def _char_advance(font: ImageFont.FreeTypeFont, char: str, size_px: int) -> float:
-    advance = font.getlength(char)
-    return advance if advance > 0 else size_px * 0.5
+    """Advance width, memoised per (font object, char): layout measures the same glyphs often."""
+    key = (id(font), char)
+    advance = _ADVANCES.get(key)
+    if advance is None:
+        if len(_ADVANCES) > 200_000:
+            _ADVANCES.clear()
+        advance = font.getlength(char)
+        advance = advance if advance > 0 else size_px * 0.5
+        _ADVANCES[key] = advance
+    return advance
+
+
+# Font sizes are snapped to this ladder (about 8% apart): fewer (face, size) pairs keeps the
+# per-worker font cache small and warm without a visible loss of variety.
+SIZE_LADDER = sorted({round(12 * 1.08**i) for i in range(60)})
+
+
+def snap_size(size_px: float) -> int:
+    """The largest ladder size not above size_px (at least the smallest rung)."""
+    import bisect
+
+    i = bisect.bisect_right(SIZE_LADDER, size_px) - 1
+    return SIZE_LADDER[max(i, 0)]
 
 
 def _rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
