@@ -58,8 +58,10 @@ def shard_stats(samples: list) -> dict[str, Any]:
     }
 
 
-def render_shard(ctx, plan: ShardPlan, output: Output, progress: ProgressFn | None = None) -> ShardResult:
-    """Render all samples of one shard and write it atomically."""
+def render_shard(
+    ctx, plan: ShardPlan, output: Output, progress: ProgressFn | None = None, write: bool = True
+) -> ShardResult:
+    """Render all samples of one shard and write it atomically (or, with write=False, return its bytes)."""
     from textsynth.sample import make_sample
 
     fmt = ctx.config.image_format
@@ -80,8 +82,9 @@ def render_shard(ctx, plan: ShardPlan, output: Output, progress: ProgressFn | No
         if progress is not None:
             progress(1)
     data, sha = write_shard(members)
-    output.write_atomic(plan.name, data)
-    return ShardResult(plan.name, plan.count, sha, len(data), shard_stats(samples))
+    if write:
+        output.write_atomic(plan.name, data)
+    return ShardResult(plan.name, plan.count, sha, len(data), shard_stats(samples), data=None if write else data)
 
 
 # --- local process pool -------------------------------------------------------------------------------
@@ -93,7 +96,8 @@ def _init_worker(config_json: dict[str, Any], out_url: str, queue) -> None:
     from textsynth.sample import build_context
 
     config = RenderConfig.from_mapping(config_json)
-    _worker.update(ctx=build_context(config), output=Output(out_url), queue=queue, pending=0)
+    output = Output(out_url)
+    _worker.update(ctx=build_context(config), output=output, write=output.shared, queue=queue, pending=0)
 
 
 def _report(n: int) -> None:
@@ -104,7 +108,7 @@ def _report(n: int) -> None:
 
 
 def _run_in_worker(plan: ShardPlan) -> ShardResult:
-    result = render_shard(_worker["ctx"], plan, _worker["output"], _report)
+    result = render_shard(_worker["ctx"], plan, _worker["output"], _report, write=_worker["write"])
     if _worker["pending"]:
         _worker["queue"].put(_worker["pending"])
         _worker["pending"] = 0
@@ -132,12 +136,19 @@ def run_local(config: RenderConfig, plans: list[ShardPlan], output: Output, work
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 _drain(queue, progress)
                 for future in done:
-                    yield future.result()
+                    yield _written(future.result(), output)
             _drain(queue, progress)
         except BaseException:
-            for future in pending:
-                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)  # shards in flight are lost; finished ones are kept
             raise
+
+
+def _written(result: ShardResult, output: Output) -> ShardResult:
+    """Write a shard a worker handed back as bytes (outputs workers cannot reach, e.g. memory://)."""
+    if result.data is not None:
+        output.write_atomic(result.name, result.data)
+        result.data = None
+    return result
 
 
 def _drain(queue, progress: ProgressFn) -> None:

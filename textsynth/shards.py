@@ -51,6 +51,7 @@ class ShardResult:
     sha256: str
     bytes: int
     stats: dict[str, Any] = field(default_factory=dict)
+    data: bytes | None = None  # the shard itself, only when the coordinator must write it (see Output.shared)
 
 
 class Output:
@@ -59,7 +60,10 @@ class Output:
     def __init__(self, url: str | os.PathLike):
         self.url = str(url)
         self.fs, self.root = fsspec.core.url_to_fs(self.url)
-        self.local = "file" in (self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,))
+        protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        self.local = "file" in protocols
+        # memory:// lives inside one process: workers hand their bytes back instead of writing
+        self.shared = "memory" not in protocols
 
     def path(self, name: str) -> str:
         return f"{self.root.rstrip('/')}/{name}"
@@ -93,13 +97,13 @@ class Output:
                 os.replace(tmp, final)
             except OSError as err:
                 _remove_quietly(tmp)
-                raise TextsynthError(f"{final}: cannot write ({err.strerror or err}); finished shards are kept") from None
+                raise _write_error(final, err) from None
         else:  # object stores: a single put is atomic
             try:
                 with self.fs.open(final, "wb") as handle:
                     handle.write(data)
             except OSError as err:
-                raise TextsynthError(f"{final}: cannot write ({err}); finished shards are kept") from None
+                raise _write_error(final, err) from None
 
     def read_bytes(self, name: str) -> bytes:
         with self.fs.open(self.path(name), "rb") as handle:
@@ -113,6 +117,14 @@ class Output:
         for path in stale:
             _remove_quietly(path)
         return stale
+
+
+def _write_error(path: str, err: OSError) -> TextsynthError:
+    reason = err.strerror or str(err)
+    return TextsynthError(
+        f"{path}: cannot write ({reason}); finished shards are kept: free space or fix permissions, "
+        "then rerun the same command to finish"
+    )
 
 
 def _remove_quietly(path: str) -> None:
