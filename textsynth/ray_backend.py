@@ -84,7 +84,9 @@ def _init(ray, address: str | None) -> None:
             ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level="warning")
     except (ConnectionError, RuntimeError, ValueError) as err:
         where = f"--address {address}" if address else "local Ray"
-        raise TextsynthError(f"{where}: cannot start or reach Ray ({err}); check the address (ray status)") from None
+        raise TextsynthError(
+            f"{where}: cannot start or reach Ray ({err}); check the address (ray status)"
+        ) from None
 
 
 def _get(ray, ref) -> ShardResult:

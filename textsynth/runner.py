@@ -19,9 +19,9 @@ from typing import Any
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
 from textsynth.shards import (
+    Output,
     ShardPlan,
     ShardResult,
-    Output,
     merge_stats,
     new_manifest,
     plan_shards,
@@ -84,7 +84,9 @@ def render_shard(
     data, sha = write_shard(members)
     if write:
         output.write_atomic(plan.name, data)
-    return ShardResult(plan.name, plan.count, sha, len(data), shard_stats(samples), data=None if write else data)
+    return ShardResult(
+        plan.name, plan.count, sha, len(data), shard_stats(samples), data=None if write else data
+    )
 
 
 # --- local process pool -------------------------------------------------------------------------------
@@ -115,7 +117,9 @@ def _run_in_worker(plan: ShardPlan) -> ShardResult:
     return result
 
 
-def run_local(config: RenderConfig, plans: list[ShardPlan], output: Output, workers: int, progress: ProgressFn) -> Iterator[ShardResult]:
+def run_local(
+    config: RenderConfig, plans: list[ShardPlan], output: Output, workers: int, progress: ProgressFn
+) -> Iterator[ShardResult]:
     """Yield shard results as they finish; workers=1 renders in this process."""
     if workers <= 1:
         from textsynth.sample import build_context
@@ -139,7 +143,9 @@ def run_local(config: RenderConfig, plans: list[ShardPlan], output: Output, work
                     yield _written(future.result(), output)
             _drain(queue, progress)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)  # shards in flight are lost; finished ones are kept
+            pool.shutdown(
+                wait=False, cancel_futures=True
+            )  # shards in flight are lost; finished ones are kept
             raise
 
 
@@ -188,7 +194,11 @@ def check_resume(manifest: dict[str, Any] | None, config: RenderConfig, output: 
             f"{output.path('manifest.json')}: this folder holds a run with different settings "
             f"(changed: {', '.join(changed) or 'version'}); use another --out, or the same settings to resume"
         )
-    return {name for name, info in manifest.get("shards", {}).items() if output.exists(name) and output.size(name) == info["bytes"]}
+    return {
+        name
+        for name, info in manifest.get("shards", {}).items()
+        if output.exists(name) and output.size(name) == info["bytes"]
+    }
 
 
 def run_render(

@@ -6,6 +6,7 @@ process writes manifest.json (also through a temporary file and a rename).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -41,7 +42,10 @@ class ShardPlan:
 
 
 def plan_shards(count: int, shard_size: int) -> list[ShardPlan]:
-    return [ShardPlan(i, first, min(shard_size, count - first)) for i, first in enumerate(range(0, count, shard_size))]
+    return [
+        ShardPlan(i, first, min(shard_size, count - first))
+        for i, first in enumerate(range(0, count, shard_size))
+    ]
 
 
 @dataclass
@@ -77,7 +81,9 @@ class Output:
                 handle.write(b"ok")
             self.fs.rm(probe)
         except (OSError, PermissionError) as err:
-            raise TextsynthError(f"--out {self.url}: cannot write there ({err.strerror or err}); choose a writable folder") from None
+            raise TextsynthError(
+                f"--out {self.url}: cannot write there ({err.strerror or err}); choose a writable folder"
+            ) from None
 
     def exists(self, name: str) -> bool:
         return self.fs.exists(self.path(name))
@@ -128,10 +134,8 @@ def _write_error(path: str, err: OSError) -> TextsynthError:
 
 
 def _remove_quietly(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.remove(path)
-    except OSError:
-        pass
 
 
 def write_shard(samples: list[dict[str, bytes | str]]) -> tuple[bytes, str]:
@@ -161,7 +165,10 @@ def library_versions() -> dict[str, str]:
         "pillow": PIL.__version__,
         "opencv": cv2.__version__,
         "webdataset": getattr(wds, "__version__", "unknown"),
-        **{name: _dist_version(name, version, PackageNotFoundError) for name in ("faker", "jieba", "fonttools")},
+        **{
+            name: _dist_version(name, version, PackageNotFoundError)
+            for name in ("faker", "jieba", "fonttools")
+        },
     }
 
 
@@ -194,7 +201,9 @@ def read_manifest(output: Output) -> dict[str, Any] | None:
     try:
         return json.loads(output.read_bytes(MANIFEST))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise TextsynthError(f"{output.path(MANIFEST)}: not valid JSON ({err}); move it away to start over") from None
+        raise TextsynthError(
+            f"{output.path(MANIFEST)}: not valid JSON ({err}); move it away to start over"
+        ) from None
 
 
 def write_manifest(output: Output, manifest: dict[str, Any]) -> None:
