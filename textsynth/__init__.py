@@ -1,8 +1,56 @@
-"""textsynth: synthetic Chinese-text images with captions, as WebDataset shards."""
+"""textsynth: synthetic Chinese-text images with captions, as WebDataset shards.
 
-from textsynth.errors import TextsynthError
-from textsynth.scene import Decoration, Fill, Layer, Scene, TextItem, TextStyle
+The public API is what this module exports; names load on first use so the
+command line starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Decoration", "Fill", "Layer", "Scene", "TextItem", "TextStyle", "TextsynthError", "__version__"]
+_EXPORTS = {
+    "TextsynthError": "textsynth.errors",
+    "RenderConfig": "textsynth.config",
+    "Scene": "textsynth.scene",
+    "TextItem": "textsynth.scene",
+    "TextStyle": "textsynth.scene",
+    "Fill": "textsynth.scene",
+    "Layer": "textsynth.scene",
+    "Decoration": "textsynth.scene",
+    "Template": "textsynth.templates",
+    "Slot": "textsynth.templates",
+    "load_template": "textsynth.templates",
+    "register_template": "textsynth.templates",
+    "available_templates": "textsynth.templates",
+    "Corpus": "textsynth.corpus",
+    "filler": "textsynth.fillers",
+    "FontLibrary": "textsynth.fonts",
+    "register_background": "textsynth.render.background",
+    "register_effect": "textsynth.render.lighting",
+    "render_scene": "textsynth.render.compose",
+    "make_captions": "textsynth.caption",
+    "Sample": "textsynth.sample",
+    "build_context": "textsynth.sample",
+    "make_sample": "textsynth.sample",
+    "render_sample": "textsynth.sample",
+    "rerender": "textsynth.sample",
+    "run_render": "textsynth.runner",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'textsynth' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
