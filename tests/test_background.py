@@ -104,6 +104,14 @@ def test_palette_colours_are_used():
         assert tuple(img[10, 10]) == hex_to_rgb(layer.params["base_color"])
 
 
+def test_missing_params_are_named():
+    with pytest.raises(TextsynthError, match="angle"):
+        bg.render_background(Layer("linear_gradient", {"colors": ["#000000", "#ffffff"]}), 32, 32)
+    white = Layer("flat", {"color": "#ffffff"})  # the spelling hand-written scenes use
+    assert (bg.render_background(white, 8, 8) == 255).all()
+    assert bg.describe_background(white) == ("白色纯色背景", "a white plain background")
+
+
 def test_unknown_kind_lists_valid_ones():
     with pytest.raises(TextsynthError, match="wood"):
         bg.sample_background(np.random.default_rng(0), 64, 64, ["marble"])

@@ -93,7 +93,12 @@ def sample_background(
 
 def render_background(layer: Layer, width: int, height: int) -> np.ndarray:
     """Render a sampled background Layer to an HxWx3 uint8 RGB array."""
-    out = _check_kind(layer.name).apply(layer.params, width, height)
+    try:
+        out = _check_kind(layer.name).apply(layer.params, width, height)
+    except KeyError as e:
+        raise TextsynthError(
+            f"background {layer.name!r}: params lack {e.args[0]!r}, got {layer.params}"
+        ) from None
     if not isinstance(out, np.ndarray) or out.shape != (height, width, 3) or out.dtype != np.uint8:
         got = getattr(out, "shape", type(out).__name__), getattr(out, "dtype", "")
         raise TextsynthError(
@@ -107,7 +112,7 @@ def describe_background(layer: Layer) -> tuple[str, str]:
     kind = _check_kind(layer.name)
     if kind.describe is not None:
         return kind.describe(layer.params)
-    base = layer.params.get("base_color")
+    base = layer.params.get("base_color") or layer.params.get("color")
     if base:
         zh, en = color_name(base)
         return f"{zh}背景", _a(f"{en} background")
@@ -120,7 +125,7 @@ def _a(phrase: str) -> str:
 
 def _colored(zh_noun: str, en_noun: str) -> DescribeFn:
     def describe(params: dict) -> tuple[str, str]:
-        zh, en = color_name(params["base_color"])
+        zh, en = color_name(params.get("base_color") or params["color"])
         return f"{zh}{zh_noun}", _a(f"{en} {en_noun}")
 
     return describe
@@ -220,7 +225,8 @@ def _sample_flat(rng: np.random.Generator, width: int, height: int, palette: lis
 
 
 def _apply_flat(params: dict, width: int, height: int) -> np.ndarray:
-    return _solid(height, width, hex_to_rgb(params["base_color"]))
+    # "color" is accepted too, as hand-written scenes tend to say it.
+    return _solid(height, width, hex_to_rgb(params.get("base_color") or params["color"]))
 
 
 def _gradient_colors(rng: np.random.Generator, palette: list[str] | None) -> list[str]:
