@@ -1,0 +1,32 @@
+"""Describe a render output: samples and shards, how many of the corpus words appeared as primary text,
+character coverage, and the distribution over templates, fonts, directions, effects and caption length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+NAME = "stats"
+HELP = "coverage and distributions of a render output (table, or JSON with --json)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", metavar="DIR", help="the --out folder or fsspec URL of a render run")
+    parser.add_argument("--json", action="store_true", help="print the statistics as JSON instead of tables")
+    parser.add_argument("--top", type=int, default=12, help="rows shown per table before '(N more)'")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from textsynth.stats import collect_stats, format_table
+
+    with tqdm(unit="shard", disable=args.no_progress or args.json, dynamic_ncols=True, desc="stats") as bar:
+        stats = collect_stats(args.dir, progress=bar.update)
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=1))
+    else:
+        print(format_table(stats, top=max(1, args.top)))
+    return 0

@@ -1,0 +1,167 @@
+"""What a render run made: word and character coverage, templates, fonts, directions, effects, captions.
+
+Read from the shards' KEY.json records (not from pixels), so it describes exactly what was written.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import statistics
+import tarfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from textsynth.errors import TextsynthError
+from textsynth.shards import MANIFEST, Output, plan_shards, read_manifest
+
+CAPTION_BIN = 20  # characters per caption-length histogram bin
+
+
+def iter_records(output: Output, names: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(KEY.json record, KEY.txt caption) of every sample in the named shards, skipping the images."""
+    for name in names:
+        with tarfile.open(fileobj=io.BytesIO(output.read_bytes(name)), mode="r:") as tar:
+            texts: dict[str, str] = {}
+            records: dict[str, dict] = {}
+            for member in tar:
+                key, _, ext = member.name.partition(".")
+                if ext not in ("json", "txt"):
+                    continue
+                raw = tar.extractfile(member).read().decode("utf-8")
+                if ext == "json":
+                    records[key] = json.loads(raw)
+                else:
+                    texts[key] = raw
+            for key in sorted(records):
+                yield records[key], texts.get(key, "")
+
+
+def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Count what the finished shards of `out` hold; JSON-friendly."""
+    from textsynth.corpus import Corpus, gb2312_hanzi, is_cjk_ideograph
+
+    output = Output(out)
+    manifest = read_manifest(output)
+    if manifest is None:
+        raise TextsynthError(f"{output.path(MANIFEST)}: missing; {out} is not a textsynth render output")
+    config = manifest.get("config", {})
+    seed = int(manifest.get("seed", 0))
+    names = [p.name for p in plan_shards(int(manifest["count"]), int(manifest["shard_size"]))]
+    names = [n for n in names if n in manifest.get("shards", {}) and output.exists(n)]
+    corpus = Corpus.load(Path(config["corpus"]) if config.get("corpus") else None)
+    corpus_words = set(corpus.words)
+    counters = {k: Counter() for k in ("templates", "fonts", "directions", "effects", "roles")}
+    covered: set[str] = set()
+    chars: Counter[str] = Counter()
+    caption_lengths: list[int] = []
+    samples = texts = skipped = 0
+    for name in names:
+        for record, caption in iter_records(output, [name]):
+            samples += 1
+            counters["templates"][record["template"]] += 1
+            for layer in (*record.get("geometry", []), *record.get("effects", [])):
+                counters["effects"][layer["name"]] += 1
+            for item in record["texts"]:
+                texts += 1
+                counters["fonts"][item["font"]] += 1
+                counters["directions"][item["direction"]] += 1
+                counters["roles"][item["role"]] += 1
+                chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
+            skipped += len(record.get("skipped_words", []))
+            covered |= _primary_words(record, corpus.primary_word(seed, record["index"]), corpus_words)
+            caption_lengths.append(len(caption))
+        if progress is not None:
+            progress(1)
+    distinct = set(chars)
+    gb = gb2312_hanzi()
+    corpus_chars = {ch for ch in corpus.characters() if is_cjk_ideograph(ch)}
+    return {
+        "out": output.url,
+        "complete": bool(manifest.get("complete")),
+        "shards": len(names),
+        "shards_planned": int(manifest.get("num_shards", len(names))),
+        "samples": samples,
+        "texts": texts,
+        "skipped_words": skipped,
+        "words": {
+            "corpus": corpus.source if hasattr(corpus, "source") else str(config.get("corpus")),
+            "corpus_size": len(corpus_words),
+            "covered_as_primary": len(covered),
+            "coverage": round(len(covered) / len(corpus_words), 6) if corpus_words else 0.0,
+        },
+        "characters": {
+            "distinct": len(distinct),
+            "occurrences": sum(chars.values()),
+            "corpus_chars": len(corpus_chars),
+            "corpus_chars_covered": len(distinct & corpus_chars),
+            "gb2312": len(gb),
+            "gb2312_covered": len(distinct & gb),
+            "outside_gb2312": len(distinct - gb),
+        },
+        **{key: dict(counter.most_common()) for key, counter in counters.items()},
+        "caption_length": _length_summary(caption_lengths),
+    }
+
+
+def _primary_words(record: dict[str, Any], cycle_word: str, corpus_words: set[str]) -> set[str]:
+    """Corpus words shown as primary text: the first text item, since the primary slot is placed first."""
+    if not record["texts"]:
+        return set()
+    shown = record["texts"][0]["text"]
+    if cycle_word in shown:
+        return {cycle_word}
+    return {shown} if shown in corpus_words else set()  # the cycle word could not be set: a stand-in word
+
+
+def _length_summary(lengths: list[int]) -> dict[str, Any]:
+    if not lengths:
+        return {"min": 0, "mean": 0.0, "median": 0.0, "max": 0, "histogram": {}}
+    bins = Counter(length // CAPTION_BIN for length in lengths)
+    histogram = {f"{b * CAPTION_BIN}-{b * CAPTION_BIN + CAPTION_BIN - 1}": bins[b] for b in sorted(bins)}
+    return {
+        "min": min(lengths),
+        "mean": round(statistics.fmean(lengths), 2),
+        "median": float(statistics.median(lengths)),
+        "max": max(lengths),
+        "histogram": histogram,
+    }
+
+
+def format_table(stats: dict[str, Any], top: int = 12) -> str:
+    """The stats as aligned plain-text tables for the terminal."""
+    words, chars = stats["words"], stats["characters"]
+    lines = [
+        f"output        {stats['out']}" + ("" if stats["complete"] else "  (run not complete)"),
+        f"samples       {stats['samples']}  in {stats['shards']} of {stats['shards_planned']} shards",
+        f"text items    {stats['texts']}  (words no font could set: {stats['skipped_words']})",
+        f"words         {words['covered_as_primary']} of {words['corpus_size']} corpus words "
+        f"shown as primary text ({100 * words['coverage']:.2f}%)",
+        f"characters    {chars['distinct']} distinct: {chars['corpus_chars_covered']} of "
+        f"{chars['corpus_chars']} corpus characters, {chars['gb2312_covered']} of {chars['gb2312']} "
+        f"GB2312 hanzi, {chars['outside_gb2312']} outside GB2312",
+    ]
+    length = stats["caption_length"]
+    lines.append(
+        f"caption chars min {length['min']}, median {length['median']:g}, "
+        f"mean {length['mean']:g}, max {length['max']}"
+    )
+    for title in ("templates", "fonts", "directions", "effects", "roles"):
+        lines += ["", *_counter_table(title, stats[title], stats, top)]
+    lines += ["", *_counter_table("caption length", length["histogram"], stats, len(length["histogram"]))]
+    return "\n".join(lines)
+
+
+def _counter_table(title: str, counts: dict[str, int], stats: dict[str, Any], top: int) -> list[str]:
+    total_key = "samples" if title in ("templates", "effects", "caption length") else "texts"
+    total = stats[total_key] or 1
+    shown = list(counts.items())[:top]
+    width = max([len(title), *(len(str(k)) for k, _ in shown)])
+    rows = [f"{title:<{width}}  {'count':>8}  {'% of ' + total_key:>10}"]
+    rows += [f"{k:<{width}}  {v:>8}  {100 * v / total:>9.1f}%" for k, v in shown]
+    if len(counts) > top:
+        rest = sum(v for _, v in list(counts.items())[top:])
+        rows.append(f"{f'({len(counts) - top} more)':<{width}}  {rest:>8}  {100 * rest / total:>9.1f}%")
+    return rows
