@@ -1,0 +1,99 @@
+"""The always-on legibility check: cheap pixel tests that catch text no reader could see.
+
+Runs on every rendered sample (well under a millisecond at 512x512), on the final
+image and the final character polygons, so every effect and warp is accounted for:
+glyphs must stand out from the background inside their own cells, and must not have
+been shrunk (by the fit or by perspective) below a readable height.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MIN_GLYPH_HEIGHT = 10.0  # px after all geometry; the sampler's floor is 12 px before it
+MIN_CONTRAST = 1.5  # WCAG-style ratio between ink and background luminance inside a char cell
+GRID = 12  # sample points per cell side
+_TAIL = 3  # percentile of the ink tail: thin strokes at small sizes cover little of a cell
+
+# sRGB -> linear luminance weights per 8-bit value, so a pixel's luminance is three lookups.
+_LINEAR = np.where((v := np.arange(256) / 255.0) <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(
+    np.float32
+)
+
+
+@dataclass
+class ItemLegibility:
+    """Why one text item is (or is not) legible: the measured figures and the verdict."""
+
+    text: str
+    glyph_height: float  # smallest character height in the final image, px
+    contrast: float  # median over cells of the ink/background luminance ratio
+    ok: bool
+
+    @property
+    def reason(self) -> str:
+        if self.ok:
+            return ""
+        if self.glyph_height < MIN_GLYPH_HEIGHT:
+            return f"glyphs {self.glyph_height:.1f} px high < {MIN_GLYPH_HEIGHT:g} px"
+        return f"contrast {self.contrast:.2f} < {MIN_CONTRAST:g}"
+
+
+def glyph_height(poly: np.ndarray) -> float:
+    """Height of a 4-point char cell (TL, TR, BR, BL): the shorter of its two side edges."""
+    return float(min(np.hypot(*(poly[3] - poly[0])), np.hypot(*(poly[2] - poly[1]))))
+
+
+def _grid(cells: np.ndarray, n: int) -> np.ndarray:
+    """n x n sample points inside each 4-point cell (bilinear in its corners): (cells, n*n, 2)."""
+    t = (np.arange(n) + 0.5) / n
+    u, v = np.meshgrid(t, t)
+    u, v = u.reshape(1, -1, 1), v.reshape(1, -1, 1)
+    tl, tr, br, bl = (cells[:, i : i + 1] for i in range(4))
+    return (1 - v) * ((1 - u) * tl + u * tr) + v * ((1 - u) * bl + u * br)
+
+
+def cell_contrasts(image: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Per cell: luminance ratio between the cell's typical pixel and its farthest tail.
+
+    Inside a char cell the ground is one population and the ink (fill, stroke) the
+    other; whichever is the majority sits at the median and the other in a tail.
+    Colour-agnostic; text the colour of its ground gives about 1.
+    """
+    height, width = image.shape[:2]
+    points = _grid(cells, GRID)
+    xs = np.clip(points[..., 0].astype(np.int32), 0, width - 1)
+    ys = np.clip(points[..., 1].astype(np.int32), 0, height - 1)
+    pixels = image[ys, xs]
+    lum = (
+        _LINEAR[pixels[..., 0]] * 0.2126 + _LINEAR[pixels[..., 1]] * 0.7152 + _LINEAR[pixels[..., 2]] * 0.0722
+    )
+    lo, mid, hi = np.percentile(lum, (_TAIL, 50, 100 - _TAIL), axis=1) + 0.05
+    return np.maximum(hi / mid, mid / lo)
+
+
+def check_item(image: np.ndarray, text: dict[str, Any]) -> ItemLegibility:
+    """Measure one item from its shard `texts` entry (final polygons) on the final image."""
+    cells = [np.asarray(c["polygon"], dtype=np.float64) for c in text.get("chars", [])]
+    if not cells:
+        return ItemLegibility(text["text"], 0.0, 1.0, False)
+    min_height = min(glyph_height(c) for c in cells)
+    contrast = float(np.median(cell_contrasts(image, np.stack(cells))))
+    ok = min_height >= MIN_GLYPH_HEIGHT and contrast >= MIN_CONTRAST
+    return ItemLegibility(text["text"], round(min_height, 2), round(contrast, 3), ok)
+
+
+def check_image(image: np.ndarray, texts: list[dict[str, Any]]) -> list[ItemLegibility]:
+    return [check_item(image, text) for text in texts]
+
+
+def check_sample(sample: Any) -> list[ItemLegibility]:
+    """Legibility of every item of a rendered `textsynth.sample.Sample`."""
+    return check_image(sample.image, [t.to_json() for t in sample.texts])
+
+
+def is_legible(results: list[ItemLegibility]) -> bool:
+    return all(r.ok for r in results)
