@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "finetune",
     "evaluate",
     "make_tiny_kolors",
+    "verify",
+    "stats",
     "templates",
     "preview",
 )
