@@ -20,9 +20,9 @@ from textsynth.fillers import filler
 from textsynth.fonts import FontFace, FontLibrary, get_font
 from textsynth.render.background import render_background, sample_background
 from textsynth.render.colors import PALETTES, contrast_ratio, hex_to_rgb, pick_text_color, relative_luminance
-from textsynth.render.compose import item_matrix, word_polygon
+from textsynth.render.compose import block_origin, item_matrix, word_polygon
 from textsynth.render.decorations import draw_decorations, sample_decoration
-from textsynth.render.geometry import GEOMETRY_SAMPLERS, tilt_matrix
+from textsynth.render.geometry import GEOMETRY_SAMPLERS, map_points, tilt_matrix, translation
 from textsynth.render.layout import block_size, layout_block, snap_size
 from textsynth.render.lighting import DEFAULT_EFFECT_PROBS, sample_effects
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
@@ -206,6 +206,7 @@ def _inside(poly: np.ndarray, width: int, height: int) -> bool:
 def _sample_slot(
     slot: Slot, template: Template, ctx: RenderContext, rng: np.random.Generator,
     base: np.ndarray, primary: str, placed: list[np.ndarray], skipped: list[str],
+    plane: np.ndarray | None = None,
 ) -> tuple[TextItem, np.ndarray] | None:  # fmt: skip
     height, width = base.shape[:2]
     is_primary = slot is template.primary_slot()
@@ -256,7 +257,9 @@ def _sample_slot(
         item.lines = ["".join(item.lines)] if item.curve else item.lines
         layout = layout_block(item, font)
         item.tilt = None
-        if tilt is not None and attempt < 3:
+        if plane is not None:
+            item.tilt = _plane_tilt(plane, item, layout, width, height)
+        elif tilt is not None and attempt < 3:
             item.tilt = tilt_matrix(layout.width, layout.height, tilt[0], tilt[1]).round(6).tolist()
         if item.curve and len(item.lines) == 1 and layout.width > box[2] - box[0]:
             continue
@@ -271,7 +274,27 @@ def _sample_slot(
     return None
 
 
-def _decorate(template: Template, rng: np.random.Generator, width: int, height: int, palette) -> list[Decoration]:
+def _plane_tilt(plane: np.ndarray, item: TextItem, layout, width: int, height: int) -> list[list[float]]:
+    """The block's share of one canvas-wide plane: the plane's homography re-centred on the block."""
+    bx, by = block_origin(item, layout)
+    centre = np.array([[bx + layout.width / 2 - width / 2, by + layout.height / 2 - height / 2]])
+    moved = map_points(centre, plane)[0]
+    local = translation(-moved[0], -moved[1]) @ plane @ translation(centre[0, 0], centre[0, 1])
+    return (local / local[2, 2]).round(6).tolist()
+
+
+def _sample_plane(template: Template, rng: np.random.Generator, width: int, height: int) -> np.ndarray | None:
+    """One yaw/pitch for all text of the sample (text painted on a wall seen at an angle), or None."""
+    p, max_deg = template.plane
+    if p <= 0.0 or rng.random() >= p:
+        return None
+    yaw, pitch = (float(v) for v in rng.uniform(-max_deg, max_deg, size=2))
+    return tilt_matrix(width, height, yaw, pitch * 0.6)
+
+
+def _decorate(
+    template: Template, rng: np.random.Generator, width: int, height: int, palette, image_files=()
+) -> list[Decoration]:
     pal = palette or ["#c0392b", "#f1c40f", "#ffffff", "#222222"]
     by_lum = sorted(pal, key=lambda c: relative_luminance(hex_to_rgb(c)))
     decorations = []
@@ -280,7 +303,10 @@ def _decorate(template: Template, rng: np.random.Generator, width: int, height: 
             continue
         x0, y0, x1, y1 = spec.region
         box = (x0 * width, y0 * height, x1 * width, y1 * height)
-        decoration = sample_decoration(rng, spec.kind, box, pal)
+        files = spec.files or image_files
+        if spec.kind == "image_patch" and not files:
+            continue  # no pictures to paste: no folder in the template and no --backgrounds
+        decoration = sample_decoration(rng, spec.kind, box, pal, files if spec.kind == "image_patch" else ())
         roles = {"accent": pal[int(rng.integers(len(pal)))], "light": by_lum[-1], "dark": by_lum[0], "any": pal[int(rng.integers(len(pal)))]}
         decoration.color = roles.get(spec.color, spec.color)
         decoration.params.update(spec.params)
@@ -300,20 +326,21 @@ def sample_template(template: Template, rng: np.random.Generator, ctx: RenderCon
         rng, width, height, kinds=["image"] if use_photo else kinds, palette=palette, image_files=image_files if use_photo else ()
     )
     base = render_background(background, width, height)
-    decorations = _decorate(template, rng, width, height, palette)
+    decorations = _decorate(template, rng, width, height, palette, ctx.image_files)
     if decorations:
         base = draw_decorations(base.copy(), decorations)
     primary = ctx.corpus.primary_word(config.seed, index)
     skipped: list[str] = []
     texts: list[TextItem] = []
     placed: list[np.ndarray] = []
+    plane = _sample_plane(template, rng, width, height)
     order = sorted(template.slots, key=lambda s: not (s is template.primary_slot()))  # primary first: it must fit
     for slot in order:
         if slot is not template.primary_slot() and rng.random() >= slot.p:
             continue
         tries = 4 if slot is template.primary_slot() else 1  # the primary word must appear
         for _ in range(tries):
-            result = _sample_slot(slot, template, ctx, rng, base, primary, placed, skipped)
+            result = _sample_slot(slot, template, ctx, rng, base, primary, placed, skipped, plane)
             if result is not None:
                 break
         if result is not None:

@@ -45,7 +45,8 @@ class Slot:
     max_chars: int = 10  # per line
     max_lines: int = 2
     separator: str = ""
-    effects: dict[str, float] = field(default_factory=dict)  # stroke/shadow/extrude/glow/gradient -> probability
+    # stroke/shadow/extrude/glow/gradient -> probability
+    effects: dict[str, float] = field(default_factory=dict)
     rotation: tuple[float, float] = (0.0, 0.0)
     curve: tuple[float, float, float] = (0.0, 0.0, 0.0)  # probability, low, high (sagitta / length)
     tilt: tuple[float, float] = (0.0, 0.0)  # probability, max angle in degrees
@@ -60,6 +61,8 @@ class DecorationSpec:
     p: float = 1.0
     color: str = "accent"  # a hex colour, or a palette role: accent, light, dark, any
     params: dict[str, Any] = field(default_factory=dict)
+    # image_patch pictures (from params.folder); empty = photos from --backgrounds
+    files: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +80,8 @@ class Template:
     decorations: list[DecorationSpec] = field(default_factory=list)
     geometry: dict[str, float] = field(default_factory=dict)  # perspective / rotation -> probability
     effects: dict[str, float] = field(default_factory=dict)  # photometric effect -> probability override
+    # All text on one plane seen at an angle (scene text): probability, max yaw/pitch in degrees.
+    plane: tuple[float, float] = (0.0, 0.0)
     source: str = "<python>"
 
     def primary_slot(self) -> Slot:
@@ -125,7 +130,8 @@ class _Reader:
             raise self.error(path, f"must be a mapping, got {type(data).__name__}")
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise self.error((*path, unknown[0]), f"unknown field; valid fields: {', '.join(sorted(allowed))}")
+            valid = ", ".join(sorted(allowed))
+            raise self.error((*path, unknown[0]), f"unknown field; valid fields: {valid}")
         return data
 
     def number(self, value: Any, path: tuple, lo: float, hi: float) -> float:
@@ -137,7 +143,7 @@ class _Reader:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = [value, value]
         if not isinstance(value, list) or len(value) != 2:
-            raise self.error(path, f"must be a number or a [low, high] pair within [{lo}, {hi}], got {value!r}")
+            raise self.error(path, f"must be a number or a [low, high] pair in [{lo}, {hi}], got {value!r}")
         a, b = (self.number(v, (*path, i), lo, hi) for i, v in enumerate(value))
         if a > b:
             raise self.error(path, f"low must not exceed high, got {value!r}")
@@ -145,7 +151,7 @@ class _Reader:
 
     def region(self, value: Any, path: tuple) -> tuple[float, float, float, float]:
         if not isinstance(value, list) or len(value) != 4:
-            raise self.error(path, f"must be [x0, y0, x1, y1] as fractions of the canvas (0..1), got {value!r}")
+            raise self.error(path, f"must be [x0, y0, x1, y1] as canvas fractions (0..1), got {value!r}")
         x0, y0, x1, y1 = (self.number(v, (*path, i), 0.0, 1.0) for i, v in enumerate(value))
         if x1 <= x0 or y1 <= y0:
             raise self.error(path, f"must have x0 < x1 and y0 < y1, got {value!r}")
@@ -178,9 +184,26 @@ def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[s
     if kind == "pattern" and arg:
         for name in re.findall(r"\{(\w+)\}", arg):
             if name not in ("word", "primary") and name not in FILLER_KINDS:
-                raise reader.error(path, f"unknown placeholder {{{name}}}; valid: word, primary, {', '.join(FILLER_KINDS)}")
+                valid = ", ".join(("word", "primary", *FILLER_KINDS))
+                raise reader.error(path, f"unknown placeholder {{{name}}}; valid: {valid}")
         return value
     raise reader.error(path, f"must be {TEXT_SOURCE_HINT}, got {value!r}")
+
+
+def _parse_palette(reader: _Reader, value: Any, path: tuple) -> str | list[str]:
+    from textsynth.render.colors import PALETTES
+
+    if isinstance(value, str):
+        if value not in PALETTES:
+            raise reader.error(path, f"unknown palette {value!r}; valid: {', '.join(sorted(PALETTES))}")
+        return value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(c, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", c) for c in value)
+    ):
+        return list(value)
+    raise reader.error(path, "must be a palette name or a list of #rrggbb colours")
 
 
 _SLOT_FIELDS = {
@@ -190,7 +213,6 @@ _SLOT_FIELDS = {
 
 
 def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
-    from textsynth.render.colors import PALETTES
 
     data = reader.mapping(data, path, _SLOT_FIELDS)
     if "role" not in data or not isinstance(data["role"], str):
@@ -205,7 +227,10 @@ def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
     if "styles" in font:
         styles = font["styles"]
         if not isinstance(styles, list) or not all(isinstance(s, str) for s in styles):
-            raise reader.error((*path, "font", "styles"), "must be a list of style classes (sans, serif, kai, handwriting, display)")
+            raise reader.error(
+                (*path, "font", "styles"),
+                "must be a list of style classes (sans, serif, kai, handwriting, display)",
+            )
         slot.font_styles = styles
     if "weight" in font:
         lo, hi = reader.pair(font["weight"], (*path, "font", "weight"), 100, 900)
@@ -215,11 +240,7 @@ def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
     color = reader.mapping(data.get("color", {}), (*path, "color"), {"palette", "min_contrast"})
     if "palette" in color:
         pal = color["palette"]
-        if isinstance(pal, str) and pal not in PALETTES:
-            raise reader.error((*path, "color", "palette"), f"unknown palette {pal!r}; valid: {', '.join(sorted(PALETTES))} or a list of #rrggbb")
-        if isinstance(pal, list) and not all(isinstance(c, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", c) for c in pal):
-            raise reader.error((*path, "color", "palette"), "must be a palette name or a list of #rrggbb colours")
-        slot.palette = pal
+        slot.palette = _parse_palette(reader, pal, (*path, "color", "palette"))
     if "min_contrast" in color:
         slot.min_contrast = reader.number(color["min_contrast"], (*path, "color", "min_contrast"), 1.0, 21.0)
     slot.align = reader.choice(data.get("align", "center"), (*path, "align"), ALIGNS)
@@ -256,19 +277,41 @@ def _parse_decoration(reader: _Reader, data: Any, path: tuple) -> DecorationSpec
     spec.p = reader.number(data.get("p", 1.0), (*path, "p"), 0.0, 1.0)
     color = data.get("color", "accent")
     if not (color in ("accent", "light", "dark", "any") or re.fullmatch(r"#[0-9a-fA-F]{6}", str(color))):
-        raise reader.error((*path, "color"), f"must be #rrggbb or one of accent, light, dark, any; got {color!r}")
+        raise reader.error((*path, "color"), f"must be #rrggbb or accent, light, dark or any; got {color!r}")
     spec.color = color
-    spec.params = reader.mapping(data.get("params", {}), (*path, "params"), set(data.get("params", {}) or {}))
+    params = data.get("params", {}) or {}
+    allowed = set(params) if isinstance(params, dict) else set()
+    spec.params = dict(reader.mapping(params, (*path, "params"), allowed))
+    if "folder" in spec.params:
+        spec.files = _patch_files(reader, spec.params.pop("folder"), (*path, "params", "folder"))
     return spec
 
 
-_TEMPLATE_FIELDS = {"name", "description", "subject", "canvas", "background", "slots", "decorations", "geometry", "effects"}
+def _patch_files(reader: _Reader, folder: Any, path: tuple) -> list[str]:
+    """Pictures for an image_patch; a relative folder is relative to the template file."""
+    from textsynth.render.background import IMAGE_SUFFIXES
+
+    if not isinstance(folder, str) or not folder:
+        raise reader.error(path, f"must be a folder of images, got {folder!r}")
+    base = Path(reader.source).parent if not reader.source.startswith("<") else Path.cwd()
+    resolved = (base / folder).expanduser()
+    if not resolved.is_dir():
+        raise reader.error(path, f"folder {str(resolved)!r} does not exist")
+    files = sorted(str(p) for p in resolved.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise reader.error(path, f"folder {str(resolved)!r} has no images ({', '.join(IMAGE_SUFFIXES)})")
+    return files
+
+
+_TEMPLATE_FIELDS = {
+    "name", "description", "subject", "canvas", "background", "slots", "decorations", "geometry", "effects",
+    "plane",
+}  # fmt: skip
 
 
 def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int] | None = None) -> Template:
     """Validate a template mapping (as loaded from YAML) and build a Template."""
     from textsynth.render.background import BACKGROUND_KINDS
-    from textsynth.render.colors import PALETTES
     from textsynth.render.geometry import GEOMETRY_SAMPLERS
     from textsynth.render.lighting import EFFECT_KINDS
 
@@ -289,8 +332,8 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
         reader.choice(kind, ("background", "kinds", i), tuple(BACKGROUND_KINDS))
     template.background_kinds = list(kinds)
     palette = background.get("palette")
-    if palette is not None and isinstance(palette, str) and palette not in PALETTES:
-        raise reader.error(("background", "palette"), f"unknown palette {palette!r}; valid: {', '.join(sorted(PALETTES))}")
+    if palette is not None:
+        palette = _parse_palette(reader, palette, ("background", "palette"))
     template.palette = palette
     template.photo = bool(background.get("photo", True))
     slots = data.get("slots")
@@ -300,11 +343,21 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     if sum(s.primary for s in template.slots) > 1:
         raise reader.error(("slots",), "at most one slot may be 'primary: true'")
     decorations = data.get("decorations", []) or []
-    template.decorations = [_parse_decoration(reader, d, ("decorations", i)) for i, d in enumerate(decorations)]
+    if not isinstance(decorations, list):
+        raise reader.error(("decorations",), "must be a list of decorations")
+    template.decorations = [
+        _parse_decoration(reader, d, ("decorations", i)) for i, d in enumerate(decorations)
+    ]
     geometry = reader.mapping(data.get("geometry", {}), ("geometry",), set(GEOMETRY_SAMPLERS))
     template.geometry = {k: reader.number(v, ("geometry", k), 0.0, 1.0) for k, v in geometry.items()}
     effects = reader.mapping(data.get("effects", {}), ("effects",), set(EFFECT_KINDS))
     template.effects = {k: reader.number(v, ("effects", k), 0.0, 1.0) for k, v in effects.items()}
+    if "plane" in data:
+        plane = reader.mapping(data["plane"], ("plane",), {"p", "max_deg"})
+        template.plane = (
+            reader.number(plane.get("p", 1.0), ("plane", "p"), 0.0, 1.0),
+            reader.number(plane.get("max_deg", 30), ("plane", "max_deg"), 0.0, 60.0),
+        )
     return template
 
 
@@ -323,7 +376,8 @@ def load_template(path: str | Path) -> Template:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        raise TextsynthError(f"{path}{line}: malformed YAML: {getattr(err, 'problem', None) or err}") from None
+        problem = getattr(err, "problem", None) or err
+        raise TextsynthError(f"{path}{line}: malformed YAML: {problem}") from None
     if node is None:
         raise TextsynthError(f"{path}: empty template; needs at least 'name' and 'slots'")
     return template_from_dict(data, source=str(path), lines=_line_index(node))
@@ -359,5 +413,6 @@ def resolve_templates(names: list[str]) -> list[Template]:
         elif name.endswith((".yaml", ".yml")) or Path(name).is_file():
             resolved.append(load_template(name))
         else:
-            raise TextsynthError(f"unknown template {name!r}; valid: {', '.join(sorted(known))}, or a path to a .yaml file")
+            valid = ", ".join(sorted(known))
+            raise TextsynthError(f"unknown template {name!r}; valid: {valid}, or a path to a .yaml file")
     return resolved
