@@ -18,9 +18,8 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+import cv2
+from PIL import Image
 
 cv2.setNumThreads(1)
 
@@ -67,12 +66,14 @@ def bench(size: int, n: int, templates: str | None) -> dict:
         qualities.append(sampled.scene.jpeg_quality)
     # the floor: encoding the very same images again, nothing else
     t0 = time.perf_counter()
-    for image, quality in zip(images, qualities):
+    for image, quality in zip(images, qualities, strict=True):
         Image.fromarray(image).save(io.BytesIO(), format="JPEG", quality=quality)
     floor = (time.perf_counter() - t0) / n
     total = (t_sample + t_render + t_caption + t_encode) / n
     return {
-        "size": f"{images[0].shape[1]}x{images[0].shape[0]}" if len({im.shape for im in images}) == 1 else f"~{size}²",
+        "size": f"{images[0].shape[1]}x{images[0].shape[0]}"
+        if len({im.shape for im in images}) == 1
+        else f"~{size}²",
         "n": n,
         "img_s": 1.0 / total,
         "sample_ms": 1000 * t_sample / n,
@@ -86,9 +87,17 @@ def bench(size: int, n: int, templates: str | None) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=200, help="images per size")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024], help="canvas sizes (square area; templates keep it)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[512, 1024],
+        help="canvas sizes (square area; templates keep it)",
+    )
     parser.add_argument("--templates", help="comma-separated templates (default: all built-in)")
     args = parser.parse_args()
     rows = [bench(size, args.n, args.templates) for size in args.sizes]
@@ -100,7 +109,10 @@ def main() -> int:
             f"{r['size']:>10} {r['n']:>5} {r['img_s']:>10.1f} {r['sample_ms']:>6.1f}ms {r['render_ms']:>6.1f}ms "
             f"{r['caption_ms']:>6.2f}ms {r['encode_ms']:>6.1f}ms {r['floor_ms']:>8.2f}ms {r['ratio']:>6.2f} {r['peak_rss_mb']:>7.0f}MB"
         )
-    print("\nratio = (sample + render + caption + encode) per image / JPEG encode of the same image (goal < 4)", file=sys.stderr)
+    print(
+        "\nratio = (sample + render + caption + encode) per image / JPEG encode of the same image (goal < 4)",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -10,7 +10,21 @@ from textsynth.cli import main
 
 
 def _render(tmp_path, *extra):
-    return main(["render", "--out", str(tmp_path / "out"), "--count", "2", "--size", "128x128", "--workers", "1", "--no-progress", *extra])
+    return main(
+        [
+            "render",
+            "--out",
+            str(tmp_path / "out"),
+            "--count",
+            "2",
+            "--size",
+            "128x128",
+            "--workers",
+            "1",
+            "--no-progress",
+            *extra,
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,14 +87,32 @@ def test_missing_font_file_names_the_package(tmp_path, capsys):
 def test_unwritable_out(tmp_path, capsys):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    assert main(["render", "--out", str(locked / "out"), "--count", "1", "--workers", "1", "--no-progress"]) == 2
+    assert (
+        main(["render", "--out", str(locked / "out"), "--count", "1", "--workers", "1", "--no-progress"]) == 2
+    )
     assert "cannot write" in capsys.readouterr().err
 
 
 def test_out_is_a_file(tmp_path, capsys):
     target = tmp_path / "file"
     target.write_text("x")
-    assert main(["render", "--out", str(target), "--count", "1", "--size", "128x128", "--workers", "1", "--no-progress"]) == 2
+    assert (
+        main(
+            [
+                "render",
+                "--out",
+                str(target),
+                "--count",
+                "1",
+                "--size",
+                "128x128",
+                "--workers",
+                "1",
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     assert "cannot write" in capsys.readouterr().err
 
 
@@ -88,12 +120,38 @@ def test_help_explains_every_flag(capsys):
     with pytest.raises(SystemExit):
         main(["render", "--help"])
     out = capsys.readouterr().out
-    for flag in ("--out", "--count", "--seed", "--workers", "--shard-size", "--size", "--config", "--templates", "--backgrounds"):
+    for flag in (
+        "--out",
+        "--count",
+        "--seed",
+        "--workers",
+        "--shard-size",
+        "--size",
+        "--config",
+        "--templates",
+        "--backgrounds",
+    ):
         assert flag in out
 
 
 def test_unwritable_out_even_as_root(capsys):
     """sysfs refuses new folders for every user, so this runs in CI too."""
-    assert main(["render", "--out", "/sys/textsynth-test-out", "--count", "1", "--size", "128x128", "--workers", "1", "--no-progress"]) == 2
+    assert (
+        main(
+            [
+                "render",
+                "--out",
+                "/sys/textsynth-test-out",
+                "--count",
+                "1",
+                "--size",
+                "128x128",
+                "--workers",
+                "1",
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "/sys/textsynth-test-out" in err and "cannot write" in err

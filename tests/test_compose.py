@@ -55,7 +55,9 @@ def load_font(fonts):
     warp=st.sampled_from([None, "perspective", "rotation"]),
     seed=st.integers(0, 1000),
 )
-def test_char_polygons_cover_ink_under_every_warp(fonts, load_font, word, direction, rotation, tilt, curve, warp, seed):
+def test_char_polygons_cover_ink_under_every_warp(
+    fonts, load_font, word, direction, rotation, tilt, curve, warp, seed
+):
     face = fonts.choose(word, np.random.default_rng(seed))
     item = TextItem(text=word, role="title", font=face.id, size_px=34, direction=direction,
                     box=(40, 40, 280, 280), rotation=rotation, curve=curve if direction == "ltr" else 0.0)  # fmt: skip
@@ -64,7 +66,11 @@ def test_char_polygons_cover_ink_under_every_warp(fonts, load_font, word, direct
         layout = layout_block(item, font)
         item.tilt = tilt_matrix(layout.width, layout.height, *tilt).tolist()
     rng = np.random.default_rng(seed)
-    geometry = [] if warp is None else [{"perspective": sample_perspective, "rotation": sample_rotation}[warp](rng, 320, 320)]
+    geometry = (
+        []
+        if warp is None
+        else [{"perspective": sample_perspective, "rotation": sample_rotation}[warp](rng, 320, 320)]
+    )
     rendered, ink = _ink(_scene(item, geometry), load_font)
     annotation = rendered.texts[0]
     chars = [c["polygon"] for c in annotation.chars]
@@ -80,7 +86,9 @@ def test_char_polygons_cover_ink_under_every_warp(fonts, load_font, word, direct
 
 def test_vertical_text_uses_vertical_punctuation(fonts, load_font):
     face = fonts.choose("天，地。", np.random.default_rng(0), styles=["sans"])
-    item = TextItem(text="天，地。", role="title", font=face.id, size_px=30, direction="ttb", box=(0, 0, 100, 300))
+    item = TextItem(
+        text="天，地。", role="title", font=face.id, size_px=30, direction="ttb", box=(0, 0, 100, 300)
+    )
     layout = layout_block(item, load_font(face.id, 30))
     assert [g.draw for g in layout.glyphs] == ["天", VERTICAL_FORMS["，"], "地", VERTICAL_FORMS["。"]]
     ys = [g.cell[0, 1] for g in layout.glyphs]
@@ -90,7 +98,15 @@ def test_vertical_text_uses_vertical_punctuation(fonts, load_font):
 
 def test_multiline_vertical_columns_run_right_to_left(fonts, load_font):
     face = fonts.choose("春夏秋冬", np.random.default_rng(0))
-    item = TextItem(text="春夏秋冬", lines=["春夏", "秋冬"], role="title", font=face.id, size_px=30, direction="ttb", box=(0, 0, 200, 200))
+    item = TextItem(
+        text="春夏秋冬",
+        lines=["春夏", "秋冬"],
+        role="title",
+        font=face.id,
+        size_px=30,
+        direction="ttb",
+        box=(0, 0, 200, 200),
+    )
     layout = layout_block(item, load_font(face.id, 30))
     first_col_x = layout.glyphs[0].cell[0, 0]
     second_col_x = layout.glyphs[2].cell[0, 0]

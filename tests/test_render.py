@@ -36,7 +36,11 @@ def test_shards_hold_image_caption_and_record(demo_run):
         for text in record["texts"]:
             poly = np.array(text["polygon"])
             assert poly.shape == (4, 2)
-            assert (poly >= -1).all() and (poly[:, 0] <= record["width"] + 1).all() and (poly[:, 1] <= record["height"] + 1).all()
+            assert (
+                (poly >= -1).all()
+                and (poly[:, 0] <= record["width"] + 1).all()
+                and (poly[:, 1] <= record["height"] + 1).all()
+            )
             assert "".join(c["char"] for c in text["chars"]) == text["text"].replace(" ", "")
             assert text["direction"] in ("ltr", "ttb")
 
@@ -80,7 +84,22 @@ def test_resume_finishes_only_missing_shards(demo_run, tmp_path):
     (out / "shard-000001.tar").unlink()
     (out / "shard-000002.tar.tmp-999").write_bytes(b"half a shard")
     before = (out / "shard-000000.tar").stat().st_mtime_ns
-    argv = ["render", "--out", str(out), "--count", "10", "--shard-size", "4", "--size", "256x256", "--seed", "3", "--workers", "1", "--no-progress"]
+    argv = [
+        "render",
+        "--out",
+        str(out),
+        "--count",
+        "10",
+        "--shard-size",
+        "4",
+        "--size",
+        "256x256",
+        "--seed",
+        "3",
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
     assert main(argv) == 0
     assert (out / "shard-000000.tar").stat().st_mtime_ns == before, "finished shards are not redone"
     assert (out / "shard-000001.tar").read_bytes() == (demo_run / "shard-000001.tar").read_bytes()
@@ -92,7 +111,22 @@ def test_resume_with_other_seed_is_refused(demo_run, tmp_path, capsys):
 
     out = tmp_path / "other"
     shutil.copytree(demo_run, out)
-    argv = ["render", "--out", str(out), "--count", "10", "--shard-size", "4", "--size", "256x256", "--seed", "4", "--workers", "1", "--no-progress"]
+    argv = [
+        "render",
+        "--out",
+        str(out),
+        "--count",
+        "10",
+        "--shard-size",
+        "4",
+        "--size",
+        "256x256",
+        "--seed",
+        "4",
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "different settings" in err and "seed" in err

@@ -27,7 +27,9 @@ class RenderConfig:
     width: int = 512
     height: int = 512
     shard_size: int = 1000
-    templates: dict[str, float] = field(default_factory=dict)  # name or YAML path -> weight; empty = all built-in
+    templates: dict[str, float] = field(
+        default_factory=dict
+    )  # name or YAML path -> weight; empty = all built-in
     backgrounds: str | None = None  # folder of photos mixed in as backgrounds
     photo_background_p: float = 0.4
     corpus: str | None = None  # word list (TSV or one word per line); default: the shipped 50k list
@@ -64,11 +66,15 @@ class RenderConfig:
             raise bad("caption_language", "'zh' or 'en'")
         for name, weight in self.templates.items():
             if not isinstance(weight, (int, float)) or weight <= 0:
-                raise TextsynthError(f"{where}: templates.{name} weight must be a positive number, got {weight!r}")
+                raise TextsynthError(
+                    f"{where}: templates.{name} weight must be a positive number, got {weight!r}"
+                )
         for group in ("effects", "geometry"):
             for name, p in getattr(self, group).items():
                 if not isinstance(p, (int, float)) or not 0 <= p <= 1:
-                    raise TextsynthError(f"{where}: {group}.{name} must be a probability in [0, 1], got {p!r}")
+                    raise TextsynthError(
+                        f"{where}: {group}.{name} must be a probability in [0, 1], got {p!r}"
+                    )
         return self
 
     def to_json(self) -> dict[str, Any]:
@@ -89,7 +95,9 @@ class RenderConfig:
             data["width"], data["height"] = parse_size(str(data.pop("size")), where=f"{where}: size")
         unknown = sorted(set(data) - known)
         if unknown:
-            raise TextsynthError(f"{where}: unknown field(s) {', '.join(unknown)}; valid fields: size, {', '.join(sorted(known))}")
+            raise TextsynthError(
+                f"{where}: unknown field(s) {', '.join(unknown)}; valid fields: size, {', '.join(sorted(known))}"
+            )
         if isinstance(data.get("templates"), list):
             data["templates"] = {str(name): 1.0 for name in data["templates"]}
         if "jpeg_quality" in data:

@@ -16,7 +16,14 @@ from PIL import ImageFont
 from textsynth.render.background import render_background
 from textsynth.render.colors import hex_to_rgb
 from textsynth.render.decorations import draw_decorations
-from textsynth.render.geometry import geometry_matrix, map_points, min_area_quad, rotation_about, translation, warp_image
+from textsynth.render.geometry import (
+    geometry_matrix,
+    map_points,
+    min_area_quad,
+    rotation_about,
+    translation,
+    warp_image,
+)
 from textsynth.render.layout import BlockLayout, layout_block
 from textsynth.render.lighting import apply_effects
 from textsynth.render.text import TextLayer, draw_text_layer
@@ -75,7 +82,9 @@ def item_matrix(item: TextItem, layout: BlockLayout) -> np.ndarray:
     matrix = translation(bx, by)
     cx, cy = bx + layout.width / 2, by + layout.height / 2
     if item.tilt is not None:
-        matrix = translation(cx, cy) @ np.asarray(item.tilt, dtype=np.float64) @ translation(-cx, -cy) @ matrix
+        matrix = (
+            translation(cx, cy) @ np.asarray(item.tilt, dtype=np.float64) @ translation(-cx, -cy) @ matrix
+        )
     if item.rotation:
         matrix = rotation_about(item.rotation, cx, cy) @ matrix
     return matrix
@@ -107,7 +116,7 @@ def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray) -> Non
     to_canvas = matrix @ translation(*layer.origin)
     lh, lw = layer.alpha.shape
     if _is_integer_shift(to_canvas):
-        ox, oy = int(round(to_canvas[0, 2])), int(round(to_canvas[1, 2]))
+        ox, oy = round(float(to_canvas[0, 2])), round(float(to_canvas[1, 2]))
         rgb, alpha = layer.rgb, layer.alpha
     else:
         corners = map_points(np.array([[0, 0], [lw, 0], [lw, lh], [0, lh]]), to_canvas)
@@ -157,7 +166,9 @@ def render_scene(scene: Scene, load_font: FontLoader, base: np.ndarray | None = 
         global_matrix = matrix @ global_matrix
     if scene.effects:
         canvas = apply_effects(canvas, scene.effects)
-    return Rendered(image=canvas, texts=[_annotate(item, layout, global_matrix @ m) for item, layout, m in placed])
+    return Rendered(
+        image=canvas, texts=[_annotate(item, layout, global_matrix @ m) for item, layout, m in placed]
+    )
 
 
 def _round(points: np.ndarray) -> list[list[float]]:

@@ -49,7 +49,14 @@ def tilt_matrix(width: float, height: float, yaw: float, pitch: float, fov: floa
     rot_y = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
     rot_x = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
     rot = rot_x @ rot_y
-    corners = np.array([[-width / 2, -height / 2], [width / 2, -height / 2], [width / 2, height / 2], [-width / 2, height / 2]])
+    corners = np.array(
+        [
+            [-width / 2, -height / 2],
+            [width / 2, -height / 2],
+            [width / 2, height / 2],
+            [-width / 2, height / 2],
+        ]
+    )
     projected = []
     for x, yy in corners:
         px, py, pz = rot @ np.array([x, yy, 0.0]) + np.array([0.0, 0.0, f])
@@ -80,16 +87,28 @@ def sample_perspective(rng: np.random.Generator, width: int, height: int, streng
     dst = [[dx[0], dy[0]], [width - dx[1], dy[1]], [width - dx[2], height - dy[2]], [dx[3], height - dy[3]]]
     shade = int(rng.integers(20, 235))
     surround = f"#{shade:02x}{shade:02x}{shade:02x}"
-    return Layer("perspective", {"corners": [[round(x, 2), round(y, 2)] for x, y in dst], "surround": surround})
+    return Layer(
+        "perspective", {"corners": [[round(x, 2), round(y, 2)] for x, y in dst], "surround": surround}
+    )
 
 
 def sample_rotation(rng: np.random.Generator, width: int, height: int, max_deg: float = 8.0) -> Layer:
     """A slightly rotated poster, scaled so its corners stay inside the frame."""
     angle = float(rng.uniform(-max_deg, max_deg))
     a = math.radians(abs(angle))
-    scale = min(width / (width * math.cos(a) + height * math.sin(a)), height / (width * math.sin(a) + height * math.cos(a)))
+    scale = min(
+        width / (width * math.cos(a) + height * math.sin(a)),
+        height / (width * math.sin(a) + height * math.cos(a)),
+    )
     shade = int(rng.integers(20, 235))
-    return Layer("rotation", {"angle": round(angle, 3), "scale": round(scale, 5), "surround": f"#{shade:02x}{shade:02x}{shade:02x}"})
+    return Layer(
+        "rotation",
+        {
+            "angle": round(angle, 3),
+            "scale": round(scale, 5),
+            "surround": f"#{shade:02x}{shade:02x}{shade:02x}",
+        },
+    )
 
 
 def geometry_matrix(layer: Layer, width: int, height: int) -> np.ndarray:
@@ -110,5 +129,10 @@ GEOMETRY_SAMPLERS = {"perspective": sample_perspective, "rotation": sample_rotat
 def warp_image(image: np.ndarray, matrix: np.ndarray, surround: tuple[int, int, int]) -> np.ndarray:
     height, width = image.shape[:2]
     return cv2.warpPerspective(
-        image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=surround
+        image,
+        matrix,
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=surround,
     )

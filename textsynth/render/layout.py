@@ -105,7 +105,9 @@ def block_size(item: TextItem, font: ImageFont.FreeTypeFont) -> tuple[float, flo
         step = size * (1.0 + item.char_spacing)
         longest = max(len(line) for line in item.lines)
         cols = len(item.lines)
-        return size * cols + size * (item.line_spacing - 1.0) * (cols - 1), step * longest - item.char_spacing * size
+        return size * cols + size * (item.line_spacing - 1.0) * (
+            cols - 1
+        ), step * longest - item.char_spacing * size
     ascent, descent = font_metrics(font)
     widths = [measure_line(font, line, size, item.char_spacing) for line in item.lines]
     line_h = ascent + descent
@@ -146,7 +148,7 @@ def _layout_horizontal(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Gly
     block_w = max(widths)
     gap = item.char_spacing * size
     glyphs: list[Glyph] = []
-    for row, (line, line_w) in enumerate(zip(item.lines, widths)):
+    for row, (line, line_w) in enumerate(zip(item.lines, widths, strict=True)):
         y = row * size * item.line_spacing
         x = {"start": 0.0, "center": (block_w - line_w) / 2, "end": block_w - line_w}[item.align]
         for char in line:
@@ -171,7 +173,9 @@ def _layout_vertical(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph
         y = {"start": 0.0, "center": (height - used) / 2, "end": height - used}[item.align]
         for char in line:
             if not char.isspace():
-                draw = VERTICAL_FORMS.get(char, char) if font.getlength(VERTICAL_FORMS.get(char, char)) else char
+                draw = (
+                    VERTICAL_FORMS.get(char, char) if font.getlength(VERTICAL_FORMS.get(char, char)) else char
+                )
                 left, top, right, bottom = font.getbbox(draw)
                 # centre the ink in the square cell: vertical forms sit oddly in their em box
                 ink_w, ink_h = right - left, bottom - top

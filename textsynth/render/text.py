@@ -37,7 +37,9 @@ def layer_bounds(layout: BlockLayout) -> tuple[int, int, int, int]:
     return x0, y0, x1, y1
 
 
-def glyph_masks(item: TextItem, layout: BlockLayout, font: ImageFont.FreeTypeFont) -> tuple[np.ndarray, np.ndarray | None, tuple[int, int]]:
+def glyph_masks(
+    item: TextItem, layout: BlockLayout, font: ImageFont.FreeTypeFont
+) -> tuple[np.ndarray, np.ndarray | None, tuple[int, int]]:
     """Fill mask and (if stroked) stroke mask as float32 in [0, 1], with the layer origin."""
     x0, y0, x1, y1 = layer_bounds(layout)
     size = (x1 - x0, y1 - y0)
@@ -59,7 +61,9 @@ def glyph_masks(item: TextItem, layout: BlockLayout, font: ImageFont.FreeTypeFon
     return fill, strk, (x0, y0)
 
 
-def _draw_rotated(fill_img: Image.Image, stroke_img: Image.Image | None, glyph, font, stroke: int, origin) -> None:
+def _draw_rotated(
+    fill_img: Image.Image, stroke_img: Image.Image | None, glyph, font, stroke: int, origin
+) -> None:
     """A glyph on an arc: drawn upright in a tile, turned about its centre, pasted with max()."""
     ascent, descent = font.getmetrics()
     pad = stroke + 2
@@ -71,7 +75,9 @@ def _draw_rotated(fill_img: Image.Image, stroke_img: Image.Image | None, glyph, 
         if target is None:
             continue
         tile = Image.new("L", (tw, th), 0)
-        ImageDraw.Draw(tile).text((pad, pad), glyph.draw, font=font, fill=255, stroke_width=width, stroke_fill=255)
+        ImageDraw.Draw(tile).text(
+            (pad, pad), glyph.draw, font=font, fill=255, stroke_width=width, stroke_fill=255
+        )
         turned = tile.rotate(glyph.angle, resample=Image.BILINEAR, expand=True)
         left = round(cx - turned.width / 2)
         top = round(cy - turned.height / 2)
@@ -129,7 +135,12 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: ImageFont.FreeTyp
         ex = style.extrude
         color = np.array(hex_to_rgb(ex.color)) / 255.0
         for step in range(ex.depth, 0, -1):
-            _over(rgb, alpha, color * (0.75 + 0.25 * (1 - step / ex.depth)), _shifted(body, ex.dx * step, ex.dy * step))
+            _over(
+                rgb,
+                alpha,
+                color * (0.75 + 0.25 * (1 - step / ex.depth)),
+                _shifted(body, ex.dx * step, ex.dy * step),
+            )
     if stroke is not None:
         _over(rgb, alpha, np.array(hex_to_rgb(style.stroke_color)) / 255.0, stroke)
     colors = _fill_colors(item, (h, w))
