@@ -114,10 +114,39 @@ def build_context(config: RenderConfig, templates: list[Template] | None = None)
     )  # fmt: skip
 
 
+MAX_RESAMPLES = 4  # scene redraws after failed quality checks, before keeping the last draw
+
+
 def make_sample(ctx: RenderContext, index: int) -> Sample:
-    """Render sample `index` of the run. Depends only on (config, index): never on worker or order."""
+    """Render sample `index` of the run. Depends only on (config, index): never on worker or order.
+
+    A draw whose text fails the legibility check (or, with `config.ocr_check`, the OCR
+    read-back) is redrawn from stream k = 1, 2, ... of the same (seed, index).
+    """
+    sample = _draw_sample(ctx, index, stream=0)
+    for stream in range(1, MAX_RESAMPLES + 1):
+        if _passes_checks(ctx, sample):
+            break
+        sample = _draw_sample(ctx, index, stream=stream)
+        sample.resampled = stream
+    return sample
+
+
+def _passes_checks(ctx: RenderContext, sample: Sample) -> bool:
+    from textsynth.legibility import check_sample, is_legible
+
+    if not is_legible(check_sample(sample)):
+        return False
+    if ctx.config.ocr_check:
+        from textsynth.qa import passes_ocr, read_back_sample
+
+        return passes_ocr(read_back_sample(sample), ctx.config.min_ocr_score)
+    return True
+
+
+def _draw_sample(ctx: RenderContext, index: int, stream: int) -> Sample:
     seed = ctx.config.seed
-    rng = sample_rng(seed, index)
+    rng = sample_rng(seed, index, stream=stream)
     template = ctx.templates[int(rng.choice(len(ctx.templates), p=ctx.template_weights))]
     sampled = template.sample(rng, ctx, index)
     rendered: Rendered = render_scene(sampled.scene, ctx.load_font, base=sampled.base)

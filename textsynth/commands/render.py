@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["jpg", "png", "webp"], help="image format inside the shards (default jpg)")
     parser.add_argument("--backend", choices=["local", "ray"], default="local", help="local processes, or Ray tasks (one per shard)")
     parser.add_argument("--address", help="Ray cluster address (with --backend ray); default starts Ray locally")
+    parser.add_argument("--ocr-check", action="store_true", default=None, help="OCR-read every text item back (rapidocr, slow: ~20 ms per item) and redraw scenes that fail")
+    parser.add_argument("--min-ocr-score", type=float, help="with --ocr-check: the lowest similarity (1 - normalised edit distance) an item may read back with (default 0.5)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
 
@@ -37,7 +39,8 @@ def config_from_args(args: argparse.Namespace):
     config = RenderConfig.from_yaml(args.config) if args.config else RenderConfig()
     overrides = {
         "count": args.count, "seed": args.seed, "shard_size": args.shard_size, "backgrounds": args.backgrounds,
-        "corpus": args.corpus, "image_format": args.format,
+        "corpus": args.corpus, "image_format": args.format, "ocr_check": args.ocr_check,
+        "min_ocr_score": args.min_ocr_score,
     }  # fmt: skip
     for key, value in overrides.items():
         if value is not None:
@@ -48,6 +51,10 @@ def config_from_args(args: argparse.Namespace):
         config.templates = parse_template_weights(args.templates)
     if args.fonts_dir:
         config.fonts_dirs = list(args.fonts_dir)
+    if not 0.0 <= config.min_ocr_score <= 1.0:
+        from textsynth.errors import TextsynthError
+
+        raise TextsynthError(f"--min-ocr-score must be between 0 and 1, got {config.min_ocr_score}")
     return config.validate("command line" if not args.config else f"{args.config} + command line")
 
 
@@ -78,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(
         f"text items: {stats.get('texts', 0)}; words no font could set (skipped): {stats.get('skipped_words', 0)}; "
+        f"scenes redrawn by the quality checks: {stats.get('resampled', 0)}; "
         f"templates: {', '.join(f'{k} {v}' for k, v in sorted(stats.get('templates', {}).items()))}",
         file=sys.stderr,
     )
