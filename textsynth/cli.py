@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "templates",
     "preview",
     "audit",
+    "captions",
 )
 
 

@@ -1,0 +1,195 @@
+"""Caption quality from the records alone: how long, how complete, how faithful, how neutral.
+
+Each caption is checked against its own Scene (the KEY.json `scene`): which rendered
+texts and scene elements (subject, background, effects) it mentions, what it mentions
+that is not there (hallucination), and subjective words. Raw figures come with a 1-5
+score each, in the spirit of caption-quality rubrics for text-to-image data (5 = best;
+the mapping is ours and is written out in SCALES).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from textsynth.errors import TextsynthError
+
+# Effect name -> words that say it, per language; a caption using them claims the effect.
+EFFECT_WORDS = {
+    "zh": {
+        "perspective": ("透视",), "rotation": ("旋转",), "directional_light": ("光线",), "vignette": ("暗角",),
+        "highlight": ("高光",), "cast_shadow": ("投影",), "color_cast": ("色偏", "色调偏"), "noise": ("噪点",),
+        "blur": ("模糊",),
+    },
+    "en": {
+        "perspective": ("at an angle",), "rotation": ("rotated",), "directional_light": ("lit from",),
+        "vignette": ("vignette",), "highlight": ("highlight",), "cast_shadow": ("shadow cast",),
+        "color_cast": ("color cast",), "noise": ("noise",), "blur": ("blur",),
+    },
+}  # fmt: skip
+SUBJECTIVE = {
+    "zh": ("美丽", "漂亮", "精美", "好看", "迷人", "令人", "惊艳", "完美", "优雅", "绝美", "震撼", "温馨",
+           "赏心悦目", "非常", "十分", "极其", "最好", "独特", "高级感", "大气"),
+    "en": ("beautiful", "stunning", "amazing", "gorgeous", "lovely", "elegant", "perfect", "breathtaking",
+           "nice", "very", "awesome", "wonderful", "striking", "best", "unique"),
+}  # fmt: skip
+QUOTES = {"zh": re.compile(r"“([^”]*)”"), "en": re.compile(r"\"([^\"]*)\"")}
+SCALES = {
+    "length": "zh characters (en words x 2): <15 -> 1, <30 -> 2, <60 -> 3, <120 -> 4, else 5",
+    "completeness": "1 + 4 x share of texts and scene elements mentioned, rounded",
+    "relevance": "1 + 4 x share of mentioned things that are in the scene, rounded",
+    "hallucination": "5 - number of things mentioned that are not in the scene, at least 1",
+    "subjectivity": "5 - number of subjective words, at least 1",
+}
+
+
+@dataclass
+class CaptionScore:
+    """Raw figures and 1-5 scores for one caption."""
+
+    key: str
+    caption: str
+    length: int
+    completeness: float
+    relevance: float
+    hallucinations: list[str]
+    subjective: list[str]
+    missing: list[str]
+    scores: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _scale_share(share: float) -> int:
+    return round(1 + 4 * share)
+
+
+def _length_score(length: float) -> int:
+    return 1 + sum(length >= edge for edge in (15, 30, 60, 120))
+
+
+def scene_elements(scene: dict[str, Any], lang: str) -> dict[str, tuple[str, ...]]:
+    """The non-text things a caption may mention, each with the words that would mention it."""
+    from textsynth.render.background import describe_background
+    from textsynth.scene import Layer
+
+    elements: dict[str, tuple[str, ...]] = {}
+    subject = scene.get("subject", {}).get(lang, "")
+    if lang == "en":
+        subject = re.sub(r"^(a|an|the) ", "", subject.strip(), flags=re.I)
+    if subject:
+        elements["subject"] = (subject,)
+    zh, en = describe_background(Layer(**scene["background"]))
+    phrase = zh.removesuffix("背景") if lang == "zh" else re.sub(r"^(a|an) | background$", "", en)
+    if phrase:
+        elements["background"] = (phrase,)
+    for layer in (*scene.get("geometry", []), *scene.get("effects", [])):
+        if layer["name"] in EFFECT_WORDS[lang]:
+            elements[f"effect:{layer['name']}"] = EFFECT_WORDS[lang][layer["name"]]
+    return elements
+
+
+def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> CaptionScore:
+    """Score one caption against its sample's scene."""
+    scene = record["scene"]
+    texts = [t["text"] for t in scene.get("texts", []) if t["text"].strip()]
+    quoted = QUOTES[lang].findall(caption)
+    # what the caption says in its own words: quoted text may contain any word
+    folded = QUOTES[lang].sub(" ", caption)
+    folded = folded.lower() if lang == "en" else folded
+    mentioned_texts = [t for t in texts if t in quoted or f"“{t}”" in caption or f'"{t}"' in caption]
+    elements = scene_elements(scene, lang)
+    mentioned_elements = [name for name, words in elements.items() if any(w.lower() in folded for w in words)]
+    hallucinations = [f"text “{q}”" for q in quoted if q not in texts]
+    present = {layer["name"] for layer in (*scene.get("geometry", []), *scene.get("effects", []))}
+    for name, words in EFFECT_WORDS[lang].items():
+        if name not in present and any(w in folded for w in words):
+            hallucinations.append(f"effect {name}")
+    subjective = [
+        w for w in SUBJECTIVE[lang] if (w in folded if lang == "zh" else re.search(rf"\b{w}\b", folded))
+    ]
+    wanted = len(texts) + len(elements)
+    completeness = (len(mentioned_texts) + len(mentioned_elements)) / wanted if wanted else 1.0
+    claims = (
+        len(quoted)
+        + len(mentioned_elements)
+        + len(hallucinations)
+        - sum(h.startswith("text") for h in hallucinations)
+    )
+    relevance = 1.0 - len(hallucinations) / claims if claims else 1.0
+    length = len(caption) if lang == "zh" else len(caption.split())
+    missing = [f"text “{t}”" for t in texts if t not in mentioned_texts] + [
+        name for name in elements if name not in mentioned_elements
+    ]
+    scores = {
+        "length": _length_score(length if lang == "zh" else length * 2),
+        "completeness": _scale_share(completeness),
+        "relevance": _scale_share(max(relevance, 0.0)),
+        "hallucination": max(1, 5 - len(hallucinations)),
+        "subjectivity": max(1, 5 - len(subjective)),
+    }
+    return CaptionScore(
+        key=record.get("key", ""), caption=caption, length=length, completeness=round(completeness, 4),
+        relevance=round(max(relevance, 0.0), 4), hallucinations=hallucinations, subjective=subjective,
+        missing=missing, scores=scores,
+    )  # fmt: skip
+
+
+def iter_records(folder: str | Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """KEY.json records of a render folder's shards, in key order (images are not decoded)."""
+    folder = Path(folder)
+    shards = sorted(folder.glob("shard-*.tar")) if folder.is_dir() else []
+    if not shards:
+        raise TextsynthError(
+            f"{folder}: no shard-*.tar files here; give the --out folder of a `textsynth render` run"
+        )
+    count = 0
+    for shard in shards:
+        try:
+            with tarfile.open(shard) as tar:
+                records = {
+                    m.name: tar.extractfile(m).read()  # type: ignore[union-attr]
+                    for m in tar.getmembers()
+                    if m.isfile() and m.name.endswith(".json")
+                }
+        except tarfile.TarError as err:
+            raise TextsynthError(f"{shard}: not a readable tar file ({err})") from None
+        for name in sorted(records):
+            yield json.load(io.BytesIO(records[name]))
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+
+def caption_report(
+    folder: str | Path, lang: str = "zh", samples: int | None = None, field: str | None = None
+):
+    """Score every caption (`captions[field or lang]`) of a folder: per caption and averaged."""
+    rows = []
+    for record in iter_records(folder, samples):
+        caption = record.get("captions", {}).get(field or lang)
+        if caption is None:
+            raise TextsynthError(f"sample {record.get('key')}: no captions.{field or lang} in its record")
+        rows.append(score_caption(caption, record, lang))
+    return rows, averages(rows)
+
+
+def averages(rows: list[CaptionScore]) -> dict[str, Any]:
+    if not rows:
+        return {"n": 0}
+    out: dict[str, Any] = {"n": len(rows)}
+    for name in ("length", "completeness", "relevance"):
+        out[name] = round(float(np.mean([getattr(r, name) for r in rows])), 4)
+    out["hallucinations"] = round(float(np.mean([len(r.hallucinations) for r in rows])), 4)
+    out["subjective"] = round(float(np.mean([len(r.subjective) for r in rows])), 4)
+    out["scores"] = {k: round(float(np.mean([r.scores[k] for r in rows])), 3) for k in SCALES}
+    return out
