@@ -72,8 +72,9 @@ def test_unknown_config_field(tmp_path, capsys):
 def test_missing_font_file_names_the_package(tmp_path, capsys):
     manifest = tmp_path / "fonts.yaml"
     manifest.write_text(
-        "- {id: gone, file: /no/such/font.ttf, index: 0, family: Gone, style: sans, weight: 400, script: SC,"
-        " license: OFL-1.1, package: fonts-gone, sha256: '0000000000000000000000000000000000000000000000000000000000000000'}\n",
+        "faces:\n"
+        "  - {id: gone, file: /no/such/font.ttf, index: 0, family: Gone, style: sans, weight: 400, script: SC,"
+        " license: OFL-1.1, package: fonts-gone, sha256: '" + "0" * 64 + "'}\n",
         encoding="utf-8",
     )
     config = tmp_path / "run.yaml"

@@ -48,19 +48,14 @@ def font_metrics(font: ImageFont.FreeTypeFont) -> tuple[int, int]:
     return ascent, descent
 
 
-_ADVANCES: dict[tuple[int, str], float] = {}
-
-
 def _char_advance(font: ImageFont.FreeTypeFont, char: str, size_px: int) -> float:
-    """Advance width, memoised per (font object, char): layout measures the same glyphs often."""
-    key = (id(font), char)
-    advance = _ADVANCES.get(key)
+    """Advance width, memoised on the font object itself (never by id(): ids are reused)."""
+    advances = font.__dict__.setdefault("_textsynth_advances", {})
+    advance = advances.get(char)
     if advance is None:
-        if len(_ADVANCES) > 200_000:
-            _ADVANCES.clear()
         advance = font.getlength(char)
         advance = advance if advance > 0 else size_px * 0.5
-        _ADVANCES[key] = advance
+        advances[char] = advance
     return advance
 
 
