@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-MIN_GLYPH_HEIGHT = 10.0  # px after all geometry; the sampler's floor is 12 px before it
+MIN_GLYPH_HEIGHT = 10.0  # em size in px after all geometry; the sampler's floor is 12 px before it
 MIN_CONTRAST = 1.5  # WCAG-style ratio between ink and background luminance inside a char cell
 GRID = 12  # sample points per cell side
 _TAIL = 3  # percentile of the ink tail: thin strokes at small sizes cover little of a cell
@@ -29,7 +29,7 @@ class ItemLegibility:
     """Why one text item is (or is not) legible: the measured figures and the verdict."""
 
     text: str
-    glyph_height: float  # smallest character height in the final image, px
+    glyph_height: float  # smallest character (em) height in the final image, px
     contrast: float  # median over cells of the ink/background luminance ratio
     ok: bool
 
@@ -75,24 +75,48 @@ def cell_contrasts(image: np.ndarray, cells: np.ndarray) -> np.ndarray:
     return np.maximum(hi / mid, mid / lo)
 
 
-def check_item(image: np.ndarray, text: dict[str, Any]) -> ItemLegibility:
-    """Measure one item from its shard `texts` entry (final polygons) on the final image."""
+def check_item(image: np.ndarray, text: dict[str, Any], cell_height: float | None = None) -> ItemLegibility:
+    """Measure one item from its shard `texts` entry (final polygons) on the final image.
+
+    `cell_height` is the cells' height before any geometry (ascent + descent for horizontal
+    text); with it the glyph height is the em size after geometry, else the cell height itself.
+    """
     cells = [np.asarray(c["polygon"], dtype=np.float64) for c in text.get("chars", [])]
     if not cells:
         return ItemLegibility(text["text"], 0.0, 1.0, False)
     min_height = min(glyph_height(c) for c in cells)
+    if cell_height:
+        min_height *= text["size_px"] / cell_height
     contrast = float(np.median(cell_contrasts(image, np.stack(cells))))
     ok = min_height >= MIN_GLYPH_HEIGHT and contrast >= MIN_CONTRAST
     return ItemLegibility(text["text"], round(min_height, 2), round(contrast, 3), ok)
 
 
-def check_image(image: np.ndarray, texts: list[dict[str, Any]]) -> list[ItemLegibility]:
-    return [check_item(image, text) for text in texts]
+def check_image(
+    image: np.ndarray, texts: list[dict[str, Any]], cell_heights: list[float | None] | None = None
+) -> list[ItemLegibility]:
+    heights = cell_heights or [None] * len(texts)
+    return [check_item(image, text, h) for text, h in zip(texts, heights, strict=True)]
+
+
+def nominal_cell_height(face_id: str, size_px: int, direction: str) -> float | None:
+    """A char cell's height before geometry: the em square in columns, ascent + descent in rows."""
+    if direction == "ttb":
+        return float(size_px)
+    from textsynth.fonts import default_library, get_font
+
+    try:
+        ascent, descent = get_font(default_library().face(face_id), size_px).getmetrics()
+    except Exception:  # a face from a user folder the default library does not know
+        return None
+    return float(ascent + descent)
 
 
 def check_sample(sample: Any) -> list[ItemLegibility]:
     """Legibility of every item of a rendered `textsynth.sample.Sample`."""
-    return check_image(sample.image, [t.to_json() for t in sample.texts])
+    texts = [t.to_json() for t in sample.texts]
+    heights = [nominal_cell_height(t["font"], t["size_px"], t["direction"]) for t in texts]
+    return check_image(sample.image, texts, heights)
 
 
 def is_legible(results: list[ItemLegibility]) -> bool:
