@@ -356,6 +356,13 @@ def text_strip(image: np.ndarray, chars: list[dict], cell: int = 48) -> np.ndarr
     return np.ascontiguousarray(np.hstack(strip))
 
 
+def _plain(text: str) -> str:
+    """Compare what a reader sees: full/half-width forms folded (NFKC), spaces dropped."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text).replace(" ", "")
+
+
 def read_back(sample) -> list[tuple[str, str]]:
     """(rendered text, OCR reading) for each text item of a sample."""
     from textsynth.ocr import recognize
@@ -364,7 +371,7 @@ def read_back(sample) -> list[tuple[str, str]]:
     for text in sample.texts:
         if text.chars:
             read, _ = recognize(text_strip(sample.image, text.chars))
-            pairs.append((text.text.replace(" ", ""), read.replace(" ", "")))
+            pairs.append((_plain(text.text), _plain(read)))
     return pairs
 
 
