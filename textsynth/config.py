@@ -42,6 +42,7 @@ class RenderConfig:
     geometry: dict[str, float] = field(default_factory=dict)  # perspective / rotation -> probability override
     ocr_check: bool = False
     min_ocr_score: float = 0.5
+    plugins: list[str] = field(default_factory=list)  # modules / .py files imported in every worker
 
     def validate(self, where: str = "config") -> RenderConfig:
         def bad(name: str, valid: str) -> TextsynthError:
@@ -69,6 +70,8 @@ class RenderConfig:
                 raise TextsynthError(
                     f"{where}: templates.{name} weight must be a positive number, got {weight!r}"
                 )
+        if not isinstance(self.min_ocr_score, (int, float)) or not 0 <= self.min_ocr_score <= 1:
+            raise bad("min_ocr_score", "a number in [0, 1] (1 - normalised edit distance)")
         for group in ("effects", "geometry"):
             for name, p in getattr(self, group).items():
                 if not isinstance(p, (int, float)) or not 0 <= p <= 1:

@@ -19,7 +19,7 @@ from textsynth.render.compose import Rendered, TextAnnotation, render_scene
 from textsynth.rng import sample_rng
 from textsynth.sampling import RenderContext
 from textsynth.scene import Scene
-from textsynth.templates import Template, available_templates, resolve_templates
+from textsynth.templates import Template, builtin_template_paths, load_template, resolve_templates
 
 KEY_DIGITS = 9
 
@@ -57,7 +57,8 @@ class Sample:
             "background": {"name": scene.background.name, "params": scene.background.params},
             "captions": self.captions,
             "texts": [
-                {**t.to_json(), "style": _style_json(item)} for t, item in zip(self.texts, scene.texts)
+                {**t.to_json(), "style": _style_json(item)}
+                for t, item in zip(self.texts, scene.texts, strict=True)
             ],
             "decorations": [d.kind for d in scene.decorations],
             "geometry": [{"name": g.name, "params": g.params} for g in scene.geometry],
@@ -84,24 +85,30 @@ def _style_json(item) -> dict[str, Any]:
     from dataclasses import asdict
 
     style = asdict(item.style)
-    style.update(font_style=item.font_style, rotation=item.rotation, curve=item.curve, tilted=item.tilt is not None)
+    style.update(
+        font_style=item.font_style, rotation=item.rotation, curve=item.curve, tilted=item.tilt is not None
+    )
     return style
 
 
 def build_context(config: RenderConfig, templates: list[Template] | None = None) -> RenderContext:
     """Load corpus, fonts, templates and background photos once (per worker)."""
+    from textsynth.plugins import load_plugins
     from textsynth.render.background import list_background_images
 
+    load_plugins(config.plugins)
     corpus = Corpus.load(Path(config.corpus) if config.corpus else None)
     fonts = FontLibrary.load(
-        Path(config.fonts_manifest) if config.fonts_manifest else None, extra_dirs=[Path(d) for d in config.fonts_dirs]
+        Path(config.fonts_manifest) if config.fonts_manifest else None,
+        extra_dirs=[Path(d) for d in config.fonts_dirs],
     )
     if templates is None:
         if config.templates:
             templates = resolve_templates(list(config.templates))
             weights = np.array(list(config.templates.values()), dtype=np.float64)
         else:
-            templates = sorted(available_templates().values(), key=lambda t: t.name)
+            # the default mix is the shipped YAML templates; registered ones are used when named
+            templates = [load_template(path) for path in builtin_template_paths()]
             weights = np.ones(len(templates))
     else:
         weights = np.ones(len(templates))

@@ -14,22 +14,63 @@ HELP = "render samples into WebDataset shards (resumable, deterministic)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, help="output folder or fsspec URL (file://, s3://...) for shards and manifest.json")
-    parser.add_argument("--count", type=int, help="number of samples to render (default 1000, or the config's)")
-    parser.add_argument("--seed", type=int, help="run seed; same seed and config give the same bytes (default 0)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="output folder or fsspec URL (file://, s3://...) for shards and manifest.json",
+    )
+    parser.add_argument(
+        "--count", type=int, help="number of samples to render (default 1000, or the config's)"
+    )
+    parser.add_argument(
+        "--seed", type=int, help="run seed; same seed and config give the same bytes (default 0)"
+    )
     parser.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     parser.add_argument("--shard-size", type=int, help="samples per shard (default 1000)")
-    parser.add_argument("--size", help="image size WIDTHxHEIGHT; templates with aspect ratios keep this area (default 512x512)")
+    parser.add_argument(
+        "--size",
+        help="image size WIDTHxHEIGHT; templates with aspect ratios keep this area (default 512x512)",
+    )
     parser.add_argument("--config", help="YAML file with RenderConfig fields; flags given here override it")
-    parser.add_argument("--templates", help="comma-separated template names or YAML paths, with optional :weight (e.g. promo_poster:2,my.yaml)")
+    parser.add_argument(
+        "--templates",
+        help="comma-separated template names or YAML paths, with optional :weight (e.g. promo_poster:2,my.yaml)",
+    )
     parser.add_argument("--backgrounds", help="folder of photos to mix in as backgrounds")
-    parser.add_argument("--corpus", help="word list to use instead of the shipped 50k list (TSV rank/word/freq, or one word per line)")
-    parser.add_argument("--fonts-dir", action="append", default=None, help="extra folder of .ttf/.otf/.ttc fonts (repeatable)")
-    parser.add_argument("--format", choices=["jpg", "png", "webp"], help="image format inside the shards (default jpg)")
-    parser.add_argument("--backend", choices=["local", "ray"], default="local", help="local processes, or Ray tasks (one per shard)")
-    parser.add_argument("--address", help="Ray cluster address (with --backend ray); default starts Ray locally")
-    parser.add_argument("--ocr-check", action="store_true", default=None, help="OCR-read every text item back (rapidocr, slow: ~20 ms per item) and redraw scenes that fail")
-    parser.add_argument("--min-ocr-score", type=float, help="with --ocr-check: the lowest similarity (1 - normalised edit distance) an item may read back with (default 0.5)")
+    parser.add_argument(
+        "--corpus",
+        help="word list to use instead of the shipped 50k list (TSV rank/word/freq, or one word per line)",
+    )
+    parser.add_argument(
+        "--fonts-dir", action="append", default=None, help="extra folder of .ttf/.otf/.ttc fonts (repeatable)"
+    )
+    parser.add_argument(
+        "--plugin", action="append", default=None,
+        help="Python module or .py file that registers templates/backgrounds/effects; imported in every worker (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--format", choices=["jpg", "png", "webp"], help="image format inside the shards (default jpg)"
+    )
+    parser.add_argument(
+        "--backend",
+        choices=["local", "ray"],
+        default="local",
+        help="local processes, or Ray tasks (one per shard)",
+    )
+    parser.add_argument(
+        "--address", help="Ray cluster address (with --backend ray); default starts Ray locally"
+    )
+    parser.add_argument(
+        "--ocr-check",
+        action="store_true",
+        default=None,
+        help="OCR-read every text item back (rapidocr, slow: ~20 ms per item) and redraw scenes that fail",
+    )
+    parser.add_argument(
+        "--min-ocr-score",
+        type=float,
+        help="with --ocr-check: the lowest similarity (1 - normalised edit distance) an item may read back with (default 0.5)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
 
@@ -49,6 +90,8 @@ def config_from_args(args: argparse.Namespace):
         config.width, config.height = parse_size(args.size)
     if args.templates:
         config.templates = parse_template_weights(args.templates)
+    if args.plugin:
+        config.plugins = list(args.plugin)
     if args.fonts_dir:
         config.fonts_dirs = list(args.fonts_dir)
     if not 0.0 <= config.min_ocr_score <= 1.0:
@@ -68,11 +111,20 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.workers is not None and args.workers < 1:
         raise TextsynthError(f"--workers must be at least 1, got {args.workers}")
-    build_context(config)  # fail fast on bad templates, fonts, corpus or backgrounds, before any worker starts
+    build_context(
+        config
+    )  # fail fast on bad templates, fonts, corpus or backgrounds, before any worker starts
     workers = args.workers or default_workers()
     bar = tqdm(total=config.count, unit="img", disable=args.no_progress, dynamic_ncols=True, desc="render")
     try:
-        summary = run_render(config, args.out, workers=workers, backend=args.backend, ray_address=args.address, progress=bar.update)
+        summary = run_render(
+            config,
+            args.out,
+            workers=workers,
+            backend=args.backend,
+            ray_address=args.address,
+            progress=bar.update,
+        )
     finally:
         bar.close()
     stats = summary.stats

@@ -74,9 +74,9 @@ def sample_background(
     palette: list[str] | None = None,
     image_files: Sequence[Path] = (),
 ) -> Layer:
-    """Choose a kind uniformly from `kinds` and sample it; by default all kinds, `image` only given files."""
+    """Choose a kind uniformly from `kinds` and sample it; by default the built-in kinds, `image` only given files."""
     if kinds is None:
-        names = [k for k in BACKGROUND_KINDS if k != "image" or image_files]
+        names = [k for k in BUILTIN_BACKGROUND_KINDS if k != "image" or image_files]
     else:
         names = list(kinds)
         if not names:
@@ -650,3 +650,7 @@ for _name, _sample, _apply, _describe in (
     ("image", _no_palette_sampler, _apply_image, lambda p: ("一张照片背景", "a photo background")),
 ):
     register_background(_name, _sample, _apply, _describe)
+
+# The default choice is the built-in kinds only: registering a kind elsewhere must not
+# change what an existing config renders (name custom kinds in a template to use them).
+BUILTIN_BACKGROUND_KINDS: tuple[str, ...] = tuple(BACKGROUND_KINDS)

@@ -70,6 +70,8 @@ def sample_effects(
         chosen[name] = float(p)
     layers = []
     for name in EFFECT_KINDS:
+        if name not in BUILTIN_EFFECT_KINDS and chosen[name] <= 0.0:
+            continue
         u, seed = rng.random(), child_seed(rng)
         if u < chosen[name]:
             layers.append(
@@ -282,3 +284,7 @@ for _name, _sample, _apply, _prob in (
     ("noise", _sample_noise, _apply_noise, 0.3),
 ):
     register_effect(_name, _sample, _apply, _prob)
+
+# Built-in kinds always draw their numbers (stable streams); registered kinds only when enabled,
+# so registering an effect never changes the bytes of a run that does not use it.
+BUILTIN_EFFECT_KINDS: frozenset[str] = frozenset(EFFECT_KINDS)
