@@ -136,7 +136,7 @@ def _fit(item: TextItem, font_face: FontFace, slot: Slot, box_px: tuple[float, .
 def _local_color(base: np.ndarray, box: tuple[float, ...]) -> tuple[int, int, int]:
     h, w = base.shape[:2]
     x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
-    x1, y1 = min(int(math.ceil(box[2])), w), min(int(math.ceil(box[3])), h)
+    x1, y1 = min(math.ceil(box[2]), w), min(math.ceil(box[3]), h)
     if x1 <= x0 or y1 <= y0:
         return (128, 128, 128)
     region = base[y0:y1:4, x0:x1:4].reshape(-1, 3)
@@ -147,7 +147,7 @@ def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> flo
     """Contrast against the darkest/lightest tenth of the region, not just its mean."""
     h, w = base.shape[:2]
     x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
-    x1, y1 = min(int(math.ceil(box[2])), w), min(int(math.ceil(box[3])), h)
+    x1, y1 = min(math.ceil(box[2]), w), min(math.ceil(box[3]), h)
     region = base[y0:y1:3, x0:x1:3].reshape(-1, 3).astype(np.float32)
     if region.size == 0:
         return 21.0
@@ -159,9 +159,13 @@ def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> flo
     return min(contrast_ratio(color, tuple(dark)), contrast_ratio(color, tuple(light)))
 
 
-def _style(slot: Slot, rng: np.random.Generator, color: str, local: tuple[int, int, int], size: int, palette) -> TextStyle:
+def _style(
+    slot: Slot, rng: np.random.Generator, color: str, local: tuple[int, int, int], size: int, palette
+) -> TextStyle:
     p = slot.effects
-    draws = {name: rng.random() < p.get(name, 0.0) for name in ("stroke", "shadow", "extrude", "glow", "gradient")}
+    draws = {
+        name: rng.random() < p.get(name, 0.0) for name in ("stroke", "shadow", "extrude", "glow", "gradient")
+    }
     style = TextStyle(fill=Fill("solid", [color]))
     text_is_light = relative_luminance(hex_to_rgb(color)) > 0.4
     opposite = "#111111" if text_is_light else "#f5f5f5"
@@ -181,9 +185,13 @@ def _style(slot: Slot, rng: np.random.Generator, color: str, local: tuple[int, i
     if draws["extrude"]:
         depth = int(rng.integers(3, 8))
         step = size * rng.uniform(0.008, 0.015)
-        style.extrude = Extrude(depth, round(step, 2), round(step, 2), "#333333" if text_is_light else "#999999")
+        style.extrude = Extrude(
+            depth, round(step, 2), round(step, 2), "#333333" if text_is_light else "#999999"
+        )
     if draws["glow"]:
-        style.glow = Glow(round(size * rng.uniform(0.06, 0.15), 2), color if not text_is_light else "#ffffff", 0.8)
+        style.glow = Glow(
+            round(size * rng.uniform(0.06, 0.15), 2), color if not text_is_light else "#ffffff", 0.8
+        )
     return style
 
 
@@ -200,7 +208,12 @@ def _quad_overlap(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _inside(poly: np.ndarray, width: int, height: int) -> bool:
-    return bool((poly[:, 0] >= 0).all() and (poly[:, 1] >= 0).all() and (poly[:, 0] <= width).all() and (poly[:, 1] <= height).all())
+    return bool(
+        (poly[:, 0] >= 0).all()
+        and (poly[:, 1] >= 0).all()
+        and (poly[:, 0] <= width).all()
+        and (poly[:, 1] <= height).all()
+    )
 
 
 def _sample_slot(
@@ -223,7 +236,9 @@ def _sample_slot(
             primary = ctx.corpus.weighted_word(rng)
     if face is None:
         return None
-    direction = {"horizontal": "ltr", "vertical": "ttb"}.get(slot.direction) or ("ttb" if rng.random() < 0.5 else "ltr")
+    direction = {"horizontal": "ltr", "vertical": "ttb"}.get(slot.direction) or (
+        "ttb" if rng.random() < 0.5 else "ltr"
+    )
     rx0, ry0, rx1, ry1 = slot.region
     box = (rx0 * width, ry0 * height, rx1 * width, ry1 * height)
     size = snap_size(max(MIN_GLYPH_PX, rng.uniform(*slot.size) * height))
@@ -245,11 +260,19 @@ def _sample_slot(
     # geometry of the block: each try drops one risky transform
     rotation = float(rng.uniform(*slot.rotation)) if slot.rotation != (0.0, 0.0) else 0.0
     curve_p, curve_lo, curve_hi = slot.curve
-    curve = float(rng.uniform(curve_lo, curve_hi)) * float(rng.choice([-1.0, 1.0])) if rng.random() < curve_p else 0.0
+    curve = (
+        float(rng.uniform(curve_lo, curve_hi)) * float(rng.choice([-1.0, 1.0]))
+        if rng.random() < curve_p
+        else 0.0
+    )
     if direction == "ttb" or len(item.lines) > 1 or len(item.text) < 3:
         curve = 0.0
     tilt_p, tilt_max = slot.tilt
-    tilt = (float(rng.uniform(-tilt_max, tilt_max)), float(rng.uniform(-tilt_max, tilt_max))) if rng.random() < tilt_p else None
+    tilt = (
+        (float(rng.uniform(-tilt_max, tilt_max)), float(rng.uniform(-tilt_max, tilt_max)))
+        if rng.random() < tilt_p
+        else None
+    )
     font = get_font(face, item.size_px)
     for attempt in range(4):
         item.rotation = round(rotation, 2) if attempt < 2 else 0.0
@@ -307,14 +330,21 @@ def _decorate(
         if spec.kind == "image_patch" and not files:
             continue  # no pictures to paste: no folder in the template and no --backgrounds
         decoration = sample_decoration(rng, spec.kind, box, pal, files if spec.kind == "image_patch" else ())
-        roles = {"accent": pal[int(rng.integers(len(pal)))], "light": by_lum[-1], "dark": by_lum[0], "any": pal[int(rng.integers(len(pal)))]}
+        roles = {
+            "accent": pal[int(rng.integers(len(pal)))],
+            "light": by_lum[-1],
+            "dark": by_lum[0],
+            "any": pal[int(rng.integers(len(pal)))],
+        }
         decoration.color = roles.get(spec.color, spec.color)
         decoration.params.update(spec.params)
         decorations.append(decoration)
     return decorations
 
 
-def sample_template(template: Template, rng: np.random.Generator, ctx: RenderContext, index: int) -> SampledScene:
+def sample_template(
+    template: Template, rng: np.random.Generator, ctx: RenderContext, index: int
+) -> SampledScene:
     """Draw one Scene from a template. Uses only `rng` (and the corpus cycle for the primary word)."""
     config = ctx.config
     width, height = _canvas_size(template, config, rng)
@@ -323,7 +353,12 @@ def sample_template(template: Template, rng: np.random.Generator, ctx: RenderCon
     image_files = ctx.image_files if template.photo else []
     use_photo = bool(image_files) and rng.random() < config.photo_background_p
     background = sample_background(
-        rng, width, height, kinds=["image"] if use_photo else kinds, palette=palette, image_files=image_files if use_photo else ()
+        rng,
+        width,
+        height,
+        kinds=["image"] if use_photo else kinds,
+        palette=palette,
+        image_files=image_files if use_photo else (),
     )
     base = render_background(background, width, height)
     decorations = _decorate(template, rng, width, height, palette, ctx.image_files)
@@ -334,7 +369,9 @@ def sample_template(template: Template, rng: np.random.Generator, ctx: RenderCon
     texts: list[TextItem] = []
     placed: list[np.ndarray] = []
     plane = _sample_plane(template, rng, width, height)
-    order = sorted(template.slots, key=lambda s: not (s is template.primary_slot()))  # primary first: it must fit
+    order = sorted(
+        template.slots, key=lambda s: s is not template.primary_slot()
+    )  # primary first: it must fit
     for slot in order:
         if slot is not template.primary_slot() and rng.random() >= slot.p:
             continue
@@ -352,7 +389,9 @@ def sample_template(template: Template, rng: np.random.Generator, ctx: RenderCon
     for name in sorted(GEOMETRY_SAMPLERS):
         if rng.random() < geometry_probs.get(name, 0.0):
             geometry.append(GEOMETRY_SAMPLERS[name](rng, width, height))
-    effects = sample_effects(rng, width, height, {**DEFAULT_EFFECT_PROBS, **template.effects, **config.effects})
+    effects = sample_effects(
+        rng, width, height, {**DEFAULT_EFFECT_PROBS, **template.effects, **config.effects}
+    )
     lo, hi = config.jpeg_quality
     scene = Scene(
         width=width, height=height, template=template.name, background=background, texts=texts,
