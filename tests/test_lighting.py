@@ -17,8 +17,12 @@ from textsynth.scene import Layer
 BUILTIN = ["directional_light", "cast_shadow", "highlight", "vignette", "color_cast", "blur", "noise"]
 
 
+# Other tests register effects in this process; switch on only the built-in ones by name.
+BUILTINS = sorted(lighting.BUILTIN_EFFECT_KINDS)
+
+
 def only(kind: str) -> dict[str, float]:
-    return {k: (1.0 if k == kind else 0.0) for k in lighting.EFFECT_KINDS}
+    return {k: (1.0 if k == kind else 0.0) for k in {*BUILTINS, kind}}
 
 
 def poster(width: int = 160, height: int = 120, seed: int = 0) -> np.ndarray:
@@ -56,7 +60,7 @@ def test_each_effect_is_pure_and_keeps_shape(kind):
 @given(seed=st.integers(0, 2**32 - 1), width=st.integers(16, 400), height=st.integers(16, 400))
 def test_sampled_effects_keep_text_readable(seed, width, height):
     img = poster(width, height)
-    everything = dict.fromkeys(lighting.EFFECT_KINDS, 1.0)
+    everything = dict.fromkeys(BUILTINS, 1.0)
     effects = lighting.sample_effects(np.random.default_rng(seed), width, height, everything)
     out = lighting.apply_effects(img, effects)
     assert out.shape == img.shape and out.dtype == np.uint8
@@ -68,18 +72,18 @@ def test_sampled_effects_keep_text_readable(seed, width, height):
 
 
 def test_sampling_is_deterministic_and_stable_across_probabilities():
-    a = lighting.sample_effects(np.random.default_rng(9), 256, 256, dict.fromkeys(lighting.EFFECT_KINDS, 1.0))
-    b = lighting.sample_effects(np.random.default_rng(9), 256, 256, dict.fromkeys(lighting.EFFECT_KINDS, 1.0))
+    a = lighting.sample_effects(np.random.default_rng(9), 256, 256, dict.fromkeys(BUILTINS, 1.0))
+    b = lighting.sample_effects(np.random.default_rng(9), 256, 256, dict.fromkeys(BUILTINS, 1.0))
     assert a == b
     # Switching one effect off leaves the others' parameters exactly as they were.
     c = lighting.sample_effects(
-        np.random.default_rng(9), 256, 256, {**dict.fromkeys(lighting.EFFECT_KINDS, 1.0), "highlight": 0.0}
+        np.random.default_rng(9), 256, 256, {**dict.fromkeys(BUILTINS, 1.0), "highlight": 0.0}
     )
     assert [e for e in a if e.name != "highlight"] == c
     # And the generator ends in the same state, so later draws in the sample do not shift.
     r1, r2 = np.random.default_rng(4), np.random.default_rng(4)
-    lighting.sample_effects(r1, 64, 64, dict.fromkeys(lighting.EFFECT_KINDS, 0.0))
-    lighting.sample_effects(r2, 64, 64, dict.fromkeys(lighting.EFFECT_KINDS, 1.0))
+    lighting.sample_effects(r1, 64, 64, dict.fromkeys(BUILTINS, 0.0))
+    lighting.sample_effects(r2, 64, 64, dict.fromkeys(BUILTINS, 1.0))
     assert r1.random() == r2.random()
 
 
@@ -157,7 +161,8 @@ def test_blur_softens_edges_within_limits():
 def test_register_effect():
     name = "test_invert_custom"
     lighting.register_effect(name, lambda rng, w, h: {"k": int(rng.integers(1, 5))}, lambda img, p: 255 - img)
-    assert name in lighting.EFFECT_KINDS and lighting.DEFAULT_EFFECT_PROBS[name] == 0.0
+    assert name in lighting.EFFECT_KINDS and name not in lighting.DEFAULT_EFFECT_PROBS  # off until named
+    assert name not in [e.name for e in lighting.sample_effects(np.random.default_rng(0), 32, 32)]
     effects = lighting.sample_effects(np.random.default_rng(0), 32, 32, only(name))
     assert [e.name for e in effects] == [name]
     img = np.full((32, 32, 3), 10, np.uint8)

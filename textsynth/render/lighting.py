@@ -37,8 +37,11 @@ DEFAULT_EFFECT_PROBS: dict[str, float] = {}
 _MAP_SIZE = 64  # long side of the low-resolution light maps
 
 
-def register_effect(name: str, sample_fn: SampleFn, apply_fn: ApplyFn, prob: float = 0.0) -> None:
-    """Add a photometric effect, applied after the built-in ones; `prob` is its default probability.
+def register_effect(name: str, sample_fn: SampleFn, apply_fn: ApplyFn) -> None:
+    """Add a photometric effect, applied after the built-in ones.
+
+    It fires only where a template or the config gives it a probability (`effects: {name: p}`):
+    registering alone changes no run, so output always follows from the config.
 
     Contract: `sample_fn(rng, width, height) -> dict` makes every random choice and returns JSON-friendly
     params (draw a `seed` with `textsynth.rng.child_seed(rng)` for noise); `apply_fn(image, params)` is
@@ -48,7 +51,6 @@ def register_effect(name: str, sample_fn: SampleFn, apply_fn: ApplyFn, prob: flo
         raise TextsynthError(f"effect {name!r} is already registered; choose another name")
     _EFFECTS[name] = _Effect(sample_fn, apply_fn)
     EFFECT_KINDS.append(name)
-    DEFAULT_EFFECT_PROBS[name] = float(prob)
 
 
 def sample_effects(
@@ -70,7 +72,7 @@ def sample_effects(
         chosen[name] = float(p)
     layers = []
     for name in EFFECT_KINDS:
-        if name not in BUILTIN_EFFECT_KINDS and chosen[name] <= 0.0:
+        if name not in BUILTIN_EFFECT_KINDS and chosen.get(name, 0.0) <= 0.0:
             continue
         u, seed = rng.random(), child_seed(rng)
         if u < chosen[name]:
@@ -274,7 +276,7 @@ def _apply_blur(image: np.ndarray, params: dict) -> np.ndarray:
     raise TextsynthError(f"blur kind must be 'gaussian' or 'motion', got {params['kind']!r}")
 
 
-for _name, _sample, _apply, _prob in (
+for _name, _sample, _apply, _prob in (  # built-ins, with their default probabilities
     ("directional_light", _sample_light, _apply_light, 0.4),
     ("cast_shadow", _sample_shadow, _apply_shadow, 0.15),
     ("highlight", _sample_highlight, _apply_highlight, 0.15),
@@ -283,7 +285,8 @@ for _name, _sample, _apply, _prob in (
     ("blur", _sample_blur, _apply_blur, 0.15),
     ("noise", _sample_noise, _apply_noise, 0.3),
 ):
-    register_effect(_name, _sample, _apply, _prob)
+    register_effect(_name, _sample, _apply)
+    DEFAULT_EFFECT_PROBS[_name] = _prob
 
 # Built-in kinds always draw their numbers (stable streams); registered kinds only when enabled,
 # so registering an effect never changes the bytes of a run that does not use it.
