@@ -143,6 +143,30 @@ def _local_color(base: np.ndarray, box: tuple[float, ...]) -> tuple[int, int, in
     return tuple(int(v) for v in region.mean(axis=0))
 
 
+BUSY_TEXTURE = 6.0  # mean gradient at glyph scale above which patterns break up strokes (stripes, checks)
+
+
+def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
+    """How much structure the background has at the scale of the glyphs' strokes.
+
+    The region is resized so a glyph is ~16 px: fine grain averages out, while stripes,
+    checks and strong wood grain (what OCR and the eye confuse with strokes) remain.
+    """
+    h, w = base.shape[:2]
+    x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
+    x1, y1 = min(math.ceil(box[2]), w), min(math.ceil(box[3]), h)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return 0.0
+    gray = cv2.cvtColor(np.ascontiguousarray(base[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+    scale = 16.0 / max(size_px, 1)
+    if scale < 1.0:
+        size = (max(3, int((x1 - x0) * scale)), max(3, int((y1 - y0) * scale)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    return float(np.mean(np.abs(gx) + np.abs(gy))) / 8.0
+
+
 def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> float:
     """Contrast against the darkest/lightest tenth of the region, not just its mean."""
     h, w = base.shape[:2]
@@ -291,8 +315,14 @@ def _sample_slot(
             continue
         if not slot.overlap and any(_quad_overlap(poly, other) > 1.0 for other in placed):
             continue
-        if _worst_contrast(base, tuple(poly.min(axis=0)) + tuple(poly.max(axis=0)), item.style.color) < 1.5:
-            _outline(item)  # busy background: outline the glyphs, as a designer would
+        bounds = tuple(poly.min(axis=0)) + tuple(poly.max(axis=0))
+        if (
+            _worst_contrast(base, bounds, item.style.color) < 1.5
+            or _texture(base, bounds, item.size_px) >= BUSY_TEXTURE
+        ):
+            _outline(
+                item
+            )  # low contrast or a pattern under the text: outline the glyphs, as a designer would
         return item, poly
     return None
 
