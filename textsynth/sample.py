@@ -156,7 +156,7 @@ def _draw_sample(ctx: RenderContext, index: int, stream: int) -> Sample:
     rng = sample_rng(seed, index, stream=stream)
     template = ctx.templates[int(rng.choice(len(ctx.templates), p=ctx.template_weights))]
     sampled = template.sample(rng, ctx, index)
-    rendered: Rendered = render_scene(sampled.scene, ctx.load_font, base=sampled.base)
+    rendered: Rendered = render_scene(sampled.scene, ctx.load_font, base=sampled.base, own_base=True)
     captions = make_captions(sampled.scene, rng)
     return Sample(
         key=sample_key(index), index=index, seed=seed, scene=sampled.scene, image=rendered.image,

@@ -133,10 +133,12 @@ def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray) -> Non
     if x1 <= x0 or y1 <= y0:
         return
     src = (slice(y0 - oy, y1 - oy), slice(x0 - ox, x1 - ox))
-    region = canvas[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
-    a = alpha[src][..., None]
-    out = rgb[src] + region * (1.0 - a)
-    canvas[y0:y1, x0:x1] = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    # premultiplied "over" in uint8 with OpenCV's saturating SIMD ops: canvas*(1-a) + colour
+    colour = cv2.convertScaleAbs(rgb[src], alpha=255.0)
+    keep = cv2.convertScaleAbs(alpha[src], alpha=-255.0, beta=255.0)
+    region = canvas[y0:y1, x0:x1]
+    kept = cv2.multiply(region, cv2.merge([keep, keep, keep]), scale=1.0 / 255.0)
+    canvas[y0:y1, x0:x1] = cv2.add(kept, colour)
 
 
 def render_base(scene: Scene) -> np.ndarray:
@@ -145,13 +147,21 @@ def render_base(scene: Scene) -> np.ndarray:
     return draw_decorations(canvas, scene.decorations) if scene.decorations else canvas
 
 
-def render_scene(scene: Scene, load_font: FontLoader, base: np.ndarray | None = None) -> Rendered:
+def render_scene(
+    scene: Scene, load_font: FontLoader, base: np.ndarray | None = None, own_base: bool = False
+) -> Rendered:
     """Draw a Scene. Pure: the same Scene always gives the same pixels and polygons.
 
-    `base` may pass in render_base(scene) when the caller already has it.
+    `base` may pass in render_base(scene) when the caller already has it; with `own_base`
+    it is drawn on in place instead of copied.
     """
     width, height = scene.width, scene.height
-    canvas = render_base(scene) if base is None else base.copy()
+    if base is None:
+        canvas = render_base(scene)
+    else:
+        # draw in place only on an array nobody else can see (a cached photo may come back as a view)
+        fresh = own_base and base.flags.writeable and base.flags.owndata
+        canvas = base if fresh else base.copy()
     placed: list[tuple[TextItem, BlockLayout, np.ndarray]] = []
     for item in scene.texts:
         font = load_font(item.font, item.size_px)

@@ -118,9 +118,12 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: ImageFont.FreeTyp
     fill, stroke, origin = glyph_masks(item, layout, font)
     body = stroke if stroke is not None else fill
     h, w = fill.shape
+    style = item.style
+    if stroke is None and style.shadow is None and style.glow is None and style.extrude is None:
+        # plain fill, the common case: the premultiplied colour is just colour x coverage
+        return TextLayer(rgb=_fill_colors(item, (h, w)) * fill[..., None], alpha=fill, origin=origin)
     rgb = np.zeros((h, w, 3), dtype=np.float32)
     alpha = np.zeros((h, w), dtype=np.float32)
-    style = item.style
     if style.shadow is not None:
         sh = style.shadow
         mask = _shifted(body, sh.dx, sh.dy)
