@@ -153,3 +153,13 @@ def test_sample_bytes_do_not_depend_on_process_history(ctx):
     again = make_sample(ctx, 3)
     assert np.array_equal(first.image, again.image)
     assert first.record() == again.record()
+
+
+def test_every_sample_shows_its_cycle_word(demo_run, corpus):
+    """The run's word for index i appears in sample i, flagged primary: that is how the 50k get covered."""
+    for sample in _samples(demo_run):
+        record = sample["json"]
+        word = corpus.primary_word(record["seed"], record["index"])
+        primary = [t for t in record["scene"]["texts"] if t["primary"]]
+        assert len(primary) == 1 and word in primary[0]["text"], (record["template"], word)
+        assert f"“{primary[0]['text']}”" in record["captions"]["short_zh"]

@@ -383,3 +383,14 @@ def test_ocr_reads_back_rendered_words(ctx):
         pairs = [pair for index in range(4) for pair in read_back(make_sample(local, index))]
         rate = sum(a == b for a, b in pairs) / len(pairs)
         assert len(pairs) >= 4 and rate >= 0.5, f"{name}: {rate:.0%} of {pairs}"
+
+
+def test_primary_slot_must_show_a_corpus_word(tmp_path):
+    """Coverage of the 50k words depends on it: a filler or literal primary slot is refused at load."""
+    bad = tmp_path / "names.yaml"
+    bad.write_text(
+        "name: names\nslots:\n  - role: name\n    region: [0.1, 0.1, 0.9, 0.9]\n    text: filler:name\n    primary: true\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TextsynthError, match=r"names.yaml:5: slots.0.text: the primary slot must show"):
+        load_template(bad)

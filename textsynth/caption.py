@@ -155,7 +155,9 @@ def _effect(layer: Layer) -> tuple[str, str]:
 
 
 def _primary(items: list[TextItem]) -> TextItem | None:
-    return next((t for t in items if t.role == "title"), items[0] if items else None)
+    return next((t for t in items if t.primary), None) or next(
+        (t for t in items if t.role == "title"), items[0] if items else None
+    )
 
 
 def _subject(scene: Scene) -> tuple[str, str]:

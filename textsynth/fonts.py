@@ -542,7 +542,7 @@ def get_font(face: FontFace | str, size_px: int) -> ImageFont.FreeTypeFont:
     return _load_font(face.file, face.index, int(size_px))
 
 
-@functools.lru_cache(maxsize=128)  # each live face maps its file: bounded memory per worker
+@functools.lru_cache(maxsize=48)  # each live face maps its file: bounded memory per worker
 def _load_font(file: str, index: int, size_px: int) -> ImageFont.FreeTypeFont:
     # BASIC layout: no shaping, which CJK and Latin runs do not need, and it is faster than raqm.
     try:

@@ -272,7 +272,7 @@ def _sample_slot(
     item = TextItem(
         text=text, role=slot.role, font=face.id, size_px=size, direction=direction, box=box,
         align=slot.align, char_spacing=round(float(rng.uniform(*slot.char_spacing)), 3),
-        font_style=face.style, font_family=face.family,
+        font_style=face.style, font_family=face.family, primary=is_primary,
     )  # fmt: skip
     if _fit(item, face, slot, box) is None:
         if not is_primary or text == primary:

@@ -88,6 +88,7 @@ class TextItem:
     line_spacing: float = 1.2
     font_style: str = ""  # the face's style class, kept for captions
     font_family: str = ""
+    primary: bool = False  # holds the run's cycle word (the one the 50k coverage counts)
 
     def __post_init__(self) -> None:
         if not self.lines:

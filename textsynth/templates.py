@@ -163,6 +163,15 @@ class _Reader:
         return value
 
 
+def _draws_a_word(source: str | list[str]) -> bool:
+    if not isinstance(source, str):
+        return False
+    kind, _, arg = source.partition(":")
+    return kind in ("word", "primary", "words") or (
+        kind == "pattern" and re.search(r"\{(word|primary)\}", arg) is not None
+    )
+
+
 def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[str]:
     from textsynth.fillers import FILLER_KINDS
 
@@ -342,6 +351,13 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     template.slots = [_parse_slot(reader, s, ("slots", i)) for i, s in enumerate(slots)]
     if sum(s.primary for s in template.slots) > 1:
         raise reader.error(("slots",), "at most one slot may be 'primary: true'")
+    primary_index = next((i for i, s in enumerate(template.slots) if s.primary), 0)
+    if not _draws_a_word(template.slots[primary_index].text):
+        raise reader.error(
+            ("slots", primary_index, "text"),
+            "the primary slot must show the run's next corpus word (so every one of the 50k words appears): "
+            "use 'word', 'words:N', or a pattern with {word}",
+        )
     decorations = data.get("decorations", []) or []
     if not isinstance(decorations, list):
         raise reader.error(("decorations",), "must be a list of decorations")
