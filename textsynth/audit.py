@@ -7,9 +7,7 @@ text size and effect; draws a contact sheet of the worst failures so a person ca
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from textsynth.errors import TextsynthError
 
 SIZE_BUCKETS = (0, 16, 24, 32, 48, 64)  # lower edges of the text size buckets, px
 GROUPS = ("template", "font", "direction", "size", "effect")
@@ -77,37 +73,9 @@ def item_effects(text: dict[str, Any], record: dict[str, Any]) -> list[str]:
 
 def iter_samples(folder: str | Path, limit: int | None = None) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
     """(RGB image, KEY.json record) for each sample in the folder's shards, in key order."""
-    from PIL import Image
+    from textsynth.reader import iter_images
 
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise TextsynthError(f"{folder}: not a folder; give the --out folder of a `textsynth render` run")
-    shards = sorted(folder.glob("shard-*.tar"))
-    if not shards:
-        raise TextsynthError(
-            f"{folder}: no shard-*.tar files here; give the --out folder of a `textsynth render` run"
-        )
-    count = 0
-    for shard in shards:
-        try:
-            with tarfile.open(shard) as tar:
-                members: dict[str, dict[str, bytes]] = defaultdict(dict)
-                for member in tar.getmembers():
-                    key, _, ext = member.name.partition(".")
-                    if member.isfile() and ext in (*IMAGE_EXTS, "json"):
-                        members[key][ext] = tar.extractfile(member).read()  # type: ignore[union-attr]
-        except tarfile.TarError as err:
-            raise TextsynthError(f"{shard}: not a readable tar file ({err})") from None
-        for key in sorted(members):
-            parts = members[key]
-            image_ext = next((e for e in IMAGE_EXTS if e in parts), None)
-            if image_ext is None or "json" not in parts:
-                raise TextsynthError(f"{shard}: sample {key} lacks an image or its .json record")
-            image = np.asarray(Image.open(io.BytesIO(parts[image_ext])).convert("RGB"))
-            yield image, json.loads(parts["json"])
-            count += 1
-            if limit is not None and count >= limit:
-                return
+    return iter_images(str(folder), limit)
 
 
 def audit_rows(folder: str | Path, samples: int | None = None, keep_strips: bool = True) -> list[ItemRow]:

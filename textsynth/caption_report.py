@@ -9,10 +9,7 @@ the mapping is ours and is written out in SCALES).
 
 from __future__ import annotations
 
-import io
-import json
 import re
-import tarfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -146,28 +143,9 @@ def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> Cap
 
 def iter_records(folder: str | Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
     """KEY.json records of a render folder's shards, in key order (images are not decoded)."""
-    folder = Path(folder)
-    shards = sorted(folder.glob("shard-*.tar")) if folder.is_dir() else []
-    if not shards:
-        raise TextsynthError(
-            f"{folder}: no shard-*.tar files here; give the --out folder of a `textsynth render` run"
-        )
-    count = 0
-    for shard in shards:
-        try:
-            with tarfile.open(shard) as tar:
-                records = {
-                    m.name: tar.extractfile(m).read()  # type: ignore[union-attr]
-                    for m in tar.getmembers()
-                    if m.isfile() and m.name.endswith(".json")
-                }
-        except tarfile.TarError as err:
-            raise TextsynthError(f"{shard}: not a readable tar file ({err})") from None
-        for name in sorted(records):
-            yield json.load(io.BytesIO(records[name]))
-            count += 1
-            if limit is not None and count >= limit:
-                return
+    from textsynth.reader import iter_records as read_records
+
+    return read_records(str(folder), limit)
 
 
 def caption_report(

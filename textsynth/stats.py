@@ -5,10 +5,8 @@ Read from the shards' KEY.json records (not from pixels), so it describes exactl
 
 from __future__ import annotations
 
-import io
 import json
 import statistics
-import tarfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,21 +20,10 @@ CAPTION_BIN = 20  # characters per caption-length histogram bin
 
 def iter_records(output: Output, names: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
     """(KEY.json record, KEY.txt caption) of every sample in the named shards, skipping the images."""
-    for name in names:
-        with tarfile.open(fileobj=io.BytesIO(output.read_bytes(name)), mode="r:") as tar:
-            texts: dict[str, str] = {}
-            records: dict[str, dict] = {}
-            for member in tar:
-                key, _, ext = member.name.partition(".")
-                if ext not in ("json", "txt"):
-                    continue
-                raw = tar.extractfile(member).read().decode("utf-8")
-                if ext == "json":
-                    records[key] = json.loads(raw)
-                else:
-                    texts[key] = raw
-            for key in sorted(records):
-                yield records[key], texts.get(key, "")
+    from textsynth.reader import iter_members
+
+    for _, _, parts in iter_members(output.url, ("json", "txt"), names=names):
+        yield json.loads(parts["json"]), parts.get("txt", b"").decode("utf-8")
 
 
 def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> dict[str, Any]:

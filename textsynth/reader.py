@@ -1,0 +1,76 @@
+"""Read a render's samples back from its shards (local folder or fsspec URL), for audits and reports."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from textsynth.errors import TextsynthError
+from textsynth.shards import Output
+
+IMAGE_EXTS = ("jpg", "png", "webp")
+
+
+def shard_names(output: Output) -> list[str]:
+    """Finished shard files under the output, sorted; a clear error when there are none."""
+    try:
+        listing = output.fs.ls(output.root, detail=False) if output.fs.isdir(output.root) else []
+    except OSError:
+        listing = []
+    names = sorted(
+        name
+        for name in (str(p).rsplit("/", 1)[-1] for p in listing)
+        if name.startswith("shard-") and name.endswith(".tar")
+    )
+    if not names:
+        raise TextsynthError(
+            f"{output.url}: no shard-*.tar files here; give the --out of a `textsynth render` run"
+        )
+    return names
+
+
+def iter_members(
+    out: str, extensions: Sequence[str], limit: int | None = None, names: Sequence[str] | None = None
+) -> Iterator[tuple[str, str, dict[str, bytes]]]:
+    """(shard name, key, {ext: bytes}) for each sample, in key order, keeping only `extensions`."""
+    output = Output(out)
+    count = 0
+    for name in names if names is not None else shard_names(output):
+        members: dict[str, dict[str, bytes]] = {}
+        try:
+            with tarfile.open(fileobj=io.BytesIO(output.read_bytes(name)), mode="r:") as tar:
+                for member in tar:
+                    key, _, ext = member.name.partition(".")
+                    if member.isfile() and ext in extensions:
+                        members.setdefault(key, {})[ext] = tar.extractfile(member).read()  # type: ignore[union-attr]
+        except tarfile.TarError as err:
+            raise TextsynthError(
+                f"{output.path(name)}: not a readable tar file ({err}); `textsynth verify` lists problems"
+            ) from None
+        for key in sorted(members):
+            yield name, key, members[key]
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+
+def iter_records(out: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """KEY.json records in key order (images are not decoded)."""
+    for _, _, parts in iter_members(out, ("json",), limit):
+        yield json.loads(parts["json"])
+
+
+def iter_images(out: str, limit: int | None = None) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
+    """(RGB image, KEY.json record) for each sample in key order."""
+    from PIL import Image
+
+    for name, key, parts in iter_members(out, (*IMAGE_EXTS, "json"), limit):
+        image_ext = next((e for e in IMAGE_EXTS if e in parts), None)
+        if image_ext is None or "json" not in parts:
+            raise TextsynthError(f"{name}: sample {key} lacks an image or its .json record")
+        yield np.asarray(Image.open(io.BytesIO(parts[image_ext])).convert("RGB")), json.loads(parts["json"])
