@@ -9,6 +9,24 @@ import pytest
 from textsynth.cli import main
 
 
+def _render_to(out, *extra):
+    return main(
+        [
+            "render",
+            "--out",
+            str(out),
+            "--count",
+            "1",
+            "--size",
+            "128x128",
+            "--workers",
+            "1",
+            "--no-progress",
+            *extra,
+        ]
+    )
+
+
 def _render(tmp_path, *extra):
     return main(
         [
@@ -97,23 +115,7 @@ def test_unwritable_out(tmp_path, capsys):
 def test_out_is_a_file(tmp_path, capsys):
     target = tmp_path / "file"
     target.write_text("x")
-    assert (
-        main(
-            [
-                "render",
-                "--out",
-                str(target),
-                "--count",
-                "1",
-                "--size",
-                "128x128",
-                "--workers",
-                "1",
-                "--no-progress",
-            ]
-        )
-        == 2
-    )
+    assert _render_to(target) == 2
     assert "cannot write" in capsys.readouterr().err
 
 
@@ -137,22 +139,6 @@ def test_help_explains_every_flag(capsys):
 
 def test_unwritable_out_even_as_root(capsys):
     """sysfs refuses new folders for every user, so this runs in CI too."""
-    assert (
-        main(
-            [
-                "render",
-                "--out",
-                "/sys/textsynth-test-out",
-                "--count",
-                "1",
-                "--size",
-                "128x128",
-                "--workers",
-                "1",
-                "--no-progress",
-            ]
-        )
-        == 2
-    )
+    assert _render_to("/sys/textsynth-test-out") == 2
     err = capsys.readouterr().err
     assert "/sys/textsynth-test-out" in err and "cannot write" in err

@@ -15,6 +15,12 @@ from PIL import Image
 from textsynth.cli import main
 
 
+def _argv(out, seed: int, workers: int) -> list[str]:
+    """The demo_run command (10 samples, 3 shards) into another folder."""
+    return ["render", "--out", str(out), "--count", "10", "--shard-size", "4", "--size", "256x256",
+            "--seed", str(seed), "--workers", str(workers), "--no-progress"]  # fmt: skip
+
+
 def _samples(out):
     urls = sorted(str(p) for p in out.glob("shard-*.tar"))
     return list(wds.WebDataset(urls, shardshuffle=False).decode("rgb8"))
@@ -69,9 +75,7 @@ def test_text_regions_hold_ink(demo_run):
 
 def test_same_bytes_with_one_or_two_workers(demo_run, tmp_path):
     out = tmp_path / "one"
-    argv = ["render", "--out", str(out), "--count", "10", "--shard-size", "4", "--size", "256x256", "--seed", "3",
-            "--workers", "1", "--no-progress"]  # fmt: skip
-    assert main(argv) == 0
+    assert main(_argv(out, seed=3, workers=1)) == 0
     for name in ("shard-000000.tar", "shard-000001.tar", "shard-000002.tar"):
         assert (out / name).read_bytes() == (demo_run / name).read_bytes()
 
@@ -84,23 +88,7 @@ def test_resume_finishes_only_missing_shards(demo_run, tmp_path):
     (out / "shard-000001.tar").unlink()
     (out / "shard-000002.tar.tmp-999").write_bytes(b"half a shard")
     before = (out / "shard-000000.tar").stat().st_mtime_ns
-    argv = [
-        "render",
-        "--out",
-        str(out),
-        "--count",
-        "10",
-        "--shard-size",
-        "4",
-        "--size",
-        "256x256",
-        "--seed",
-        "3",
-        "--workers",
-        "1",
-        "--no-progress",
-    ]
-    assert main(argv) == 0
+    assert main(_argv(out, seed=3, workers=1)) == 0
     assert (out / "shard-000000.tar").stat().st_mtime_ns == before, "finished shards are not redone"
     assert (out / "shard-000001.tar").read_bytes() == (demo_run / "shard-000001.tar").read_bytes()
     assert not list(out.glob("*.tmp-*"))
@@ -111,23 +99,7 @@ def test_resume_with_other_seed_is_refused(demo_run, tmp_path, capsys):
 
     out = tmp_path / "other"
     shutil.copytree(demo_run, out)
-    argv = [
-        "render",
-        "--out",
-        str(out),
-        "--count",
-        "10",
-        "--shard-size",
-        "4",
-        "--size",
-        "256x256",
-        "--seed",
-        "4",
-        "--workers",
-        "1",
-        "--no-progress",
-    ]
-    assert main(argv) == 2
+    assert main(_argv(out, seed=4, workers=1)) == 2
     err = capsys.readouterr().err
     assert "different settings" in err and "seed" in err
 
