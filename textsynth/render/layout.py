@@ -48,14 +48,19 @@ def font_metrics(font: ImageFont.FreeTypeFont) -> tuple[int, int]:
     return ascent, descent
 
 
+_ADVANCES: dict[tuple, float] = {}
+
+
 def _char_advance(font: ImageFont.FreeTypeFont, char: str, size_px: int) -> float:
-    """Advance width, memoised on the font object itself (never by id(): ids are reused)."""
-    advances = font.__dict__.setdefault("_textsynth_advances", {})
-    advance = advances.get(char)
+    """Advance width, memoised by (file, face, size, char): it outlives the font cache's evictions."""
+    key = (font.path, font.index, font.size, char)
+    advance = _ADVANCES.get(key)
     if advance is None:
+        if len(_ADVANCES) > 200_000:  # ~30 MB at most
+            _ADVANCES.clear()
         advance = font.getlength(char)
         advance = advance if advance > 0 else size_px * 0.5
-        advances[char] = advance
+        _ADVANCES[key] = advance
     return advance
 
 
