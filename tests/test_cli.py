@@ -142,3 +142,28 @@ def test_unwritable_out_even_as_root(capsys):
     assert _render_to("/sys/textsynth-test-out") == 2
     err = capsys.readouterr().err
     assert "/sys/textsynth-test-out" in err and "cannot write" in err
+
+
+def test_second_run_into_the_same_folder_is_refused(tmp_path, capsys):
+    """Two renders into one --out would delete each other's temporaries: the second one stops."""
+    import fcntl
+
+    out = tmp_path / "busy"
+    out.mkdir()
+    with open(out / ".textsynth-render.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("pid 4242")
+        held.flush()
+        assert _render_to(out) == 2
+        err = capsys.readouterr().err
+        assert "another textsynth render (pid 4242) is writing here" in err
+        assert not list(out.glob("shard-*"))
+    assert _render_to(out) == 0, "the lock goes with its holder"
+
+
+def test_lock_left_by_a_killed_run_does_not_block(tmp_path):
+    """A lock file on disk with nobody holding it (the run was killed) is not a lock."""
+    out = tmp_path / "after_kill"
+    out.mkdir()
+    (out / ".textsynth-render.lock").write_text("pid 99999")
+    assert _render_to(out) == 0

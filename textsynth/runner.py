@@ -206,10 +206,18 @@ def run_render(
     progress: ProgressFn | None = None,
 ) -> RunSummary:  # fmt: skip
     """Render the whole run into `out`, finishing only what is missing."""
-    started = time.perf_counter()
     output = Output(out)
     output.prepare()
-    output.remove_stale_temporaries()
+    with output.exclusive():
+        return _render_into(output, config, workers, backend, ray_address, progress)
+
+
+def _render_into(
+    output: Output, config: RenderConfig, workers: int, backend: str, ray_address: str | None,
+    progress: ProgressFn | None,
+) -> RunSummary:  # fmt: skip
+    started = time.perf_counter()
+    output.remove_stale_temporaries()  # safe: we hold the folder, so no other run is writing them
     plans = plan_shards(config.count, config.shard_size)
     manifest = read_manifest(output)
     finished = check_resume(manifest, config, output)

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import webdataset as wds
 from textsynth.errors import TextsynthError
 
 MANIFEST = "manifest.json"
+LOCK = ".textsynth-render.lock"
 FORMAT_VERSION = 1
 
 
@@ -84,6 +86,38 @@ class Output:
             raise TextsynthError(
                 f"--out {self.url}: cannot write there ({err.strerror or err}); choose a writable folder"
             ) from None
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the folder for one run: a second run into it is refused instead of mixing files.
+
+        An flock on a local lock file: the kernel drops it when the process dies, even by kill -9,
+        so no stale lock is ever left. Object stores have no such lock; runs there are not guarded.
+        """
+        if not self.local:
+            yield
+            return
+        import fcntl
+
+        path = self.path(LOCK)
+        with open(path, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise TextsynthError(
+                    f"{self.url}: another textsynth render ({holder}) is writing here; "
+                    "wait for it to finish, or choose another --out"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def exists(self, name: str) -> bool:
         return self.fs.exists(self.path(name))
