@@ -174,8 +174,13 @@ def _gauss_table(sigma: float) -> np.ndarray:
 
 
 def gaussian_grain(g: np.random.Generator, height: int, width: int, sigma: float) -> np.ndarray:
-    """Per-pixel Gaussian grain around 128 (uint8); uniform bytes through a quantile LUT is 10x faster."""
-    return cv2.LUT(g.integers(0, 256, (height, width), dtype=np.uint8), _gauss_table(round(sigma, 2)))
+    """Per-pixel Gaussian grain around 128 (uint8); uniform bytes through a quantile LUT is 10x faster.
+
+    The bytes are the generator's raw 64-bit words (little-endian), 3x faster than `integers`.
+    """
+    n = height * width
+    raw = g.bit_generator.random_raw(-(-n // 8)).astype("<u8", copy=False).view(np.uint8)
+    return cv2.LUT(raw[:n].reshape(height, width), _gauss_table(round(sigma, 2)))
 
 
 def _add_centred(a: np.ndarray, b: np.ndarray) -> np.ndarray:
