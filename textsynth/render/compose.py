@@ -126,7 +126,7 @@ def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray) -> Non
         local = translation(-ox, -oy) @ to_canvas
         stacked = np.dstack([layer.rgb, layer.alpha])
         warped = cv2.warpPerspective(stacked, local, (rw, rh), flags=cv2.INTER_LINEAR, borderValue=0)
-        rgb, alpha = warped[..., :3], warped[..., 3]
+        rgb, alpha = warped[..., :3], np.ascontiguousarray(warped[..., 3])
     # clip the layer to the canvas
     x0, y0 = max(ox, 0), max(oy, 0)
     x1, y1 = min(ox + alpha.shape[1], width), min(oy + alpha.shape[0], height)
@@ -134,11 +134,10 @@ def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray) -> Non
         return
     src = (slice(y0 - oy, y1 - oy), slice(x0 - ox, x1 - ox))
     # premultiplied "over" in uint8 with OpenCV's saturating SIMD ops: canvas*(1-a) + colour
-    colour = cv2.convertScaleAbs(rgb[src], alpha=255.0)
-    keep = cv2.convertScaleAbs(alpha[src], alpha=-255.0, beta=255.0)
+    keep = cv2.bitwise_not(alpha[src])
     region = canvas[y0:y1, x0:x1]
     kept = cv2.multiply(region, cv2.merge([keep, keep, keep]), scale=1.0 / 255.0)
-    canvas[y0:y1, x0:x1] = cv2.add(kept, colour)
+    canvas[y0:y1, x0:x1] = cv2.add(kept, np.ascontiguousarray(rgb[src]))
 
 
 def render_base(scene: Scene) -> np.ndarray:

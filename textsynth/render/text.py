@@ -2,6 +2,7 @@
 
 Glyph masks come from Pillow (FreeType); fill, stroke, shadow, extrude and glow are
 numpy/OpenCV operations on those masks, so styles cost little beyond the glyphs.
+A plain solid fill (most text) stays in uint8 throughout; styles compose in float32.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from textsynth.render.background import lut_rgb
 from textsynth.render.colors import hex_to_rgb
 from textsynth.render.layout import BlockLayout
 from textsynth.scene import TextItem
@@ -20,7 +22,7 @@ from textsynth.scene import TextItem
 
 @dataclass
 class TextLayer:
-    """Premultiplied colour (H, W, 3) and alpha (H, W) in [0, 1], placed at `origin` in block pixels."""
+    """Premultiplied colour (H, W, 3) and alpha (H, W) as uint8, placed at `origin` in block pixels."""
 
     rgb: np.ndarray
     alpha: np.ndarray
@@ -40,7 +42,7 @@ def layer_bounds(layout: BlockLayout) -> tuple[int, int, int, int]:
 def glyph_masks(
     item: TextItem, layout: BlockLayout, font: ImageFont.FreeTypeFont
 ) -> tuple[np.ndarray, np.ndarray | None, tuple[int, int]]:
-    """Fill mask and (if stroked) stroke mask as float32 in [0, 1], with the layer origin."""
+    """Fill mask and (if stroked) stroke mask as uint8 coverage, with the layer origin."""
     x0, y0, x1, y1 = layer_bounds(layout)
     size = (x1 - x0, y1 - y0)
     stroke = item.style.stroke_width
@@ -56,9 +58,8 @@ def glyph_masks(
         fill_draw.text(pos, glyph.draw, font=font, fill=255)
         if stroke_draw is not None:
             stroke_draw.text(pos, glyph.draw, font=font, fill=255, stroke_width=stroke, stroke_fill=255)
-    fill = np.asarray(fill_img, dtype=np.float32) / 255.0
-    strk = np.asarray(stroke_img, dtype=np.float32) / 255.0 if stroke_img is not None else None
-    return fill, strk, (x0, y0)
+    strk = np.asarray(stroke_img) if stroke_img is not None else None
+    return np.asarray(fill_img), strk, (x0, y0)
 
 
 def _draw_rotated(
@@ -86,17 +87,18 @@ def _draw_rotated(
         target.paste(Image.fromarray(merged), (left, top))
 
 
-def _fill_colors(item: TextItem, shape: tuple[int, int]) -> np.ndarray:
+def _fill_planes(item: TextItem, shape: tuple[int, int]) -> list:
+    """Fill colour per channel in [0, 1]: a number for a solid fill, an (H, W) map for a gradient."""
     fill = item.style.fill
     colors = np.array([hex_to_rgb(c) for c in fill.colors], dtype=np.float32) / 255.0
     if fill.kind != "gradient" or len(colors) < 2:
-        return np.broadcast_to(colors[0], (*shape, 3))
+        return [float(c) for c in colors[0]]
     h, w = shape
     a = math.radians(fill.angle)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     proj = xs * math.cos(a) + ys * math.sin(a)
     t = (proj - proj.min()) / max(float(proj.max() - proj.min()), 1e-6)
-    return colors[0] * (1 - t[..., None]) + colors[1] * t[..., None]
+    return [c0 + (c1 - c0) * t for c0, c1 in zip(colors[0], colors[1], strict=True)]
 
 
 def _shifted(mask: np.ndarray, dx: float, dy: float) -> np.ndarray:
@@ -104,52 +106,72 @@ def _shifted(mask: np.ndarray, dx: float, dy: float) -> np.ndarray:
     return cv2.warpAffine(mask, matrix, (mask.shape[1], mask.shape[0]), flags=cv2.INTER_LINEAR)
 
 
-def _over(rgb: np.ndarray, alpha: np.ndarray, color: np.ndarray | tuple, mask: np.ndarray) -> None:
-    """Paint `color` through `mask` over the premultiplied layer, in place."""
-    a = mask[..., None]
-    rgb *= 1 - a
-    rgb += np.asarray(color, dtype=np.float32) * a
-    alpha *= 1 - mask
+def _blur(mask: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of a float mask; wide blurs run on a smaller copy (the result is smooth anyway)."""
+    f = max(1, int(sigma / 2))
+    if f == 1:
+        return cv2.GaussianBlur(mask, (0, 0), sigma)
+    h, w = mask.shape
+    small = cv2.resize(mask, (max(1, round(w / f)), max(1, round(h / f))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / f), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _unit(mask: np.ndarray) -> np.ndarray:
+    return mask.astype(np.float32) * np.float32(1 / 255)
+
+
+def _over(planes: list[np.ndarray], alpha: np.ndarray, color, mask: np.ndarray) -> None:
+    """Paint `color` (per channel: numbers or maps) through `mask` over the premultiplied layer, in place.
+
+    One contiguous plane per channel: numpy over a trailing axis of 3 is ~10x slower.
+    """
+    keep = 1 - mask
+    for plane, c in zip(planes, color, strict=True):
+        plane *= keep
+        plane += c * mask
+    alpha *= keep
     alpha += mask
+
+
+def _rgb(hex_color: str, gain: float = 1.0) -> list[float]:
+    return [v / 255.0 * gain for v in hex_to_rgb(hex_color)]
 
 
 def draw_text_layer(item: TextItem, layout: BlockLayout, font: ImageFont.FreeTypeFont) -> TextLayer:
     """Compose shadow, extrude, glow, stroke and fill, bottom to top."""
-    fill, stroke, origin = glyph_masks(item, layout, font)
-    body = stroke if stroke is not None else fill
-    h, w = fill.shape
+    fill8, stroke8, origin = glyph_masks(item, layout, font)
     style = item.style
-    if stroke is None and style.shadow is None and style.glow is None and style.extrude is None:
-        # plain fill, the common case: the premultiplied colour is just colour x coverage
-        return TextLayer(rgb=_fill_colors(item, (h, w)) * fill[..., None], alpha=fill, origin=origin)
-    rgb = np.zeros((h, w, 3), dtype=np.float32)
+    plain = stroke8 is None and style.shadow is None and style.glow is None and style.extrude is None
+    if plain and (style.fill.kind != "gradient" or len(style.fill.colors) < 2):
+        # plain solid fill, the common case: premultiplied colour is a lookup of the coverage
+        rgb = np.array(hex_to_rgb(style.fill.colors[0]), np.float64)
+        table = (np.arange(256)[:, None] * rgb / 255.0 + 0.5).astype(np.uint8)
+        return TextLayer(rgb=lut_rgb(fill8, table), alpha=fill8, origin=origin)
+    # masks are shifted in uint8, blurred and composed in float32
+    body8 = stroke8 if stroke8 is not None else fill8
+    h, w = fill8.shape
+    planes = [np.zeros((h, w), dtype=np.float32) for _ in range(3)]
     alpha = np.zeros((h, w), dtype=np.float32)
     if style.shadow is not None:
         sh = style.shadow
-        mask = _shifted(body, sh.dx, sh.dy)
+        mask = _unit(_shifted(body8, sh.dx, sh.dy))
         if sh.blur > 0:
-            mask = cv2.GaussianBlur(mask, (0, 0), sh.blur)
-        _over(rgb, alpha, np.array(hex_to_rgb(sh.color)) / 255.0, mask * sh.opacity)
+            mask = _blur(mask, sh.blur)
+        _over(planes, alpha, _rgb(sh.color), mask * np.float32(sh.opacity))
     if style.glow is not None:
         gl = style.glow
-        mask = cv2.GaussianBlur(cv2.dilate(body, np.ones((3, 3), np.uint8)), (0, 0), max(gl.radius, 0.5))
-        _over(rgb, alpha, np.array(hex_to_rgb(gl.color)) / 255.0, np.clip(mask * 1.6, 0, 1) * gl.opacity)
+        mask = _blur(_unit(cv2.dilate(body8, np.ones((3, 3), np.uint8))), max(gl.radius, 0.5))
+        _over(planes, alpha, _rgb(gl.color), np.minimum(mask * 1.6, 1) * np.float32(gl.opacity))
     if style.extrude is not None:
         ex = style.extrude
-        color = np.array(hex_to_rgb(ex.color)) / 255.0
         for step in range(ex.depth, 0, -1):
-            _over(
-                rgb,
-                alpha,
-                color * (0.75 + 0.25 * (1 - step / ex.depth)),
-                _shifted(body, ex.dx * step, ex.dy * step),
-            )
-    if stroke is not None:
-        _over(rgb, alpha, np.array(hex_to_rgb(style.stroke_color)) / 255.0, stroke)
-    colors = _fill_colors(item, (h, w))
-    a = fill[..., None]
-    rgb *= 1 - a
-    rgb += colors * a
-    alpha *= 1 - fill
-    alpha += fill
-    return TextLayer(rgb=rgb, alpha=alpha, origin=origin)
+            shade = 0.75 + 0.25 * (1 - step / ex.depth)
+            _over(planes, alpha, _rgb(ex.color, shade), _unit(_shifted(body8, ex.dx * step, ex.dy * step)))
+    if stroke8 is not None:
+        _over(planes, alpha, _rgb(style.stroke_color), _unit(stroke8))
+    _over(planes, alpha, _fill_planes(item, (h, w)), _unit(fill8))
+    return TextLayer(
+        rgb=cv2.convertScaleAbs(cv2.merge(planes), alpha=255.0),
+        alpha=cv2.convertScaleAbs(alpha, alpha=255.0),
+        origin=origin,
+    )
