@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from textsynth.train.metrics import edit_distance  # one Levenshtein for QA and training metrics
+
 STRIP_HEIGHT = 48  # recogniser input height; PP-OCR rescales to 48 anyway
 _PAD = 0.08  # fraction of the char height added around each cell, so ink edges survive
 
@@ -38,18 +40,6 @@ class ItemScore:
 def normalise(text: str) -> str:
     """Compare what a reader sees: NFKC (full/half width), no whitespace, upper-case Latin."""
     return "".join(unicodedata.normalize("NFKC", text).split()).upper()
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insert, delete, substitute), O(len(a)*len(b)) with one row."""
-    if len(a) < len(b):
-        a, b = b, a
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
 
 
 def score_text(truth: str, ocr: str, confidence: float = 0.0) -> ItemScore:
