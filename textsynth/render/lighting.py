@@ -83,36 +83,60 @@ def sample_effects(
 
 
 def apply_effects(image: np.ndarray, effects: list[Layer]) -> np.ndarray:
-    """Apply sampled effects in list order; returns a new array, `image` is left as it was."""
+    """Apply sampled effects in list order; returns a new array, `image` is left as it was.
+
+    Consecutive built-in gain effects (light, shadow, vignette, colour cast) multiply their low-res
+    maps and touch the full image once.
+    """
+    h, w = image.shape[:2]
     out = image
+    gain = None  # pending product of consecutive gain maps
     for layer in effects:
         if layer.name not in _EFFECTS:
             raise TextsynthError(f"effect must be one of {', '.join(EFFECT_KINDS)}, got {layer.name!r}")
+        if layer.name in _GAIN_MAPS:
+            layer_gain = np.atleast_3d(_GAIN_MAPS[layer.name](layer.params, w, h))
+            gain = layer_gain if gain is None else gain * layer_gain
+            continue
+        if gain is not None:
+            out, gain = _apply_gain(out, gain, in_place=out is not image), None
         result = _EFFECTS[layer.name].apply(out, layer.params)
         if not isinstance(result, np.ndarray) or result.shape != image.shape or result.dtype != np.uint8:
             raise TextsynthError(f"effect {layer.name!r} must return a {image.shape} uint8 array")
         out = result
+    if gain is not None:
+        out = _apply_gain(out, gain, in_place=out is not image)
     return out.copy() if out is image else out
 
 
 # ---------------------------------------------------------------- helpers
 
 
+def _grid_shape(width: int, height: int) -> tuple[int, int]:
+    s = min(1.0, _MAP_SIZE / max(width, height))
+    return max(2, round(height * s)), max(2, round(width * s))
+
+
 def _grid(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """Low-res pixel-centre coordinates in units of the full image: x in [0, 1] across, y likewise."""
-    s = min(1.0, _MAP_SIZE / max(width, height))
-    sw, sh = max(2, round(width * s)), max(2, round(height * s))
+    sh, sw = _grid_shape(width, height)
     xs = ((np.arange(sw) + 0.5) * (width / sw) - 0.5) / max(width - 1, 1)
     ys = ((np.arange(sh) + 0.5) * (height / sh) - 0.5) / max(height - 1, 1)
     return xs[None, :], ys[:, None]
 
 
-def _apply_gain(image: np.ndarray, gain: np.ndarray) -> np.ndarray:
-    """Multiply every channel by a low-res gain map (0..1.99), upscaled smoothly; saturating."""
+def _apply_gain(image: np.ndarray, gain: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """Multiply by a low-res gain map (0..1.99), upscaled smoothly; saturating.
+
+    `gain` is HxW or HxWx1 (all channels alike), HxWx3, or 1x1x3 (one gain per channel).
+    """
     h, w = image.shape[:2]
+    gain = np.atleast_3d(gain)
+    gain = gain[..., 0] if gain.shape[2] == 1 else np.broadcast_to(gain, (*_grid_shape(w, h), 3))
     small = np.clip(gain * 128 + 0.5, 0, 255).astype(np.uint8)
     g = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-    return cv2.multiply(image, cv2.merge([g, g, g]), scale=1 / 128)
+    g3 = g if g.ndim == 3 else cv2.merge([g, g, g])
+    return cv2.multiply(image, g3, dst=image if in_place else None, scale=1 / 128)
 
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
@@ -131,14 +155,13 @@ def _sample_light(rng: np.random.Generator, width: int, height: int) -> dict:
     return {"angle": _r(rng.uniform(0, 360), 2), "strength": _r(rng.uniform(0.08, 0.3))}
 
 
-def _apply_light(image: np.ndarray, params: dict) -> np.ndarray:
+def _light_gain(params: dict, w: int, h: int) -> np.ndarray:
     """Brighter towards `angle` (degrees, 0 = right, 90 = down), darker opposite: a linear ramp."""
-    h, w = image.shape[:2]
     xs, ys = _grid(w, h)
     a = math.radians(params["angle"])
     t = (xs - 0.5) * math.cos(a) + (ys - 0.5) * math.sin(a)
     t = t / max(abs(math.cos(a)) / 2 + abs(math.sin(a)) / 2, 1e-6)  # -1 .. 1 corner to corner
-    return _apply_gain(image, 1 + params["strength"] * t)
+    return 1 + params["strength"] * t
 
 
 def _sample_vignette(rng: np.random.Generator, width: int, height: int) -> dict:
@@ -149,15 +172,14 @@ def _sample_vignette(rng: np.random.Generator, width: int, height: int) -> dict:
     }
 
 
-def _apply_vignette(image: np.ndarray, params: dict) -> np.ndarray:
-    h, w = image.shape[:2]
+def _vignette_gain(params: dict, w: int, h: int) -> np.ndarray:
     xs, ys = _grid(w, h)
     cx, cy = params["center"]
     aspect = w / max(h, 1)
     # Distance in units of the half-diagonal, so the corners sit near 1 whatever the aspect ratio.
     d = np.sqrt(((xs - cx) * aspect) ** 2 + (ys - cy) ** 2) / math.hypot(aspect / 2, 0.5)
     r0 = params["radius"]
-    return _apply_gain(image, 1 - params["strength"] * _smoothstep((d - r0) / max(1.2 - r0, 1e-3)))
+    return 1 - params["strength"] * _smoothstep((d - r0) / max(1.2 - r0, 1e-3))
 
 
 def _sample_highlight(rng: np.random.Generator, width: int, height: int) -> dict:
@@ -193,9 +215,8 @@ def _sample_shadow(rng: np.random.Generator, width: int, height: int) -> dict:
     }
 
 
-def _apply_shadow(image: np.ndarray, params: dict) -> np.ndarray:
+def _shadow_gain(params: dict, w: int, h: int) -> np.ndarray:
     """A soft-edged darker half-plane (or band), like the shadow of a pole or awning across the poster."""
-    h, w = image.shape[:2]
     xs, ys = _grid(w, h)
     a = math.radians(params["angle"])
     c, s = math.cos(a), math.sin(a)
@@ -205,7 +226,7 @@ def _apply_shadow(image: np.ndarray, params: dict) -> np.ndarray:
     shade = _smoothstep((t - params["offset"]) / soft + 0.5)
     if params.get("band"):
         shade = shade * (1 - _smoothstep((t - params["offset"] - params["band"]) / soft + 0.5))
-    return _apply_gain(image, 1 - params["strength"] * shade)
+    return 1 - params["strength"] * shade
 
 
 # ---------------------------------------------------------------- colour, blur, noise
@@ -218,9 +239,8 @@ def _sample_cast(rng: np.random.Generator, width: int, height: int) -> dict:
     return {"tone": "warm" if warm else "cool", "gains": [_r(g) for g in gains]}
 
 
-def _apply_cast(image: np.ndarray, params: dict) -> np.ndarray:
-    r, g, b = (float(x) for x in params["gains"])
-    return cv2.multiply(image, (r, g, b, 0.0))
+def _cast_gain(params: dict, w: int, h: int) -> np.ndarray:
+    return np.array(params["gains"], dtype=np.float64).reshape(1, 1, 3)
 
 
 def _sample_noise(rng: np.random.Generator, width: int, height: int) -> dict:
@@ -276,12 +296,29 @@ def _apply_blur(image: np.ndarray, params: dict) -> np.ndarray:
     raise TextsynthError(f"blur kind must be 'gaussian' or 'motion', got {params['kind']!r}")
 
 
+GainFn = Callable[[dict, int, int], np.ndarray]
+# Built-in effects that are a multiplication by a low-res gain map (HxW, or 1x1x3 per channel).
+_GAIN_MAPS: dict[str, GainFn] = {
+    "directional_light": _light_gain,
+    "cast_shadow": _shadow_gain,
+    "vignette": _vignette_gain,
+    "color_cast": _cast_gain,
+}
+
+
+def _gain_effect(gain_fn: GainFn) -> ApplyFn:
+    def apply(image: np.ndarray, params: dict) -> np.ndarray:
+        return _apply_gain(image, gain_fn(params, image.shape[1], image.shape[0]))
+
+    return apply
+
+
 for _name, _sample, _apply, _prob in (  # built-ins, with their default probabilities
-    ("directional_light", _sample_light, _apply_light, 0.4),
-    ("cast_shadow", _sample_shadow, _apply_shadow, 0.15),
+    ("directional_light", _sample_light, _gain_effect(_light_gain), 0.4),
+    ("cast_shadow", _sample_shadow, _gain_effect(_shadow_gain), 0.15),
     ("highlight", _sample_highlight, _apply_highlight, 0.15),
-    ("vignette", _sample_vignette, _apply_vignette, 0.3),
-    ("color_cast", _sample_cast, _apply_cast, 0.2),
+    ("vignette", _sample_vignette, _gain_effect(_vignette_gain), 0.3),
+    ("color_cast", _sample_cast, _gain_effect(_cast_gain), 0.2),
     ("blur", _sample_blur, _apply_blur, 0.15),
     ("noise", _sample_noise, _apply_noise, 0.3),
 ):
