@@ -63,30 +63,21 @@ class RawSample:
 
 
 def read_shard(path: str, source: str) -> Iterator[RawSample]:
-    """Samples of one WebDataset tar in file order: members grouped by key (text before the first dot)."""
+    """Samples of one WebDataset tar in file order, grouped by key by webdataset itself."""
+    import webdataset as wds
+
+    if not Path(path).is_file():
+        raise TextsynthError(f"{path}: not a readable tar shard (no such file)")
     try:
-        tar = tarfile.open(path)  # noqa: SIM115 - closed by the `with` below; open errors need their own message
-    except (OSError, tarfile.TarError) as err:
-        raise TextsynthError(f"{path}: not a readable tar shard ({err})") from err
-    with tar:
-        group: dict[str, bytes] = {}
-        current = None
-        for member in tar:
-            if not member.isfile():
-                continue
-            name = Path(member.name).name
-            key, _, ext = name.partition(".")
-            if key != current and group:
-                sample = _to_sample(current, group, source, path)
-                if sample:
-                    yield sample
-                group = {}
-            current = key
-            group[ext.lower()] = tar.extractfile(member).read()
-        if group:
-            sample = _to_sample(current, group, source, path)
+        for group in wds.WebDataset(path, shardshuffle=False, empty_check=False):
+            members = {k.lower(): v for k, v in group.items() if not k.startswith("__")}
+            sample = _to_sample(group["__key__"].rsplit("/", 1)[-1], members, source, path)
             if sample:
                 yield sample
+    except tarfile.ReadError:
+        raise TextsynthError(f"{path}: not a tar archive (a WebDataset shard is a plain .tar)") from None
+    except (OSError, tarfile.TarError, ValueError) as err:
+        raise TextsynthError(f"{path}: not a readable tar shard ({' '.join(str(err).split())})") from err
 
 
 def _to_sample(key: str | None, group: dict[str, bytes], source: str, path: str) -> RawSample | None:
