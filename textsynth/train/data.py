@@ -75,7 +75,7 @@ def read_shard(path: str, source: str) -> Iterator[RawSample]:
             if sample:
                 yield sample
     except tarfile.ReadError:
-        raise TextsynthError(f"{path}: not a tar archive (a WebDataset shard is a plain .tar)") from None
+        raise TextsynthError(f"{path}: not a readable tar shard (not a tar archive)") from None
     except (OSError, tarfile.TarError, ValueError) as err:
         raise TextsynthError(f"{path}: not a readable tar shard ({' '.join(str(err).split())})") from err
 
