@@ -149,3 +149,13 @@ def test_a_sample_renders_again_from_its_shard_record(demo_run, fonts):
     # the shard holds the JPEG of the same pixels: compare within JPEG error
     diff = np.abs(again.image.astype(int) - sample["jpg"].astype(int))
     assert diff.mean() < 4.0
+
+
+def test_english_captions_on_request(tmp_path):
+    out = tmp_path / "en"
+    argv = ["render", "--out", str(out), "--count", "2", "--size", "128x128", "--workers", "1", "--no-progress",
+            "--caption-language", "en"]  # fmt: skip
+    assert main(argv) == 0
+    for sample in _samples(out):
+        assert sample["txt"] == sample["json"]["captions"]["en"]
+        assert f'"{sample["json"]["texts"][0]["text"]}"' in sample["txt"]

@@ -71,6 +71,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="with --ocr-check: the lowest similarity (1 - normalised edit distance) an item may read back with (default 0.5)",
     )
+    parser.add_argument(
+        "--caption-language", choices=["zh", "en"],
+        help="which caption goes into KEY.txt (both are always in KEY.json) (default: zh)",
+    )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
 
@@ -81,7 +85,7 @@ def config_from_args(args: argparse.Namespace):
     overrides = {
         "count": args.count, "seed": args.seed, "shard_size": args.shard_size, "backgrounds": args.backgrounds,
         "corpus": args.corpus, "image_format": args.format, "ocr_check": args.ocr_check,
-        "min_ocr_score": args.min_ocr_score,
+        "min_ocr_score": args.min_ocr_score, "caption_language": args.caption_language,
     }  # fmt: skip
     for key, value in overrides.items():
         if value is not None:
