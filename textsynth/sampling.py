@@ -139,8 +139,7 @@ def _local_color(base: np.ndarray, box: tuple[float, ...]) -> tuple[int, int, in
     x1, y1 = min(math.ceil(box[2]), w), min(math.ceil(box[3]), h)
     if x1 <= x0 or y1 <= y0:
         return (128, 128, 128)
-    region = base[y0:y1:4, x0:x1:4].reshape(-1, 3)
-    return tuple(int(v) for v in region.mean(axis=0))
+    return tuple(int(v) for v in cv2.mean(base[y0:y1, x0:x1])[:3])
 
 
 BUSY_TEXTURE = 6.0  # mean gradient at glyph scale above which patterns break up strokes (stripes, checks)
@@ -176,10 +175,9 @@ def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> flo
     if region.size == 0:
         return 21.0
     lum = region @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
-    order = np.argsort(lum)
-    k = max(1, len(order) // 10)
-    dark = region[order[:k]].mean(axis=0)
-    light = region[order[-k:]].mean(axis=0)
+    k = max(1, len(lum) // 10)
+    dark = region[np.argpartition(lum, k - 1)[:k]].mean(axis=0)
+    light = region[np.argpartition(lum, len(lum) - k)[-k:]].mean(axis=0)
     return min(contrast_ratio(color, tuple(dark)), contrast_ratio(color, tuple(light)))
 
 

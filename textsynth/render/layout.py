@@ -81,9 +81,23 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
 
 
+_BBOXES: dict[tuple, tuple[int, int, int, int]] = {}
+
+
+def _ink_box(font: ImageFont.FreeTypeFont, draw: str) -> tuple[int, int, int, int]:
+    """font.getbbox memoised like advances: the sampler and the renderer lay out the same text."""
+    key = (font.path, font.index, font.size, draw)
+    box = _BBOXES.get(key)
+    if box is None:
+        if len(_BBOXES) > 200_000:  # ~40 MB at most
+            _BBOXES.clear()
+        box = _BBOXES[key] = font.getbbox(draw)
+    return box
+
+
 def _ink_cell(font: ImageFont.FreeTypeFont, draw: str, x: float, y: float, cell: np.ndarray) -> np.ndarray:
     """Grow the advance cell to the glyph's ink box, so oblique or wide glyphs stay covered."""
-    left, top, right, bottom = font.getbbox(draw)
+    left, top, right, bottom = _ink_box(font, draw)
     if right <= left or bottom <= top:
         return cell
     x0 = min(cell[0, 0], x + left)
@@ -176,7 +190,7 @@ def _layout_vertical(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph
                 draw = (
                     VERTICAL_FORMS.get(char, char) if font.getlength(VERTICAL_FORMS.get(char, char)) else char
                 )
-                left, top, right, bottom = font.getbbox(draw)
+                left, top, right, bottom = _ink_box(font, draw)
                 # centre the ink in the square cell: vertical forms sit oddly in their em box
                 ink_w, ink_h = right - left, bottom - top
                 if ink_w > 0 and ink_h > 0:
