@@ -8,6 +8,7 @@ been shrunk (by the fit or by perspective) below a readable height.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,13 +48,29 @@ def glyph_height(poly: np.ndarray) -> float:
     return float(min(np.hypot(*(poly[3] - poly[0])), np.hypot(*(poly[2] - poly[1]))))
 
 
+@functools.cache
+def _corner_weights(n: int) -> np.ndarray:
+    """(n*n, 4) bilinear weights of the corners TL, TR, BR, BL for n x n points inside a cell."""
+    t = (np.arange(n) + 0.5) / n
+    u, v = (a.reshape(-1) for a in np.meshgrid(t, t))
+    return np.stack([(1 - v) * (1 - u), (1 - v) * u, v * u, v * (1 - u)], axis=1)
+
+
 def _grid(cells: np.ndarray, n: int) -> np.ndarray:
     """n x n sample points inside each 4-point cell (bilinear in its corners): (cells, n*n, 2)."""
-    t = (np.arange(n) + 0.5) / n
-    u, v = np.meshgrid(t, t)
-    u, v = u.reshape(1, -1, 1), v.reshape(1, -1, 1)
-    tl, tr, br, bl = (cells[:, i : i + 1] for i in range(4))
-    return (1 - v) * ((1 - u) * tl + u * tr) + v * ((1 - u) * bl + u * br)
+    return _corner_weights(n) @ cells
+
+
+def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """np.percentile(values, q, axis=1) (linear interpolation) for each q, from one sort."""
+    ordered = np.sort(values, axis=1)
+    last = ordered.shape[1] - 1
+    out = []
+    for q in qs:
+        pos = q / 100 * last
+        i = min(int(pos), max(last - 1, 0))
+        out.append(ordered[:, i] + (ordered[:, min(i + 1, last)] - ordered[:, i]) * (pos - i))
+    return out
 
 
 def cell_contrasts(image: np.ndarray, cells: np.ndarray) -> np.ndarray:
@@ -71,7 +88,7 @@ def cell_contrasts(image: np.ndarray, cells: np.ndarray) -> np.ndarray:
     lum = (
         _LINEAR[pixels[..., 0]] * 0.2126 + _LINEAR[pixels[..., 1]] * 0.7152 + _LINEAR[pixels[..., 2]] * 0.0722
     )
-    lo, mid, hi = np.percentile(lum, (_TAIL, 50, 100 - _TAIL), axis=1) + 0.05
+    lo, mid, hi = (p + 0.05 for p in _percentiles(lum, (_TAIL, 50, 100 - _TAIL)))
     return np.maximum(hi / mid, mid / lo)
 
 
