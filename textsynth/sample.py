@@ -15,7 +15,7 @@ from textsynth.config import RenderConfig
 from textsynth.corpus import Corpus
 from textsynth.errors import TextsynthError
 from textsynth.fonts import FontLibrary
-from textsynth.render.compose import Rendered, TextAnnotation, render_scene
+from textsynth.render.compose import Rendered, TextAnnotation, keep_freed_memory, render_scene
 from textsynth.rng import sample_rng
 from textsynth.sampling import RenderContext
 from textsynth.scene import Scene
@@ -97,6 +97,7 @@ def build_context(config: RenderConfig, templates: list[Template] | None = None)
     from textsynth.render.background import list_background_images
 
     load_plugins(config.plugins)
+    keep_freed_memory()  # per-process allocator policy for a worker that renders many images
     corpus = Corpus.load(Path(config.corpus) if config.corpus else None)
     fonts = FontLibrary.load(
         Path(config.fonts_manifest) if config.fonts_manifest else None,

@@ -149,6 +149,7 @@ def render_base(scene: Scene) -> np.ndarray:
 
 
 @functools.cache
+@functools.cache
 def keep_freed_memory() -> None:
     """Let glibc reuse freed image-sized arrays instead of unmapping them (once per process).
 
@@ -172,7 +173,6 @@ def render_scene(
     `base` may pass in render_base(scene) when the caller already has it; with `own_base`
     it is drawn on in place instead of copied.
     """
-    keep_freed_memory()
     width, height = scene.width, scene.height
     if base is None:
         canvas = render_base(scene)
