@@ -143,6 +143,9 @@ def _local_color(base: np.ndarray, box: tuple[float, ...]) -> tuple[int, int, in
 
 
 BUSY_TEXTURE = 6.0  # mean gradient at glyph scale above which patterns break up strokes (stripes, checks)
+PANEL_TEXTURE = (
+    12.0  # so busy that an outline is not enough (OCR exact 91% vs 99% on calm ground): add a panel
+)
 
 
 def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
@@ -314,15 +317,26 @@ def _sample_slot(
         if not slot.overlap and any(_quad_overlap(poly, other) > 1.0 for other in placed):
             continue
         bounds = tuple(poly.min(axis=0)) + tuple(poly.max(axis=0))
-        if (
-            _worst_contrast(base, bounds, item.style.color) < 1.5
-            or _texture(base, bounds, item.size_px) >= BUSY_TEXTURE
+        texture = _texture(base, bounds, item.size_px)
+        panel = _backing_panel(item, bounds, width, height) if texture >= PANEL_TEXTURE else None
+        if panel is None and (
+            _worst_contrast(base, bounds, item.style.color) < 1.5 or texture >= BUSY_TEXTURE
         ):
             _outline(
                 item
             )  # low contrast or a pattern under the text: outline the glyphs, as a designer would
-        return item, poly
+        return item, poly, panel
     return None
+
+
+def _backing_panel(item: TextItem, bounds: tuple[float, ...], width: int, height: int) -> Decoration:
+    """A solid panel behind text on a very busy pattern, in the tone opposite to the text."""
+    pad = 0.25 * item.size_px
+    x0, y0, x1, y1 = bounds
+    box = (max(0.0, x0 - pad), max(0.0, y0 - pad), min(float(width), x1 + pad), min(float(height), y1 + pad))
+    light_text = relative_luminance(hex_to_rgb(item.style.color)) > 0.4
+    color = "#1c1c1c" if light_text else "#f4f1ea"
+    return Decoration("rounded_panel", box, color, {"radius": round(0.3 * item.size_px, 1), "opacity": 0.92})
 
 
 def _plane_tilt(plane: np.ndarray, item: TextItem, layout, width: int, height: int) -> list[list[float]]:
@@ -409,9 +423,13 @@ def sample_template(
             if result is not None:
                 break
         if result is not None:
-            texts.append(result[0])
+            item, poly, panel = result
+            texts.append(item)
             if not slot.overlap:
-                placed.append(result[1])
+                placed.append(poly)
+            if panel is not None:  # drawn under all text, like the template's own decorations
+                decorations.append(panel)
+                base = draw_decorations(base, [panel])
     geometry_probs = {**DEFAULT_GEOMETRY_PROBS, **template.geometry, **config.geometry}
     geometry = []
     for name in sorted(GEOMETRY_SAMPLERS):
