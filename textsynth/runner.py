@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import queue
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -94,12 +95,14 @@ def render_shard(
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(config_json: dict[str, Any], out_url: str, queue) -> None:
+def _init_worker(config_json: dict[str, Any], out_url: str, progress_queue) -> None:
     from textsynth.sample import build_context
 
     config = RenderConfig.from_mapping(config_json)
     output = Output(out_url)
-    _worker.update(ctx=build_context(config), output=output, write=output.shared, queue=queue, pending=0)
+    _worker.update(
+        ctx=build_context(config), output=output, write=output.shared, queue=progress_queue, pending=0
+    )
 
 
 def _report(n: int) -> None:
@@ -129,23 +132,22 @@ def run_local(
             yield render_shard(ctx, plan, output, progress)
         return
     mp_context = mp.get_context("spawn")
-    queue = mp_context.Queue()
+    progress_queue = mp_context.Queue()
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=mp_context, initializer=_init_worker,
-        initargs=(config.to_json(), output.url, queue),
+        initargs=(config.to_json(), output.url, progress_queue),
     ) as pool:  # fmt: skip
         pending = {pool.submit(_run_in_worker, plan) for plan in plans}
         try:
             while pending:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(queue, progress)
+                _drain(progress_queue, progress)
                 for future in done:
                     yield _written(future.result(), output)
-            _drain(queue, progress)
+            _drain(progress_queue, progress)
         except BaseException:
-            pool.shutdown(
-                wait=False, cancel_futures=True
-            )  # shards in flight are lost; finished ones are kept
+            # shards in flight are lost; finished ones are already written and in the manifest
+            pool.shutdown(wait=False, cancel_futures=True)
             raise
 
 
@@ -157,11 +159,12 @@ def _written(result: ShardResult, output: Output) -> ShardResult:
     return result
 
 
-def _drain(queue, progress: ProgressFn) -> None:
+def _drain(progress_queue, progress: ProgressFn) -> None:
+    """Pass on the sample counts workers have reported so far."""
     while True:
         try:
-            progress(queue.get_nowait())
-        except Exception:
+            progress(progress_queue.get_nowait())
+        except queue.Empty:
             return
 
 
@@ -176,11 +179,12 @@ class RunSummary:
     rendered_shards: int
     resumed_shards: int
     seconds: float
+    rendered_samples: int = 0  # rendered by this invocation (not the resumed ones)
     stats: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rendered_samples_per_s(self) -> float:
-        return self.stats.get("_rendered_samples", 0) / self.seconds if self.seconds else 0.0
+        return self.rendered_samples / self.seconds if self.seconds else 0.0
 
 
 def check_resume(manifest: dict[str, Any] | None, config: RenderConfig, output: Output) -> set[str]:
@@ -251,12 +255,10 @@ def _render_into(
     manifest["stats"] = totals
     manifest["complete"] = len(manifest["shards"]) == len(plans)
     write_manifest(output, manifest)
-    summary = RunSummary(
+    return RunSummary(
         out=output.url, count=config.count, shards=len(plans), rendered_shards=len(todo),
-        resumed_shards=len(finished), seconds=time.perf_counter() - started, stats=totals,
+        resumed_shards=len(finished), seconds=time.perf_counter() - started, rendered_samples=rendered, stats=totals,
     )  # fmt: skip
-    summary.stats["_rendered_samples"] = rendered
-    return summary
 
 
 def default_workers() -> int:
