@@ -12,7 +12,7 @@ from typing import Any
 
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
-from textsynth.shards import Output, ShardPlan, ShardResult
+from textsynth.shards import Output, ShardPlan, ShardResult, store_returned
 
 
 class _ShardRenderer:
@@ -63,9 +63,7 @@ def run_ray(
             result = _get(ray, done[0])
             if queue:
                 running[actor.render.remote(queue.pop())] = actor
-            if result.data is not None:
-                output.write_atomic(result.name, result.data)
-                result.data = None
+            result = store_returned(result, output)
             progress(result.count)
             yield result
     finally:

@@ -27,6 +27,7 @@ from textsynth.shards import (
     new_manifest,
     plan_shards,
     read_manifest,
+    store_returned,
     write_manifest,
     write_shard,
 )
@@ -143,20 +144,12 @@ def run_local(
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 _drain(progress_queue, progress)
                 for future in done:
-                    yield _written(future.result(), output)
+                    yield store_returned(future.result(), output)
             _drain(progress_queue, progress)
         except BaseException:
             # shards in flight are lost; finished ones are already written and in the manifest
             pool.shutdown(wait=False, cancel_futures=True)
             raise
-
-
-def _written(result: ShardResult, output: Output) -> ShardResult:
-    """Write a shard a worker handed back as bytes (outputs workers cannot reach, e.g. memory://)."""
-    if result.data is not None:
-        output.write_atomic(result.name, result.data)
-        result.data = None
-    return result
 
 
 def _drain(progress_queue, progress: ProgressFn) -> None:

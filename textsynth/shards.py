@@ -254,3 +254,11 @@ def merge_stats(total: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, (int, float)):
             merged[key] = merged.get(key, 0) + value
     return merged
+
+
+def store_returned(result: ShardResult, output: Output) -> ShardResult:
+    """Write a shard a worker handed back as bytes (outputs workers cannot reach, e.g. memory://)."""
+    if result.data is not None:
+        output.write_atomic(result.name, result.data)
+        result.data = None
+    return result
