@@ -405,19 +405,18 @@ def sample_template(
     base = render_background(background, width, height)
     decorations = _decorate(template, rng, width, height, palette, ctx.image_files)
     if decorations:
-        base = draw_decorations(base.copy(), decorations)
+        base = draw_decorations(base, decorations)  # draws on a copy
     primary = ctx.corpus.primary_word(config.seed, index)
     skipped: list[str] = []
     texts: list[TextItem] = []
     placed: list[np.ndarray] = []
     plane = _sample_plane(template, rng, width, height)
-    order = sorted(
-        template.slots, key=lambda s: s is not template.primary_slot()
-    )  # primary first: it must fit
+    primary_slot = template.primary_slot()
+    order = sorted(template.slots, key=lambda s: s is not primary_slot)  # primary first: it must fit
     for slot in order:
-        if slot is not template.primary_slot() and rng.random() >= slot.p:
+        if slot is not primary_slot and rng.random() >= slot.p:
             continue
-        tries = 4 if slot is template.primary_slot() else 1  # the primary word must appear
+        tries = 4 if slot is primary_slot else 1  # the primary word must appear
         for _ in range(tries):
             result = _sample_slot(slot, template, ctx, rng, base, primary, placed, skipped, plane)
             if result is not None:
