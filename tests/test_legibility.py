@@ -59,9 +59,9 @@ def test_failed_check_redraws_from_the_next_stream(ctx, monkeypatch):
     real = legibility.check_sample
     calls = []
 
-    def fail_first(sample):
+    def fail_first(sample, load_font=None):
         calls.append(sample.index)
-        results = real(sample)
+        results = real(sample, load_font)
         if len(calls) == 1:
             results[0].ok = False
         return results
@@ -83,3 +83,13 @@ def test_default_samples_are_rarely_rejected():
     ctx = build_context(RenderConfig(seed=11, width=512, height=512))
     rejected = sum(not is_legible(legibility.check_sample(_draw_sample(ctx, i, 0))) for i in range(120))
     assert rejected <= 6  # < 5%: measured 4/300 on the default config
+
+
+def test_glyph_height_uses_the_runs_fonts():
+    """A face only the run knows (a user's font folder) still gets its real cell height."""
+    from PIL import ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 40)
+    ascent, descent = font.getmetrics()
+    height = nominal_cell_height("only-in-my-folder", 40, "ltr", lambda face_id, size: font)
+    assert height == ascent + descent

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from textsynth.render.compose import FontLoader
+
 MIN_GLYPH_HEIGHT = 10.0  # em size in px after all geometry; the sampler's floor is 12 px before it
 MIN_CONTRAST = 1.5  # WCAG-style ratio between ink and background luminance inside a char cell
 GRID = 12  # sample points per cell side
@@ -116,23 +118,30 @@ def check_image(
     return [check_item(image, text, h) for text, h in zip(texts, heights, strict=True)]
 
 
-def nominal_cell_height(face_id: str, size_px: int, direction: str) -> float | None:
-    """A char cell's height before geometry: the em square in columns, ascent + descent in rows."""
+def nominal_cell_height(
+    face_id: str, size_px: int, direction: str, load_font: FontLoader | None = None
+) -> float:
+    """A char cell's height before geometry: the em square in columns, ascent + descent in rows.
+
+    `load_font` is the run's (RenderContext.load_font), so a user's own font folders work too;
+    without it the shipped manifest is used.
+    """
     if direction == "ttb":
         return float(size_px)
-    from textsynth.fonts import default_library, get_font
+    if load_font is None:
+        from textsynth.fonts import default_library, get_font
 
-    try:
-        ascent, descent = get_font(default_library().face(face_id), size_px).getmetrics()
-    except Exception:  # a face from a user folder the default library does not know
-        return None
+        library = default_library()
+        ascent, descent = get_font(library.face(face_id), size_px).getmetrics()
+    else:
+        ascent, descent = load_font(face_id, size_px).getmetrics()
     return float(ascent + descent)
 
 
-def check_sample(sample: Any) -> list[ItemLegibility]:
-    """Legibility of every item of a rendered `textsynth.sample.Sample`."""
+def check_sample(sample: Any, load_font: FontLoader | None = None) -> list[ItemLegibility]:
+    """Legibility of every item of a rendered `textsynth.sample.Sample` (fonts from `load_font`)."""
     texts = [t.to_json() for t in sample.texts]
-    heights = [nominal_cell_height(t["font"], t["size_px"], t["direction"]) for t in texts]
+    heights = [nominal_cell_height(t["font"], t["size_px"], t["direction"], load_font) for t in texts]
     return check_image(sample.image, texts, heights)
 
 

@@ -143,7 +143,7 @@ def make_sample(ctx: RenderContext, index: int) -> Sample:
 def _passes_checks(ctx: RenderContext, sample: Sample) -> bool:
     from textsynth.legibility import check_sample, is_legible
 
-    if not is_legible(check_sample(sample)):
+    if not is_legible(check_sample(sample, ctx.load_font)):
         return False
     if ctx.config.ocr_check:
         from textsynth.qa import passes_ocr, read_back_sample
