@@ -149,7 +149,6 @@ def render_base(scene: Scene) -> np.ndarray:
 
 
 @functools.cache
-@functools.cache
 def keep_freed_memory() -> None:
     """Let glibc reuse freed image-sized arrays instead of unmapping them (once per process).
 
