@@ -53,14 +53,16 @@ def load_font(fonts):
     tilt=st.one_of(st.none(), st.tuples(st.floats(-35, 35), st.floats(-35, 35))),
     curve=st.sampled_from([0.0, 0.12, -0.15]),
     warp=st.sampled_from([None, "perspective", "rotation"]),
+    jitter=st.sampled_from([0.0, 0.15]),  # large enough that cells left behind would be caught
     seed=st.integers(0, 1000),
 )
 def test_char_polygons_cover_ink_under_every_warp(
-    fonts, load_font, word, direction, rotation, tilt, curve, warp, seed
+    fonts, load_font, word, direction, rotation, tilt, curve, warp, jitter, seed
 ):
     face = fonts.choose(word, np.random.default_rng(seed))
     item = TextItem(text=word, role="title", font=face.id, size_px=34, direction=direction,
-                    box=(40, 40, 280, 280), rotation=rotation, curve=curve if direction == "ltr" else 0.0)  # fmt: skip
+                    box=(40, 40, 280, 280), rotation=rotation, curve=curve if direction == "ltr" else 0.0,
+                    jitter=jitter, jitter_seed=seed)  # fmt: skip
     font = load_font(face.id, item.size_px)
     if tilt is not None:
         layout = layout_block(item, font)

@@ -25,6 +25,7 @@ from textsynth.render.decorations import draw_decorations, sample_decoration
 from textsynth.render.geometry import GEOMETRY_SAMPLERS, map_points, tilt_matrix, translation
 from textsynth.render.layout import block_size, layout_block, snap_size
 from textsynth.render.lighting import DEFAULT_EFFECT_PROBS, sample_effects
+from textsynth.rng import child_seed
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.templates import Slot, Template
 
@@ -282,6 +283,9 @@ def _sample_slot(
         if _fit(item, face, slot, box) is None:
             return None
     item.style = _style(slot, rng, color, local, item.size_px, palette)
+    if slot.jitter[1] > 0:  # only slots that ask for it draw, so other templates keep their bytes
+        item.jitter = round(float(rng.uniform(*slot.jitter)), 4)
+        item.jitter_seed = child_seed(rng)
     # geometry of the block: each try drops one risky transform
     rotation = float(rng.uniform(*slot.rotation)) if slot.rotation != (0.0, 0.0) else 0.0
     curve_p, curve_lo, curve_hi = slot.curve

@@ -89,6 +89,8 @@ class TextItem:
     font_style: str = ""  # the face's style class, kept for captions
     font_family: str = ""
     primary: bool = False  # holds the run's cycle word (the one the 50k coverage counts)
+    jitter: float = 0.0  # hand-written wobble: per-character offset sd, as a fraction of size_px
+    jitter_seed: int = 0  # the offsets are drawn from this, so applying stays a pure function
 
     def __post_init__(self) -> None:
         if not self.lines:

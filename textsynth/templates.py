@@ -51,6 +51,7 @@ class Slot:
     curve: tuple[float, float, float] = (0.0, 0.0, 0.0)  # probability, low, high (sagitta / length)
     tilt: tuple[float, float] = (0.0, 0.0)  # probability, max angle in degrees
     char_spacing: tuple[float, float] = (0.0, 0.08)
+    jitter: tuple[float, float] = (0.0, 0.0)  # hand-written wobble: per-character offset sd / size_px
     overlap: bool = False  # may overlap other text (e.g. a watermark)
 
 
@@ -217,7 +218,7 @@ def _parse_palette(reader: _Reader, value: Any, path: tuple) -> str | list[str]:
 
 _SLOT_FIELDS = {
     "role", "region", "text", "primary", "p", "font", "size", "color", "align", "direction",
-    "max_chars", "max_lines", "separator", "effects", "rotation", "curve", "tilt", "char_spacing", "overlap",
+    "max_chars", "max_lines", "separator", "effects", "rotation", "curve", "tilt", "char_spacing", "jitter", "overlap",
 }  # fmt: skip
 
 
@@ -273,6 +274,8 @@ def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
         )
     if "char_spacing" in data:
         slot.char_spacing = reader.pair(data["char_spacing"], (*path, "char_spacing"), -0.2, 2.0)
+    if "jitter" in data:
+        slot.jitter = reader.pair(data["jitter"], (*path, "jitter"), 0.0, 0.2)
     slot.overlap = bool(data.get("overlap", False))
     return slot
 

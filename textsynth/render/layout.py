@@ -138,6 +138,8 @@ def _margin(item: TextItem) -> int:
         extra = max(extra, int(abs(style.extrude.dx) + abs(style.extrude.dy)) * style.extrude.depth + 2)
     if style.glow:
         extra = max(extra, int(3 * style.glow.radius) + 2)
+    if item.jitter:
+        extra += int(2 * item.jitter * item.size_px) + 1
     if item.curve:
         extra += int(abs(item.curve) * item.size_px * max(len(line) for line in item.lines))
     return extra
@@ -151,8 +153,22 @@ def layout_block(item: TextItem, font: ImageFont.FreeTypeFont) -> BlockLayout:
         glyphs = _layout_arc(item, font)
     else:
         glyphs = _layout_horizontal(item, font)
+    if item.jitter:
+        glyphs = _jitter(glyphs, item)
     width, height = block_size(item, font)
     return BlockLayout(width=width, height=height, glyphs=glyphs, margin=_margin(item))
+
+
+def _jitter(glyphs: list[Glyph], item: TextItem) -> list[Glyph]:
+    """Hand-written irregularity: each character (and its cell) moved by a small recorded offset."""
+    sd = item.jitter * item.size_px
+    offsets = np.clip(
+        np.random.default_rng(item.jitter_seed).normal(0.0, sd, size=(len(glyphs), 2)), -2 * sd, 2 * sd
+    )
+    return [
+        Glyph(g.char, g.draw, g.x + dx, g.y + dy, g.cell + np.array([dx, dy]), g.angle)
+        for g, (dx, dy) in zip(glyphs, offsets.tolist(), strict=True)
+    ]
 
 
 def _layout_horizontal(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph]:
