@@ -21,7 +21,7 @@ def test_invented_text_and_effects_are_hallucinations(demo_run):
     record = next(iter_records(demo_run))
     caption = record["captions"]["zh"]
     invented = caption + "画面中还写着“子虚乌有”。整体带有轻微的噪点。"
-    has_noise = any(e["name"] == "noise" for e in record["scene"]["effects"])
+    has_noise = "noise" in record["effects"]
     score = score_caption(invented, record, "zh")
     assert "text “子虚乌有”" in score.hallucinations
     assert ("effect noise" in score.hallucinations) != has_noise
@@ -30,7 +30,7 @@ def test_invented_text_and_effects_are_hallucinations(demo_run):
 
 def test_subjective_words_outside_quotes_count(demo_run):
     record = next(iter_records(demo_run))
-    texts = [t["text"] for t in record["scene"]["texts"]]
+    texts = [t["text"] for t in record["texts"]]
     praising = score_caption("一张非常漂亮的海报，" + "".join(f"“{t}”" for t in texts), record, "zh")
     assert praising.subjective == ["漂亮", "非常"] and praising.scores["subjectivity"] == 3
     quoted = score_caption("".join(f"“{t}”" for t in texts) + "“非常漂亮”", record, "zh")
@@ -38,11 +38,11 @@ def test_subjective_words_outside_quotes_count(demo_run):
 
 
 def test_leaving_text_out_lowers_completeness(demo_run):
-    record = max(iter_records(demo_run), key=lambda r: len(r["scene"]["texts"]))
+    record = max(iter_records(demo_run), key=lambda r: len(r["texts"]))
     full = score_caption(record["captions"]["zh"], record, "zh")
     bare = score_caption("一张图片。", record, "zh")
     assert bare.completeness < full.completeness and bare.scores["length"] == 1
-    assert len(bare.missing) >= len(record["scene"]["texts"])
+    assert len(bare.missing) >= len(record["texts"])
 
 
 def test_captions_command(demo_run, tmp_path, capsys):

@@ -51,7 +51,7 @@ def test_plugin_reaches_every_worker(tmp_path):
     for raw in records:
         record = json.loads(raw)
         assert record["template"] == "plugin_label"
-        assert "plugin_invert" in [e["name"] for e in record["effects"]]
+        assert "plugin_invert" in record["effects"]
 
 
 def test_registering_an_unused_effect_changes_nothing(ctx):

@@ -132,7 +132,7 @@ def test_every_sample_shows_its_cycle_word(demo_run, corpus):
     for sample in _samples(demo_run):
         record = sample["json"]
         word = corpus.primary_word(record["seed"], record["index"])
-        primary = [t for t in record["scene"]["texts"] if t["primary"]]
+        primary = [t for t in record["texts"] if t["primary"]]
         assert len(primary) == 1 and word in primary[0]["text"], (record["template"], word)
         assert f"“{primary[0]['text']}”" in record["captions"]["short_zh"]
 

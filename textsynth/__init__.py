@@ -38,6 +38,7 @@ _EXPORTS = {
     "render_sample": "textsynth.sample",
     "rerender": "textsynth.sample",
     "run_render": "textsynth.runner",
+    "hf_features": "textsynth.hf",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -54,21 +54,7 @@ def size_bucket(size_px: int) -> str:
 
 def item_effects(text: dict[str, Any], record: dict[str, Any]) -> list[str]:
     """Names of what was done to one item: its own style and posture, then the scene's warps and lighting."""
-    style = text.get("style", {})
-    names = []
-    if style.get("stroke_width"):
-        names.append("stroke")
-    names += [name for name in ("shadow", "extrude", "glow") if style.get(name)]
-    if style.get("fill", {}).get("kind") == "gradient":
-        names.append("gradient")
-    if style.get("curve"):
-        names.append("curve")
-    if abs(style.get("rotation") or 0.0) >= 1.0:
-        names.append("rotation")
-    if style.get("tilted"):
-        names.append("tilt")
-    names += [f"scene:{layer['name']}" for layer in (*record.get("geometry", []), *record.get("effects", []))]
-    return names
+    return [*text["styles"], *(f"scene:{name}" for name in (*record["geometry"], *record["effects"]))]
 
 
 def iter_samples(folder: str | Path, limit: int | None = None) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
@@ -85,16 +71,14 @@ def audit_rows(folder: str | Path, samples: int | None = None, keep_strips: bool
     rows = []
     for image, record in iter_samples(folder, samples):
         scores = read_back_record(image, record)
-        scene_texts = record.get("scene", {}).get("texts", [])
-        for i, (text, score) in enumerate(zip(record["texts"], scores, strict=True)):
+        for text, score in zip(record["texts"], scores, strict=True):
             row = ItemRow(
                 key=record["key"], template=record["template"], font=text["font"], direction=text["direction"],
                 size_px=int(text["size_px"]), effects=item_effects(text, record), text=text["text"], ocr=score.ocr,
                 exact=score.exact, ned=score.ned, confidence=score.confidence,
             )  # fmt: skip
             if keep_strips and not score.exact:
-                lines = scene_texts[i].get("lines") if i < len(scene_texts) else None
-                strips = item_strips(image, text, lines)
+                strips = item_strips(image, text, text["lines"])
                 row.strip = _stack(strips)
             rows.append(row)
     return rows

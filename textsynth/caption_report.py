@@ -97,7 +97,9 @@ def scene_elements(scene: dict[str, Any], lang: str) -> dict[str, tuple[str, ...
 
 def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> CaptionScore:
     """Score one caption against its sample's scene."""
-    scene = record["scene"]
+    from textsynth.reader import scene_of
+
+    scene = scene_of(record)
     texts = [t["text"] for t in scene.get("texts", []) if t["text"].strip()]
     quoted = QUOTES[lang].findall(caption)
     # what the caption says in its own words: quoted text may contain any word

@@ -171,9 +171,7 @@ def read_back_sample(sample: Any) -> list[ItemScore]:
 
 def read_back_record(image: np.ndarray, record: dict[str, Any]) -> list[ItemScore]:
     """Read back a sample from a shard: its decoded image and KEY.json record."""
-    scene_texts = record.get("scene", {}).get("texts", [])
-    lines = [t.get("lines") for t in scene_texts] if len(scene_texts) == len(record["texts"]) else None
-    return read_back(image, record["texts"], lines)
+    return read_back(image, record["texts"], [t["lines"] for t in record["texts"]])
 
 
 def passes_ocr(scores: list[ItemScore], min_score: float) -> bool:

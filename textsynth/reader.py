@@ -74,3 +74,9 @@ def iter_images(out: str, limit: int | None = None) -> Iterator[tuple[np.ndarray
         if image_ext is None or "json" not in parts:
             raise TextsynthError(f"{name}: sample {key} lacks an image or its .json record")
         yield np.asarray(Image.open(io.BytesIO(parts[image_ext])).convert("RGB")), json.loads(parts["json"])
+
+
+def scene_of(record: dict[str, Any]) -> dict[str, Any]:
+    """The full Scene of a KEY.json record, with every parameter (stored as a JSON string)."""
+    data = record["scene"]
+    return json.loads(data) if isinstance(data, str) else data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from textsynth.fonts import FontLibrary
 from textsynth.render.compose import Rendered, TextAnnotation, keep_freed_memory, render_scene
 from textsynth.rng import sample_rng
 from textsynth.sampling import RenderContext
-from textsynth.scene import Scene
+from textsynth.scene import Scene, TextItem
 from textsynth.templates import Template, builtin_template_paths, load_template, resolve_templates
 
 KEY_DIGITS = 9
@@ -45,7 +46,13 @@ class Sample:
         return self.captions["zh"]
 
     def record(self) -> dict[str, Any]:
-        """The KEY.json of the shard contract; `scene` is enough to render the sample again."""
+        """The KEY.json of the shard contract (DESIGN.md), one fixed shape for every sample.
+
+        Fields whose shape varies with the sample (effect and background parameters, the full
+        style of each text) live in `scene`, a JSON string, so Arrow-based loaders such as
+        Hugging Face `datasets` see one schema; `json.loads(record["scene"])` gives them all,
+        and `rerender(record)` draws the sample again from it.
+        """
         scene = self.scene
         return {
             "key": self.key,
@@ -54,19 +61,24 @@ class Sample:
             "width": scene.width,
             "height": scene.height,
             "template": scene.template,
-            "background": {"name": scene.background.name, "params": scene.background.params},
+            "background": scene.background.name,
             "captions": self.captions,
             "texts": [
-                {**t.to_json(), "style": _style_json(item)}
+                {
+                    **t.to_json(),
+                    "primary": item.primary,
+                    "lines": list(item.lines),
+                    "styles": style_names(item),
+                }
                 for t, item in zip(self.texts, scene.texts, strict=True)
             ],
             "decorations": [d.kind for d in scene.decorations],
-            "geometry": [{"name": g.name, "params": g.params} for g in scene.geometry],
-            "effects": [{"name": e.name, "params": e.params} for e in scene.effects],
+            "geometry": [g.name for g in scene.geometry],
+            "effects": [e.name for e in scene.effects],
             "jpeg_quality": scene.jpeg_quality,
             "skipped_words": self.skipped_words,
             "resampled": self.resampled,
-            "scene": scene.to_json(),
+            "scene": json.dumps(scene.to_json(), ensure_ascii=False, sort_keys=True),
         }
 
     def encode(self, image_format: str = "jpg") -> bytes:
@@ -81,14 +93,20 @@ class Sample:
         return buffer.getvalue()
 
 
-def _style_json(item) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    style = asdict(item.style)
-    style.update(
-        font_style=item.font_style, rotation=item.rotation, curve=item.curve, tilted=item.tilt is not None
-    )
-    return style
+def style_names(item: TextItem) -> list[str]:
+    """What was done to one text, by name: its glyph styles, then its posture."""
+    style = item.style
+    names = [
+        name
+        for name, on in (
+            ("stroke", style.stroke_width > 0), ("shadow", style.shadow is not None),
+            ("extrude", style.extrude is not None), ("glow", style.glow is not None),
+            ("gradient", style.fill.kind == "gradient"), ("curve", bool(item.curve)),
+            ("rotation", abs(item.rotation) >= 1.0), ("tilt", item.tilt is not None), ("jitter", item.jitter > 0),
+        )
+        if on
+    ]  # fmt: skip
+    return names
 
 
 def build_context(config: RenderConfig, templates: list[Template] | None = None) -> RenderContext:
@@ -187,5 +205,7 @@ def rerender(record: dict[str, Any], fonts: FontLibrary | None = None) -> Render
     from textsynth.fonts import get_font
 
     fonts = fonts or FontLibrary.load()
-    scene = Scene.from_json(record["scene"])
+    from textsynth.reader import scene_of
+
+    scene = Scene.from_json(scene_of(record))
     return render_scene(scene, lambda face_id, size: get_font(fonts.face(face_id), size))

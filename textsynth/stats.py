@@ -49,8 +49,7 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
         for record, caption in iter_records(output, [name]):
             samples += 1
             counters["templates"][record["template"]] += 1
-            for layer in (*record.get("geometry", []), *record.get("effects", [])):
-                counters["effects"][layer["name"]] += 1
+            counters["effects"].update([*record["geometry"], *record["effects"]])
             for item in record["texts"]:
                 texts += 1
                 counters["fonts"][item["font"]] += 1

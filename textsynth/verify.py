@@ -24,13 +24,14 @@ MAX_PROBLEMS_PER_SHARD = 20  # one broken shard should not bury the others in th
 # KEY.json fields users' loaders rely on, with the JSON types they must have
 RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {
     "key": str, "seed": int, "index": int, "width": int, "height": int, "template": str,
-    "background": dict, "captions": dict, "texts": list, "decorations": list, "geometry": list,
-    "effects": list, "jpeg_quality": int, "skipped_words": list, "resampled": int, "scene": dict,
+    "background": str, "captions": dict, "texts": list, "decorations": list, "geometry": list,
+    "effects": list, "jpeg_quality": int, "skipped_words": list, "resampled": int, "scene": str,
 }  # fmt: skip
 TEXT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "text": str, "role": str, "font": str, "size_px": int, "color": str, "direction": str, "polygon": list,
-    "chars": list, "style": dict,
+    "chars": list, "primary": bool, "lines": list, "styles": list,
 }  # fmt: skip
+NAME_LISTS = ("decorations", "geometry", "effects", "skipped_words")  # lists of strings, one schema for Arrow
 
 
 @dataclass
@@ -201,6 +202,15 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
     for lang in ("zh", "en"):
         if not isinstance(record["captions"].get(lang), str) or not record["captions"][lang]:
             problems.append(f"captions.{lang} missing or empty")
+    for name in NAME_LISTS:
+        if not all(isinstance(v, str) for v in record[name]):
+            problems.append(f"{name} must be a list of names (strings)")
+    try:
+        scene = json.loads(record["scene"])
+        if not isinstance(scene, dict) or not isinstance(scene.get("texts"), list):
+            problems.append("scene must be a JSON object with the sample's texts")
+    except json.JSONDecodeError as err:
+        problems.append(f"scene is not valid JSON ({err.msg})")
     for i, text in enumerate(record["texts"]):
         where = f"texts[{i}]."
         if not isinstance(text, dict):
@@ -227,7 +237,9 @@ def _check_fields(data: dict, spec: dict[str, type | tuple[type, ...]], where: s
     for name, kind in spec.items():
         if name not in data:
             problems.append(f"{where}{name} missing")
-        elif isinstance(data[name], bool) or not isinstance(data[name], kind):
+        elif (isinstance(data[name], bool) and kind is not bool) or not isinstance(
+            data[name], kind
+        ):  # True is an int
             kind_name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
             problems.append(f"{where}{name} must be {kind_name}, got {type(data[name]).__name__}")
     return problems

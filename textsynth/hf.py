@@ -1,0 +1,42 @@
+"""Hugging Face `datasets` features for textsynth shards, so `load_dataset("webdataset", ...)` never guesses.
+
+`datasets` infers a schema from the first five samples; a column that happens to be empty there
+(no effects, no skipped words) would be typed null and later samples would fail. Passing these
+features removes the guess:
+
+    load_dataset("webdataset", data_files={"train": "out/shard-*.tar"}, split="train",
+                 features=textsynth.hf_features())
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CAPTION_KEYS = ("zh", "en", "short_zh", "short_en")
+
+
+def hf_features(image_format: str = "jpg") -> Any:
+    """`datasets.Features` matching the shard contract (KEY.<image_format>, KEY.txt, KEY.json)."""
+    try:
+        import datasets
+    except ImportError:
+        from textsynth.errors import TextsynthError
+
+        raise TextsynthError("hf_features needs Hugging Face datasets: pip install datasets") from None
+    string, int64, number = datasets.Value("string"), datasets.Value("int64"), datasets.Value("float64")
+    polygon = [[number]]  # four [x, y] points in final image pixels
+    record = {
+        "key": string, "seed": int64, "index": int64, "width": int64, "height": int64,
+        "template": string, "background": string,
+        "captions": {key: string for key in CAPTION_KEYS},
+        "texts": [{
+            "text": string, "role": string, "font": string, "size_px": int64, "color": string,
+            "direction": string, "polygon": polygon, "chars": [{"char": string, "polygon": polygon}],
+            "primary": datasets.Value("bool"), "lines": [string], "styles": [string],
+        }],
+        "decorations": [string], "geometry": [string], "effects": [string],
+        "jpeg_quality": int64, "skipped_words": [string], "resampled": int64, "scene": string,
+    }  # fmt: skip
+    return datasets.Features(
+        {"__key__": string, "__url__": string, image_format: datasets.Image(), "txt": string, "json": record}
+    )
