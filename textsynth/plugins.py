@@ -23,7 +23,9 @@ def load_plugin(name: str) -> None:
         if module_name in sys.modules:
             return
         if not path.is_file():
-            raise TextsynthError(f"plugin {name}: file not found (give a .py file or an importable module name)")
+            raise TextsynthError(
+                f"plugin {name}: file not found (give a .py file or an importable module name)"
+            )
         spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
@@ -39,7 +41,9 @@ def load_plugin(name: str) -> None:
     try:
         importlib.import_module(name)
     except ModuleNotFoundError as err:
-        raise TextsynthError(f"plugin {name!r}: no such module ({err}); give an importable module or a .py path") from None
+        raise TextsynthError(
+            f"plugin {name!r}: no such module ({err}); give an importable module or a .py path"
+        ) from None
 
 
 def load_plugins(names: list[str]) -> None:
