@@ -134,19 +134,24 @@ def _fit(item: TextItem, font_face: FontFace, slot: Slot, box_px: tuple[float, .
         size = max(MIN_GLYPH_PX, snap_size(size * 0.9))
 
 
-def _local_color(base: np.ndarray, box: tuple[float, ...]) -> tuple[int, int, int]:
+def _region(base: np.ndarray, box: tuple[float, ...]) -> np.ndarray:
+    """The pixels of `base` under a box (x0, y0, x1, y1), clipped to the image; may be empty."""
     h, w = base.shape[:2]
     x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
     x1, y1 = min(math.ceil(box[2]), w), min(math.ceil(box[3]), h)
-    if x1 <= x0 or y1 <= y0:
+    return base[y0 : max(y1, y0), x0 : max(x1, x0)]
+
+
+def _local_color(base: np.ndarray, box: tuple[float, ...]) -> tuple[int, int, int]:
+    region = _region(base, box)
+    if region.size == 0:
         return (128, 128, 128)
-    return tuple(int(v) for v in cv2.mean(base[y0:y1, x0:x1])[:3])
+    return tuple(int(v) for v in cv2.mean(region)[:3])
 
 
 BUSY_TEXTURE = 6.0  # mean gradient at glyph scale above which patterns break up strokes (stripes, checks)
-PANEL_TEXTURE = (
-    12.0  # so busy that an outline is not enough (OCR exact 91% vs 99% on calm ground): add a panel
-)
+# so busy that an outline is not enough (OCR exact 91% vs 99% on calm ground): add a backing panel
+PANEL_TEXTURE = 12.0
 
 
 def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
@@ -155,15 +160,14 @@ def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
     The region is resized so a glyph is ~16 px: fine grain averages out, while stripes,
     checks and strong wood grain (what OCR and the eye confuse with strokes) remain.
     """
-    h, w = base.shape[:2]
-    x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
-    x1, y1 = min(math.ceil(box[2]), w), min(math.ceil(box[3]), h)
-    if x1 - x0 < 2 or y1 - y0 < 2:
+    region = _region(base, box)
+    height, width = region.shape[:2]
+    if width < 2 or height < 2:
         return 0.0
-    gray = cv2.cvtColor(np.ascontiguousarray(base[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+    gray = cv2.cvtColor(np.ascontiguousarray(region), cv2.COLOR_RGB2GRAY)
     scale = 16.0 / max(size_px, 1)
     if scale < 1.0:
-        size = (max(3, int((x1 - x0) * scale)), max(3, int((y1 - y0) * scale)))
+        size = (max(3, int(width * scale)), max(3, int(height * scale)))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
@@ -172,13 +176,10 @@ def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
 
 def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> float:
     """Contrast against the darkest/lightest tenth of the region, not just its mean."""
-    h, w = base.shape[:2]
-    x0, y0 = max(int(box[0]), 0), max(int(box[1]), 0)
-    x1, y1 = min(math.ceil(box[2]), w), min(math.ceil(box[3]), h)
-    region = base[y0:y1:3, x0:x1:3].reshape(-1, 3).astype(np.float32)
+    region = _region(base, box)[::3, ::3].reshape(-1, 3).astype(np.float32)
     if region.size == 0:
         return 21.0
-    lum = region @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+    lum = region @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # only ranks pixels
     k = max(1, len(lum) // 10)
     dark = region[np.argpartition(lum, k - 1)[:k]].mean(axis=0)
     light = region[np.argpartition(lum, len(lum) - k)[-k:]].mean(axis=0)
