@@ -34,6 +34,22 @@ def shard_names(output: Output) -> list[str]:
     return names
 
 
+def members_by_key(data: bytes, extensions: Sequence[str] | None = None) -> dict[str, dict[str, bytes]]:
+    """Group a shard's files by sample key: {key: {ext: bytes}}, keeping only `extensions` if given.
+
+    Raises tarfile.TarError on bytes that are not a tar; callers decide how to report it.
+    """
+    samples: dict[str, dict[str, bytes]] = {}
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+        for member in tar:
+            key, _, ext = member.name.partition(".")
+            if not member.isfile() or (extensions is not None and ext not in extensions):
+                continue
+            handle = tar.extractfile(member)
+            samples.setdefault(key, {})[ext] = handle.read() if handle else b""
+    return samples
+
+
 def iter_members(
     out: str, extensions: Sequence[str], limit: int | None = None, names: Sequence[str] | None = None
 ) -> Iterator[tuple[str, str, dict[str, bytes]]]:
@@ -41,13 +57,8 @@ def iter_members(
     output = Output(out)
     count = 0
     for name in names if names is not None else shard_names(output):
-        members: dict[str, dict[str, bytes]] = {}
         try:
-            with tarfile.open(fileobj=io.BytesIO(output.read_bytes(name)), mode="r:") as tar:
-                for member in tar:
-                    key, _, ext = member.name.partition(".")
-                    if member.isfile() and ext in extensions:
-                        members.setdefault(key, {})[ext] = tar.extractfile(member).read()  # type: ignore[union-attr]
+            members = members_by_key(output.read_bytes(name), extensions)
         except tarfile.TarError as err:
             raise TextsynthError(
                 f"{output.path(name)}: not a readable tar file ({err}); `textsynth verify` lists problems"

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from textsynth.errors import TextsynthError
+from textsynth.reader import members_by_key
 from textsynth.shards import MANIFEST, Output, ShardPlan, plan_shards, read_manifest
 
 MEMBERS_TEXT = ("txt", "json")
@@ -130,7 +131,7 @@ def check_shard(
     if info.get("count") != plan.count:
         problems.append(f"{name}: manifest count {info.get('count')}, the plan has {plan.count} samples")
     try:
-        samples = _read_tar(data)
+        samples = members_by_key(data)
     except (tarfile.TarError, OSError, EOFError) as err:
         return [*problems, f"{name}: does not open as a tar ({err})"], 0
     expected = [f"{i:09d}" for i in range(plan.first, plan.first + plan.count)]
@@ -147,18 +148,6 @@ def check_shard(
             f"{name}:{key}: {p}" for p in check_sample(key, samples[key], fmt, lang, seed, decode_images)
         ]
     return problems, len(samples)
-
-
-def _read_tar(data: bytes) -> dict[str, dict[str, bytes]]:
-    samples: dict[str, dict[str, bytes]] = {}
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
-        for member in tar:
-            if not member.isfile():
-                continue
-            key, _, ext = member.name.partition(".")
-            handle = tar.extractfile(member)
-            samples.setdefault(key, {})[ext] = handle.read() if handle else b""
-    return samples
 
 
 def check_sample(
