@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
@@ -31,6 +31,9 @@ from textsynth.shards import (
     write_manifest,
     write_shard,
 )
+
+if TYPE_CHECKING:
+    from textsynth.sampling import RenderContext
 
 ProgressFn = Callable[[int], None]
 
@@ -122,13 +125,14 @@ def _run_in_worker(plan: ShardPlan) -> ShardResult:
 
 
 def run_local(
-    config: RenderConfig, plans: list[ShardPlan], output: Output, workers: int, progress: ProgressFn
-) -> Iterator[ShardResult]:
-    """Yield shard results as they finish; workers=1 renders in this process."""
+    config: RenderConfig, plans: list[ShardPlan], output: Output, workers: int, progress: ProgressFn,
+    ctx: RenderContext | None = None,
+) -> Iterator[ShardResult]:  # fmt: skip
+    """Yield shard results as they finish; workers=1 renders in this process (reusing `ctx` if given)."""
     if workers <= 1:
         from textsynth.sample import build_context
 
-        ctx = build_context(config)
+        ctx = ctx or build_context(config)
         for plan in plans:
             yield render_shard(ctx, plan, output, progress)
         return
@@ -200,18 +204,21 @@ def check_resume(manifest: dict[str, Any] | None, config: RenderConfig, output: 
 
 def run_render(
     config: RenderConfig, out: str, workers: int = 1, backend: str = "local", ray_address: str | None = None,
-    progress: ProgressFn | None = None,
+    progress: ProgressFn | None = None, ctx: RenderContext | None = None,
 ) -> RunSummary:  # fmt: skip
-    """Render the whole run into `out`, finishing only what is missing."""
+    """Render the whole run into `out`, finishing only what is missing.
+
+    `ctx`, when the caller already built it from this config, saves building it again in-process.
+    """
     output = Output(out)
     output.prepare()
     with output.exclusive():
-        return _render_into(output, config, workers, backend, ray_address, progress)
+        return _render_into(output, config, workers, backend, ray_address, progress, ctx)
 
 
 def _render_into(
     output: Output, config: RenderConfig, workers: int, backend: str, ray_address: str | None,
-    progress: ProgressFn | None,
+    progress: ProgressFn | None, ctx: RenderContext | None,
 ) -> RunSummary:  # fmt: skip
     started = time.perf_counter()
     output.remove_stale_temporaries()  # safe: we hold the folder, so no other run is writing them
@@ -232,7 +239,7 @@ def _render_into(
 
         results = run_ray(config, todo, output, ray_address, progress)
     elif backend == "local":
-        results = run_local(config, todo, output, max(1, workers), progress)
+        results = run_local(config, todo, output, max(1, workers), progress, ctx)
     else:
         raise TextsynthError(f"--backend must be 'local' or 'ray', got {backend!r}")
     rendered = 0

@@ -115,9 +115,9 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.workers is not None and args.workers < 1:
         raise TextsynthError(f"--workers must be at least 1, got {args.workers}")
-    build_context(
-        config
-    )  # fail fast on bad templates, fonts, corpus or backgrounds, before any worker starts
+    # fail fast on bad templates, fonts, corpus or backgrounds, before any worker starts;
+    # with --workers 1 the run renders with this same context
+    ctx = build_context(config)
     workers = args.workers or default_workers()
     bar = tqdm(total=config.count, unit="img", disable=args.no_progress, dynamic_ncols=True, desc="render")
     try:
@@ -128,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
             backend=args.backend,
             ray_address=args.address,
             progress=bar.update,
+            ctx=ctx,
         )
     finally:
         bar.close()
