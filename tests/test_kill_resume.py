@@ -83,6 +83,7 @@ def _assert_no_partial_shard(out: Path, clean: dict[str, bytes]) -> None:
         assert (out / name).stat().st_size == info["bytes"]
 
 
+@pytest.mark.slow
 def test_sigkill_twice_then_resume_gives_clean_bytes(tmp_path, clean):
     out = tmp_path / "out"
     first = _start_and_kill(out, min_shards=1)

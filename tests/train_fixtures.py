@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from textsynth.paths import CORPORA_DIR
+from textsynth.resources import CORPORA_DIR
 
 NOTO_SANS_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 NOTO_SC_INDEX = 2  # index 2 of the collection is "Noto Sans CJK SC"

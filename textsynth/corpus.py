@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from textsynth.errors import TextsynthError, expected
-from textsynth.paths import CORPORA_DIR
+from textsynth.resources import CORPORA_DIR
 
 DEFAULT_WORDS_PATH = CORPORA_DIR / "words_50k.tsv"
 TSV_HEADER = "rank\tword\tfreq"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from textsynth.errors import expected
-from textsynth.paths import CORPORA_DIR
+from textsynth.resources import CORPORA_DIR
 
 SLOGANS_PATH = CORPORA_DIR / "slogans.txt"
 MAX_SHORT_CHARS = 16

@@ -19,8 +19,8 @@ import numpy as np
 import yaml
 from PIL import ImageFont
 
-from textsynth import paths
 from textsynth.errors import TextsynthError
+from textsynth.resources import FONTS_MANIFEST
 
 STYLES = ("sans", "serif", "kai", "handwriting", "display")
 SCRIPTS = ("SC", "TC")
@@ -71,7 +71,7 @@ _REQUIRED = ("id", "file", "family", "style", "weight", "script")
 
 def load_manifest(path: Path | str | None = None) -> list[FontFace]:
     """Read and validate a font manifest; any bad entry is a TextsynthError naming file, entry and field."""
-    path = Path(path) if path is not None else paths.FONTS_MANIFEST
+    path = Path(path) if path is not None else FONTS_MANIFEST
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
@@ -317,7 +317,7 @@ class FontLibrary:
         strict: bool = False,
     ) -> FontLibrary:
         """Faces from the manifest plus user folders; missing files are set aside (or raise when strict)."""
-        manifest_path = Path(manifest) if manifest is not None else paths.FONTS_MANIFEST
+        manifest_path = Path(manifest) if manifest is not None else FONTS_MANIFEST
         listed = load_manifest(manifest_path)
         known = {(os.path.realpath(f.file), f.index) for f in listed}
         ids = {f.id for f in listed}

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from textsynth.errors import TextsynthError
-from textsynth.paths import TEMPLATES_DIR
+from textsynth.resources import TEMPLATES_DIR
 
 ROLES_HINT = "title, subtitle, body, label, price, date, name, ... (any short word)"
 DIRECTIONS = ("horizontal", "vertical", "either")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from textsynth.paths import CORPORA_DIR
+from textsynth.resources import CORPORA_DIR
 
 NAME = "corpus"
 HELP = "build or describe the word list (corpora/words_50k.tsv)"

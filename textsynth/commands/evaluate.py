@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.prompts:
         prompts = evaluate.read_prompt_file(args.prompts)
     else:
-        from textsynth.paths import CORPORA_DIR
+        from textsynth.resources import CORPORA_DIR
         from textsynth.train.tiny import read_words
 
         words = read_words(args.words or CORPORA_DIR / "words_50k.tsv")

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from textsynth.errors import TextsynthError
-from textsynth.paths import CORPORA_DIR, FONTS_MANIFEST
+from textsynth.resources import CORPORA_DIR, FONTS_MANIFEST
 
 NAME = "fonts"
 HELP = "list font faces, their coverage of the word list, and missing packages"

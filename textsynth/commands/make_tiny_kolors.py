@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from textsynth.paths import CORPORA_DIR
+from textsynth.resources import CORPORA_DIR
 
 NAME = "make-tiny-kolors"
 HELP = "write a tiny random Kolors model folder to test finetune/evaluate without the real weights"
