@@ -57,7 +57,7 @@ def worker_phases(sizes: list[int], rounds: int, font_cache: int | None, queue) 
     if font_cache:  # try another bound on live fonts (each keeps its own map of the font file)
         import functools
 
-        import textsynth.fonts as fonts
+        import textsynth.sources.fonts as fonts
 
         fonts._load_font = functools.lru_cache(maxsize=font_cache)(fonts._load_font.__wrapped__)
 
@@ -68,10 +68,10 @@ def worker_phases(sizes: list[int], rounds: int, font_cache: int | None, queue) 
 
     cv2.setNumThreads(1)
     from textsynth.config import RenderConfig
-    from textsynth.fonts import get_font
+    from textsynth.pipeline import build_context, make_sample
     from textsynth.render.compose import render_scene
     from textsynth.rng import sample_rng
-    from textsynth.sample import build_context, make_sample
+    from textsynth.sources.fonts import get_font
 
     mark("imports")
     ctx = build_context(RenderConfig(seed=0, width=sizes[0], height=sizes[0]))
@@ -117,7 +117,7 @@ def real_run_peak(count: int, size: int) -> tuple[float, float]:
 
 def _real_run(count: int, size: int, queue) -> None:
     from textsynth.config import RenderConfig
-    from textsynth.runner import run_render
+    from textsynth.run.runner import run_render
 
     with tempfile.TemporaryDirectory() as out:
         config = RenderConfig(seed=0, count=count, shard_size=max(1, count // 4), width=size, height=size)

@@ -29,18 +29,18 @@ def peak_rss_mb() -> float:
 
 
 def bench(size: int, n: int, templates: str | None) -> dict:
-    from textsynth.caption import make_captions
+    from textsynth.captions import make_captions
     from textsynth.config import RenderConfig, parse_template_weights
+    from textsynth.pipeline import build_context
     from textsynth.render.compose import render_scene
     from textsynth.rng import sample_rng
-    from textsynth.sample import build_context
 
     config = RenderConfig(seed=0, count=n, width=size, height=size)
     if templates:
         config.templates = parse_template_weights(templates)
     ctx = build_context(config)
     for i in range(3):  # warm font and cmap caches, as a long-running worker has them
-        from textsynth.sample import make_sample
+        from textsynth.pipeline import make_sample
 
         make_sample(ctx, 10_000 + i)
     t_sample = t_render = t_caption = t_encode = t_floor = 0.0

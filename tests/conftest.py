@@ -11,14 +11,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # two cores shared by two test wo
 
 @pytest.fixture(scope="session")
 def fonts():
-    from textsynth.fonts import FontLibrary
+    from textsynth.sources.fonts import FontLibrary
 
     return FontLibrary.load()
 
 
 @pytest.fixture(scope="session")
 def corpus():
-    from textsynth.corpus import Corpus
+    from textsynth.sources.corpus import Corpus
 
     return Corpus.load()
 
@@ -27,7 +27,7 @@ def corpus():
 def ctx():
     """Render context over all built-in templates at a small size, for fast tests."""
     from textsynth.config import RenderConfig
-    from textsynth.sample import build_context
+    from textsynth.pipeline import build_context
 
     return build_context(RenderConfig(seed=7, count=100, width=256, height=256))
 

@@ -7,8 +7,8 @@ import json
 import numpy as np
 from PIL import Image
 
-from textsynth.audit import ItemRow, breakdown, contact_sheet, iter_samples, size_bucket
 from textsynth.cli import main
+from textsynth.qa.audit import ItemRow, breakdown, contact_sheet, iter_samples, size_bucket
 
 
 def test_audit_command_reads_back_every_item(demo_run, tmp_path, capsys):

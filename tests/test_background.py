@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from textsynth.components import backgrounds as bg
 from textsynth.errors import TextsynthError
-from textsynth.render import background as bg
 from textsynth.render.colors import (
     PALETTES,
     color_name,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textsynth.caption import CAPTION_LANGS, make_captions, position_name, reading_order
+from textsynth.captions import CAPTION_LANGS, make_captions, position_name, reading_order
 from textsynth.scene import Extrude, Fill, Glow, Layer, Scene, Shadow, TextItem, TextStyle
 
 SEEDS = range(120)

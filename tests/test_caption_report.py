@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from textsynth.caption_report import iter_records, score_caption
 from textsynth.cli import main
+from textsynth.qa.caption_report import iter_records, score_caption
 
 
 def test_real_captions_are_faithful(demo_run):

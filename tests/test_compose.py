@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from textsynth.components.geometry import sample_perspective, sample_rotation, tilt_matrix
 from textsynth.render.compose import render_scene
-from textsynth.render.geometry import sample_perspective, sample_rotation, tilt_matrix
 from textsynth.render.layout import VERTICAL_FORMS, layout_block
 from textsynth.scene import Layer, Scene, TextItem
 
@@ -40,7 +40,7 @@ def _polygon_mask(polys, shape, grow: int = 2) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def load_font(fonts):
-    from textsynth.fonts import get_font
+    from textsynth.sources.fonts import get_font
 
     return lambda face_id, size: get_font(fonts.face(face_id), size)
 
@@ -116,7 +116,7 @@ def test_multiline_vertical_columns_run_right_to_left(fonts, load_font):
 
 
 def test_scene_json_round_trip_renders_identically(ctx, load_font):
-    from textsynth.sample import make_sample
+    from textsynth.pipeline import make_sample
 
     sample = make_sample(ctx, 5)
     again = render_scene(Scene.from_json(sample.scene.to_json()), load_font)

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textsynth.cli import main
-from textsynth.corpus import (
+from textsynth.errors import TextsynthError
+from textsynth.sources.corpus import (
     DEFAULT_WORDS_PATH,
     TSV_HEADER,
     Corpus,
@@ -20,7 +21,6 @@ from textsynth.corpus import (
     is_cjk_ideograph,
     is_gb2312_hanzi,
 )
-from textsynth.errors import TextsynthError
 
 
 @pytest.fixture(scope="module")

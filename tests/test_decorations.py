@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from textsynth.components.backgrounds import render_background, sample_background
+from textsynth.components.decorations import DECORATION_KINDS, draw_decorations, sample_decoration
 from textsynth.errors import TextsynthError
-from textsynth.render.background import render_background, sample_background
 from textsynth.render.colors import PALETTES, hex_to_rgb
-from textsynth.render.decorations import DECORATION_KINDS, draw_decorations, sample_decoration
 from textsynth.scene import Decoration
 
 MASKED = [k for k in DECORATION_KINDS if k != "image_patch"]

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textsynth.corpus import is_cjk_ideograph, keep_word
 from textsynth.errors import TextsynthError
-from textsynth.fillers import FILLER_KINDS, MAX_SHORT_CHARS, filler, slogans
+from textsynth.sources.corpus import is_cjk_ideograph, keep_word
+from textsynth.sources.fillers import FILLER_KINDS, MAX_SHORT_CHARS, filler, slogans
 
 DATE_PATTERN = r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|(\d{4}年)?\d{1,2}月\d{1,2}日( 星期.)?"
 CHINESE_KINDS = ("address", "city", "company", "job", "name", "sentence", "slogan")

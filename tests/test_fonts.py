@@ -12,10 +12,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textsynth import fonts as fontmod
 from textsynth.cli import main
 from textsynth.errors import TextsynthError
-from textsynth.fonts import FontFace, FontLibrary, get_font, load_manifest, scan_dir
+from textsynth.sources import fonts as fontmod
+from textsynth.sources.fonts import FontFace, FontLibrary, get_font, load_manifest, scan_dir
 
 WENKAI_BOLD = "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Bold.ttf"
 UMING = "/usr/share/fonts/truetype/arphic/uming.ttc"

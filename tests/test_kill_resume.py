@@ -15,7 +15,7 @@ import pytest
 
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
-from textsynth.runner import run_render
+from textsynth.run.runner import run_render
 
 ARGS = [
     "--count",

@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 from tests.test_qa import BACKGROUND, make_scene, render
-from textsynth import legibility
-from textsynth.legibility import MIN_CONTRAST, MIN_GLYPH_HEIGHT, check_image, is_legible, nominal_cell_height
+from textsynth.qa import legibility
+from textsynth.qa.legibility import (
+    MIN_CONTRAST,
+    MIN_GLYPH_HEIGHT,
+    check_image,
+    is_legible,
+    nominal_cell_height,
+)
 
 
 @pytest.mark.parametrize("color", ["#1a1a1a", "#b22222", "#2a4d8f", "#ffffff"])
@@ -52,7 +58,7 @@ def test_contrast_is_measured_on_the_final_image(fonts):
 
 
 def test_failed_check_redraws_from_the_next_stream(ctx, monkeypatch):
-    from textsynth import sample as sample_module
+    from textsynth import pipeline as sample_module
 
     index = 5
     first = sample_module.make_sample(ctx, index)
@@ -78,7 +84,7 @@ def test_failed_check_redraws_from_the_next_stream(ctx, monkeypatch):
 @pytest.mark.slow
 def test_default_samples_are_rarely_rejected():
     from textsynth.config import RenderConfig
-    from textsynth.sample import _draw_sample, build_context
+    from textsynth.pipeline import _draw_sample, build_context
 
     ctx = build_context(RenderConfig(seed=11, width=512, height=512))
     rejected = sum(not is_legible(legibility.check_sample(_draw_sample(ctx, i, 0))) for i in range(120))

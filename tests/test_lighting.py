@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from textsynth.components import effects as lighting
+from textsynth.components.backgrounds import render_background, sample_background
 from textsynth.errors import TextsynthError
-from textsynth.render import lighting
-from textsynth.render.background import render_background, sample_background
 from textsynth.scene import Layer
 
 BUILTIN = ["directional_light", "cast_shadow", "highlight", "vignette", "color_cast", "blur", "noise"]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from train_fixtures import corpus_words, render_word
 
-from textsynth import ocr
+from textsynth.qa import ocr
 
 pytestmark = pytest.mark.slow  # loads the PP-OCR models
 

@@ -56,8 +56,8 @@ def test_plugin_reaches_every_worker(tmp_path):
 
 def test_registering_an_unused_effect_changes_nothing(ctx):
     """Registration alone turns nothing on: a run's bytes follow from its config."""
-    from textsynth.render import lighting
-    from textsynth.sample import make_sample
+    from textsynth.components import effects as lighting
+    from textsynth.pipeline import make_sample
 
     before = make_sample(ctx, 11)
     name = "test_unused_effect"

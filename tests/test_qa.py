@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textsynth.qa import edit_distance, passes_ocr, read_back, score_text
+from textsynth.qa.readback import edit_distance, passes_ocr, read_back, score_text
 from textsynth.render.compose import render_scene
 from textsynth.scene import Fill, Layer, Scene, TextItem, TextStyle
 
@@ -41,7 +41,7 @@ def make_scene(fonts, items: list[dict], bg: str = BACKGROUND, geometry: list[La
 
 
 def render(fonts, scene: Scene):
-    from textsynth.fonts import get_font
+    from textsynth.sources.fonts import get_font
 
     rendered = render_scene(scene, lambda face_id, size: get_font(fonts.face(face_id), size))
     return rendered.image, [t.to_json() for t in rendered.texts], [t.lines for t in scene.texts]
@@ -85,7 +85,7 @@ def test_text_in_background_colour_fails_the_gate(fonts):
 
 
 def test_rotation_and_perspective_are_undone_by_the_char_polygons(fonts):
-    from textsynth.render.geometry import sample_perspective
+    from textsynth.components.geometry import sample_perspective
 
     scene = make_scene(
         fonts, [{"text": "高铁站台", "box": (100, 120, 420, 240), "size": 60, "rotation": -15.0}]

@@ -43,7 +43,7 @@ def test_ray_already_running_and_memory_output(local):
 
     from textsynth.cli import build_parser
     from textsynth.commands.render import config_from_args
-    from textsynth.runner import run_render
+    from textsynth.run.runner import run_render
 
     ray = pytest.importorskip("ray")
     config = config_from_args(

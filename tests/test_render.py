@@ -113,8 +113,8 @@ def test_images_decode_with_plain_pillow(demo_run):
 
 def test_sample_bytes_do_not_depend_on_process_history(ctx):
     """A sample rendered first, or after many others and a font-cache flush, is identical."""
-    from textsynth.fonts import _load_font
-    from textsynth.sample import make_sample
+    from textsynth.pipeline import make_sample
+    from textsynth.sources.fonts import _load_font
 
     first = make_sample(ctx, 3)
     for index in range(20, 40):
@@ -139,7 +139,7 @@ def test_every_sample_shows_its_cycle_word(demo_run, corpus):
 
 def test_a_sample_renders_again_from_its_shard_record(demo_run, fonts):
     """KEY.json alone is enough to draw the sample again: same pixels before JPEG, same polygons."""
-    from textsynth.sample import rerender
+    from textsynth.pipeline import rerender
 
     sample = _samples(demo_run)[4]
     record = sample["json"]

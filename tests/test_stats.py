@@ -7,8 +7,8 @@ import tarfile
 
 from textsynth.cli import main
 from textsynth.config import RenderConfig
-from textsynth.corpus import Corpus, is_cjk_ideograph
-from textsynth.runner import run_render
+from textsynth.run.runner import run_render
+from textsynth.sources.corpus import Corpus, is_cjk_ideograph
 
 
 def _records(out):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from textsynth.errors import TextsynthError
-from textsynth.sample import make_sample
+from textsynth.pipeline import make_sample
 from textsynth.templates import (
     Slot,
     Template,
@@ -118,7 +118,7 @@ def test_scene_text_shares_one_tilted_plane(ctx):
 def test_scene_text_on_real_photos(tmp_path):
     """With --backgrounds the wall is a photo; the text still sits on it and the record says which photo."""
     from textsynth.config import RenderConfig
-    from textsynth.sample import build_context
+    from textsynth.pipeline import build_context
 
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -245,7 +245,7 @@ def test_any_slot_value_either_loads_or_names_its_field(key, value):
 
 def test_image_patch_folder_is_relative_to_the_template(tmp_path):
     from textsynth.config import RenderConfig
-    from textsynth.sample import build_context
+    from textsynth.pipeline import build_context
 
     (tmp_path / "stickers").mkdir()
     Image.new("RGB", (32, 32), "#ff0000").save(tmp_path / "stickers" / "red.png")
@@ -269,10 +269,12 @@ def test_image_patch_folder_is_relative_to_the_template(tmp_path):
 
 
 def test_python_template_registered_and_rendered_by_name(monkeypatch):
-    import textsynth.sample as api
-    import textsynth.templates
+    import textsynth.pipeline as api
+    import textsynth.templates.registry
 
-    monkeypatch.setattr(textsynth.templates, "_REGISTRY", {})  # keep other tests' template set unchanged
+    monkeypatch.setattr(
+        textsynth.templates.registry, "_REGISTRY", {}
+    )  # keep other tests' template set unchanged
 
     template = Template(
         name="py_label",
@@ -365,7 +367,7 @@ def _plain(text: str) -> str:
 
 def read_back(sample) -> list[tuple[str, str]]:
     """(rendered text, OCR reading) for each text item of a sample."""
-    from textsynth.ocr import recognize
+    from textsynth.qa.ocr import recognize
 
     pairs = []
     for text in sample.texts:

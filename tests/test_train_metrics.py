@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from PIL import Image
 from train_fixtures import corpus_words, render_word
 
-from textsynth.train import evaluate, metrics
+from textsynth.qa import text_metrics as metrics
+from textsynth.train import evaluate
 
 hanzi = st.text(alphabet=st.sampled_from(list("中国人民大学生活动力量天地山水")), max_size=8)
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from textsynth.cli import main
 from textsynth.config import RenderConfig
-from textsynth.runner import run_render
-from textsynth.shards import plan_shards, write_shard
-from textsynth.verify import check_shard, verify_output
+from textsynth.io.shards import plan_shards, write_shard
+from textsynth.qa.verify import check_shard, verify_output
+from textsynth.run.runner import run_render
 
 
 @pytest.fixture

@@ -37,8 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from textsynth.audit import format_table, run_audit
     from textsynth.errors import TextsynthError
+    from textsynth.qa.audit import format_table, run_audit
 
     if args.samples is not None and args.samples < 1:
         raise TextsynthError(f"--samples must be at least 1, got {args.samples}")

@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from textsynth.caption_report import SCALES, caption_report
     from textsynth.errors import TextsynthError
+    from textsynth.qa.caption_report import SCALES, caption_report
 
     if args.samples is not None and args.samples < 1:
         raise TextsynthError(f"--samples must be at least 1, got {args.samples}")

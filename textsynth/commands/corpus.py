@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from textsynth import corpus
+    from textsynth.sources import corpus
 
     if args.corpus_command == "build":
         entries = corpus.build_word_list(args.n)

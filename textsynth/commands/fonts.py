@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from textsynth.fonts import FontLibrary, manifest_yaml, scan_dir
+    from textsynth.sources.fonts import FontLibrary, manifest_yaml, scan_dir
 
     if args.scan is not None:
         faces = scan_dir(args.scan)

@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from textsynth.config import parse_size
-    from textsynth.preview import preview_template, write_image
+    from textsynth.qa.preview import preview_template, write_image
 
     sheet = preview_template(
         args.template, n=args.n, seed=args.seed, size=parse_size(args.size), boxes=args.boxes,

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from textsynth.stats import collect_stats, format_table
+    from textsynth.qa.stats import collect_stats, format_table
 
     with tqdm(unit="shard", disable=args.no_progress or args.json, dynamic_ncols=True, desc="stats") as bar:
         stats = collect_stats(args.dir, progress=bar.update)

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from textsynth.verify import verify_output
+    from textsynth.qa.verify import verify_output
 
     with tqdm(unit="shard", disable=args.no_progress, dynamic_ncols=True, desc="verify") as bar:
         report = verify_output(args.dir, decode_images=not args.no_images, progress=bar.update)

@@ -1,0 +1,1 @@
+"""Scene -> pixels + annotations: text layout, glyph rasters, colour, composition (pure functions of the Scene)."""

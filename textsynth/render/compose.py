@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from PIL import ImageFont
 
-from textsynth.render.background import render_background
-from textsynth.render.colors import hex_to_rgb
-from textsynth.render.decorations import draw_decorations
-from textsynth.render.geometry import (
+from textsynth.components.backgrounds import render_background
+from textsynth.components.decorations import draw_decorations
+from textsynth.components.effects import apply_effects
+from textsynth.components.geometry import (
     geometry_matrix,
     map_points,
     min_area_quad,
@@ -26,8 +26,8 @@ from textsynth.render.geometry import (
     translation,
     warp_image,
 )
+from textsynth.render.colors import hex_to_rgb
 from textsynth.render.layout import BlockLayout, layout_block
-from textsynth.render.lighting import apply_effects
 from textsynth.render.text import TextLayer, draw_text_layer
 from textsynth.scene import Scene, TextItem
 

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from textsynth.render.background import lut_rgb
+from textsynth.components.backgrounds import lut_rgb
 from textsynth.render.colors import hex_to_rgb
 from textsynth.render.layout import BlockLayout
 from textsynth.scene import TextItem

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from textsynth.errors import TextsynthError
-from textsynth.train import metrics
+from textsynth.qa import text_metrics as metrics
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)[”\"」』]")
 KIND_SHARES = (("unseen", 0.4), ("seen", 0.3), ("multiline", 0.15), ("vertical", 0.15))
@@ -100,7 +100,7 @@ def read_prompt_file(path: Path) -> list[EvalPrompt]:
 
 def score_images(images: list[Any], prompts: list[EvalPrompt]) -> list[dict]:
     """OCR each image and score it against its prompt's target: one row per prompt."""
-    from textsynth.ocr import read_text
+    from textsynth.qa.ocr import read_text
 
     rows = []
     for image, prompt in zip(images, prompts, strict=True):

@@ -2,7 +2,7 @@
 
 Every item is rectified from its character polygons (final image pixels, after all
 geometry) into one horizontal strip, recognised with rapidocr's PP-OCR model
-(`textsynth.ocr.recognize`) and scored by exact match and normalised edit distance.
+(`textsynth.qa.ocr.recognize`) and scored by exact match and normalised edit distance.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from textsynth.train.metrics import edit_distance  # one Levenshtein for QA and training metrics
+from textsynth.qa.text_metrics import edit_distance  # one Levenshtein for QA and training metrics
 
 STRIP_HEIGHT = 48  # recogniser input height; PP-OCR rescales to 48 anyway
 _PAD = 0.08  # fraction of the char height added around each cell, so ink edges survive
@@ -145,7 +145,7 @@ def item_strips(image: np.ndarray, text: dict[str, Any], lines: list[str] | None
 
 def read_item(image: np.ndarray, text: dict[str, Any], lines: list[str] | None = None) -> ItemScore:
     """Recognise one item line by line and score the joined result against its text."""
-    from textsynth.ocr import recognize
+    from textsynth.qa.ocr import recognize
 
     parts, scores = [], []
     for strip in item_strips(image, text, lines):
@@ -164,7 +164,7 @@ def read_back(
 
 
 def read_back_sample(sample: Any) -> list[ItemScore]:
-    """Read back a freshly rendered `textsynth.sample.Sample`."""
+    """Read back a freshly rendered `textsynth.pipeline.Sample`."""
     texts = [t.to_json() for t in sample.texts]
     return read_back(sample.image, texts, [item.lines for item in sample.scene.texts])
 

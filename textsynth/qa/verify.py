@@ -15,8 +15,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from textsynth.errors import TextsynthError
-from textsynth.reader import members_by_key
-from textsynth.shards import MANIFEST, Output, ShardPlan, plan_shards, read_manifest
+from textsynth.io.reader import members_by_key
+from textsynth.io.shards import MANIFEST, Output, ShardPlan, plan_shards, read_manifest
 
 MEMBERS_TEXT = ("txt", "json")
 DIRECTIONS = ("ltr", "ttb")

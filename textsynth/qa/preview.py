@@ -67,7 +67,7 @@ def preview_template(
     tile: int = 256,
 ) -> np.ndarray:
     """Render `n` samples of one template (by object, name or YAML path) and return the contact sheet."""
-    from textsynth.sample import build_context, make_sample
+    from textsynth.pipeline import build_context, make_sample
 
     if n < 1:
         raise TextsynthError(f"preview: --n must be at least 1, got {n}")

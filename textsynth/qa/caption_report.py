@@ -76,7 +76,7 @@ def _length_score(length: float) -> int:
 
 def scene_elements(scene: dict[str, Any], lang: str) -> dict[str, tuple[str, ...]]:
     """The non-text things a caption may mention, each with the words that would mention it."""
-    from textsynth.render.background import describe_background
+    from textsynth.components.backgrounds import describe_background
     from textsynth.scene import Layer
 
     elements: dict[str, tuple[str, ...]] = {}
@@ -97,7 +97,7 @@ def scene_elements(scene: dict[str, Any], lang: str) -> dict[str, tuple[str, ...
 
 def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> CaptionScore:
     """Score one caption against its sample's scene."""
-    from textsynth.reader import scene_of
+    from textsynth.io.reader import scene_of
 
     scene = scene_of(record)
     texts = [t["text"] for t in scene.get("texts", []) if t["text"].strip()]
@@ -145,7 +145,7 @@ def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> Cap
 
 def iter_records(folder: str | Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
     """KEY.json records of a render folder's shards, in key order (images are not decoded)."""
-    from textsynth.reader import iter_records as read_records
+    from textsynth.io.reader import iter_records as read_records
 
     return read_records(str(folder), limit)
 

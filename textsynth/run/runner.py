@@ -6,20 +6,18 @@ worker count, backend and resume never change the bytes.
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import os
 import queue
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
-from textsynth.shards import (
+from textsynth.io.shards import (
     Output,
     ShardPlan,
     ShardResult,
@@ -29,69 +27,13 @@ from textsynth.shards import (
     read_manifest,
     store_returned,
     write_manifest,
-    write_shard,
 )
-
-if TYPE_CHECKING:
-    from textsynth.sampling import RenderContext
+from textsynth.pipeline import build_context
+from textsynth.run.ray_backend import run_ray
+from textsynth.run.worker import render_shard
+from textsynth.sampling.context import RenderContext
 
 ProgressFn = Callable[[int], None]
-
-
-def shard_stats(samples: list) -> dict[str, Any]:
-    """Counters the manifest keeps per shard (and `textsynth stats` sums)."""
-    templates, fonts, directions, effects = Counter(), Counter(), Counter(), Counter()
-    skipped = resampled = 0
-    for sample in samples:
-        resampled += sample.resampled
-        templates[sample.scene.template] += 1
-        for item in sample.scene.texts:
-            fonts[item.font] += 1
-            directions[item.direction] += 1
-        for layer in (*sample.scene.geometry, *sample.scene.effects):
-            effects[layer.name] += 1
-        skipped += len(sample.skipped_words)
-    return {
-        "samples": len(samples),
-        "texts": sum(directions.values()),
-        "skipped_words": skipped,
-        "resampled": resampled,
-        "templates": dict(templates),
-        "fonts": dict(fonts),
-        "directions": dict(directions),
-        "effects": dict(effects),
-    }
-
-
-def render_shard(
-    ctx, plan: ShardPlan, output: Output, progress: ProgressFn | None = None, write: bool = True
-) -> ShardResult:
-    """Render all samples of one shard and write it atomically (or, with write=False, return its bytes)."""
-    from textsynth.sample import make_sample
-
-    fmt = ctx.config.image_format
-    lang = ctx.config.caption_language
-    members, samples = [], []
-    for index in range(plan.first, plan.first + plan.count):
-        sample = make_sample(ctx, index)
-        members.append(
-            {
-                "__key__": sample.key,
-                fmt: sample.encode(fmt),
-                "txt": sample.captions[lang].encode("utf-8"),
-                "json": json.dumps(sample.record(), ensure_ascii=False, sort_keys=True).encode("utf-8"),
-            }
-        )
-        sample.image = None  # keep only what the stats need
-        samples.append(sample)
-        if progress is not None:
-            progress(1)
-    data, sha = write_shard(members)
-    if write:
-        output.write_atomic(plan.name, data)
-    return ShardResult(
-        plan.name, plan.count, sha, len(data), shard_stats(samples), data=None if write else data
-    )
 
 
 # --- local process pool -------------------------------------------------------------------------------
@@ -100,8 +42,6 @@ _worker: dict[str, Any] = {}
 
 
 def _init_worker(config_json: dict[str, Any], out_url: str, progress_queue) -> None:
-    from textsynth.sample import build_context
-
     config = RenderConfig.from_mapping(config_json)
     output = Output(out_url)
     _worker.update(
@@ -130,8 +70,6 @@ def run_local(
 ) -> Iterator[ShardResult]:  # fmt: skip
     """Yield shard results as they finish; workers=1 renders in this process (reusing `ctx` if given)."""
     if workers <= 1:
-        from textsynth.sample import build_context
-
         ctx = ctx or build_context(config)
         for plan in plans:
             yield render_shard(ctx, plan, output, progress)
@@ -235,8 +173,6 @@ def _render_into(
         progress(already)
     progress = progress or (lambda n: None)
     if backend == "ray":
-        from textsynth.ray_backend import run_ray
-
         results = run_ray(config, todo, output, ray_address, progress)
     elif backend == "local":
         results = run_local(config, todo, output, max(1, workers), progress, ctx)

@@ -13,8 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from textsynth.components.backgrounds import lut_rgb, read_image
 from textsynth.errors import TextsynthError
-from textsynth.render.background import lut_rgb, read_image
 from textsynth.render.colors import hex_to_rgb, pick_color, pick_text_color
 from textsynth.scene import Box, Decoration
 

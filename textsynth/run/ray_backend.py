@@ -12,22 +12,20 @@ from typing import Any
 
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
-from textsynth.shards import Output, ShardPlan, ShardResult, store_returned
+from textsynth.io.shards import Output, ShardPlan, ShardResult, store_returned
+from textsynth.pipeline import build_context
+from textsynth.run.worker import render_shard
 
 
 class _ShardRenderer:
     """Actor body: one RenderContext per worker process, reused for every shard it is given."""
 
     def __init__(self, config_json: dict[str, Any], out_url: str, write: bool):
-        from textsynth.sample import build_context
-
         self.ctx = build_context(RenderConfig.from_mapping(config_json))
         self.output = Output(out_url)
         self.write = write
 
     def render(self, plan: ShardPlan) -> ShardResult:
-        from textsynth.runner import render_shard
-
         return render_shard(self.ctx, plan, self.output, write=self.write)
 
 

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from textsynth.errors import TextsynthError
-from textsynth.shards import MANIFEST, Output, plan_shards, read_manifest
+from textsynth.io.shards import MANIFEST, Output, plan_shards, read_manifest
 
 CAPTION_BIN = 20  # characters per caption-length histogram bin
 
 
 def iter_records(output: Output, names: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
     """(KEY.json record, KEY.txt caption) of every sample in the named shards, skipping the images."""
-    from textsynth.reader import iter_members
+    from textsynth.io.reader import iter_members
 
     for _, _, parts in iter_members(output.url, ("json", "txt"), names=names):
         yield json.loads(parts["json"]), parts.get("txt", b"").decode("utf-8")
@@ -28,7 +28,7 @@ def iter_records(output: Output, names: list[str]) -> Iterator[tuple[dict[str, A
 
 def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Count what the finished shards of `out` hold; JSON-friendly."""
-    from textsynth.corpus import Corpus, gb2312_hanzi, is_cjk_ideograph
+    from textsynth.sources.corpus import Corpus, gb2312_hanzi, is_cjk_ideograph
 
     output = Output(out)
     manifest = read_manifest(output)

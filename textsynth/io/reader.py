@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from textsynth.errors import TextsynthError
-from textsynth.shards import Output
+from textsynth.io.shards import Output
 
 IMAGE_EXTS = ("jpg", "png", "webp")
 

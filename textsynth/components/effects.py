@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from textsynth.components.backgrounds import gaussian_grain
 from textsynth.errors import TextsynthError
-from textsynth.render.background import gaussian_grain
 from textsynth.rng import child_seed
 from textsynth.scene import Layer
 

@@ -8,51 +8,27 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import cv2
 import numpy as np
 
+from textsynth.components.backgrounds import render_background, sample_background
+from textsynth.components.decorations import draw_decorations, sample_decoration
+from textsynth.components.effects import DEFAULT_EFFECT_PROBS, sample_effects
+from textsynth.components.geometry import GEOMETRY_SAMPLERS, map_points, tilt_matrix, translation
 from textsynth.config import RenderConfig
-from textsynth.corpus import Corpus
-from textsynth.fillers import filler
-from textsynth.fonts import FontFace, FontLibrary, get_font
-from textsynth.render.background import render_background, sample_background
 from textsynth.render.colors import PALETTES, contrast_ratio, hex_to_rgb, pick_text_color, relative_luminance
 from textsynth.render.compose import block_origin, item_matrix, word_polygon
-from textsynth.render.decorations import draw_decorations, sample_decoration
-from textsynth.render.geometry import GEOMETRY_SAMPLERS, map_points, tilt_matrix, translation
 from textsynth.render.layout import block_size, layout_block, snap_size
-from textsynth.render.lighting import DEFAULT_EFFECT_PROBS, sample_effects
 from textsynth.rng import child_seed
+from textsynth.sampling.context import RenderContext, SampledScene
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
+from textsynth.sources.fillers import filler
+from textsynth.sources.fonts import FontFace, get_font
 from textsynth.templates import Slot, Template
 
 DEFAULT_GEOMETRY_PROBS = {"perspective": 0.2, "rotation": 0.1}
 MIN_GLYPH_PX = 12  # smaller text teaches nothing and OCR cannot judge it
-
-
-@dataclass
-class RenderContext:
-    """What every sample needs, built once per worker process."""
-
-    config: RenderConfig
-    corpus: Corpus
-    fonts: FontLibrary
-    templates: list[Template]
-    template_weights: np.ndarray
-    image_files: list[Path] = field(default_factory=list)
-
-    def load_font(self, face_id: str, size_px: int):
-        return get_font(self.fonts.face(face_id), size_px)
-
-
-@dataclass
-class SampledScene:
-    scene: Scene
-    base: np.ndarray  # background + decorations, reused by the renderer
-    skipped_words: list[str] = field(default_factory=list)  # primary words no font could set
 
 
 def _palette(spec: str | list[str] | None, fallback: str | list[str] | None) -> list[str] | None:
@@ -449,3 +425,20 @@ def sample_template(
         jpeg_quality=int(rng.integers(lo, hi + 1)), subject=dict(template.subject),
     )  # fmt: skip
     return SampledScene(scene=scene, base=base, skipped_words=skipped)
+
+
+def draw_scene(template: Template, rng: np.random.Generator, ctx: RenderContext, index: int) -> SampledScene:
+    """The Scene of one sample: a template's own `sample(rng, ctx, index) -> Scene` if it defines one.
+
+    A custom sampler returns only the Scene; the renderer then draws everything from it, so a
+    shard always equals what `rerender` draws from the record.
+    """
+    custom = getattr(template, "sample", None)
+    if custom is None:
+        return sample_template(template, rng, ctx, index)
+    scene = custom(rng, ctx, index)
+    if not isinstance(scene, Scene):
+        raise TypeError(
+            f"{type(template).__name__}.sample must return a textsynth.Scene, got {type(scene).__name__}"
+        )
+    return SampledScene(scene=scene, base=None)

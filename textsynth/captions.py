@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from textsynth.render.background import describe_background
+from textsynth.components.backgrounds import describe_background
 from textsynth.render.colors import color_name
 from textsynth.scene import Layer, Scene, TextItem
 

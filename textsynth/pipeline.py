@@ -11,15 +11,16 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from textsynth.caption import make_captions
+from textsynth.captions import make_captions
 from textsynth.config import RenderConfig
-from textsynth.corpus import Corpus
 from textsynth.errors import TextsynthError
-from textsynth.fonts import FontLibrary
 from textsynth.render.compose import Rendered, TextAnnotation, keep_freed_memory, render_scene
 from textsynth.rng import sample_rng
-from textsynth.sampling import RenderContext
+from textsynth.sampling.context import RenderContext
+from textsynth.sampling.sampler import draw_scene
 from textsynth.scene import Scene, TextItem
+from textsynth.sources.corpus import Corpus
+from textsynth.sources.fonts import FontLibrary
 from textsynth.templates import Template, builtin_template_paths, load_template, resolve_templates
 
 KEY_DIGITS = 9
@@ -111,8 +112,8 @@ def style_names(item: TextItem) -> list[str]:
 
 def build_context(config: RenderConfig, templates: list[Template] | None = None) -> RenderContext:
     """Load corpus, fonts, templates and background photos once (per worker)."""
+    from textsynth.components.backgrounds import list_background_images
     from textsynth.plugins import load_plugins
-    from textsynth.render.background import list_background_images
 
     load_plugins(config.plugins)
     keep_freed_memory()  # per-process allocator policy for a worker that renders many images
@@ -159,12 +160,12 @@ def make_sample(ctx: RenderContext, index: int) -> Sample:
 
 
 def _passes_checks(ctx: RenderContext, sample: Sample) -> bool:
-    from textsynth.legibility import check_sample, is_legible
+    from textsynth.qa.legibility import check_sample, is_legible
 
     if not is_legible(check_sample(sample, ctx.load_font)):
         return False
     if ctx.config.ocr_check:
-        from textsynth.qa import passes_ocr, read_back_sample
+        from textsynth.qa.readback import passes_ocr, read_back_sample
 
         return passes_ocr(read_back_sample(sample), ctx.config.min_ocr_score)
     return True
@@ -174,7 +175,7 @@ def _draw_sample(ctx: RenderContext, index: int, stream: int) -> Sample:
     seed = ctx.config.seed
     rng = sample_rng(seed, index, stream=stream)
     template = ctx.templates[int(rng.choice(len(ctx.templates), p=ctx.template_weights))]
-    sampled = template.sample(rng, ctx, index)
+    sampled = draw_scene(template, rng, ctx, index)
     rendered: Rendered = render_scene(sampled.scene, ctx.load_font, base=sampled.base, own_base=True)
     captions = make_captions(sampled.scene, rng)
     return Sample(
@@ -202,10 +203,10 @@ def render_sample(
 
 def rerender(record: dict[str, Any], fonts: FontLibrary | None = None) -> Rendered:
     """Render a sample again from its KEY.json record alone."""
-    from textsynth.fonts import get_font
+    from textsynth.sources.fonts import get_font
 
     fonts = fonts or FontLibrary.load()
-    from textsynth.reader import scene_of
+    from textsynth.io.reader import scene_of
 
     scene = Scene.from_json(scene_of(record))
     return render_scene(scene, lambda face_id, size: get_font(fonts.face(face_id), size))

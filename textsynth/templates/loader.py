@@ -1,103 +1,30 @@
-"""Template schema, YAML loading with line-numbered errors, and the template registry.
-
-A template describes a kind of image (poster, shop sign, couplet...) as relative
-regions with text sources and style ranges; `textsynth.sampling` turns it into a Scene.
-"""
+"""YAML templates: parsing and validation with errors that name the file, line and field."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from textsynth.components.backgrounds import BACKGROUND_KINDS, IMAGE_SUFFIXES
+from textsynth.components.decorations import DECORATION_KINDS
+from textsynth.components.effects import EFFECT_KINDS
+from textsynth.components.geometry import GEOMETRY_SAMPLERS
 from textsynth.errors import TextsynthError
-from textsynth.resources import TEMPLATES_DIR
-
-ROLES_HINT = "title, subtitle, body, label, price, date, name, ... (any short word)"
-DIRECTIONS = ("horizontal", "vertical", "either")
-ALIGNS = ("start", "center", "end")
-STYLE_EFFECTS = ("stroke", "shadow", "extrude", "glow", "gradient")
-TEXT_SOURCE_HINT = (
-    "'word', 'primary', 'words:N' or 'words:N-M', 'filler:KIND', 'literal:TEXT', "
-    "'pattern:...{word}...{price}...', or a list of literal choices"
-)
-
-
-@dataclass
-class Slot:
-    """One place where text goes. Ranges are [low, high] and sampled uniformly."""
-
-    role: str
-    region: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the canvas
-    text: str | list[str] = "word"
-    primary: bool = False
-    p: float = 1.0
-    font_styles: list[str] | None = None
-    weight: tuple[int, int] | None = None
-    size: tuple[float, float] = (0.06, 0.12)  # glyph size as a fraction of canvas height
-    palette: str | list[str] | None = None
-    min_contrast: float = 3.0
-    align: str = "center"
-    direction: str = "horizontal"
-    max_chars: int = 10  # per line
-    max_lines: int = 2
-    separator: str = ""
-    # stroke/shadow/extrude/glow/gradient -> probability
-    effects: dict[str, float] = field(default_factory=dict)
-    rotation: tuple[float, float] = (0.0, 0.0)
-    curve: tuple[float, float, float] = (0.0, 0.0, 0.0)  # probability, low, high (sagitta / length)
-    tilt: tuple[float, float] = (0.0, 0.0)  # probability, max angle in degrees
-    char_spacing: tuple[float, float] = (0.0, 0.08)
-    jitter: tuple[float, float] = (0.0, 0.0)  # hand-written wobble: per-character offset sd / size_px
-    overlap: bool = False  # may overlap other text (e.g. a watermark)
-
-
-@dataclass
-class DecorationSpec:
-    kind: str
-    region: tuple[float, float, float, float]
-    p: float = 1.0
-    color: str = "accent"  # a hex colour, or a palette role: accent, light, dark, any
-    params: dict[str, Any] = field(default_factory=dict)
-    # image_patch pictures (from params.folder); empty = photos from --backgrounds
-    files: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Template:
-    """A kind of image. Subclass and override `sample` (see textsynth.sampling) for full control."""
-
-    name: str
-    description: str = ""
-    subject: dict[str, str] = field(default_factory=dict)
-    aspects: list[float] = field(default_factory=list)  # width / height choices; empty = the config's size
-    background_kinds: list[str] = field(default_factory=list)  # empty = all procedural kinds
-    palette: str | list[str] | None = None
-    photo: bool = True  # may use photos from --backgrounds
-    slots: list[Slot] = field(default_factory=list)
-    decorations: list[DecorationSpec] = field(default_factory=list)
-    geometry: dict[str, float] = field(default_factory=dict)  # perspective / rotation -> probability
-    effects: dict[str, float] = field(default_factory=dict)  # photometric effect -> probability override
-    # All text on one plane seen at an angle (scene text): probability, max yaw/pitch in degrees.
-    plane: tuple[float, float] = (0.0, 0.0)
-    source: str = "<python>"
-
-    def primary_slot(self) -> Slot:
-        for slot in self.slots:
-            if slot.primary:
-                return slot
-        return self.slots[0]
-
-    def sample(self, rng, ctx, index: int):  # -> textsynth.sampling.SampledScene
-        from textsynth.sampling import sample_template
-
-        return sample_template(self, rng, ctx, index)
-
-
-# --- YAML loading with line numbers ------------------------------------------------------------------
+from textsynth.render.colors import PALETTES
+from textsynth.sources.fillers import FILLER_KINDS
+from textsynth.templates.schema import (
+    ALIGNS,
+    DIRECTIONS,
+    ROLES_HINT,
+    STYLE_EFFECTS,
+    TEXT_SOURCE_HINT,
+    DecorationSpec,
+    Slot,
+    Template,
+)  # fmt: skip
 
 
 def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
@@ -174,8 +101,6 @@ def _draws_a_word(source: str | list[str]) -> bool:
 
 
 def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[str]:
-    from textsynth.fillers import FILLER_KINDS
-
     if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
         return value
     if not isinstance(value, str):
@@ -201,8 +126,6 @@ def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[s
 
 
 def _parse_palette(reader: _Reader, value: Any, path: tuple) -> str | list[str]:
-    from textsynth.render.colors import PALETTES
-
     if isinstance(value, str):
         if value not in PALETTES:
             raise reader.error(path, f"unknown palette {value!r}; valid: {', '.join(sorted(PALETTES))}")
@@ -281,8 +204,6 @@ def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
 
 
 def _parse_decoration(reader: _Reader, data: Any, path: tuple) -> DecorationSpec:
-    from textsynth.render.decorations import DECORATION_KINDS
-
     data = reader.mapping(data, path, {"kind", "region", "p", "color", "params"})
     kind = reader.choice(data.get("kind"), (*path, "kind"), tuple(DECORATION_KINDS))
     spec = DecorationSpec(kind=kind, region=reader.region(data.get("region"), (*path, "region")))
@@ -301,8 +222,6 @@ def _parse_decoration(reader: _Reader, data: Any, path: tuple) -> DecorationSpec
 
 def _patch_files(reader: _Reader, folder: Any, path: tuple) -> list[str]:
     """Pictures for an image_patch; a relative folder is relative to the template file."""
-    from textsynth.render.background import IMAGE_SUFFIXES
-
     if not isinstance(folder, str) or not folder:
         raise reader.error(path, f"must be a folder of images, got {folder!r}")
     base = Path(reader.source).parent if not reader.source.startswith("<") else Path.cwd()
@@ -323,10 +242,6 @@ _TEMPLATE_FIELDS = {
 
 def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int] | None = None) -> Template:
     """Validate a template mapping (as loaded from YAML) and build a Template."""
-    from textsynth.render.background import BACKGROUND_KINDS
-    from textsynth.render.geometry import GEOMETRY_SAMPLERS
-    from textsynth.render.lighting import EFFECT_KINDS
-
     reader = _Reader(source, lines or {})
     data = reader.mapping(data, (), _TEMPLATE_FIELDS)
     name = data.get("name")
@@ -400,38 +315,3 @@ def load_template(path: str | Path) -> Template:
     if node is None:
         raise TextsynthError(f"{path}: empty template; needs at least 'name' and 'slots'")
     return template_from_dict(data, source=str(path), lines=_line_index(node))
-
-
-_REGISTRY: dict[str, Template] = {}
-
-
-def register_template(template: Template) -> Template:
-    """Make a template available by name to the CLI and RenderConfig.templates."""
-    _REGISTRY[template.name] = template
-    return template
-
-
-def builtin_template_paths() -> list[Path]:
-    return sorted(TEMPLATES_DIR.glob("*.yaml"))
-
-
-def available_templates() -> dict[str, Template]:
-    """Built-in YAML templates plus everything registered from Python."""
-    found = {t.name: t for t in (load_template(p) for p in builtin_template_paths())}
-    found.update(_REGISTRY)
-    return found
-
-
-def resolve_templates(names: list[str]) -> list[Template]:
-    """Names of built-in/registered templates, or paths to YAML files."""
-    known = available_templates()
-    resolved = []
-    for name in names:
-        if name in known:
-            resolved.append(known[name])
-        elif name.endswith((".yaml", ".yml")) or Path(name).is_file():
-            resolved.append(load_template(name))
-        else:
-            valid = ", ".join(sorted(known))
-            raise TextsynthError(f"unknown template {name!r}; valid: {valid}, or a path to a .yaml file")
-    return resolved

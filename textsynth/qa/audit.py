@@ -1,6 +1,6 @@
 """Audit a rendered dataset with OCR: how much of the text reads back, and where it does not.
 
-Reads shards from a folder, reads every text item back (`textsynth.qa`), and breaks
+Reads shards from a folder, reads every text item back (`textsynth.qa.readback`), and breaks
 exact-match rate and mean normalised edit distance down by template, font, direction,
 text size and effect; draws a contact sheet of the worst failures so a person can see why.
 """
@@ -59,14 +59,14 @@ def item_effects(text: dict[str, Any], record: dict[str, Any]) -> list[str]:
 
 def iter_samples(folder: str | Path, limit: int | None = None) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
     """(RGB image, KEY.json record) for each sample in the folder's shards, in key order."""
-    from textsynth.reader import iter_images
+    from textsynth.io.reader import iter_images
 
     return iter_images(str(folder), limit)
 
 
 def audit_rows(folder: str | Path, samples: int | None = None, keep_strips: bool = True) -> list[ItemRow]:
     """Read back every text item of the first `samples` samples (all when None)."""
-    from textsynth.qa import item_strips, read_back_record
+    from textsynth.qa.readback import item_strips, read_back_record
 
     rows = []
     for image, record in iter_samples(folder, samples):
@@ -188,7 +188,7 @@ def contact_sheet(rows: list[ItemRow], n: int = 24, width: int = 900) -> np.ndar
 
 def _label_font(text: str):
     """A CJK face that covers the labels (sans when there is one), at a readable size."""
-    from textsynth.fonts import default_library, get_font
+    from textsynth.sources.fonts import default_library, get_font
 
     library = default_library()
     faces = library.candidates(text, styles=["sans"]) or library.candidates(text) or list(library.faces)

@@ -129,7 +129,7 @@ def nominal_cell_height(
     if direction == "ttb":
         return float(size_px)
     if load_font is None:
-        from textsynth.fonts import default_library, get_font
+        from textsynth.sources.fonts import default_library, get_font
 
         library = default_library()
         ascent, descent = get_font(library.face(face_id), size_px).getmetrics()
@@ -139,7 +139,7 @@ def nominal_cell_height(
 
 
 def check_sample(sample: Any, load_font: FontLoader | None = None) -> list[ItemLegibility]:
-    """Legibility of every item of a rendered `textsynth.sample.Sample` (fonts from `load_font`)."""
+    """Legibility of every item of a rendered `textsynth.pipeline.Sample` (fonts from `load_font`)."""
     texts = [t.to_json() for t in sample.texts]
     heights = [nominal_cell_height(t["font"], t["size_px"], t["direction"], load_font) for t in texts]
     return check_image(sample.image, texts, heights)

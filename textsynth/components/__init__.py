@@ -1,0 +1,1 @@
+"""The pieces a scene is made of, each sampled into plain params and applied from them: backgrounds, decorations, geometry, effects."""

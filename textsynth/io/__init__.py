@@ -1,0 +1,1 @@
+"""Shards in and out: atomic tar writing, the manifest, reading samples back, the Hugging Face schema."""

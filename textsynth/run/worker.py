@@ -1,0 +1,72 @@
+"""One shard, start to finish, in whichever process or Ray actor runs it: samples -> tar -> store."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from textsynth.io.shards import Output, ShardPlan, ShardResult, write_shard
+from textsynth.pipeline import make_sample
+from textsynth.sampling.context import RenderContext
+
+ProgressFn = Callable[[int], None]
+
+
+def shard_stats(samples: list) -> dict[str, Any]:
+    """Counters the manifest keeps per shard (and `textsynth stats` sums)."""
+    templates, fonts, directions, effects = Counter(), Counter(), Counter(), Counter()
+    skipped = resampled = 0
+    for sample in samples:
+        resampled += sample.resampled
+        templates[sample.scene.template] += 1
+        for item in sample.scene.texts:
+            fonts[item.font] += 1
+            directions[item.direction] += 1
+        for layer in (*sample.scene.geometry, *sample.scene.effects):
+            effects[layer.name] += 1
+        skipped += len(sample.skipped_words)
+    return {
+        "samples": len(samples),
+        "texts": sum(directions.values()),
+        "skipped_words": skipped,
+        "resampled": resampled,
+        "templates": dict(templates),
+        "fonts": dict(fonts),
+        "directions": dict(directions),
+        "effects": dict(effects),
+    }
+
+
+def render_shard(
+    ctx: RenderContext,
+    plan: ShardPlan,
+    output: Output,
+    progress: ProgressFn | None = None,
+    write: bool = True,
+) -> ShardResult:
+    """Render all samples of one shard and write it atomically (or, with write=False, return its bytes)."""
+    fmt = ctx.config.image_format
+    lang = ctx.config.caption_language
+    members, samples = [], []
+    for index in range(plan.first, plan.first + plan.count):
+        sample = make_sample(ctx, index)
+        members.append(
+            {
+                "__key__": sample.key,
+                fmt: sample.encode(fmt),
+                "txt": sample.captions[lang].encode("utf-8"),
+                "json": json.dumps(sample.record(), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+            }
+        )
+        sample.image = None  # keep only what the stats need
+        samples.append(sample)
+        if progress is not None:
+            progress(1)
+    data, sha = write_shard(members)
+    if write:
+        output.write_atomic(plan.name, data)
+    return ShardResult(
+        plan.name, plan.count, sha, len(data), shard_stats(samples), data=None if write else data
+    )

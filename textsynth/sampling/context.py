@@ -1,0 +1,36 @@
+"""What sampling needs per worker (corpus, fonts, templates, photos) and what it hands the renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from textsynth.config import RenderConfig
+from textsynth.scene import Scene
+from textsynth.sources.corpus import Corpus
+from textsynth.sources.fonts import FontLibrary, get_font
+from textsynth.templates import Template
+
+
+@dataclass
+class RenderContext:
+    """What every sample needs, built once per worker process."""
+
+    config: RenderConfig
+    corpus: Corpus
+    fonts: FontLibrary
+    templates: list[Template]
+    template_weights: np.ndarray
+    image_files: list[Path] = field(default_factory=list)
+
+    def load_font(self, face_id: str, size_px: int):
+        return get_font(self.fonts.face(face_id), size_px)
+
+
+@dataclass
+class SampledScene:
+    scene: Scene
+    base: np.ndarray | None  # background + decorations, reused by the renderer
+    skipped_words: list[str] = field(default_factory=list)  # primary words no font could set

@@ -1,0 +1,85 @@
+"""The template schema: what a kind of image is made of, as plain data.
+
+A template describes a kind of image (poster, shop sign, couplet...) as relative
+regions with text sources and style ranges; `textsynth.sampling.sampler` turns it into a Scene.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES_HINT = "title, subtitle, body, label, price, date, name, ... (any short word)"
+DIRECTIONS = ("horizontal", "vertical", "either")
+ALIGNS = ("start", "center", "end")
+STYLE_EFFECTS = ("stroke", "shadow", "extrude", "glow", "gradient")
+TEXT_SOURCE_HINT = (
+    "'word', 'primary', 'words:N' or 'words:N-M', 'filler:KIND', 'literal:TEXT', "
+    "'pattern:...{word}...{price}...', or a list of literal choices"
+)
+
+
+@dataclass
+class Slot:
+    """One place where text goes. Ranges are [low, high] and sampled uniformly."""
+
+    role: str
+    region: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the canvas
+    text: str | list[str] = "word"
+    primary: bool = False
+    p: float = 1.0
+    font_styles: list[str] | None = None
+    weight: tuple[int, int] | None = None
+    size: tuple[float, float] = (0.06, 0.12)  # glyph size as a fraction of canvas height
+    palette: str | list[str] | None = None
+    min_contrast: float = 3.0
+    align: str = "center"
+    direction: str = "horizontal"
+    max_chars: int = 10  # per line
+    max_lines: int = 2
+    separator: str = ""
+    # stroke/shadow/extrude/glow/gradient -> probability
+    effects: dict[str, float] = field(default_factory=dict)
+    rotation: tuple[float, float] = (0.0, 0.0)
+    curve: tuple[float, float, float] = (0.0, 0.0, 0.0)  # probability, low, high (sagitta / length)
+    tilt: tuple[float, float] = (0.0, 0.0)  # probability, max angle in degrees
+    char_spacing: tuple[float, float] = (0.0, 0.08)
+    jitter: tuple[float, float] = (0.0, 0.0)  # hand-written wobble: per-character offset sd / size_px
+    overlap: bool = False  # may overlap other text (e.g. a watermark)
+
+
+@dataclass
+class DecorationSpec:
+    kind: str
+    region: tuple[float, float, float, float]
+    p: float = 1.0
+    color: str = "accent"  # a hex colour, or a palette role: accent, light, dark, any
+    params: dict[str, Any] = field(default_factory=dict)
+    # image_patch pictures (from params.folder); empty = photos from --backgrounds
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Template:
+    """A kind of image. A subclass may define `sample(rng, ctx, index) -> Scene` for full control."""
+
+    name: str
+    description: str = ""
+    subject: dict[str, str] = field(default_factory=dict)
+    aspects: list[float] = field(default_factory=list)  # width / height choices; empty = the config's size
+    background_kinds: list[str] = field(default_factory=list)  # empty = all procedural kinds
+    palette: str | list[str] | None = None
+    photo: bool = True  # may use photos from --backgrounds
+    slots: list[Slot] = field(default_factory=list)
+    decorations: list[DecorationSpec] = field(default_factory=list)
+    geometry: dict[str, float] = field(default_factory=dict)  # perspective / rotation -> probability
+    effects: dict[str, float] = field(default_factory=dict)  # photometric effect -> probability override
+    # All text on one plane seen at an angle (scene text): probability, max yaw/pitch in degrees.
+    plane: tuple[float, float] = (0.0, 0.0)
+    source: str = "<python>"
+
+    def primary_slot(self) -> Slot:
+        for slot in self.slots:
+            if slot.primary:
+                return slot
+        return self.slots[0]
