@@ -1,0 +1,325 @@
+"""Photo backgrounds: the shipped manifest, user folders, and crops that are in bounds and reproducible."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from textsynth.errors import TextsynthError
+from textsynth.sources import photos as P
+
+REPO = Path(__file__).resolve().parent.parent
+NEUTRAL = {"flip": False, "brightness": 1.0, "contrast": 1.0, "saturation": 1.0, "hue": 0.0}
+
+
+def _write_photo(path: Path, width: int = 320, height: int = 200) -> Path:
+    """A small real photo when the Debian set is installed, else a colourful gradient."""
+    source = "/usr/share/backgrounds/mate/nature/LadyBird.jpg"
+    if os.path.isfile(source):
+        with Image.open(source) as im:
+            im = im.convert("RGB").resize((width, height), Image.LANCZOS)
+    else:
+        y, x = np.mgrid[0:height, 0:width]
+        rgb = np.stack([x * 255 // width, y * 255 // height, (x + y) * 255 // (width + height)], -1)
+        im = Image.fromarray(rgb.astype(np.uint8))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im.save(path)
+    return path
+
+
+def _photo(path: Path) -> P.Photo:
+    width, height = P.read_photo_size(path)
+    return P.Photo(id="test", file=str(path), width=width, height=height)
+
+
+def _params(photo: P.Photo, **changes) -> dict:
+    params = {"photo": photo.id, "file": photo.file, "photo_size": [photo.width, photo.height]}
+    params.update(crop=[0, 0, photo.width, photo.height], **NEUTRAL)
+    params.update(changes)
+    return params
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def test_shipped_manifest_lists_real_photos_with_licence_and_captions():
+    photos = P.load_manifest()
+    assert len(photos) >= 40
+    assert len({p.id for p in photos}) == len(photos)
+    for photo in photos:
+        assert photo.subject in P.SUBJECTS
+        assert photo.license and photo.license != "unknown"
+        assert photo.package and os.path.isabs(photo.file)
+        assert photo.caption_zh and photo.caption_en
+        assert len(photo.sha256) == 64
+    assert {"city", "building", "indoor", "nature", "sky", "water"} <= {p.subject for p in photos}
+
+
+def test_installed_photos_match_their_recorded_sha256_and_size():
+    found = P.load_photos()
+    if not found.photos:
+        pytest.skip("no photo package is installed (scripts/setup_photos_snippet.sh)")
+    assert P.verify_photos(found.photos) == {}
+    for photo in found.photos[:5]:
+        assert P.read_photo_size(photo.file) == (photo.width, photo.height)
+
+
+def _manifest(tmp_path: Path, entry: str) -> Path:
+    path = tmp_path / "photos.yaml"
+    path.write_text("# test manifest\nphotos:\n" + entry, encoding="utf-8")
+    return path
+
+
+GOOD = """\
+  - id: wall-one
+    file: wall.jpg
+    width: 320
+    height: 200
+    subject: wall
+    license: CC0-1.0
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("subject: wall", "subject: street", ":7: photos.0.subject: must be one of city, building, wall"),
+        ("width: 320", "width: wide", ":5: photos.0.width: must be the image's size in pixels"),
+        (
+            "license: CC0-1.0",
+            "licence: CC0-1.0",
+            ":8: photos.0.licence: unknown field; valid fields: id, file",
+        ),
+        ("    license: CC0-1.0\n", "", ":3: photos.0: field 'license' is missing"),
+        ("id: wall-one", "id: Wall One", ":3: photos.0.id: must be a short lowercase name"),
+        ("file: wall.jpg", "file: wall.gif", ":4: photos.0.file: must be the path of an image file"),
+    ],
+)
+def test_malformed_entry_names_file_line_and_field(tmp_path, old, new, expected):
+    path = _manifest(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(TextsynthError) as err:
+        P.load_manifest(path)
+    assert str(err.value).startswith(str(path) + expected)
+
+
+def test_repeated_id_and_bad_yaml_are_reported(tmp_path):
+    with pytest.raises(
+        TextsynthError, match=r"photos.yaml:9: photos.1.id: must be unique, 'wall-one' repeats"
+    ):
+        P.load_manifest(_manifest(tmp_path, GOOD + GOOD))
+    with pytest.raises(TextsynthError, match=r"photos.yaml:4: malformed YAML"):
+        P.load_manifest(_manifest(tmp_path, "  - id: [unclosed\n"))
+
+
+def test_missing_file_is_set_aside_with_the_apt_get_line(tmp_path):
+    _write_photo(tmp_path / "wall.jpg")
+    absent = GOOD.replace("wall-one", "gone").replace("wall.jpg", "/nonexistent/gone.jpg")
+    path = _manifest(tmp_path, GOOD + absent + "    package: mate-backgrounds\n")
+    found = P.load_photos(path)
+    assert [p.id for p in found.photos] == ["wall-one"]
+    assert found.photos[0].file == str(tmp_path / "wall.jpg")  # relative to the manifest
+    (missing,) = found.missing
+    assert missing.photo.id == "gone"
+    assert "sudo apt-get install mate-backgrounds" in missing.reason
+
+
+def test_a_file_whose_size_changed_is_set_aside(tmp_path):
+    _write_photo(tmp_path / "wall.jpg", 300, 200)
+    found = P.load_photos(_manifest(tmp_path, GOOD))
+    assert not found.photos
+    assert "is 300x200, the manifest says 320x200" in found.missing[0].reason
+
+
+# --------------------------------------------------------------------------- user folders
+
+
+def test_scan_finds_photos_recursively_with_their_sizes(tmp_path):
+    _write_photo(tmp_path / "a.jpg", 64, 48)
+    _write_photo(tmp_path / "sub" / "b.png", 40, 30)
+    _write_photo(tmp_path / "sub" / "deeper" / "c.webp", 50, 20)
+    (tmp_path / "notes.txt").write_text("not a photo")
+    photos = P.scan_photo_folder(tmp_path)
+    assert [(p.id, p.width, p.height) for p in photos] == [
+        ("a", 64, 48),
+        ("sub-b", 40, 30),
+        ("sub-deeper-c", 50, 20),
+    ]
+
+
+def test_scan_reports_every_corrupt_file_by_name(tmp_path):
+    _write_photo(tmp_path / "good.jpg", 64, 48)
+    png = _write_photo(tmp_path / "cut.png", 64, 48).read_bytes()
+    (tmp_path / "cut.png").write_bytes(png[: len(png) // 2])
+    (tmp_path / "text.jpg").write_text("this is not a JPEG")
+    with pytest.raises(TextsynthError) as err:
+        P.scan_photo_folder(tmp_path)
+    message = str(err.value)
+    assert "2 of 3 images cannot be read" in message
+    assert str(tmp_path / "cut.png") in message and str(tmp_path / "text.jpg") in message
+    assert "good.jpg" not in message
+
+
+def test_scan_of_an_empty_or_absent_folder_says_so(tmp_path):
+    with pytest.raises(TextsynthError, match="has no images"):
+        P.scan_photo_folder(tmp_path)
+    with pytest.raises(TextsynthError, match="does not exist"):
+        P.scan_photo_folder(tmp_path / "nope")
+
+
+def test_exif_rotated_jpeg_reports_and_renders_upright(tmp_path):
+    path = _write_photo(tmp_path / "src.jpg", 80, 40)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored landscape, shown portrait
+    with Image.open(path) as im:
+        im.save(tmp_path / "turned.jpg", exif=exif)
+    photo = _photo(tmp_path / "turned.jpg")
+    assert (photo.width, photo.height) == (40, 80)
+    assert P.render_photo_crop(_params(photo), 40, 80).shape == (80, 40, 3)
+
+
+# --------------------------------------------------------------------------- crops
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    photo_w=st.integers(1, 8000),
+    photo_h=st.integers(1, 8000),
+    width=st.integers(1, 2048),
+    height=st.integers(1, 2048),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_crop_stays_inside_the_photo_and_is_plain_json(photo_w, photo_h, width, height, seed):
+    photo = P.Photo(id="p", file="/x.jpg", width=photo_w, height=photo_h, license="CC0-1.0")
+    params = P.sample_photo_crop(np.random.default_rng(seed), photo, width, height)
+    x0, y0, x1, y1 = params["crop"]
+    assert 0 <= x0 < x1 <= photo_w and 0 <= y0 < y1 <= photo_h
+    assert json.loads(json.dumps(params)) == params
+    for name, (low, high) in (("brightness", P.BRIGHTNESS), ("saturation", P.SATURATION), ("hue", P.HUE)):
+        assert low <= params[name] <= high
+    if min(photo_w, photo_h) >= 100 and 0.5 <= width / height <= 2:
+        assert abs((x1 - x0) / (y1 - y0) / (width / height) - 1) < 0.05  # no stretching
+
+
+def test_crops_vary_in_scale_and_place():
+    photo = P.Photo(id="p", file="/x.jpg", width=4000, height=3000)
+    rng = np.random.default_rng(0)
+    crops = np.array([P.sample_photo_crop(rng, photo, 256, 256)["crop"] for _ in range(500)])
+    widths = crops[:, 2] - crops[:, 0]
+    assert widths.min() < 0.3 * 3000 and widths.max() > 0.9 * 3000
+    assert len({tuple(c) for c in crops}) == 500
+
+
+def test_same_params_render_the_same_bytes_in_any_process_and_cache_state(tmp_path):
+    photo = _photo(_write_photo(tmp_path / "p.jpg", 320, 200))
+    params = P.sample_photo_crop(np.random.default_rng(3), photo, 96, 64)
+    params = json.loads(json.dumps(params))
+    first = P.render_photo_crop(params, 96, 64)
+    P.clear_cache()
+    again = P.render_photo_crop(params, 96, 64)
+    assert first.shape == (64, 96, 3) and first.dtype == np.uint8
+    assert first.tobytes() == again.tobytes()
+    code = (
+        "import hashlib, json, sys; from textsynth.sources.photos import render_photo_crop;"
+        "print(hashlib.sha256(render_photo_crop(json.loads(sys.argv[1]), 96, 64).tobytes()).hexdigest())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(params)], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == hashlib.sha256(first.tobytes()).hexdigest()
+
+
+def test_flip_mirrors_and_jitter_moves_pixels_as_recorded(tmp_path):
+    photo = _photo(_write_photo(tmp_path / "p.png", 120, 80))
+    plain = P.render_photo_crop(_params(photo), 120, 80).astype(np.float64)
+    flipped = P.render_photo_crop(_params(photo, flip=True), 120, 80).astype(np.float64)
+    assert np.array_equal(flipped, plain[:, ::-1])
+
+    darker = P.render_photo_crop(_params(photo, brightness=0.8), 120, 80).astype(np.float64)
+    assert darker.mean() == pytest.approx(0.8 * plain.mean(), rel=0.01)
+
+    flat = P.render_photo_crop(_params(photo, contrast=0.5), 120, 80).astype(np.float64)
+    assert flat.std() == pytest.approx(0.5 * plain.std(), rel=0.05)
+
+    gray = P.render_photo_crop(_params(photo, saturation=0.0), 120, 80).astype(np.int16)
+    assert np.abs(gray[..., 0] - gray[..., 1]).max() <= 1 and np.abs(gray[..., 1] - gray[..., 2]).max() <= 1
+
+
+def test_hue_turns_the_colour_wheel(tmp_path):
+    path = tmp_path / "red.png"
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(path)
+    photo = _photo(path)
+    green = P.render_photo_crop(_params(photo, hue=120.0), 40, 30)
+    assert tuple(green[15, 20]) == pytest.approx((30, 200, 30), abs=1)
+
+
+def test_sampled_jitter_is_what_the_pixels_show(tmp_path):
+    photo = _photo(_write_photo(tmp_path / "p.jpg", 320, 200))
+    params = P.sample_photo_crop(np.random.default_rng(11), photo, 64, 64)
+    neutral = P.render_photo_crop({**params, **NEUTRAL, "flip": params["flip"]}, 64, 64).astype(np.float64)
+    only_brightness = {**params, "contrast": 1.0, "saturation": 1.0, "hue": 0.0}
+    shown = P.render_photo_crop(only_brightness, 64, 64).astype(np.float64)
+    assert shown.mean() / neutral.mean() == pytest.approx(params["brightness"], rel=0.02)
+    assert not np.array_equal(P.render_photo_crop(params, 64, 64), neutral.astype(np.uint8))
+
+
+def test_downscaled_levels_look_like_the_full_photo(tmp_path):
+    photo = _photo(_write_photo(tmp_path / "p.jpg", 960, 640))
+    small = P.render_photo_crop(_params(photo), 120, 80)  # decoded at 1/8 scale
+    with Image.open(photo.file) as im:
+        reference = np.asarray(im.convert("RGB").resize((120, 80), Image.BOX))
+    assert np.abs(small.astype(np.int16) - reference).mean() < 4
+
+
+def test_cache_stays_within_its_budget_and_does_not_change_pixels(tmp_path, monkeypatch):
+    files = [_write_photo(tmp_path / f"p{i}.png", 300, 200) for i in range(4)]
+    photos = [_photo(f) for f in files]
+    expected = [P.render_photo_crop(_params(p), 300, 200).tobytes() for p in photos]
+    P.clear_cache()
+    monkeypatch.setattr(P, "_CACHE_BYTES", 2 * 300 * 200 * 3)
+    for _ in range(2):
+        for photo, pixels in zip(photos, expected, strict=True):
+            assert P.render_photo_crop(_params(photo), 300, 200).tobytes() == pixels
+            assert P.cache_bytes() <= P._CACHE_BYTES
+    P.clear_cache()
+
+
+def test_render_refuses_a_changed_file_or_a_crop_outside_it(tmp_path):
+    photo = _photo(_write_photo(tmp_path / "p.jpg", 100, 80))
+    with pytest.raises(TextsynthError, match="outside the 100x80 photo"):
+        P.render_photo_crop(_params(photo, crop=[0, 0, 101, 80]), 50, 40)
+    with pytest.raises(TextsynthError, match="photo is 100x80, the crop's params say 120x80"):
+        P.render_photo_crop(_params(photo, photo_size=[120, 80], crop=[0, 0, 100, 80]), 50, 40)
+    (tmp_path / "p.jpg").write_bytes(b"corrupt")
+    P.clear_cache()
+    with pytest.raises(TextsynthError, match=r"p\.jpg: cannot decode photo"):
+        P.render_photo_crop(_params(photo), 50, 40)
+
+
+# --------------------------------------------------------------------------- command
+
+
+def test_backgrounds_command_lists_present_and_missing_photos(tmp_path, capsys):
+    from textsynth.commands import backgrounds
+
+    _write_photo(tmp_path / "wall.jpg")
+    absent = GOOD.replace("wall-one", "gone").replace("wall.jpg", "/nonexistent/gone.jpg")
+    path = _manifest(tmp_path, GOOD + absent + "    package: mate-backgrounds\n")
+    parser = argparse.ArgumentParser()
+    backgrounds.add_arguments(parser)
+    assert backgrounds.run(parser.parse_args(["--manifest", str(path)])) == 0
+    out = capsys.readouterr().out
+    assert "wall-one  wall     320x200  CC0-1.0  -                 ok" in out
+    assert "missing: sudo apt-get install mate-backgrounds" in out
+    assert "1 photos available (1 wall), 1 missing" in out
+    assert backgrounds.run(parser.parse_args(["--manifest", str(path), "--check"])) == 1

@@ -1,0 +1,478 @@
+"""Real photographs as backgrounds: the photo manifest, user photo folders, and random crops of them.
+
+A crop is sampled into plain JSON params (which photo, which rectangle, flip, colour jitter) and
+rendered from those params alone, so a sample's KEY.json is enough to draw the same pixels again.
+Decoded photos are kept downscaled to the level a crop needs, in a small LRU bounded by bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import cv2
+import numpy as np
+import yaml
+from PIL import Image, ImageOps
+
+from textsynth import paths
+from textsynth.errors import TextsynthError
+
+PHOTOS_MANIFEST = paths.PROJECT_DIR / "manifests" / "photos.yaml"
+SUBJECTS = ("city", "building", "wall", "indoor", "nature", "sky", "water", "texture")
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+# A crop's side is this fraction of the largest crop of the canvas's aspect that fits the photo,
+# drawn log-uniformly: 0.2 lets one photo yield ~25 disjoint close-ups as well as the wide view.
+SCALE_RANGE = (0.2, 1.0)
+MAX_UPSCALE = 1.5  # never zoom in so far that the photo's pixels are enlarged more than this
+BRIGHTNESS = (0.8, 1.2)  # multiplies every channel
+CONTRAST = (0.8, 1.2)  # scales the distance from the crop's mean grey
+SATURATION = (0.7, 1.3)  # scales the distance from each pixel's grey
+HUE = (-8.0, 8.0)  # degrees around the colour wheel; more turns skies and leaves unreal
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_CACHE_BYTES = 128 << 20  # decoded photos kept in memory, per process
+_MAX_CACHED_SIDE = 4096  # a level is halved until its long side fits, so one entry is at most 48 MiB
+
+
+@dataclass(frozen=True)
+class Photo:
+    """One photograph: a manifest entry, or an image found in a user folder (then most fields are empty)."""
+
+    id: str
+    file: str
+    width: int  # after EXIF orientation
+    height: int
+    subject: str = ""
+    license: str = "unknown"
+    author: str = ""
+    package: str = ""
+    license_from: str = ""
+    sha256: str = ""
+    caption_zh: str = ""
+    caption_en: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class MissingPhoto(NamedTuple):
+    photo: Photo
+    reason: str
+
+
+class PhotoSet(NamedTuple):
+    photos: list[Photo]
+    missing: list[MissingPhoto]
+
+
+_FIELDS = tuple(f.name for f in fields(Photo))
+_REQUIRED = ("id", "file", "width", "height", "subject", "license")
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def load_manifest(path: Path | str | None = None) -> list[Photo]:
+    """Read and validate a photo manifest; a bad entry raises TextsynthError 'FILE:LINE: photos.N.FIELD: ...'."""
+    path = Path(path) if path is not None else PHOTOS_MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise TextsynthError(f"{path}: cannot read photo manifest ({err})") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or err
+        raise TextsynthError(f"{path}{line}: malformed YAML: {problem}") from None
+    lines = _line_index(node) if node is not None else {}
+    if not isinstance(data, dict) or not isinstance(data.get("photos"), list):
+        raise _error(path, lines, (), "must be a mapping with a 'photos:' list of photo entries")
+    photos: list[Photo] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(data["photos"]):
+        photo = _parse_entry(entry, path, lines, ("photos", i))
+        if photo.id in seen:
+            raise _error(path, lines, ("photos", i, "id"), f"must be unique, {photo.id!r} repeats")
+        seen.add(photo.id)
+        photos.append(photo)
+    return photos
+
+
+def _line_index(node: yaml.Node, at: tuple = ()) -> dict[tuple, int]:
+    """Map each key path in a YAML document to its 1-based line, for error messages."""
+    lines = {at: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(_line_index(value, (*at, key.value)))
+            lines[(*at, key.value)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_index(item, (*at, i)))
+    return lines
+
+
+def _error(path: Path, lines: dict[tuple, int], at: tuple, message: str) -> TextsynthError:
+    line = next((lines[at[:n]] for n in range(len(at), -1, -1) if at[:n] in lines), None)
+    where = f"{path}:{line}" if line else str(path)
+    dotted = ".".join(str(p) for p in at) or "(top level)"
+    return TextsynthError(f"{where}: {dotted}: {message}")
+
+
+def _parse_entry(entry: object, path: Path, lines: dict[tuple, int], at: tuple) -> Photo:
+    if not isinstance(entry, dict):
+        raise _error(path, lines, at, f"each photo must be a mapping of {', '.join(_FIELDS)}, got {entry!r}")
+    unknown = sorted(set(map(str, entry)) - set(_FIELDS))
+    if unknown:
+        raise _error(path, lines, (*at, unknown[0]), f"unknown field; valid fields: {', '.join(_FIELDS)}")
+    for name in _REQUIRED:
+        if name not in entry:
+            raise _error(path, lines, at, f"field {name!r} is missing")
+
+    def bad(name: str, valid: str) -> TextsynthError:
+        return _error(path, lines, (*at, name), f"must be {valid}, got {entry[name]!r}")
+
+    def text(name: str) -> str:
+        value = entry.get(name, "")
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise bad(name, "a string")
+        return value.strip()
+
+    def size(name: str) -> int:
+        value = entry[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+            raise bad(name, "the image's size in pixels, an integer from 1 to 100000")
+        return value
+
+    photo_id = text("id")
+    if not _ID_RE.match(photo_id):
+        raise bad("id", "a short lowercase name of letters, digits, '-', '_' or '.' (e.g. mate-wood)")
+    file = text("file")
+    if not file.lower().endswith(PHOTO_SUFFIXES):
+        raise bad("file", f"the path of an image file ({', '.join(PHOTO_SUFFIXES)})")
+    if not os.path.isabs(file):
+        file = str(path.parent / file)
+    subject = text("subject")
+    if subject not in SUBJECTS:
+        raise bad("subject", f"one of {', '.join(SUBJECTS)}")
+    license_ = text("license")
+    if not license_:
+        raise bad("license", "the photo's licence, e.g. CC-BY-SA-4.0 or public-domain")
+    sha = text("sha256").lower()
+    if sha and not _SHA_RE.match(sha):
+        raise bad("sha256", "64 hexadecimal digits (the sha256 of the file) or empty")
+    return Photo(
+        id=photo_id,
+        file=file,
+        width=size("width"),
+        height=size("height"),
+        subject=subject,
+        license=license_,
+        author=text("author"),
+        package=text("package"),
+        license_from=text("license_from"),
+        sha256=sha,
+        caption_zh=text("caption_zh"),
+        caption_en=text("caption_en"),
+    )
+
+
+def load_photos(manifest: Path | str | None = None, folders: Iterable[Path | str] = ()) -> PhotoSet:
+    """Manifest photos whose files are present (the rest set aside with a reason), plus every user folder."""
+    manifest_path = Path(manifest) if manifest is not None else PHOTOS_MANIFEST
+    present: list[Photo] = []
+    missing: list[MissingPhoto] = []
+    for photo in load_manifest(manifest_path):
+        reason = _absent_reason(photo, manifest_path)
+        if reason:
+            missing.append(MissingPhoto(photo, reason))
+        else:
+            present.append(photo)
+    taken = {p.id for p in present}
+    for folder in folders:
+        for photo in scan_photo_folder(folder):
+            photo = _with_unique_id(photo, taken)
+            taken.add(photo.id)
+            present.append(photo)
+    return PhotoSet(present, missing)
+
+
+def _absent_reason(photo: Photo, manifest: Path) -> str:
+    if not os.path.isfile(photo.file):
+        if photo.package:
+            return (
+                f"{photo.id}: {photo.file} not found; install it with `sudo apt-get install {photo.package}`"
+            )
+        return f"{photo.id}: {photo.file} not found; restore the file or remove the entry from {manifest}"
+    try:
+        size = read_photo_size(photo.file, verify=False)  # the manifest's sha256 vouches for the rest
+    except TextsynthError as err:
+        return f"{photo.id}: {err}"
+    if size != (photo.width, photo.height):
+        return (
+            f"{photo.id}: {photo.file} is {size[0]}x{size[1]}, the manifest says {photo.width}x{photo.height}; "
+            f"the file changed since {manifest} was written"
+        )
+    return ""
+
+
+def verify_photos(photos: Iterable[Photo]) -> dict[str, str]:
+    """Ids of photos whose file's sha256 differs from the recorded one, with the actual digest."""
+    return {p.id: digest for p in photos if p.sha256 and (digest := _sha256(p.file)) != p.sha256}
+
+
+def _sha256(file: str) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def manifest_yaml(photos: Iterable[Photo]) -> str:
+    """Manifest entries (YAML, to paste under `photos:`) for photos, e.g. those scan_photo_folder found."""
+    entries = []
+    for photo in photos:
+        entry = {k: v for k, v in photo.to_dict().items() if v != "" or k in ("subject", "license")}
+        entries.append(entry)
+    return yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=200)
+
+
+# --------------------------------------------------------------------------- user folders
+
+
+def read_photo_size(file: str | Path, verify: bool = True) -> tuple[int, int]:
+    """(width, height) after EXIF orientation, from the header; TextsynthError if it is not a readable image.
+
+    `verify` also walks a PNG's chunk checksums (reading the whole file), so a truncated one fails here.
+    """
+    try:
+        with Image.open(file) as im:
+            width, height = im.size
+            if verify:
+                im.verify()
+        with Image.open(file) as im:  # verify() leaves `im` unusable, and must come first
+            if _orientation(im) in (5, 6, 7, 8):  # rotated a quarter turn
+                width, height = height, width
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise TextsynthError(f"{file}: not a readable image ({type(err).__name__}: {err})") from None
+    return width, height
+
+
+def scan_photo_folder(path: Path | str) -> list[Photo]:
+    """Every jpg/png/webp under a folder, headers read up front; one TextsynthError names every bad file."""
+    root = Path(path)
+    if not root.is_dir():
+        raise TextsynthError(f"{root}: photo folder does not exist or is not a folder")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file())
+    if not files:
+        raise TextsynthError(f"{root}: photo folder has no images ({', '.join(PHOTO_SUFFIXES)})")
+    photos: list[Photo] = []
+    corrupt: list[str] = []
+    taken: set[str] = set()
+    for file in files:
+        try:
+            width, height = read_photo_size(file)
+        except TextsynthError as err:
+            corrupt.append(str(err))
+            continue
+        stem = re.sub(r"[^a-z0-9._-]+", "-", file.relative_to(root).with_suffix("").as_posix().lower())
+        photo = Photo(id=stem.strip("-._") or "photo", file=str(file), width=width, height=height)
+        photo = _with_unique_id(photo, taken)
+        taken.add(photo.id)
+        photos.append(photo)
+    if corrupt:
+        raise TextsynthError(
+            f"{root}: {len(corrupt)} of {len(files)} images cannot be read: " + "; ".join(corrupt)
+        )
+    return photos
+
+
+def _with_unique_id(photo: Photo, taken: set[str]) -> Photo:
+    if photo.id not in taken:
+        return photo
+    n = 2
+    while f"{photo.id}-{n}" in taken:
+        n += 1
+    return Photo(**{**photo.to_dict(), "id": f"{photo.id}-{n}"})
+
+
+# --------------------------------------------------------------------------- crops
+
+
+def sample_photo_crop(rng: np.random.Generator, photo: Photo, width: int, height: int) -> dict:
+    """Draw a crop of `photo` for a width x height canvas: rectangle, flip and colour jitter, as JSON params."""
+    aspect = width / height
+    if photo.width / photo.height > aspect:
+        max_w, max_h = photo.height * aspect, float(photo.height)
+    else:
+        max_w, max_h = float(photo.width), photo.width / aspect
+    low = min(1.0, max(SCALE_RANGE[0], width / (MAX_UPSCALE * max_w)))
+    scale = math.exp(rng.uniform(math.log(low), math.log(SCALE_RANGE[1])))
+    crop_w = min(photo.width, max(1, round(max_w * scale)))
+    crop_h = min(photo.height, max(1, round(max_h * scale)))
+    x0 = int(rng.integers(0, photo.width - crop_w + 1))
+    y0 = int(rng.integers(0, photo.height - crop_h + 1))
+    return {
+        "photo": photo.id,
+        "file": photo.file,
+        "photo_size": [photo.width, photo.height],
+        "license": photo.license,
+        "author": photo.author,
+        "crop": [x0, y0, x0 + crop_w, y0 + crop_h],
+        "flip": bool(rng.random() < 0.5),
+        "brightness": round(float(rng.uniform(*BRIGHTNESS)), 3),
+        "contrast": round(float(rng.uniform(*CONTRAST)), 3),
+        "saturation": round(float(rng.uniform(*SATURATION)), 3),
+        "hue": round(float(rng.uniform(*HUE)), 2),
+    }
+
+
+def render_photo_crop(params: dict, width: int, height: int) -> np.ndarray:
+    """The crop described by `params` as an HxWx3 uint8 RGB array; the same params give the same bytes."""
+    photo_w, photo_h = params["photo_size"]
+    x0, y0, x1, y1 = params["crop"]
+    if not (0 <= x0 < x1 <= photo_w and 0 <= y0 < y1 <= photo_h):
+        raise TextsynthError(
+            f"{params['file']}: crop {params['crop']} is outside the {photo_w}x{photo_h} photo"
+        )
+    level = _level_for(photo_w, photo_h, x1 - x0, y1 - y0, width, height)
+    img = _decoded(params["file"], level, photo_w, photo_h)
+    lh, lw = img.shape[:2]
+    # the crop in the level's pixels; rounding moves it by under half a level pixel
+    cx0, cy0 = min(lw - 1, round(x0 / level)), min(lh - 1, round(y0 / level))
+    cx1, cy1 = max(cx0 + 1, min(lw, round(x1 / level))), max(cy0 + 1, min(lh, round(y1 / level)))
+    crop = img[cy0:cy1, cx0:cx1]
+    shrink = crop.shape[1] > width or crop.shape[0] > height
+    out = cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+    if params.get("flip"):
+        out = cv2.flip(out, 1)
+    return _jitter(out, params)
+
+
+def _jitter(img: np.ndarray, params: dict) -> np.ndarray:
+    brightness = float(params.get("brightness", 1.0))
+    contrast = float(params.get("contrast", 1.0))
+    saturation = float(params.get("saturation", 1.0))
+    hue = float(params.get("hue", 0.0))
+    if (brightness, contrast, saturation, hue) == (1.0, 1.0, 1.0, 0.0):
+        return np.ascontiguousarray(img)
+    x = img.astype(np.float32) * brightness
+    if contrast != 1.0:
+        mean = float(cv2.cvtColor(x, cv2.COLOR_RGB2GRAY).mean())
+        x = (x - mean) * contrast + mean
+    if saturation != 1.0:
+        gray = cv2.cvtColor(x, cv2.COLOR_RGB2GRAY)[..., None]
+        x = (x - gray) * saturation + gray
+    if hue != 0.0:
+        hsv = cv2.cvtColor(np.clip(x, 0, 255) / 255, cv2.COLOR_RGB2HSV)  # float: hue in degrees
+        hsv[..., 0] = np.mod(hsv[..., 0] + hue, 360.0)
+        x = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB) * 255
+    return np.clip(x + 0.5, 0, 255).astype(np.uint8)
+
+
+def _level_for(photo_w: int, photo_h: int, crop_w: int, crop_h: int, width: int, height: int) -> int:
+    """Power-of-two reduction to decode at: the smallest image that still covers the canvas at 1:1."""
+    level = 1
+    while crop_w / (2 * level) >= width and crop_h / (2 * level) >= height:
+        level *= 2
+    while max(photo_w, photo_h) / level > _MAX_CACHED_SIDE:
+        level *= 2
+    return level
+
+
+# --------------------------------------------------------------------------- decoded-photo cache
+
+_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_cache_bytes = 0
+_cache_lock = threading.Lock()
+
+
+def cache_bytes() -> int:
+    """Bytes of decoded photos held in this process (bounded by a fixed budget of about 128 MiB)."""
+    return _cache_bytes
+
+
+def clear_cache() -> None:
+    global _cache_bytes
+    with _cache_lock:
+        _cache.clear()
+        _cache_bytes = 0
+
+
+def _decoded(file: str, level: int, photo_w: int, photo_h: int) -> np.ndarray:
+    global _cache_bytes
+    try:
+        st = os.stat(file)
+    except OSError as err:
+        raise TextsynthError(f"{file}: cannot read photo ({err.strerror or err})") from None
+    key = (file, st.st_mtime_ns, st.st_size, level)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    img = _decode(file, level, photo_w, photo_h)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = img
+            _cache_bytes += img.nbytes
+            while _cache_bytes > _CACHE_BYTES and len(_cache) > 1:
+                _, old = _cache.popitem(last=False)
+                _cache_bytes -= old.nbytes
+        return _cache[key]
+
+
+def _decode(file: str, level: int, photo_w: int, photo_h: int) -> np.ndarray:
+    target = (max(1, math.ceil(photo_w / level)), max(1, math.ceil(photo_h / level)))
+    try:
+        with Image.open(file) as im:
+            orientation = _orientation(im)
+            turned = orientation in (5, 6, 7, 8)
+            size = im.size[::-1] if turned else im.size
+            if size != (photo_w, photo_h):
+                raise TextsynthError(
+                    f"{file}: photo is {size[0]}x{size[1]}, the crop's params say {photo_w}x{photo_h}; "
+                    "the file changed since the crop was sampled"
+                )
+            if im.format == "JPEG" and level > 1:  # let libjpeg decode at 1/2, 1/4 or 1/8 scale
+                im.draft("RGB", target[::-1] if turned else target)
+            img = _to_rgb(ImageOps.exif_transpose(im) if orientation != 1 else im)
+    except TextsynthError:
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise TextsynthError(f"{file}: cannot decode photo ({type(err).__name__}: {err})") from None
+    if (img.shape[1], img.shape[0]) != target:
+        img = cv2.resize(img, target, interpolation=cv2.INTER_AREA)
+    img.flags.writeable = False
+    return img
+
+
+def _orientation(im: Image.Image) -> int:
+    """EXIF orientation of a camera format; PNG's is ignored, as reading it would decode the whole file."""
+    if im.format not in ("JPEG", "MPO", "WEBP"):
+        return 1
+    return int(im.getexif().get(0x0112, 1) or 1)
+
+
+def _to_rgb(im: Image.Image) -> np.ndarray:
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))  # transparent parts show white
+        return np.array(Image.alpha_composite(white, rgba).convert("RGB"))
+    return np.array(im.convert("RGB"))
