@@ -1,0 +1,1 @@
+"""Where text and images come from: the word list, genre fillers, font faces."""
