@@ -162,6 +162,12 @@ def _road(g: np.random.Generator) -> str:
     return road
 
 
+@_one_draw
+def road(g: np.random.Generator) -> str:
+    """A common road name, as road signs and addresses carry it: 中山北路, 人民大道."""
+    return _road(g)
+
+
 def _unit_suffix(g: np.random.Generator) -> str:
     form = int(g.integers(5))
     if form == 0:
@@ -480,6 +486,7 @@ def _joined(draw: Callable[[np.random.Generator], tuple[str, ...]], sep: str = "
 GENRE_TEXT_KINDS: dict[str, Callable[[np.random.Generator], str]] = {
     "street_address": address,
     "city_district": city_district,
+    "road": road,
     "venue": venue,
     "dish": dish,
     "dish_with_price": _joined(dish_with_price),
