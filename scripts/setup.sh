@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-time set-up on Debian/Ubuntu: CJK fonts from apt, then textsynth and its extras in a
+# One-time set-up on Debian/Ubuntu: CJK fonts and photos from apt, then textsynth and its extras in a
 # virtual environment, .venv/ in this checkout (the system Python refuses pip: PEP 668).
 # Safe to rerun: it only installs what is missing.
 #   TEXTSYNTH_EXTRAS  extras to install (default dev,ocr,train,ray; render-only: ocr)
@@ -13,12 +13,14 @@ FONT_PACKAGES=(
   fonts-noto-cjk fonts-noto-cjk-extra fonts-lxgw-wenkai fonts-smiley-sans
   fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming fontconfig
 )
+# real photographs for backgrounds (photos_manifest.yaml; ~180 MiB installed, licences per photo there)
+PHOTO_PACKAGES=(mate-backgrounds lomiri-wallpapers-16.04 plasma-workspace-wallpapers lxqt-themes palapeli-data)
 EXTRAS="${TEXTSYNTH_EXTRAS:-dev,ocr,train,ray}"
 BASE_PY="${PYTHON:-python3}"
 VENV="${TEXTSYNTH_VENV:-.venv}"
 
 apt_packages=()
-for pkg in "${FONT_PACKAGES[@]}"; do
+for pkg in "${FONT_PACKAGES[@]}" "${PHOTO_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
 done
 # Debian/Ubuntu split venv's pip bootstrap into pythonX.Y-venv
@@ -54,4 +56,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! "$PY" -c "import textsynth"
   "${PIP[@]}" -e ".[${EXTRAS}]"
   echo "$want" > "$stamp"
 fi
-echo "setup: done ($("$PY" -m textsynth --help >/dev/null && echo "textsynth ready in $("$PY" -c 'import sys; print(sys.prefix)')"))"
+"$PY" -m textsynth --help >/dev/null  # fails loudly when the install is broken
+echo "setup: done (textsynth ready in $("$PY" -c 'import sys; print(sys.prefix)'))"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from textsynth.errors import TextsynthError
@@ -17,6 +18,7 @@ COMMAND_MODULES = (
     "render",
     "corpus",
     "fonts",
+    "backgrounds",
     "finetune",
     "evaluate",
     "make_tiny_kolors",
@@ -66,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     except TextsynthError as err:
         print(f"textsynth {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"textsynth {args.command}: interrupted; finished shards are kept", file=sys.stderr)
         return 130

@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from textsynth.paths import PROJECT_DIR
+from textsynth.resources import PHOTOS_MANIFEST
 
 NAME = "backgrounds"
 HELP = "list background photos, their licences, and missing packages"
@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--manifest",
         type=Path,
-        default=PROJECT_DIR / "manifests" / "photos.yaml",
+        default=PHOTOS_MANIFEST,
         help="photo manifest YAML listing the photographs",
     )
     parser.add_argument(

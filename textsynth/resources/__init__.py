@@ -1,4 +1,4 @@
-"""The data textsynth ships: built-in templates, corpora and the font manifest.
+"""The data textsynth ships: built-in templates, corpora, the font and photo manifests.
 
 They live at the top of the repository, where users look for them; the links in this
 folder put them inside the package, so a wheel carries them and `importlib.resources`
@@ -19,3 +19,4 @@ def resource_path(name: str) -> Path:
 CORPORA_DIR = resource_path("corpora")
 TEMPLATES_DIR = resource_path("templates")
 FONTS_MANIFEST = resource_path("fonts_manifest.yaml")
+PHOTOS_MANIFEST = resource_path("photos_manifest.yaml")

@@ -23,10 +23,9 @@ import numpy as np
 import yaml
 from PIL import Image, ImageOps
 
-from textsynth import paths
 from textsynth.errors import TextsynthError
+from textsynth.resources import PHOTOS_MANIFEST
 
-PHOTOS_MANIFEST = paths.PROJECT_DIR / "manifests" / "photos.yaml"
 SUBJECTS = ("city", "building", "wall", "indoor", "nature", "sky", "water", "texture")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
