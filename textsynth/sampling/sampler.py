@@ -373,15 +373,11 @@ def sample_template(
     width, height = _canvas_size(template, config, rng)
     palette = _palette(None, template.palette)
     kinds = list(template.background_kinds) or None
-    image_files = ctx.image_files if template.photo else []
-    use_photo = bool(image_files) and rng.random() < config.photo_background_p
+    photos = ctx.photos if template.photo else []
+    photo_p = config.photo_background_p if template.photo_p is None else template.photo_p
+    use_photo = bool(photos) and rng.random() < photo_p
     background = sample_background(
-        rng,
-        width,
-        height,
-        kinds=["image"] if use_photo else kinds,
-        palette=palette,
-        image_files=image_files if use_photo else (),
+        rng, width, height, kinds=["photo"] if use_photo else kinds, palette=palette, photos=photos
     )
     base = render_background(background, width, height)
     decorations = _decorate(template, rng, width, height, palette, ctx.image_files)

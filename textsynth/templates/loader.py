@@ -262,7 +262,12 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     if palette is not None:
         palette = _parse_palette(reader, palette, ("background", "palette"))
     template.palette = palette
-    template.photo = bool(background.get("photo", True))
+    photo = background.get("photo", True)
+    if isinstance(photo, bool):
+        template.photo = photo
+    else:  # a number: the share of this template's samples drawn on a photo
+        template.photo_p = reader.number(photo, ("background", "photo"), 0.0, 1.0)
+        template.photo = template.photo_p > 0
     slots = data.get("slots")
     if not isinstance(slots, list) or not slots:
         raise reader.error(("slots",), "must be a non-empty list of text slots")

@@ -69,7 +69,8 @@ class Template:
     aspects: list[float] = field(default_factory=list)  # width / height choices; empty = the config's size
     background_kinds: list[str] = field(default_factory=list)  # empty = all procedural kinds
     palette: str | list[str] | None = None
-    photo: bool = True  # may use photos from --backgrounds
+    photo: bool = True  # may use background photos (the shipped set and --backgrounds)
+    photo_p: float | None = None  # share of samples on a photo; None = the config's photo_background_p
     slots: list[Slot] = field(default_factory=list)
     decorations: list[DecorationSpec] = field(default_factory=list)
     geometry: dict[str, float] = field(default_factory=dict)  # perspective / rotation -> probability
