@@ -166,6 +166,8 @@ def make_sample(ctx: RenderContext, index: int) -> Sample:
 def _passes_checks(ctx: RenderContext, sample: Sample) -> bool:
     from textsynth.qa.legibility import check_sample, is_legible
 
+    if not any(item.primary for item in sample.scene.texts):
+        return False  # the contract: every sample shows its corpus word; redraw, or count it as skipped
     if not is_legible(check_sample(sample, ctx.load_font)):
         return False
     if ctx.config.ocr_check:

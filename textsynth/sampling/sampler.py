@@ -21,6 +21,7 @@ from textsynth.render.colors import PALETTES, contrast_ratio, hex_to_rgb, pick_t
 from textsynth.render.compose import block_origin, item_matrix, word_polygon
 from textsynth.render.layout import block_size, layout_block, snap_size
 from textsynth.rng import child_seed
+from textsynth.sampling.arrangement import arrange
 from textsynth.sampling.context import RenderContext, SampledScene
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.sources.fillers import filler
@@ -380,6 +381,7 @@ def sample_template(
         rng, width, height, kinds=["photo"] if use_photo else kinds, palette=palette, photos=photos
     )
     base = render_background(background, width, height)
+    template = arrange(template, rng, base if background.name == "photo" else None)
     decorations = _decorate(template, rng, width, height, palette, ctx.image_files)
     if decorations:
         base = draw_decorations(base, decorations)  # draws on a copy
@@ -420,6 +422,8 @@ def sample_template(
         decorations=decorations, geometry=geometry, effects=effects,
         jpeg_quality=int(rng.integers(lo, hi + 1)), subject=dict(template.subject),
     )  # fmt: skip
+    if not any(item.primary for item in texts) and primary not in skipped:
+        skipped.append(primary)  # no font or no room: the word is counted, never silently lost
     return SampledScene(scene=scene, base=base, skipped_words=skipped)
 
 
