@@ -1,7 +1,8 @@
 """The default word list: the most frequent modern Chinese words, from wordfreq, checked against jieba.
 
-wordfreq's Chinese data (subtitles, Wikipedia, news, web and social media, segmented with jieba)
-gives the rank; the rules below drop what is not a word a sign or poster would show. Every rule
+wordfreq's Chinese data (Wikipedia, subtitles, news, books, web, Twitter and jieba's word list,
+segmented with jieba) gives the rank; the rules below drop what is not a word a sign or poster
+would show. Every rule
 works on wordfreq's integer centibel bins, so the list is the same on every machine for the same
 wordfreq and jieba versions. Also here: ranking the words of a user's own text, and reading a
 ready-made list.
