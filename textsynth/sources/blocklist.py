@@ -14,16 +14,12 @@ import re
 from pathlib import Path
 
 from textsynth.errors import TextsynthError
-
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+from textsynth.resources import CORPORA_DIR
 
 
 def default_blocklist_path() -> Path:
-    """The shipped corpora/blocklist.txt: inside the package (wheel) or at the checkout's top."""
-    for folder in (_PACKAGE_DIR / "resources" / "corpora", _PACKAGE_DIR.parent / "corpora"):
-        if (folder / "blocklist.txt").is_file():
-            return folder / "blocklist.txt"
-    return _PACKAGE_DIR.parent / "corpora" / "blocklist.txt"
+    """The shipped corpora/blocklist.txt (inside the package, so wheels carry it)."""
+    return CORPORA_DIR / "blocklist.txt"
 
 
 EXCEPTION_MARK = "!"

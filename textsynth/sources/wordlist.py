@@ -20,8 +20,8 @@ from pathlib import Path
 
 from textsynth.errors import TextsynthError, expected
 from textsynth.sources.blocklist import is_blocked, load_blocklist
+from textsynth.sources.corpus import TSV_HEADER, gb2312_hanzi
 
-TSV_HEADER = "rank\tword\tfreq"
 WORDFREQ_LIST = "large"  # wordfreq's 'large' zh list: 334,609 tokens down to 1 per 100 million
 
 # GB2312's level-1/2 hanzi that are not in the 通用规范汉字表 (Unihan kTGH, Unicode 15): radicals
@@ -55,19 +55,6 @@ class Selection:
 
 
 @functools.cache
-def gb2312_hanzi() -> frozenset[str]:
-    """GB2312's 6,763 hanzi, decoded from the codec's rows 0xB0-0xF7."""
-    chars = set()
-    for hi in range(0xB0, 0xF8):
-        for lo in range(0xA1, 0xFF):
-            try:
-                chars.add(bytes((hi, lo)).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    return frozenset(chars)
-
-
-@functools.cache
 def allowed_chars() -> frozenset[str]:
     """The 6,638 characters a word may use: in GB2312 and in the 通用规范汉字表."""
     return gb2312_hanzi() - frozenset(GB2312_NOT_TGH)
@@ -85,7 +72,7 @@ def wordfreq_bins() -> dict[str, int]:
     try:
         import wordfreq
     except ImportError as err:
-        raise TextsynthError("building the word list needs wordfreq: pip install wordfreq") from err
+        raise TextsynthError("building the word list needs wordfreq: pip install 'textsynth[corpus]' (wordfreq==3.1.1)") from err
     bins: dict[str, int] = {}
     for index, words in enumerate(wordfreq.get_frequency_list("zh", WORDFREQ_LIST)):
         for word in words:
