@@ -97,13 +97,15 @@ def npm_pack(spec: str, cache: Path) -> Path:
         raise FetchError("npm is not installed: apt-get install npm")
     cache.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [npm, "pack", spec, "--pack-destination", str(cache), "--silent"],
+        [npm, "pack", spec, "--pack-destination", str(cache), "--loglevel=error"],
         capture_output=True,
         text=True,
     )
     if done.returncode != 0 or not tarball.exists():
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise FetchError(f"npm pack {spec} failed: {last}")
+        lines = [
+            line for line in done.stderr.splitlines() if "complete log" not in line and " code " not in line
+        ]
+        raise FetchError(f"npm pack {spec} failed: {(lines or ['no output'])[0].removeprefix('npm error ')}")
     return tarball
 
 
