@@ -22,7 +22,8 @@ from PIL import ImageFont
 from textsynth.errors import TextsynthError
 from textsynth.resources import FONTS_MANIFEST
 
-STYLES = ("sans", "serif", "kai", "handwriting", "display")
+STYLES = ("sans", "serif", "kai", "fangsong", "brush", "handwriting", "display")
+FONT_DIR_TOKEN = "${TEXTSYNTH_FONT_DIR}"  # in a manifest `file`: the folder scripts/fetch_fonts.py fills
 SCRIPTS = ("SC", "TC")
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -52,6 +53,7 @@ class FontFace:
     license: str = "unknown"
     package: str = ""
     sha256: str = ""
+    source: str = ""  # npm:PKG@VERSION or deb:PKG=VERSION:/PATH for faces scripts/fetch_fonts.py builds
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,7 +133,9 @@ def _parse_entry(entry: object, where: str, base_dir: Path) -> FontFace:
     file = text_field("file")
     if not file:
         raise bad("file", "the path of a .ttf/.otf/.ttc font file")
-    if not os.path.isabs(file):
+    if file.startswith(FONT_DIR_TOKEN + "/"):
+        file = str(font_dir() / file[len(FONT_DIR_TOKEN) + 1 :])
+    elif not os.path.isabs(file):
         file = str(base_dir / file)
     family = text_field("family")
     if not family:
@@ -156,7 +160,17 @@ def _parse_entry(entry: object, where: str, base_dir: Path) -> FontFace:
         license=text_field("license", "unknown") or "unknown",
         package=text_field("package"),
         sha256=sha,
+        source=text_field("source"),
     )
+
+
+def font_dir() -> Path:
+    """Where fetched faces live: $TEXTSYNTH_FONT_DIR, else $XDG_DATA_HOME/textsynth/fonts."""
+    env = os.environ.get("TEXTSYNTH_FONT_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "textsynth" / "fonts"
 
 
 # --------------------------------------------------------------------------- coverage (cmap)
@@ -508,6 +522,10 @@ class FontLibrary:
 
 
 def _missing_reason(face: FontFace, manifest: Path) -> str:
+    if face.source:
+        return (
+            f"{face.id}: {face.file} not found; fetch it with `python scripts/fetch_fonts.py` (setup.sh does)"
+        )
     if face.package:
         return f"{face.id}: {face.file} not found; install it with `sudo apt-get install {face.package}`"
     return f"{face.id}: {face.file} not found; restore the file or remove the entry from {manifest}"
