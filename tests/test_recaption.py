@@ -246,3 +246,231 @@ def test_help_names_the_vlm_flags(capsys):
     for flag in ("--vlm-url", "--vlm-model", "--vlm-concurrency", "--min-ocr-score", "--min-text-height",
                  "--max-lines", "--keep-textless", "--backend"):  # fmt: skip
         assert flag in out
+
+
+# --- whole runs with OCR on images whose text is known (slow) ------------------------------------------
+
+KNOWN = 10  # five renders, five photos with words drawn on them
+
+
+def _shards(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.glob("shard-*.tar"))}
+
+
+def _records(out: Path) -> list[dict]:
+    from textsynth.io.reader import iter_records
+
+    return list(iter_records(str(out)))
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory):
+    """Known-text images plus one that does not decode and one without text; and a clean one-worker run."""
+    from recaption_fixtures import make_known_text_images
+
+    root = tmp_path_factory.mktemp("recap")
+    truth = make_known_text_images(root / "in", KNOWN, seed=3)
+    (root / "in" / "zz_broken.jpg").write_bytes(_jpeg()[:100])
+    Image.new("RGB", (200, 150), (90, 140, 200)).save(root / "in" / "zz_plain.jpg")
+    out = root / "clean"
+    argv = [
+        "recaption",
+        str(root / "in"),
+        "--out",
+        str(out),
+        "--shard-size",
+        "3",
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
+    assert main(argv) == 0
+    return root, truth, out
+
+
+@pytest.mark.slow
+def test_recaption_finds_the_known_text_and_quotes_every_line(known, capsys):
+    from recaption_fixtures import line_scores
+
+    root, truth, out = known
+    records = _records(out)
+    scores = line_scores(records, truth)
+    assert scores["recall"] >= 0.8 and scores["precision"] >= 0.8, scores
+    for record in records:
+        lines = [t["text"] for t in record["texts"]]
+        assert record["source"] == "real" and lines
+        for field in ("zh", "en"):
+            assert check_quotes(record["captions"][field], lines).ok, record["captions"][field]
+        assert record["recaption"]["outcome"] == "fused"
+        if record["origin"].startswith("photo/"):  # the photo's own caption, kept and fused
+            assert record["original_caption"] and record["captions"]["zh"].startswith(
+                record["original_caption"]
+            )
+            assert record["image_reencoded"]  # written as PNG
+        else:
+            assert not record["image_reencoded"]
+            src = (root / "in" / record["origin"]).read_bytes()
+            assert any(src == m for m in _members(out, record["key"], "jpg"))  # original JPEG bytes
+    stats = json.loads((out / "manifest.json").read_text())["stats"]
+    assert (
+        stats["inputs"] == KNOWN + 2
+        and stats["textless"] == 1
+        and stats["unreadable_files"] == {"zz_broken.jpg": 1}
+    )
+    assert main(["verify", str(out), "--no-progress"]) == 0
+    assert main(["stats", str(out), "--no-progress"]) == 0
+    assert main(["captions", str(out), "--quiet"]) == 0
+    assert "hallucinations 0.000" in capsys.readouterr().out
+
+
+def _members(out: Path, key: str, ext: str) -> list[bytes]:
+    found = []
+    for shard in out.glob("shard-*.tar"):
+        with tarfile.open(shard) as tar:
+            for member in tar:
+                if member.name == f"{key}.{ext}":
+                    found.append(tar.extractfile(member).read())
+    return found
+
+
+@pytest.mark.slow
+def test_shard_input_gives_the_same_texts_and_keep_textless(known, tmp_path):
+    """The images as a WebDataset tar with .txt captions: same OCR texts; --keep-textless keeps the plain one."""
+    root, _, out = known
+    files = sorted(p for p in (root / "in").rglob("*") if p.suffix in (".jpg", ".png"))
+    samples = {}
+    for i, path in enumerate(files):
+        sidecar = path.with_suffix(".txt")
+        samples[f"{i:04d}"] = {
+            path.suffix[1:]: path.read_bytes(),
+            **({"txt": sidecar.read_bytes()} if sidecar.is_file() else {}),
+        }
+    _write_tar(tmp_path / "real-000.tar", samples)
+    out_tar = tmp_path / "from_tar"
+    argv = [
+        "recaption",
+        str(tmp_path / "real-000.tar"),
+        "--out",
+        str(out_tar),
+        "--shard-size",
+        "5",
+        "--keep-textless",
+    ]
+    assert main([*argv, "--workers", "1", "--no-progress"]) == 0
+    by_origin = {r["origin"]: r for r in _records(out)}
+    from_tar = _records(out_tar)
+    assert len(from_tar) == len(by_origin) + 1  # the plain image is kept, with no texts
+    for record in from_tar:
+        source = files[int(record["origin"].split(":")[1])].relative_to(root / "in").as_posix()
+        if source == "zz_plain.jpg":
+            assert record["texts"] == [] and "“" not in record["captions"]["zh"]
+            continue
+        assert record["texts"] == by_origin[source]["texts"]
+        assert (
+            record["captions"] == by_origin[source]["captions"]
+            or record["index"] != by_origin[source]["index"]
+        )
+    assert main(["verify", str(out_tar), "--no-progress"]) == 0
+
+
+@pytest.mark.slow
+def test_finetune_real_shards_read_the_output_unchanged(known, demo_run):
+    """The fine-tune data path (--real-shards) mixes recaptioned shards with synthetic ones as they are."""
+    from textsynth.train import data
+    from textsynth.train.loop import TrainConfig, _batch_stream
+
+    _, _, out = known
+    real = f"{out}/shard-{{000000..{len(list(out.glob('shard-*.tar'))) - 1:06d}}}.tar"
+    config = TrainConfig(model="unused", shards=f"{demo_run}/shard-{{000000..000002}}.tar", output="unused",
+                         real_shards=real, synthetic_ratio=0.5, batch_size=1, resolution=64)  # fmt: skip
+    captions = {r["key"]: r["captions"]["zh"] for r in _records(out)}
+    seen_real = 0
+    batches = _batch_stream(config)
+    for _ in range(12):
+        batch = next(batches)
+        decoded = data.decode_batch(batch)
+        assert decoded["pixel_values"].shape[-2:] == batch.bucket
+        for sample in batch.samples:
+            if sample.source == "real":
+                seen_real += 1
+                assert sample.caption == captions[sample.key]
+                assert sample.words() == [t["text"] for t in sample.meta["texts"]]
+    assert seen_real
+
+
+@pytest.mark.slow
+def test_kill_9_and_resume_with_two_workers_gives_the_clean_bytes(known, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root, _, clean = known
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "textsynth.cli", "recaption", str(root / "in"), "--out", str(out),
+           "--shard-size", "3", "--workers", "2", "--no-progress"]  # fmt: skip
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    try:
+        while not list(out.glob("shard-*.tar")):
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    first = _shards(out)
+    assert 0 < len(first) < 4, "the run finished before the kill; nothing was tested"
+    assert all(data == _shards(clean)[name] for name, data in first.items())
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "already done" in done.stderr
+    assert _shards(out) == _shards(clean)
+    resumed, fresh = (json.loads((p / "manifest.json").read_text()) for p in (out, clean))
+    assert resumed["complete"] and resumed["shards"] == fresh["shards"] and resumed["stats"] == fresh["stats"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "mode, outcome",
+    [
+        ("good", "ok"),
+        ("fix_on_repair", "repaired"),
+        ("misquote", "fallback"),
+        ("error500", "fallback"),
+        ("slow", "fallback"),
+    ],
+)
+def test_vlm_run_checks_every_answer_and_falls_back(known, tmp_path, server, mode, outcome):
+    root, _, _ = known
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("render/0000.jpg", "photo/0001.png"):
+        (src / Path(name).name).write_bytes((root / "in" / name).read_bytes())
+    out = tmp_path / "out"
+    argv = ["recaption", str(src), "--out", str(out), "--workers", "1", "--no-progress", "--vlm-url", server.url(mode),
+            "--vlm-model", "test-vlm", "--vlm-timeout", "0.5", "--vlm-retries", "1", "--vlm-backoff", "0.01"]  # fmt: skip
+    assert main(argv) == 0
+    records = _records(out)
+    assert len(records) == 2
+    for record in records:
+        lines = [t["text"] for t in record["texts"]]
+        assert check_quotes(record["captions"]["zh"], lines).ok
+        assert record["recaption"]["method"] == "vlm" and record["recaption"]["outcome"] == outcome
+        items = [
+            FoundText(t["text"], t["score"], t["polygon"], t["direction"], t["size_px"])
+            for t in record["texts"]
+        ]
+        fused = fused_captions(
+            items,
+            record["original_caption"],
+            record["width"],
+            record["height"],
+            sample_rng(0, record["index"]),
+        )["zh"]
+        if outcome == "fallback":
+            assert record["captions"]["zh"] == fused and record["recaption"]["reason"]
+        else:
+            assert record["captions"]["zh"] == good_answer(lines)
+    assert main(["verify", str(out), "--no-progress"]) == 0
