@@ -197,6 +197,14 @@ def test_vlm_server_failures_fall_back_after_bounded_retries(server, mode, reaso
     )
 
 
+def test_vlm_server_that_keeps_failing_is_paused(server):
+    client = _client(server, "error500", retries=0, pause_after=2, pause_s=60)
+    reasons = [client.caption(_jpeg(), LINES, "").reason for _ in range(3)]
+    assert reasons == ["http_500", "http_500", "server_down"]
+    before = server.requests["error500"]
+    assert client.caption(_jpeg(), LINES, "").requests == 0 and server.requests["error500"] == before
+
+
 def test_vlm_rate_limit_is_retried(server):
     sleeps = []
     client = _client(server, "ratelimit_once")

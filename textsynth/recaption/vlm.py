@@ -4,7 +4,8 @@ The prompt hands over the OCR lines and asks for a factual description quoting e
 exactly. Every answer is checked (`check_quotes`); a failing one is sent back once or twice
 with what was wrong, then the fused caption is used instead. Timeouts, connection errors,
 HTTP 5xx and 429 get bounded retries with backoff (429 honours Retry-After, capped); after
-that the sample falls back too. The server can misbehave in any way: the run goes on, and
+that the sample falls back too, and after several such samples in a row the server is left
+alone for a minute (samples fall back at once, reason "server_down"). The server can misbehave in any way: the run goes on, and
 each record says what happened (`recaption.outcome`, `recaption.reason`).
 """
 
@@ -15,6 +16,7 @@ import http.client
 import io
 import json
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -39,6 +41,8 @@ class VlmSettings:
     max_backoff: float = 30.0
     concurrency: int = 4  # requests in flight per worker process
     max_tokens: int = 512
+    pause_after: int = 8  # samples in a row the server failed: stop asking it for pause_s seconds
+    pause_s: float = 60.0
 
     def endpoint(self) -> str:
         url = self.url.rstrip("/")
@@ -107,6 +111,11 @@ class VlmClient:
     def __init__(self, settings: VlmSettings, sleep=time.sleep):
         self.settings = settings
         self.sleep = sleep
+        # a server that is down would cost every sample its full retries: after `pause_after` failed
+        # samples in a row, samples fall back at once ("server_down") until the pause is over
+        self._lock = threading.Lock()
+        self._failed_in_a_row = 0
+        self._paused_until = 0.0
 
     def chat(self, messages: list[dict[str, Any]]) -> tuple[str, int]:
         """The answer's text and how many HTTP requests it took; VlmUnavailable once retries are spent."""
@@ -159,14 +168,19 @@ class VlmClient:
                 ],
             }
         ]
+        if time.monotonic() < self._paused_until:
+            return VlmResult(None, "fallback", "server_down", 0)
         requests = 0
         for round_ in range(self.settings.repairs + 1):
             try:
                 answer, n = self.chat(messages)
             except VlmUnavailable as err:
+                self._server_failed(True)
                 return VlmResult(None, "fallback", err.reason, requests + err.requests)
             except Exception as err:  # whatever the server does, this sample falls back
+                self._server_failed(True)
                 return VlmResult(None, "fallback", f"error:{type(err).__name__}", requests + 1)
+            self._server_failed(False)
             requests += n
             check = check_quotes(answer, lines)
             if check.ok:
@@ -176,6 +190,13 @@ class VlmClient:
                 {"role": "user", "content": repair_prompt(check)},
             ]
         return VlmResult(None, "fallback", "misquote", requests)
+
+    def _server_failed(self, failed: bool) -> None:
+        with self._lock:
+            self._failed_in_a_row = self._failed_in_a_row + 1 if failed else 0
+            if self._failed_in_a_row >= self.settings.pause_after:
+                self._failed_in_a_row = 0
+                self._paused_until = time.monotonic() + self.settings.pause_s
 
 
 def _retry_after(err: urllib.error.HTTPError) -> float:
