@@ -79,7 +79,7 @@ def test_direction_size_and_filters():
     assert measure([[0, 0], [20, 0], [20, 200], [0, 200]], "SALE")[0] == "ltr"  # rotated Latin is no column
     items = [_found(f"字{i}", (0, 40 * i, 100, 40 * i + 30), size=30 + i) for i in range(5)]
     items += [_found("糊", (0, 300, 50, 330), score=0.3), _found("小", (0, 400, 5, 405), size=5)]
-    kept, dropped = select(items, Filters(min_score=0.8, min_text_height=10, max_lines=3))
+    kept, dropped = select(items, Filters(min_ocr_score=0.8, min_text_height=10, max_lines=3))
     assert [t.text for t in kept] == ["字2", "字3", "字4"]  # the three largest, in reading order
     assert sorted(t.reason for t in dropped) == ["low_score", "over_max_lines", "over_max_lines", "too_small"]
 
@@ -241,7 +241,7 @@ def test_unreadable_images_are_counted_and_named_never_fatal(tmp_path, capsys):
     assert manifest["complete"] and manifest["stats"]["unreadable_files"] == {"broken.jpg": 1, "empty.png": 1}
     assert main(["verify", str(out), "--no-progress"]) == 0
     assert main([*argv, "--min-ocr-score", "0.5"]) == 2
-    assert "different settings (changed: min_score)" in capsys.readouterr().err
+    assert "different settings (changed: min_ocr_score)" in capsys.readouterr().err
     (src / "new.jpg").write_bytes(_jpeg()[:40])
     assert main(argv) == 2  # the input changed: another listing
     assert "changed: count, inputs" in capsys.readouterr().err

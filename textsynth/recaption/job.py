@@ -142,7 +142,10 @@ class RecaptionWorker:
     def _members(self, sample: _Kept, stats: _Stats) -> dict[str, bytes | str]:
         captions = dict(sample.captions)
         if sample.vlm is not None:
-            result: VlmResult = sample.vlm.result()
+            try:
+                result: VlmResult = sample.vlm.result()
+            except Exception as err:  # a bug or an odd image must not cost the shard: use the fused caption
+                result = VlmResult(None, "fallback", f"error:{type(err).__name__}", 0)
             if result.caption is not None:
                 captions["zh"] = result.caption
             recaption = {"method": "vlm", "outcome": result.outcome, "reason": result.reason,

@@ -19,7 +19,7 @@ VERTICAL_ASPECT = 1.5  # height / width of a box above which a CJK line is a col
 
 @dataclass(frozen=True)
 class Filters:
-    min_score: float = 0.8
+    min_ocr_score: float = 0.8
     min_text_height: float = 10.0
     max_lines: int = 20
 
@@ -76,7 +76,7 @@ def select(found: list[FoundText], filters: Filters) -> tuple[list[FoundText], l
     """(kept in reading order, dropped with a reason): low score, too small, then beyond the largest max_lines."""
     kept, dropped = [], []
     for item in found:
-        if item.score < filters.min_score:
+        if item.score < filters.min_ocr_score:
             item.reason = "low_score"
         elif item.size_px < filters.min_text_height:
             item.reason = "too_small"
