@@ -33,6 +33,16 @@ TEXT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "chars": list, "primary": bool, "lines": list, "styles": list,
 }  # fmt: skip
 NAME_LISTS = ("decorations", "geometry", "effects", "skipped_words")  # lists of strings, one schema for Arrow
+# records of real images (`textsynth recaption`, source "real"): no scene; OCR texts with scores
+REAL_RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "key": str, "seed": int, "index": int, "source": str, "origin": str, "width": int, "height": int,
+    "captions": dict, "original_caption": str, "texts": list, "dropped_texts": list, "recaption": dict,
+    "image_reencoded": bool,
+}  # fmt: skip
+REAL_TEXT_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "text": str, "role": str, "direction": str, "polygon": list, "score": (int, float), "size_px": int,
+    "primary": bool, "lines": list,
+}  # fmt: skip
 
 
 @dataclass
@@ -64,6 +74,7 @@ def verify_output(
         plans = plan_shards(int(manifest["count"]), int(manifest["shard_size"]))
         recorded = manifest["shards"]
         fmt, lang, seed = config["image_format"], config["caption_language"], int(manifest["seed"])
+        subset = config.get("job") == "recaption"  # a shard keeps only the inputs that had text
     except (KeyError, TypeError, ValueError) as err:
         report.problems.append(
             f"{MANIFEST}: missing or malformed field {err}; it was not written by textsynth render"
@@ -86,7 +97,7 @@ def verify_output(
             report.problems.append(f"{plan.name}: listed in {MANIFEST} but the file is missing")
             continue
         problems, samples = check_shard(
-            output.read_bytes(plan.name), plan, info, fmt, lang, seed, decode_images
+            output.read_bytes(plan.name), plan, info, fmt, lang, seed, decode_images, subset=subset
         )
         if len(problems) > MAX_PROBLEMS_PER_SHARD:
             problems = [
@@ -120,15 +131,19 @@ def check_shard(
     lang: str,
     seed: int,
     decode_images: bool = True,
+    subset: bool = False,
 ) -> tuple[list[str], int]:
-    """Problems of one shard's bytes against its manifest entry and the contract; and its sample count."""
+    """Problems of one shard's bytes against its manifest entry and the contract; and its sample count.
+
+    With `subset` (recaption outputs) the shard holds some of the keys its plan covers, not all.
+    """
     name = plan.name
     problems = []
     if len(data) != info.get("bytes"):
         problems.append(f"{name}: {len(data)} bytes, manifest says {info.get('bytes')}")
     if hashlib.sha256(data).hexdigest() != info.get("sha256"):
         problems.append(f"{name}: sha256 does not match the manifest (file changed or damaged)")
-    if info.get("count") != plan.count:
+    if info.get("count") != plan.count and not subset:
         problems.append(f"{name}: manifest count {info.get('count')}, the plan has {plan.count} samples")
     try:
         samples = members_by_key(data)
@@ -137,7 +152,7 @@ def check_shard(
     expected = [f"{i:09d}" for i in range(plan.first, plan.first + plan.count)]
     missing = [k for k in expected if k not in samples]
     extra = sorted(set(samples) - set(expected))
-    if missing:
+    if missing and not subset:
         problems.append(f"{name}: {len(missing)} samples missing (first {missing[0]})")
     if extra:
         problems.append(f"{name}: {len(extra)} unexpected keys (first {extra[0]})")
@@ -179,6 +194,8 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
     """Problems of one KEY.json against the shard contract (DESIGN.md)."""
     if not isinstance(record, dict):
         return ["not a JSON object"]
+    if record.get("source") == "real":
+        return _check_real_record(record, key, seed)
     problems = _check_fields(record, RECORD_FIELDS, "")
     if problems:
         return problems
@@ -218,6 +235,40 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
                 isinstance(char, dict) and isinstance(char.get("char"), str) and _is_quad(char.get("polygon"))
             ):
                 problems.append(f"{where}chars[{j}] must be {{char, polygon of 4 points}}")
+    return problems
+
+
+def _check_real_record(record: dict, key: str, seed: int) -> list[str]:
+    """A recaptioned real image: same key/index/seed/captions rules, OCR texts instead of a scene."""
+    problems = _check_fields(record, REAL_RECORD_FIELDS, "")
+    if problems:
+        return problems
+    if record["key"] != key or f"{record['index']:09d}" != key:
+        problems.append(
+            f"key {record['key']!r} / index {record['index']} do not match the member name {key!r}"
+        )
+    if record["seed"] != seed:
+        problems.append(f"seed {record['seed']} differs from the run's seed {seed}")
+    for lang in ("zh", "en", "short_zh", "short_en"):
+        if not isinstance(record["captions"].get(lang), str) or not record["captions"][lang]:
+            problems.append(f"captions.{lang} missing or empty")
+    for i, text in enumerate(record["texts"]):
+        where = f"texts[{i}]."
+        if not isinstance(text, dict):
+            problems.append(f"texts[{i}] is not an object")
+            continue
+        field_problems = _check_fields(text, REAL_TEXT_FIELDS, where)
+        problems += field_problems
+        if not field_problems and text["direction"] not in DIRECTIONS:
+            problems.append(f"{where}direction must be ltr or ttb, got {text['direction']!r}")
+        if not field_problems and not _is_quad(text["polygon"]):
+            problems.append(f"{where}polygon must be 4 [x, y] points")
+    if not problems and isinstance(record["captions"].get("zh"), str):
+        from textsynth.recaption.fuse import check_quotes
+
+        check = check_quotes(record["captions"]["zh"], [t["text"] for t in record["texts"]])
+        problems += [f"captions.zh does not quote texts “{t}”" for t in check.missing]
+        problems += [f"captions.zh quotes “{t}”, which is no OCR text" for t in check.extra]
     return problems
 
 

@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from textsynth.io.shards import Output, ShardPlan, ShardResult, write_shard
-from textsynth.pipeline import make_sample
+from textsynth.config import RenderConfig
+from textsynth.io.shards import Output, ShardPlan, ShardResult, plan_shards, write_shard
+from textsynth.pipeline import build_context, make_sample
 from textsynth.sampling.context import RenderContext
 
 ProgressFn = Callable[[int], None]
@@ -70,3 +71,38 @@ def render_shard(
     return ShardResult(
         plan.name, plan.count, sha, len(data), shard_stats(samples), data=None if write else data
     )
+
+
+class RenderJob:
+    """`textsynth render` as a runner job: shards of `config.count` samples, drawn from (config, index)."""
+
+    kind = "render"
+
+    def __init__(self, config: RenderConfig, ctx: RenderContext | None = None):
+        self.config = config
+        self.ctx = ctx  # already built in this process (the command built it to fail fast); not pickled
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self.config, "ctx": None}
+
+    def settings(self) -> dict[str, Any]:
+        return self.config.to_json()
+
+    def fingerprint(self) -> str:
+        return self.config.fingerprint()
+
+    def plans(self) -> list[ShardPlan]:
+        return plan_shards(self.config.count, self.config.shard_size)
+
+    def start(self) -> RenderWorker:
+        return RenderWorker(self.ctx or build_context(self.config))
+
+
+class RenderWorker:
+    def __init__(self, ctx: RenderContext):
+        self.ctx = ctx
+
+    def process(
+        self, plan: ShardPlan, output: Output, progress: ProgressFn | None = None, write: bool = True
+    ) -> ShardResult:
+        return render_shard(self.ctx, plan, output, progress, write=write)
