@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 from safetensors.torch import load_file
 from train_fixtures import tiny_kolors, word_shards  # noqa: F401 - pytest fixtures
 
@@ -83,25 +84,29 @@ def test_resume_continues_from_the_checkpoint_step(tiny_kolors: Path, word_shard
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_evaluate_command_runs_end_to_end(tiny_kolors: Path, lora_run, tmp_path: Path) -> None:  # noqa: F811
+def test_evaluate_takes_the_finetune_output_folder_and_scores_both_modes(
+    tiny_kolors: Path,  # noqa: F811
+    lora_run,
+    tmp_path: Path,
+) -> None:
     out = tmp_path / "eval"
-    argv = [
-        "evaluate",
-        "--model",
-        str(tiny_kolors),
-        "--lora",
-        str(lora_run[0] / "lora"),
-        "--output",
-        str(out),
-    ]
-    assert main([*argv, "--n", "4", "--resolution", "64", "--steps", "2"]) == 0
+    argv = ["evaluate", "--model", str(tiny_kolors), "--lora", str(lora_run[0]), "--output", str(out),
+            "--limit", "3", "--samples-per-prompt", "2", "--resolution", "64", "--steps", "2"]  # fmt: skip
+    assert main(argv) == 0
     report = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    assert {"sentence_accuracy", "ned", "rows"} <= report.keys() and len(report["rows"]) == 4
-    assert set(report["variants"]) == {"base", "finetuned"}
-    assert (out / "grid.png").is_file() and (out / "metrics.md").read_text(encoding="utf-8").startswith(
-        "| model"
-    )
-    assert main(["evaluate", "--compare", str(out / "metrics.json"), str(out / "metrics.json")]) == 0
+    assert report["weights"] == str(lora_run[0] / "lora")
+    assert set(report["variants"]) == {"base", "finetuned"} and report["main"] == "finetuned"
+    assert report["settings"]["samples_per_prompt"] == 2 and report["settings"]["device"] == "cpu"
+    assert report["settings"]["dtype"] == "float32"  # auto: fp32 on the CPU
+    whole = report["variants"]["finetuned"]["whole_image"]
+    lines = report["variants"]["finetuned"]["anytext_lines"]
+    assert len(whole["rows"]) == 3 * 2 and whole["summary"]["prompts"] == 3
+    assert len(lines["rows"]) >= 3 * 2 and {"seen", "unseen"} <= set(lines["summary"]["by_split"])
+    assert {"whole_image", "anytext_lines"} == set(report["gain_over_base"])
+    with Image.open(out / "grid.png") as grid:  # one cell per prompt and model, nothing pasted outside
+        assert grid.size == (2 * 256, 24 + 3 * 256)
+    assert len(list((out / "finetuned").glob("*.png"))) == 6
+    assert "### anytext_lines" in (out / "metrics.md").read_text(encoding="utf-8")
 
 
 def test_bad_model_folder_is_one_line_error(tmp_path: Path, capsys) -> None:
