@@ -5,6 +5,8 @@ Also quiets the library warnings that would otherwise bury a command's own outpu
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from textsynth.errors import TextsynthError
@@ -57,3 +59,23 @@ def quiet_libraries() -> None:
     transformers.utils.logging.disable_progress_bar()  # "Loading weights" bars for every component
     diffusers_logging.set_verbosity_error()
     diffusers_logging.disable_progress_bar()
+
+
+@contextlib.contextmanager
+def libraries_quiet() -> Iterator[None]:
+    """quiet_libraries() for the duration of a block, then the previous verbosity and progress bars."""
+    import transformers
+    from diffusers.utils import logging as diffusers_logging
+
+    levels = (transformers.utils.logging.get_verbosity(), diffusers_logging.get_verbosity())
+    bars = (transformers.utils.logging.is_progress_bar_enabled(), diffusers_logging.is_progress_bar_enabled())
+    quiet_libraries()
+    try:
+        yield
+    finally:
+        transformers.utils.logging.set_verbosity(levels[0])
+        diffusers_logging.set_verbosity(levels[1])
+        if bars[0]:
+            transformers.utils.logging.enable_progress_bar()
+        if bars[1]:
+            diffusers_logging.enable_progress_bar()
