@@ -378,6 +378,11 @@ def train(config: TrainConfig) -> dict:
     kolors.check_model_dir(config.model)
     device = resolve_device(config.device)
     check_precision(device, config.mixed_precision, "--mixed-precision")
+    if device.index not in (None, 0):
+        raise TextsynthError(
+            f"--device {config.device}: finetune places each process with accelerate; choose the GPU "
+            f"with CUDA_VISIBLE_DEVICES={device.index} and --device cuda"
+        )
     # accelerate keeps one process-wide state; a second train() in the same process (tests, notebooks)
     # may use another precision, so forget the previous run's (the process group itself is kept)
     AcceleratorState._reset_state()
