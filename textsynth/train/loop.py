@@ -16,6 +16,7 @@ import shutil
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -368,7 +369,7 @@ def train(config: TrainConfig) -> dict:
     import torch
     from accelerate import Accelerator
     from accelerate.state import AcceleratorState
-    from accelerate.utils import gather_object
+    from accelerate.utils import InitProcessGroupKwargs, gather_object
     from diffusers.optimization import get_scheduler
     from diffusers.training_utils import EMAModel, cast_training_params
     from safetensors.torch import load_file
@@ -390,6 +391,8 @@ def train(config: TrainConfig) -> dict:
         mixed_precision=config.mixed_precision,
         gradient_accumulation_steps=config.gradient_accumulation,
         cpu=device.type == "cpu",
+        # the other processes wait while the main one encodes every caption: allow hours, not minutes
+        kwargs_handlers=[InitProcessGroupKwargs(timeout=timedelta(hours=4))],
     )
     main, rank = accelerator.is_main_process, accelerator.process_index
     say = accelerator.print
