@@ -86,11 +86,14 @@ def test_text_in_background_colour_fails_the_gate(fonts):
 
 def test_rotation_and_perspective_are_undone_by_the_char_polygons(fonts):
     from textsynth.components.geometry import sample_perspective
+    from textsynth.scene import Layer
 
     scene = make_scene(
         fonts, [{"text": "高铁站台", "box": (100, 120, 420, 240), "size": 60, "rotation": -15.0}]
     )
-    scene.geometry = [sample_perspective(np.random.default_rng(3), 512, 384, strength=0.25)]
+    scene.geometry = [
+        Layer("perspective", sample_perspective(np.random.default_rng(3), 512, 384, strength=0.25))
+    ]
     image, texts, lines = render(fonts, scene)
     polygon = np.array(texts[0]["polygon"])
     assert not np.allclose(polygon[0, 1], polygon[1, 1], atol=1.0)  # the line really is slanted

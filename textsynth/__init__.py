@@ -30,6 +30,8 @@ _EXPORTS = {
     "FontLibrary": "textsynth.sources.fonts",
     "register_background": "textsynth.components.backgrounds",
     "register_effect": "textsynth.components.effects",
+    "register_decoration": "textsynth.components.decorations",
+    "register_geometry": "textsynth.components.geometry",
     "render_scene": "textsynth.render.compose",
     "make_captions": "textsynth.captions",
     "Sample": "textsynth.pipeline",

@@ -15,7 +15,7 @@ import numpy as np
 from textsynth.components.backgrounds import render_background, sample_background
 from textsynth.components.decorations import draw_decorations, sample_decoration
 from textsynth.components.effects import DEFAULT_EFFECT_PROBS, sample_effects
-from textsynth.components.geometry import GEOMETRY_SAMPLERS, map_points, tilt_matrix, translation
+from textsynth.components.geometry import map_points, sample_geometry, tilt_matrix, translation
 from textsynth.config import RenderConfig
 from textsynth.render.colors import PALETTES, contrast_ratio, hex_to_rgb, pick_text_color, relative_luminance
 from textsynth.render.compose import block_origin, item_matrix, word_polygon
@@ -411,10 +411,7 @@ def sample_template(
                 decorations.append(panel)
                 base = draw_decorations(base, [panel])
     geometry_probs = {**DEFAULT_GEOMETRY_PROBS, **template.geometry, **config.geometry}
-    geometry = []
-    for name in sorted(GEOMETRY_SAMPLERS):
-        if rng.random() < geometry_probs.get(name, 0.0):
-            geometry.append(GEOMETRY_SAMPLERS[name](rng, width, height))
+    geometry = sample_geometry(rng, width, height, geometry_probs)
     effects = sample_effects(
         rng, width, height, {**DEFAULT_EFFECT_PROBS, **template.effects, **config.effects}
     )
