@@ -27,6 +27,7 @@ _EXPORTS = {
     "available_templates": "textsynth.templates",
     "Corpus": "textsynth.sources.corpus",
     "filler": "textsynth.sources.fillers",
+    "register_filler": "textsynth.sources.fillers",
     "FontLibrary": "textsynth.sources.fonts",
     "register_background": "textsynth.components.backgrounds",
     "register_effect": "textsynth.components.effects",
