@@ -358,6 +358,14 @@ def test_extra_dirs_add_faces_without_duplicating_the_manifest(tmp_path: Path) -
 # --------------------------------------------------------------------------- command
 
 
+def test_word_coverage_counts_settable_words_per_face(library: FontLibrary) -> None:
+    coverage = library.word_coverage(["中国", "們", "😀😀"])
+    assert coverage.words == 3 and coverage.unset == 1  # no face has the emoji
+    assert all(n <= 2 for n in coverage.words_by_face.values())
+    assert max(coverage.words_by_face.values()) == 2  # some face sets both Chinese words
+    assert all(total == 4 for _, total in coverage.chars.values())  # 中 国 們 😀
+
+
 def test_fonts_command_table_and_hints(tmp_path: Path, capsys) -> None:
     gone = _entry(id="gone", file=str(tmp_path / "Gone.ttf"), package="fonts-gone")
     corpus = tmp_path / "words.tsv"

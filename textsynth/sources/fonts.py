@@ -58,6 +58,15 @@ class FontFace:
         return asdict(self)
 
 
+class WordCoverage(NamedTuple):
+    """Coverage of a word list: per face id (covered, distinct) characters and settable words."""
+
+    words: int
+    chars: dict[str, tuple[int, int]]
+    words_by_face: dict[str, int]
+    unset: int  # words no face can set
+
+
 class MissingFace(NamedTuple):
     face: FontFace
     reason: str
@@ -464,6 +473,18 @@ class FontLibrary:
             high = sum(self._high.get(cp, 0) >> i & 1 for cp in outside)
             report.append((face, int(bits.sum()) + high, len(cps)))
         return report
+
+    def word_coverage(self, words: Sequence[str]) -> WordCoverage:
+        """How much of a word list each face can set: its characters, and whole words."""
+        chars = {face.id: (n, total) for face, n, total in self.coverage_report(words)}
+        settable = dict.fromkeys((face.id for face in self.faces), 0)
+        unset = 0
+        for word in words:
+            options = self.candidates(word)
+            unset += not options
+            for face in options:
+                settable[face.id] += 1
+        return WordCoverage(words=len(words), chars=chars, words_by_face=settable, unset=unset)
 
     def verify(self) -> dict[str, str]:
         """Hash every available font file against its manifest sha256; returns {face id: note} for mismatches.
