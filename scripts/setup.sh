@@ -57,4 +57,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! "$PY" -c "import textsynth"
   echo "$want" > "$stamp"
 fi
 "$PY" -m textsynth --help >/dev/null  # fails loudly when the install is broken
+# read every font's cmap once now, so the first render (and every test worker) starts warm
+"$PY" -c "from textsynth.sources.fonts import FontLibrary; FontLibrary.load()"
 echo "setup: done (textsynth ready in $("$PY" -c 'import sys; print(sys.prefix)'))"

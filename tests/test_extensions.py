@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import registrations_undone
+
 DOC = Path(__file__).parents[1] / "docs" / "architecture.md"
 EXAMPLE = re.compile(r"<!-- example: (\S+) -->\n```(\w+)\n(.*?)```", re.S)
 FAST = ["--workers", "1", "--no-progress", "--seed", "5"]  # appended to the doc's command: one process
@@ -20,25 +22,8 @@ def examples() -> dict[str, str]:
 @pytest.fixture(scope="module", autouse=True)
 def restore_registries():
     """Registrations made here are undone afterwards, so other tests in this worker see the built-ins."""
-    from textsynth.components.backgrounds import BACKGROUNDS
-    from textsynth.components.decorations import DECORATIONS
-    from textsynth.components.effects import EFFECTS
-    from textsynth.components.geometry import GEOMETRY
-    from textsynth.sources import fillers
-    from textsynth.templates import registry as templates
-
-    registries = (BACKGROUNDS, DECORATIONS, EFFECTS, GEOMETRY)
-    saved = [(r, list(r.names), dict(r._components)) for r in registries]
-    saved_fillers, saved_templates = list(fillers.FILLER_KINDS), dict(templates._REGISTRY)
-    yield
-    for registry, names, components in saved:
-        registry.names[:] = names
-        registry._components.clear()
-        registry._components.update(components)
-    fillers.FILLER_KINDS[:] = saved_fillers
-    fillers._REGISTERED.clear()
-    templates._REGISTRY.clear()
-    templates._REGISTRY.update(saved_templates)
+    with registrations_undone():
+        yield
 
 
 @pytest.fixture(scope="module")

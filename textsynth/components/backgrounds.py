@@ -18,7 +18,7 @@ from statistics import NormalDist
 import cv2
 import numpy as np
 
-from textsynth.components.registry import Component, Registry
+from textsynth.components.registry import Component, DescribeFn, Registry
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import color_name, hex_to_rgb, pick_color, rgb_to_hex, shade
 from textsynth.rng import child_seed
@@ -26,7 +26,7 @@ from textsynth.scene import Layer
 
 SampleFn = Callable[[np.random.Generator, int, int, "list[str] | None"], dict]
 ApplyFn = Callable[[dict, int, int], np.ndarray]
-DescribeFn = Callable[[dict], "tuple[str, str]"]
+PhrasesFn = Callable[[dict], "tuple[str, str]"]  # the built-ins' (zh, en) phrases
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
@@ -44,8 +44,9 @@ def register_background(
     Contract: `sample_fn(rng, width, height, palette) -> dict` makes every random choice and returns
     JSON-friendly params (draw a `seed` with `textsynth.rng.child_seed(rng)` for any noise);
     `apply_fn(params, width, height) -> np.ndarray` is pure and returns HxWx3 uint8 RGB. Put a
-    `base_color` ("#rrggbb") in the params to get the colour into captions, or pass `describe_fn(params)
-    -> (zh, en)` for your own caption phrase. Registered as a `Registry` component (registry.py).
+    `base_color` ("#rrggbb") in the params to get the colour into captions, or pass
+    `describe_fn(params, lang) -> str | None` for your own caption phrase. Registered as a `Registry`
+    component (registry.py); `apply_fn` keeps its documented (params, width, height) form.
     """
 
     def sample(
@@ -57,8 +58,11 @@ def register_background(
         return apply_fn(params, canvas.shape[1], canvas.shape[0])
 
     def describe(params: dict, lang: str) -> str:
-        phrases = describe_fn(params) if describe_fn is not None else _describe_by_color(name, params)
-        return phrases[0] if lang == "zh" else phrases[1]
+        phrase = describe_fn(params, lang) if describe_fn is not None else None
+        if phrase is None:
+            zh, en = _describe_by_color(name, params)
+            phrase = zh if lang == "zh" else en
+        return phrase
 
     BACKGROUNDS.register(name, sample, apply, describe)
 
@@ -129,7 +133,7 @@ def _a(phrase: str) -> str:
     return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
 
 
-def _colored(zh_noun: str, en_noun: str) -> DescribeFn:
+def _colored(zh_noun: str, en_noun: str) -> PhrasesFn:
     def describe(params: dict) -> tuple[str, str]:
         zh, en = color_name(params.get("base_color") or params["color"])
         return f"{zh}{zh_noun}", _a(f"{en} {en_noun}")
@@ -637,6 +641,10 @@ def _apply_image(params: dict, width: int, height: int) -> np.ndarray:
     return out
 
 
+def _in_lang(phrases: PhrasesFn) -> DescribeFn:
+    return lambda params, lang: phrases(params)[0 if lang == "zh" else 1]
+
+
 def _no_palette_sampler(rng: np.random.Generator, width: int, height: int, palette: list[str] | None) -> dict:
     raise TextsynthError(
         "background kind 'image' needs image files: use sample_background(..., image_files=...)"
@@ -660,7 +668,7 @@ for _name, _sample, _apply, _describe in (
     ("bokeh", _sample_bokeh, _apply_bokeh, _colored("光斑虚化背景", "bokeh background")),
     ("image", _no_palette_sampler, _apply_image, lambda p: ("一张照片背景", "a photo background")),
 ):
-    register_background(_name, _sample, _apply, _describe)
+    register_background(_name, _sample, _apply, _in_lang(_describe))
 
 # The default choice is the built-in kinds only: registering a kind elsewhere must not
 # change what an existing config renders (name custom kinds in a template to use them).
