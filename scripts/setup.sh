@@ -62,4 +62,6 @@ fi
 # the faces with a `source:` in fonts_manifest.yaml (npm packages merged to TTF, one .deb): once per machine
 "$PY" scripts/fetch_fonts.py
 "$PY" -m textsynth --help >/dev/null  # fails loudly when the install is broken
+# read every font's cmap once now, so the first render (and every test worker) starts warm
+"$PY" -c "from textsynth.sources.fonts import FontLibrary; FontLibrary.load()"
 echo "setup: done (textsynth ready in $("$PY" -c 'import sys; print(sys.prefix)'))"

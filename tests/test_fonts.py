@@ -288,6 +288,32 @@ def test_cmap_cache_makes_the_second_start_skip_font_parsing(tmp_path: Path, mon
     assert warm.coverage_report(ALPHABET) == cold.coverage_report(ALPHABET)
 
 
+def test_cold_workers_share_the_cache_each_font_read_once(tmp_path: Path, monkeypatch) -> None:
+    """A font another process is reading (its lock held) is skipped, then loaded from what it wrote."""
+    import fcntl
+    import threading
+
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fontmod, "_CMAP_MEMO", {})
+    faces = [FontFace(**_entry()), FontFace(**_entry(id="smiley", file=SMILEY, style="display"))]
+    busy = fontmod._cmap_key(faces[0])[1]
+    reads = []
+    real_read = fontmod._read_cmap
+    monkeypatch.setattr(
+        fontmod, "_read_cmap", lambda file, index: reads.append(file) or real_read(file, index)
+    )
+    busy.parent.mkdir(parents=True, exist_ok=True)
+    with open(busy.with_suffix(".lock"), "w") as other_worker:
+        fcntl.flock(other_worker, fcntl.LOCK_EX)
+        warming = threading.Thread(target=fontmod.warm_cmap_cache, args=(faces,))
+        warming.start()
+        warming.join(timeout=0.5)
+        assert warming.is_alive() and reads == [SMILEY]  # read the free font, now waits for the busy one
+        fontmod._save_quietly(busy, real_read(WENKAI_BOLD, 0))  # the other worker's result
+    warming.join(timeout=10)
+    assert not warming.is_alive() and reads == [SMILEY]  # wenkai came from the other worker's file
+
+
 def test_corrupt_cache_file_is_rebuilt(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(fontmod, "_CMAP_MEMO", {})
@@ -332,6 +358,14 @@ def test_extra_dirs_add_faces_without_duplicating_the_manifest(tmp_path: Path) -
 
 
 # --------------------------------------------------------------------------- command
+
+
+def test_word_coverage_counts_settable_words_per_face(library: FontLibrary) -> None:
+    coverage = library.word_coverage(["中国", "們", "\U0003134a\U0003134a"])
+    assert coverage.words == 3 and coverage.unset == 1  # no face has Extension G
+    assert all(n <= 2 for n in coverage.words_by_face.values())
+    assert max(coverage.words_by_face.values()) == 2  # some face sets both Chinese words
+    assert all(total == 4 for _, total in coverage.chars.values())  # 中 国 們 😀
 
 
 def test_fonts_command_table_and_hints(tmp_path: Path, capsys) -> None:

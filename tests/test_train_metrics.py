@@ -16,18 +16,18 @@ hanzi = st.text(alphabet=st.sampled_from(list("中国人民大学生活动力量
 
 
 def test_ned_and_sentence_accuracy_definitions() -> None:
-    assert metrics.ned("中国人民", "中国人民") == 1.0
-    assert metrics.ned("中国人", "中国人民") == pytest.approx(0.75)
-    assert metrics.ned("天地", "中国") == 0.0
+    assert metrics.edit_similarity("中国人民", "中国人民") == 1.0
+    assert metrics.edit_similarity("中国人", "中国人民") == pytest.approx(0.75)
+    assert metrics.edit_similarity("天地", "中国") == 0.0
     assert metrics.sentence_correct("中国 人民", "中国人民")  # OCR spacing is ignored
     assert not metrics.sentence_correct("中国人", "中国人民")
 
 
 @given(hanzi, hanzi)
 def test_ned_is_a_symmetric_similarity_in_unit_range(a: str, b: str) -> None:
-    value = metrics.ned(a, b)
+    value = metrics.edit_similarity(a, b)
     assert 0.0 <= value <= 1.0
-    assert value == metrics.ned(b, a)
+    assert value == metrics.edit_similarity(b, a)
     assert (value == 1.0) == (a == b)
 
 

@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from textsynth.resources import CORPORA_DIR
 
 from textsynth.errors import TextsynthError
+from textsynth.resources import CORPORA_DIR
 from textsynth.train import build_benchmark, prompt_sets
 from textsynth.train.tiny import read_words
 

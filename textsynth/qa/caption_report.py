@@ -10,7 +10,6 @@ the mapping is ours and is written out in SCALES).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -144,17 +143,12 @@ def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> Cap
     )  # fmt: skip
 
 
-def iter_records(folder: str | Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """KEY.json records of a render folder's shards, in key order (images are not decoded)."""
-    from textsynth.io.reader import iter_records as read_records
-
-    return read_records(str(folder), limit)
-
-
 def caption_report(
     folder: str | Path, lang: str = "zh", samples: int | None = None, field: str | None = None
 ):
     """Score every caption (`captions[field or lang]`) of a folder: per caption and averaged."""
+    from textsynth.io.reader import iter_records
+
     rows = []
     for record in iter_records(folder, samples):
         caption = record.get("captions", {}).get(field or lang)

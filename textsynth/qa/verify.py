@@ -16,23 +16,16 @@ from typing import Any
 
 from textsynth.errors import TextsynthError
 from textsynth.io.reader import members_by_key
+from textsynth.io.record import DIRECTIONS, IMAGE_FORMATS, RECORD_FIELDS, TEXT_FIELDS, json_type
 from textsynth.io.shards import MANIFEST, Output, ShardPlan, plan_shards, read_manifest
 
 MEMBERS_TEXT = ("txt", "json")
-DIRECTIONS = ("ltr", "ttb")
 MAX_PROBLEMS_PER_SHARD = 20  # one broken shard should not bury the others in the report
 
-# KEY.json fields users' loaders rely on, with the JSON types they must have
-RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "key": str, "seed": int, "index": int, "width": int, "height": int, "template": str,
-    "background": str, "captions": dict, "texts": list, "decorations": list, "geometry": list,
-    "effects": list, "jpeg_quality": int, "skipped_words": list, "resampled": int, "scene": str,
-}  # fmt: skip
-TEXT_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "text": str, "role": str, "font": str, "size_px": int, "color": str, "direction": str, "polygon": list,
-    "chars": list, "primary": bool, "lines": list, "styles": list,
-}  # fmt: skip
-NAME_LISTS = ("decorations", "geometry", "effects", "skipped_words")  # lists of strings, one schema for Arrow
+# The JSON type each field must have, from the one record schema
+_RECORD_TYPES = {f.name: json_type(f.type) for f in RECORD_FIELDS}
+_TEXT_TYPES = {f.name: json_type(f.type) for f in TEXT_FIELDS}
+_NAME_LISTS = tuple(f.name for f in RECORD_FIELDS if f.type == ["str"])  # lists of strings: one Arrow schema
 # records of real images (`textsynth recaption`, source "real"): no scene; OCR texts with scores
 REAL_RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {
     "key": str, "seed": int, "index": int, "source": str, "origin": str, "width": int, "height": int,
@@ -158,17 +151,27 @@ def check_shard(
         problems.append(f"{name}: {len(extra)} unexpected keys (first {extra[0]})")
     if len(samples) != info.get("count"):
         problems.append(f"{name}: holds {len(samples)} samples, manifest count is {info.get('count')}")
+    without_primary = []
     for key in sorted(samples):
-        problems += [
-            f"{name}:{key}: {p}" for p in check_sample(key, samples[key], fmt, lang, seed, decode_images)
-        ]
+        sample_problems, record = check_sample(key, samples[key], fmt, lang, seed, decode_images)
+        problems += [f"{name}:{key}: {p}" for p in sample_problems]
+        if not sample_problems and not any(t["primary"] for t in record["texts"]):
+            without_primary.append(key)
+    counted = info.get("stats", {}).get("samples_without_primary", 0)
+    if len(without_primary) != counted:
+        problems.append(
+            f"{name}: {len(without_primary)} samples have no primary text"
+            + (f" (first {without_primary[0]})" if without_primary else "")
+            + f", the manifest counts {counted} (stats.samples_without_primary)"
+        )
     return problems, len(samples)
 
 
 def check_sample(
     key: str, members: dict[str, bytes], fmt: str, lang: str, seed: int, decode_images: bool
-) -> list[str]:
-    """Problems of one sample: members present, KEY.json follows the contract, image decodes at its size."""
+) -> tuple[list[str], dict | None]:
+    """Problems of one sample (members present, KEY.json follows the contract, image decodes at its
+    size), and its parsed record."""
     problems = [f"missing member {key}.{ext}" for ext in (fmt, *MEMBERS_TEXT) if ext not in members]
     problems += [f"unexpected member {key}.{ext}" for ext in members if ext not in (fmt, *MEMBERS_TEXT)]
     record = None
@@ -187,16 +190,16 @@ def check_sample(
             problems.append(f"{key}.txt is not UTF-8")
     if decode_images and fmt in members:
         problems += _check_image(key, fmt, members[fmt], record)
-    return problems
+    return problems, record
 
 
 def check_record(record: Any, key: str, seed: int) -> list[str]:
-    """Problems of one KEY.json against the shard contract (DESIGN.md)."""
+    """Problems of one KEY.json against the shard contract (docs/shard-contract.md)."""
     if not isinstance(record, dict):
         return ["not a JSON object"]
     if record.get("source") == "real":
         return _check_real_record(record, key, seed)
-    problems = _check_fields(record, RECORD_FIELDS, "")
+    problems = _check_fields(record, _RECORD_TYPES, "")
     if problems:
         return problems
     if record["key"] != key:
@@ -208,7 +211,7 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
     for lang in ("zh", "en"):
         if not isinstance(record["captions"].get(lang), str) or not record["captions"][lang]:
             problems.append(f"captions.{lang} missing or empty")
-    for name in NAME_LISTS:
+    for name in _NAME_LISTS:
         if not all(isinstance(v, str) for v in record[name]):
             problems.append(f"{name} must be a list of names (strings)")
     try:
@@ -222,7 +225,7 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
         if not isinstance(text, dict):
             problems.append(f"texts[{i}] is not an object")
             continue
-        field_problems = _check_fields(text, TEXT_FIELDS, where)
+        field_problems = _check_fields(text, _TEXT_TYPES, where)
         problems += field_problems
         if field_problems:
             continue
@@ -235,6 +238,26 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
                 isinstance(char, dict) and isinstance(char.get("char"), str) and _is_quad(char.get("polygon"))
             ):
                 problems.append(f"{where}chars[{j}] must be {{char, polygon of 4 points}}")
+    if problems:
+        return problems
+    primaries = [i for i, text in enumerate(record["texts"]) if text["primary"]]
+    if len(primaries) > 1:
+        problems.append(f"texts {primaries} are all marked primary; a sample has at most one")
+    return problems + _unquoted_texts(record)
+
+
+# How each caption language quotes a text (captions.py); a text missing from them was changed.
+QUOTES = {"zh": "“{}”", "en": '"{}"'}
+
+
+def _unquoted_texts(record: dict) -> list[str]:
+    problems = []
+    for i, text in enumerate(record["texts"]):
+        if not text["text"].strip():
+            continue  # blank texts are not mentioned
+        for lang, quote in QUOTES.items():
+            if quote.format(text["text"]) not in record["captions"].get(lang, ""):
+                problems.append(f"texts[{i}].text {text['text']!r} is not quoted in captions.{lang}")
     return problems
 
 
@@ -306,7 +329,7 @@ def _check_image(key: str, fmt: str, data: bytes, record: dict | None) -> list[s
     except Exception as err:  # Pillow raises many types for damaged data
         return [f"{key}.{fmt} does not decode ({type(err).__name__}: {err})"]
     problems = []
-    expected_kind = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[fmt]
+    expected_kind = IMAGE_FORMATS[fmt]
     if kind != expected_kind:
         problems.append(f"{key}.{fmt} holds {kind} data, expected {expected_kind}")
     if (

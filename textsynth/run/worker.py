@@ -18,9 +18,11 @@ ProgressFn = Callable[[int], None]
 def shard_stats(samples: list) -> dict[str, Any]:
     """Counters the manifest keeps per shard (and `textsynth stats` sums)."""
     templates, fonts, directions, effects = Counter(), Counter(), Counter(), Counter()
-    skipped = resampled = 0
+    skipped = resampled = without_primary = 0
     for sample in samples:
         resampled += sample.resampled
+        # the primary slot can fail to fit on every try; the contract has such samples counted here
+        without_primary += not any(item.primary for item in sample.scene.texts)
         templates[sample.scene.template] += 1
         for item in sample.scene.texts:
             fonts[item.font] += 1
@@ -33,6 +35,7 @@ def shard_stats(samples: list) -> dict[str, Any]:
         "texts": sum(directions.values()),
         "skipped_words": skipped,
         "resampled": resampled,
+        "samples_without_primary": without_primary,
         "templates": dict(templates),
         "fonts": dict(fonts),
         "directions": dict(directions),

@@ -106,8 +106,8 @@ def _faker_chars() -> tuple[set[str], str]:
 
 def held_out_characters() -> tuple[set[str], set[str], dict]:
     """(seen characters of the word list, held-out characters, provenance)."""
-    from textsynth.sources.corpus import gb2312_hanzi
     from textsynth.resources import CORPORA_DIR, TEMPLATES_DIR
+    from textsynth.sources.corpus import gb2312_hanzi
     from textsynth.train.tiny import read_words
 
     words_path = CORPORA_DIR / "words_50k.tsv"
@@ -149,8 +149,8 @@ def _jieba_entries() -> list[tuple[str, int, str]]:
 
 def word_pools() -> tuple[list[str], list[str], dict]:
     """(seen pool, unseen pool, provenance), each ordered by frequency."""
-    from textsynth.sources.corpus import keep_word
     from textsynth.resources import CORPORA_DIR
+    from textsynth.sources.corpus import keep_word
     from textsynth.train.tiny import read_words
 
     seen_chars, held_out, provenance = held_out_characters()
