@@ -14,6 +14,8 @@ from typing import Any
 
 from textsynth.errors import TextsynthError
 from textsynth.io.shards import MANIFEST, Output, plan_shards, read_manifest
+from textsynth.qa.appearance import AppearanceCounter, format_appearance
+from textsynth.sources.fonts import FontLibrary
 
 CAPTION_BIN = 20  # characters per caption-length histogram bin
 
@@ -44,10 +46,15 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
     covered: set[str] = set()
     chars: Counter[str] = Counter()
     caption_lengths: list[int] = []
+    appearance = AppearanceCounter(
+        {face.id: face for face in FontLibrary.load(config.get("fonts_manifest")).faces},
+        text_script="TC" if config.get("script") == "traditional" else "SC",
+    )
     samples = texts = skipped = 0
     for name in names:
         for record, caption in _records_and_captions(output, [name]):
             samples += 1
+            appearance.add(record)
             real = record.get("source") == "real"  # recaptioned photo: no template, fonts or effects
             counters["templates"][record.get("template") or f"({record.get('source')})"] += 1
             counters["effects"].update([*record.get("geometry", []), *record.get("effects", [])])
@@ -91,6 +98,7 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
         },
         **{key: dict(counter.most_common()) for key, counter in counters.items()},
         "caption_length": _length_summary(caption_lengths),
+        **appearance.summary(),
     }
 
 
@@ -139,6 +147,10 @@ def format_table(stats: dict[str, Any], top: int = 12) -> str:
     for title in ("templates", "fonts", "directions", "effects", "roles"):
         lines += ["", *_counter_table(title, stats[title], stats, top)]
     lines += ["", *_counter_table("caption length", length["histogram"], stats, len(length["histogram"]))]
+    if "layout_spread" in stats:
+        lines += ["", *format_appearance(stats)]
+        for title in ("style_classes", "script_pairs"):
+            lines += ["", *_counter_table(title.replace("_", " "), stats[title], stats, top)]
     return "\n".join(lines)
 
 
