@@ -126,6 +126,7 @@ class _Item:
     size: tuple[str, str] | None
     font: tuple[str, str] | None
     vertical: bool
+    traditional: bool  # set in Traditional characters (a TC face): always said, it is what the text is
     decorated: list[tuple[str, str]]  # "带有…" / "with …" parts: outline, shadow, 3D, glow, gradient
     posture: list[tuple[str, str]]  # rotation, curve, tilt
 
@@ -220,6 +221,7 @@ def _describe(item: TextItem, scene: Scene, rng: np.random.Generator, detail: bo
         size=size if draws[2] < keep[2] else None,
         font=_FONT_STYLES.get(item.font_style) if draws[3] < keep[3] else None,
         vertical=item.direction == "ttb",
+        traditional=item.script == "TC" and not item.text.isascii(),
         decorated=decorated,
         posture=posture,
     )
@@ -245,6 +247,7 @@ def _join_zh(parts: Sequence[str]) -> str:
 def _look_zh(it: _Item) -> str:
     """Adjectives before the noun: 红色大号竖排楷体."""
     adjectives = [p[0] for p in (it.color, it.size) if p] + (["竖排"] if it.vertical else [])
+    adjectives += ["繁体"] if it.traditional else []
     return "".join(adjectives) + (it.font[0] if it.font else "")
 
 
@@ -353,6 +356,7 @@ def _look_en(it: _Item, noun: str) -> str:
     """'large red vertical sans-serif text', or '' when nothing about the look is mentioned."""
     words = [p[1] for p in (it.size, it.color) if p] + (["vertical"] if it.vertical else [])
     words += [it.font[1]] if it.font else []
+    words += ["Traditional Chinese"] if it.traditional else []
     return " ".join([*words, noun]) if words else ""
 
 

@@ -18,6 +18,7 @@ import yaml
 from textsynth.errors import TextsynthError
 
 IMAGE_FORMATS = ("jpg", "png", "webp")
+SCRIPTS = {"simplified": "SC", "traditional": "TC"}  # --script -> the faces' glyph forms
 
 
 @dataclass
@@ -43,6 +44,8 @@ class RenderConfig:
     ocr_check: bool = False
     min_ocr_score: float = 0.5
     plugins: list[str] = field(default_factory=list)  # modules / .py files imported in every worker
+    # simplified: text as drawn, SC faces only; traditional: converted with OpenCC (s2tw), TC faces only
+    script: str = "simplified"
 
     def validate(self, where: str = "config") -> RenderConfig:
         def bad(name: str, valid: str) -> TextsynthError:
@@ -63,6 +66,8 @@ class RenderConfig:
         lo, hi = self.jpeg_quality
         if not 1 <= lo <= hi <= 100:
             raise bad("jpeg_quality", "a range [low, high] within 1..100")
+        if self.script not in SCRIPTS:
+            raise bad("script", "one of " + ", ".join(SCRIPTS))
         if self.caption_language not in ("zh", "en"):
             raise bad("caption_language", "'zh' or 'en'")
         for name, weight in self.templates.items():

@@ -25,6 +25,7 @@ from textsynth.sampling.context import RenderContext, SampledScene
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.sources.fillers import filler
 from textsynth.sources.fonts import FontFace, get_font
+from textsynth.sources.script import convert, face_script
 from textsynth.templates import Slot, Template
 
 DEFAULT_GEOMETRY_PROBS = {"perspective": 0.2, "rotation": 0.1}
@@ -228,10 +229,12 @@ def _sample_slot(
     is_primary = slot is template.primary_slot()
     face = None
     for _ in range(3):
-        text = _text_for(slot, ctx, rng, primary if is_primary else None).strip()
+        text = convert(_text_for(slot, ctx, rng, primary if is_primary else None).strip(), ctx.config.script)
         if not text:
             continue
-        face = ctx.fonts.choose(text, rng, styles=slot.font_styles, weight_range=slot.weight)
+        face = ctx.fonts.choose(
+            text, rng, styles=slot.font_styles, weight_range=slot.weight, script=face_script(ctx.config.script)
+        )
         if face is not None:
             break
         if is_primary:
@@ -251,12 +254,13 @@ def _sample_slot(
     item = TextItem(
         text=text, role=slot.role, font=face.id, size_px=size, direction=direction, box=box,
         align=slot.align, char_spacing=round(float(rng.uniform(*slot.char_spacing)), 3),
-        font_style=face.style, font_family=face.family, primary=is_primary,
+        font_style=face.style, font_family=face.family, primary=is_primary, script=face.script,
     )  # fmt: skip
     if _fit(item, face, slot, box) is None:
-        if not is_primary or text == primary:
+        alone = convert(primary, ctx.config.script)
+        if not is_primary or text == alone:
             return None
-        item.text, item.lines, item.size_px = primary, [primary], size  # the primary word alone must fit
+        item.text, item.lines, item.size_px = alone, [alone], size  # the primary word alone must fit
         if _fit(item, face, slot, box) is None:
             return None
     item.style = _style(slot, rng, color, local, item.size_px, palette)
