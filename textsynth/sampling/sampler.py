@@ -25,6 +25,7 @@ from textsynth.sampling.context import RenderContext, SampledScene
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.sources.fillers import filler
 from textsynth.sources.fonts import FontFace, get_font
+from textsynth.sources.genre_text import GENRE_TEXT_GROUPS, GENRE_TEXT_KINDS
 from textsynth.sources.script import convert, face_script
 from textsynth.templates import Slot, Template
 
@@ -49,7 +50,20 @@ def _canvas_size(template: Template, config: RenderConfig, rng: np.random.Genera
     return width, height
 
 
-def _text_for(slot: Slot, ctx: RenderContext, rng: np.random.Generator, primary: str | None) -> str:
+def _group_part(spec: str, groups: dict[str, tuple[str, ...]], rng: np.random.Generator) -> str:
+    """One part of a group draw ('couplet.upper', 'menu_item#2.price'), drawn once per scene and key."""
+    key, _, part = spec.rpartition(".")
+    name = key.partition("#")[0]
+    draw, parts = GENRE_TEXT_GROUPS[name]
+    if key not in groups:
+        groups[key] = tuple(draw(rng))
+    return groups[key][parts.index(part)]
+
+
+def _text_for(
+    slot: Slot, ctx: RenderContext, rng: np.random.Generator, primary: str | None,
+    groups: dict[str, tuple[str, ...]] | None = None,
+) -> str:  # fmt: skip
     """Draw a slot's text. In the primary slot the first word drawn is the run's cycle word."""
     source = slot.text
     if isinstance(source, list):
@@ -68,6 +82,12 @@ def _text_for(slot: Slot, ctx: RenderContext, rng: np.random.Generator, primary:
         return slot.separator.join(next_word() for _ in range(n))
     if kind == "filler":
         return filler(arg, rng)
+    if kind == "genre":  # genre:A|B draws one of the kinds, then its text
+        kinds = arg.split("|")
+        name = kinds[int(rng.integers(len(kinds)))] if len(kinds) > 1 else arg
+        return GENRE_TEXT_KINDS[name](rng)
+    if kind == "group":
+        return _group_part(arg, groups if groups is not None else {}, rng)
     if kind == "literal":
         return arg
 
@@ -75,6 +95,8 @@ def _text_for(slot: Slot, ctx: RenderContext, rng: np.random.Generator, primary:
         name = match.group(1)
         if name in ("word", "primary"):
             return next_word()
+        if name in GENRE_TEXT_KINDS:
+            return GENRE_TEXT_KINDS[name](rng)
         return filler(name, rng)
 
     return re.sub(r"\{(\w+)\}", fill_placeholder, arg)
@@ -87,8 +109,23 @@ def _wrap(text: str, per_line: int, max_lines: int) -> list[str] | None:
     n_lines = math.ceil(len(text) / per_line)
     if n_lines > max_lines:
         return None
+    if n_lines > 1 and " " in text and sum(c.isascii() for c in text) * 2 > len(text):
+        return _wrap_words(text, per_line, max_lines)
     step = math.ceil(len(text) / n_lines)
     return [text[i : i + step] for i in range(0, len(text), step)]
+
+
+def _wrap_words(text: str, per_line: int, max_lines: int) -> list[str] | None:
+    """Latin text breaks between words; each break keeps its space, so the lines join back to the text."""
+    lines: list[str] = []
+    for word in re.findall(r"\S+\s*", text):
+        if lines and len(lines[-1]) + len(word.rstrip()) <= per_line:
+            lines[-1] += word
+        else:
+            lines.append(word)
+    if len(lines) > max_lines or any(len(line.rstrip()) > per_line for line in lines):
+        return None
+    return lines
 
 
 def _fit(item: TextItem, font_face: FontFace, slot: Slot, box_px: tuple[float, ...]) -> TextItem | None:
@@ -223,13 +260,13 @@ def _inside(poly: np.ndarray, width: int, height: int) -> bool:
 def _sample_slot(
     slot: Slot, template: Template, ctx: RenderContext, rng: np.random.Generator,
     base: np.ndarray, primary: str, placed: list[np.ndarray], skipped: list[str],
-    plane: np.ndarray | None = None,
+    plane: np.ndarray | None = None, groups: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[TextItem, np.ndarray] | None:  # fmt: skip
     height, width = base.shape[:2]
     is_primary = slot is template.primary_slot()
     face = None
     for _ in range(3):
-        text = convert(_text_for(slot, ctx, rng, primary if is_primary else None).strip(), ctx.config.script)
+        text = convert(_text_for(slot, ctx, rng, primary if is_primary else None, groups).strip(), ctx.config.script)
         if not text:
             continue
         face = ctx.fonts.choose(
@@ -396,6 +433,7 @@ def sample_template(
     texts: list[TextItem] = []
     placed: list[np.ndarray] = []
     plane = _sample_plane(template, rng, width, height)
+    groups: dict[str, tuple[str, ...]] = {}  # group draws of this scene: a couplet's parts, a menu row
     primary_slot = template.primary_slot()
     order = sorted(template.slots, key=lambda s: s is not primary_slot)  # primary first: it must fit
     for slot in order:
@@ -403,7 +441,7 @@ def sample_template(
             continue
         tries = 4 if slot is primary_slot else 1  # the primary word must appear
         for _ in range(tries):
-            result = _sample_slot(slot, template, ctx, rng, base, primary, placed, skipped, plane)
+            result = _sample_slot(slot, template, ctx, rng, base, primary, placed, skipped, plane, groups)
             if result is not None:
                 break
         if result is not None:

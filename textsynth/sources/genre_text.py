@@ -363,6 +363,16 @@ def event_title(g: np.random.Generator) -> str:
     return f"{_FIRST_DAY.year + int(g.integers(4))}{_city_short(g)}{kind}"
 
 
+@_one_draw
+def issue_date(g: np.random.Generator) -> str:
+    """The date a notice is signed with: 2025年3月1日, 2025.03.01 or 2025-03-01."""
+    day = _FIRST_DAY + datetime.timedelta(days=int(g.integers(_N_DAYS)))
+    form = int(g.integers(4))
+    if form <= 1:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.year}.{day.month:02d}.{day.day:02d}" if form == 2 else day.isoformat()
+
+
 # ---- people -------------------------------------------------------------------------------------
 
 
@@ -499,6 +509,7 @@ GENRE_TEXT_KINDS: dict[str, Callable[[np.random.Generator], str]] = {
         f"event_datetime_{form}": functools.partial(event_datetime, form=form)
         for form in EVENT_DATETIME_FORMS
     },
+    "issue_date": issue_date,
     "event_kind": event_kind,
     "event_title": event_title,
     "job_title": job_title,

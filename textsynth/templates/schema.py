@@ -14,8 +14,9 @@ DIRECTIONS = ("horizontal", "vertical", "either")
 ALIGNS = ("start", "center", "end")
 STYLE_EFFECTS = ("stroke", "shadow", "extrude", "glow", "gradient")
 TEXT_SOURCE_HINT = (
-    "'word', 'primary', 'words:N' or 'words:N-M', 'filler:KIND', 'literal:TEXT', "
-    "'pattern:...{word}...{price}...', or a list of literal choices"
+    "'word', 'primary', 'words:N' or 'words:N-M', 'filler:KIND', 'genre:KIND' (or 'genre:A|B'), 'group:NAME.PART' "
+    "(or 'group:NAME#ROW.PART'), 'literal:TEXT', 'pattern:...{word}...{price}...{street_address}...', "
+    "or a list of literal choices"
 )
 
 
