@@ -32,7 +32,9 @@ def _by_role(texts, role):
 def test_couplet_strips_and_hengpi_are_one_couplet_and_the_cycle_word_still_appears(ctx):
     rows = set(gt._table("couplets.tsv"))
     for index, texts in enumerate(_texts(ctx, "couplet")):
-        (upper,), (lower,), (horizontal,) = (_by_role(texts, r) for r in ("couplet_right", "couplet_left", "banner"))
+        (upper,), (lower,), (horizontal,) = (
+            _by_role(texts, r) for r in ("couplet_right", "couplet_left", "banner")
+        )
         assert (upper, lower, horizontal) in rows
         primary = [t for t in texts if t.primary]
         assert len(primary) == 1 and primary[0].text == ctx.corpus.primary_word(ctx.config.seed, index)

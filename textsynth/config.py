@@ -19,6 +19,8 @@ from textsynth.errors import TextsynthError
 
 IMAGE_FORMATS = ("jpg", "png", "webp")
 SCRIPTS = {"simplified": "SC", "traditional": "TC"}  # --script -> the faces' glyph forms
+# the `captions` keys of KEY.json (textsynth.captions.CAPTION_FORMS); any of them can go into KEY.txt
+CAPTION_FORMS = ("zh", "en", "short_zh", "short_en", "detailed_zh", "bilingual")
 
 
 @dataclass
@@ -68,8 +70,8 @@ class RenderConfig:
             raise bad("jpeg_quality", "a range [low, high] within 1..100")
         if self.script not in SCRIPTS:
             raise bad("script", "one of " + ", ".join(SCRIPTS))
-        if self.caption_language not in ("zh", "en"):
-            raise bad("caption_language", "'zh' or 'en'")
+        if self.caption_language not in CAPTION_FORMS:
+            raise bad("caption_language", "one of " + ", ".join(CAPTION_FORMS))
         for name, weight in self.templates.items():
             if not isinstance(weight, (int, float)) or weight <= 0:
                 raise TextsynthError(

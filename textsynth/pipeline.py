@@ -177,7 +177,7 @@ def _draw_sample(ctx: RenderContext, index: int, stream: int) -> Sample:
     template = ctx.templates[int(rng.choice(len(ctx.templates), p=ctx.template_weights))]
     sampled = draw_scene(template, rng, ctx, index)
     rendered: Rendered = render_scene(sampled.scene, ctx.load_font, base=sampled.base, own_base=True)
-    captions = make_captions(sampled.scene, rng)
+    captions = make_captions(sampled.scene, rng, [t.polygon for t in rendered.texts])
     return Sample(
         key=sample_key(index), index=index, seed=seed, scene=sampled.scene, image=rendered.image,
         texts=rendered.texts, captions=captions, skipped_words=sampled.skipped_words,

@@ -72,8 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --ocr-check: the lowest similarity (1 - normalised edit distance) an item may read back with (default 0.5)",
     )
     parser.add_argument(
-        "--caption-language", choices=["zh", "en"],
-        help="which caption goes into KEY.txt (both are always in KEY.json) (default: zh)",
+        "--caption-language", choices=["zh", "en", "short_zh", "short_en", "detailed_zh", "bilingual"],
+        help="which caption goes into KEY.txt (all are always in KEY.json's captions) (default: zh)",
     )  # fmt: skip
     parser.add_argument(
         "--script", choices=["simplified", "traditional"],

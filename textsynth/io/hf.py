@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-CAPTION_KEYS = ("zh", "en", "short_zh", "short_en")
+CAPTION_KEYS = ("zh", "en", "short_zh", "short_en", "detailed_zh", "bilingual")
 
 
 def hf_features(image_format: str = "jpg") -> Any:

@@ -266,11 +266,17 @@ def _sample_slot(
     is_primary = slot is template.primary_slot()
     face = None
     for _ in range(3):
-        text = convert(_text_for(slot, ctx, rng, primary if is_primary else None, groups).strip(), ctx.config.script)
+        text = convert(
+            _text_for(slot, ctx, rng, primary if is_primary else None, groups).strip(), ctx.config.script
+        )
         if not text:
             continue
         face = ctx.fonts.choose(
-            text, rng, styles=slot.font_styles, weight_range=slot.weight, script=face_script(ctx.config.script)
+            text,
+            rng,
+            styles=slot.font_styles,
+            weight_range=slot.weight,
+            script=face_script(ctx.config.script),
         )
         if face is not None:
             break

@@ -119,14 +119,18 @@ def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[s
         for name in arg.split("|"):
             if name not in GENRE_TEXT_KINDS:
                 valid = ", ".join(GENRE_TEXT_KINDS)
-                raise reader.error(path, f"unknown genre text {name!r} (genre:KIND or genre:A|B); valid: {valid}")
+                raise reader.error(
+                    path, f"unknown genre text {name!r} (genre:KIND or genre:A|B); valid: {valid}"
+                )
         return value
     if kind == "group":
         key, _, part = arg.rpartition(".")
         name, _, row = key.partition("#")
         if name not in GENRE_TEXT_GROUPS or (row and not row.isalnum()):
             valid = ", ".join(f"{g}.{p}" for g, (_, parts) in GENRE_TEXT_GROUPS.items() for p in parts)
-            raise reader.error(path, f"unknown group {key!r} (group:NAME.PART or NAME#ROW.PART); valid: {valid}")
+            raise reader.error(
+                path, f"unknown group {key!r} (group:NAME.PART or NAME#ROW.PART); valid: {valid}"
+            )
         parts = GENRE_TEXT_GROUPS[name][1]
         if part not in parts:
             raise reader.error(path, f"group {name} has no part {part!r}; valid: {', '.join(parts)}")
