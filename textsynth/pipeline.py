@@ -135,9 +135,15 @@ def build_context(config: RenderConfig, templates: list[Template] | None = None)
     if not templates:
         raise TextsynthError("no templates to render: add YAML files to templates/ or pass --templates")
     image_files = list_background_images(Path(config.backgrounds)) if config.backgrounds else []
+    weights = weights / weights.sum()
+    balance = None
+    if config.char_balance:
+        from textsynth.sampling.balance import build_balance
+
+        balance = build_balance(config.char_balance, corpus, templates, weights)
     return RenderContext(
         config=config, corpus=corpus, fonts=fonts, templates=templates,
-        template_weights=weights / weights.sum(), image_files=image_files,
+        template_weights=weights, image_files=image_files, balance=balance,
     )  # fmt: skip
 
 

@@ -26,8 +26,10 @@ def iter_records(output: Output, names: list[str]) -> Iterator[tuple[dict[str, A
         yield json.loads(parts["json"]), parts.get("txt", b"").decode("utf-8")
 
 
-def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Count what the finished shards of `out` hold; JSON-friendly."""
+def collect_stats(
+    out: str, progress: Callable[[int], None] | None = None, charset: str = "gb2312", k: int = 5
+) -> dict[str, Any]:
+    """Count what the finished shards of `out` hold; JSON-friendly. `charset` and `k`: exposure figures."""
     from textsynth.sources.corpus import Corpus, gb2312_hanzi, is_cjk_ideograph
 
     output = Output(out)
@@ -87,8 +89,31 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
             "gb2312_covered": len(distinct & gb),
             "outside_gb2312": len(distinct - gb),
         },
+        "exposure": exposure(chars, charset, k),
         **{key: dict(counter.most_common()) for key, counter in counters.items()},
         "caption_length": _length_summary(caption_lengths),
+    }
+
+
+def exposure(chars: Counter[str], name: str = "gb2312", k: int = 5, listed: int = 30) -> dict[str, Any]:
+    """How often each character of a set was rendered: the share seen at least once and at least k times."""
+    from textsynth.sources.charsets import charset
+
+    members = charset(name)
+    counts = [chars.get(ch, 0) for ch in members]
+    seen_1 = sum(c >= 1 for c in counts)
+    seen_k = sum(c >= k for c in counts)
+    histogram = Counter(min(c, k) for c in counts)
+    return {
+        "charset": name,
+        "size": len(members),
+        "k": k,
+        "seen_1": seen_1,
+        "seen_k": seen_k,
+        "share_1": round(seen_1 / len(members), 6),
+        "share_k": round(seen_k / len(members), 6),
+        "histogram": {(f"{n}+" if n == k else str(n)): histogram[n] for n in range(k + 1)},
+        "unseen": "".join(ch for ch, c in zip(members, counts, strict=True) if c == 0)[:listed],
     }
 
 
@@ -129,6 +154,12 @@ def format_table(stats: dict[str, Any], top: int = 12) -> str:
         f"{chars['corpus_chars']} corpus characters, {chars['gb2312_covered']} of {chars['gb2312']} "
         f"GB2312 hanzi, {chars['outside_gb2312']} outside GB2312",
     ]
+    exp = stats["exposure"]
+    lines.append(
+        f"exposure      {exp['charset']} ({exp['size']} characters): {exp['seen_1']} seen at least once "
+        f"({100 * exp['share_1']:.1f}%), {exp['seen_k']} at least {exp['k']} times ({100 * exp['share_k']:.1f}%)"
+        + (f"; unseen e.g. {exp['unseen']}" if exp["unseen"] else "")
+    )
     length = stats["caption_length"]
     lines.append(
         f"caption chars min {length['min']}, median {length['median']:g}, "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -60,18 +61,32 @@ def _group_part(spec: str, groups: dict[str, tuple[str, ...]], rng: np.random.Ge
     return groups[key][parts.index(part)]
 
 
+@dataclass
+class SceneDraws:
+    """What one scene's slots share: its group draws, and the characters char_balance asks it to carry."""
+
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    targets: list[str] = field(default_factory=list)
+
+
 def _text_for(
     slot: Slot, ctx: RenderContext, rng: np.random.Generator, primary: str | None,
-    groups: dict[str, tuple[str, ...]] | None = None,
+    draws: SceneDraws | None = None,
 ) -> str:  # fmt: skip
     """Draw a slot's text. In the primary slot the first word drawn is the run's cycle word."""
     source = slot.text
+    draws = draws if draws is not None else SceneDraws()
+    groups = draws.groups
     if isinstance(source, list):
         return source[int(rng.integers(len(source)))]
     pending = [primary] if primary else []
 
     def next_word() -> str:
-        return pending.pop() if pending else ctx.corpus.weighted_word(rng)
+        if pending:
+            return pending.pop()
+        if draws.targets and ctx.balance is not None:  # a secondary word that carries a rare character
+            return ctx.balance.word(draws.targets.pop(0), rng)
+        return ctx.corpus.weighted_word(rng)
 
     kind, _, arg = source.partition(":")
     if kind in ("word", "primary"):
@@ -87,7 +102,7 @@ def _text_for(
         name = kinds[int(rng.integers(len(kinds)))] if len(kinds) > 1 else arg
         return GENRE_TEXT_KINDS[name](rng)
     if kind == "group":
-        return _group_part(arg, groups if groups is not None else {}, rng)
+        return _group_part(arg, groups, rng)
     if kind == "literal":
         return arg
 
@@ -260,14 +275,14 @@ def _inside(poly: np.ndarray, width: int, height: int) -> bool:
 def _sample_slot(
     slot: Slot, template: Template, ctx: RenderContext, rng: np.random.Generator,
     base: np.ndarray, primary: str, placed: list[np.ndarray], skipped: list[str],
-    plane: np.ndarray | None = None, groups: dict[str, tuple[str, ...]] | None = None,
+    plane: np.ndarray | None = None, draws: SceneDraws | None = None,
 ) -> tuple[TextItem, np.ndarray] | None:  # fmt: skip
     height, width = base.shape[:2]
     is_primary = slot is template.primary_slot()
     face = None
     for _ in range(3):
         text = convert(
-            _text_for(slot, ctx, rng, primary if is_primary else None, groups).strip(), ctx.config.script
+            _text_for(slot, ctx, rng, primary if is_primary else None, draws).strip(), ctx.config.script
         )
         if not text:
             continue
@@ -439,7 +454,7 @@ def sample_template(
     texts: list[TextItem] = []
     placed: list[np.ndarray] = []
     plane = _sample_plane(template, rng, width, height)
-    groups: dict[str, tuple[str, ...]] = {}  # group draws of this scene: a couplet's parts, a menu row
+    draws = SceneDraws(targets=ctx.balance.for_sample(index) if ctx.balance is not None else [])
     primary_slot = template.primary_slot()
     order = sorted(template.slots, key=lambda s: s is not primary_slot)  # primary first: it must fit
     for slot in order:
@@ -447,7 +462,7 @@ def sample_template(
             continue
         tries = 4 if slot is primary_slot else 1  # the primary word must appear
         for _ in range(tries):
-            result = _sample_slot(slot, template, ctx, rng, base, primary, placed, skipped, plane, groups)
+            result = _sample_slot(slot, template, ctx, rng, base, primary, placed, skipped, plane, draws)
             if result is not None:
                 break
         if result is not None:
