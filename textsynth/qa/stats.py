@@ -31,6 +31,7 @@ def collect_stats(
 ) -> dict[str, Any]:
     """Count what the finished shards of `out` hold; JSON-friendly. `charset` and `k`: exposure figures."""
     from textsynth.sources.corpus import Corpus, gb2312_hanzi, is_cjk_ideograph
+    from textsynth.sources.script import convert
 
     output = Output(out)
     manifest = read_manifest(output)
@@ -42,6 +43,7 @@ def collect_stats(
     names = [n for n in names if n in manifest.get("shards", {}) and output.exists(n)]
     corpus = Corpus.load(Path(config["corpus"]) if config.get("corpus") else None)
     corpus_words = set(corpus.words)
+    script = config.get("script", "simplified")  # traditional runs show the cycle word converted
     counters = {k: Counter() for k in ("templates", "fonts", "directions", "effects", "roles")}
     covered: set[str] = set()
     chars: Counter[str] = Counter()
@@ -59,7 +61,8 @@ def collect_stats(
                 counters["roles"][item["role"]] += 1
                 chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
             skipped += len(record.get("skipped_words", []))
-            covered |= _primary_words(record, corpus.primary_word(seed, record["index"]), corpus_words)
+            cycle_word = convert(corpus.primary_word(seed, record["index"]), script)
+            covered |= _primary_words(record, cycle_word, corpus_words)
             caption_lengths.append(len(caption))
         if progress is not None:
             progress(1)
