@@ -86,3 +86,12 @@ def test_table_names_templates_and_shares(demo_run, capsys):
         )
     assert "of 50000 corpus words shown as primary text" in text
     assert "more)" in text  # fonts beyond --top 3 are summed in one row
+
+
+def test_scripts_table_counts_the_faces_of_chinese_text(demo_run):
+    from textsynth.qa.stats import collect_stats
+
+    stats = collect_stats(str(demo_run))
+    assert set(stats["scripts"]) == {"SC"}  # the default, simplified, never uses a TC face
+    assert sum(stats["scripts"].values()) <= stats["texts"]
+    assert stats["exposure"]["charset"] == "gb2312" and stats["exposure"]["seen_1"] > 0

@@ -44,7 +44,8 @@ def collect_stats(
     corpus = Corpus.load(Path(config["corpus"]) if config.get("corpus") else None)
     corpus_words = set(corpus.words)
     script = config.get("script", "simplified")  # traditional runs show the cycle word converted
-    counters = {k: Counter() for k in ("templates", "fonts", "directions", "effects", "roles")}
+    counters = {k: Counter() for k in ("templates", "fonts", "scripts", "directions", "effects", "roles")}
+    face_script = _face_scripts(config)
     covered: set[str] = set()
     chars: Counter[str] = Counter()
     caption_lengths: list[int] = []
@@ -60,6 +61,8 @@ def collect_stats(
                 counters["directions"][item["direction"]] += 1
                 counters["roles"][item["role"]] += 1
                 chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
+                if any(is_cjk_ideograph(ch) for ch in item["text"]):  # Latin-only text has no glyph forms
+                    counters["scripts"][face_script.get(item["font"], "unknown")] += 1
             skipped += len(record.get("skipped_words", []))
             cycle_word = convert(corpus.primary_word(seed, record["index"]), script)
             covered |= _primary_words(record, cycle_word, corpus_words)
@@ -120,6 +123,17 @@ def exposure(chars: Counter[str], name: str = "gb2312", k: int = 5, listed: int 
     }
 
 
+def _face_scripts(config: dict[str, Any]) -> dict[str, str]:
+    """Face id -> SC or TC from the run's font manifest (user fonts' guessed scripts are not in it)."""
+    from textsynth.sources.fonts import load_manifest
+
+    try:
+        faces = load_manifest(config.get("fonts_manifest"))
+    except TextsynthError:
+        return {}
+    return {face.id: face.script for face in faces}
+
+
 def _primary_words(record: dict[str, Any], cycle_word: str, corpus_words: set[str]) -> set[str]:
     """Corpus words shown as primary text: the first text item, since the primary slot is placed first."""
     if not record["texts"]:
@@ -168,7 +182,7 @@ def format_table(stats: dict[str, Any], top: int = 12) -> str:
         f"caption chars min {length['min']}, median {length['median']:g}, "
         f"mean {length['mean']:g}, max {length['max']}"
     )
-    for title in ("templates", "fonts", "directions", "effects", "roles"):
+    for title in ("templates", "fonts", "scripts", "directions", "effects", "roles"):
         lines += ["", *_counter_table(title, stats[title], stats, top)]
     lines += ["", *_counter_table("caption length", length["histogram"], stats, len(length["histogram"]))]
     return "\n".join(lines)
