@@ -119,3 +119,22 @@ def test_mixed_latin_text_never_needs_a_missing_glyph(ctx, name):
         for item in texts:
             assert ctx.fonts.covers(item.font, item.text), (item.font, item.text)
             assert "".join(item.lines) == item.text
+
+
+def test_an_event_poster_names_one_city_and_one_year(ctx):
+    venues = gt._lines("venues.txt")
+    checked = 0
+    for texts in _texts(ctx, "event_poster", 12):
+        (title,), venue = _by_role(texts, "event"), _by_role(texts, "venue")
+        if not venue:
+            continue
+        kind = max((v for v in venues if venue[0].endswith(v)), key=len)
+        city = venue[0][: -len(kind)]
+        if re.match(r"(第\d+届|\d{4})", title):  # titles of performers carry no city
+            assert city in title, (title, venue)
+            checked += 1
+        year = re.match(r"(\d{4})", title)
+        for date in _by_role(texts, "date"):
+            if year and re.match(r"\d{4}", date):
+                assert date.startswith(year.group(1)), (title, date)
+    assert checked >= 3
