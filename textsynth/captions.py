@@ -92,14 +92,15 @@ def make_captions(
     phrasing is drawn per language, so the model does not learn one sentence. Without `polygons`
     positions fall back to the layout boxes, which a warp may have moved.
     """
-    boxes = final_boxes(scene, polygons)
+    boxes = final_boxes(scene, polygons)  # reading order
+    centres = _centres(scene, polygons)  # position words
     items = [t for t in scene.texts if t.text.strip()]
     primary = _primary(items)
     others = [t for t in reading_order(items, boxes) if t is not primary]
     subject = _subject(scene)
     facts = _Facts(
-        primary=_describe(primary, scene, rng, detail=True, box=boxes[id(primary)]) if primary else None,
-        others=[_describe(t, scene, rng, detail=False, box=boxes[id(t)]) for t in others],
+        primary=_describe(primary, scene, rng, detail=True, box=centres[id(primary)]) if primary else None,
+        others=[_describe(t, scene, rng, detail=False, box=centres[id(t)]) for t in others],
         others_detailed=bool(others) and len(others) <= 3 and rng.random() < 0.4,
         background=_background(scene) if rng.random() < 0.85 else None,
         effects=[
@@ -112,8 +113,8 @@ def make_captions(
     captions["short_zh"] = _short_zh(facts, subject[0], rng)
     captions["short_en"] = _short_en(facts, subject[1], rng)
     full = _Facts(
-        primary=_describe(primary, scene, None, detail=True, box=boxes[id(primary)]) if primary else None,
-        others=[_describe(t, scene, None, detail=True, box=boxes[id(t)]) for t in others],
+        primary=_describe(primary, scene, None, detail=True, box=centres[id(primary)]) if primary else None,
+        others=[_describe(t, scene, None, detail=True, box=centres[id(t)]) for t in others],
         others_detailed=True,
         background=_background(scene),
         effects=[_effect(e) for e in (*scene.geometry, *scene.effects) if e.name in _EFFECTS],
@@ -135,6 +136,19 @@ def final_boxes(
     for item, poly in zip(scene.texts, polygons, strict=True):
         pts = np.asarray(poly, dtype=np.float64).reshape(-1, 2)
         out[id(item)] = (*pts.min(axis=0), *pts.max(axis=0))
+    return out
+
+
+def _centres(
+    scene: Scene, polygons: Sequence[Sequence[Sequence[float]]] | None
+) -> dict[int, tuple[float, float, float, float]]:
+    """id(item) -> its centroid as a point box: of the final polygon's corners, or of the layout box."""
+    if polygons is None:
+        return {id(t): tuple(t.box) for t in scene.texts}
+    out = {}
+    for item, poly in zip(scene.texts, polygons, strict=True):
+        cx, cy = np.asarray(poly, dtype=np.float64).reshape(-1, 2).mean(axis=0)
+        out[id(item)] = (cx, cy, cx, cy)
     return out
 
 
@@ -161,9 +175,9 @@ def position_name(box: Sequence[float], width: int, height: int) -> tuple[str, s
 
 
 def polygon_position(polygon: Sequence[Sequence[float]], width: int, height: int) -> tuple[str, str]:
-    """position_name of a final polygon (its bounding box's centre)."""
-    pts = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
-    return position_name((*pts.min(axis=0), *pts.max(axis=0)), width, height)
+    """position_name of a final polygon: where the centroid of its corners falls."""
+    cx, cy = np.asarray(polygon, dtype=np.float64).reshape(-1, 2).mean(axis=0)
+    return position_name((cx, cy, cx, cy), width, height)
 
 
 # --- Facts: what can be said about the scene, already filtered by rng -----------------------------

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from textsynth.captions import _POSITIONS, position_name
+from textsynth.captions import _POSITIONS, polygon_position
 from textsynth.render.colors import COLOR_NAMES, color_name
 
 POSITION_WORDS = {
@@ -95,9 +95,7 @@ def truths(record: dict[str, Any], lang: str) -> dict[str, list[tuple[str, set[s
     lang_i = 0 if lang == "zh" else 1
     out: dict[str, list[tuple[str, set[str]]]] = {}
     for annotation, item in zip(record["texts"], scene["texts"], strict=True):
-        xs = [p[0] for p in annotation["polygon"]]
-        ys = [p[1] for p in annotation["polygon"]]
-        where = position_name((min(xs), min(ys), max(xs), max(ys)), record["width"], record["height"])[lang_i]
+        where = polygon_position(annotation["polygon"], record["width"], record["height"])[lang_i]
         style = item["style"]
         drawn = list(style["fill"]["colors"]) + ([style["stroke_color"]] if style["stroke_width"] > 0 else [])
         out.setdefault(annotation["text"], []).append((where, {color_name(c)[lang_i] for c in drawn}))
