@@ -16,9 +16,12 @@ from typing import Any
 import yaml
 
 from textsynth.errors import TextsynthError
+from textsynth.io.record import CAPTION_KEYS
 from textsynth.io.record import IMAGE_FORMATS as SHARD_IMAGE_FORMATS
 
 IMAGE_FORMATS = tuple(SHARD_IMAGE_FORMATS)
+SCRIPTS = {"simplified": "SC", "traditional": "TC"}  # --script -> the faces' glyph forms
+CAPTION_FORMS = CAPTION_KEYS  # the `captions` keys of KEY.json; any of them can go into KEY.txt
 
 
 @dataclass
@@ -45,6 +48,11 @@ class RenderConfig:
     ocr_check: bool = False
     min_ocr_score: float = 0.5
     plugins: list[str] = field(default_factory=list)  # modules / .py files imported in every worker
+    # simplified: text as drawn, SC faces only; traditional: converted with OpenCC (s2tw), TC faces only
+    script: str = "simplified"
+    # {charset, k, per}: every character of the set at least k times per `per` samples, by steering
+    # secondary corpus words towards under-exposed characters (textsynth.sampling.balance); None = off
+    char_balance: dict[str, Any] | None = None
 
     def validate(self, where: str = "config") -> RenderConfig:
         def bad(name: str, valid: str) -> TextsynthError:
@@ -65,8 +73,12 @@ class RenderConfig:
         lo, hi = self.jpeg_quality
         if not 1 <= lo <= hi <= 100:
             raise bad("jpeg_quality", "a range [low, high] within 1..100")
-        if self.caption_language not in ("zh", "en"):
-            raise bad("caption_language", "'zh' or 'en'")
+        if self.char_balance is not None:
+            self._validate_balance(where)
+        if self.script not in SCRIPTS:
+            raise bad("script", "one of " + ", ".join(SCRIPTS))
+        if self.caption_language not in CAPTION_FORMS:
+            raise bad("caption_language", "one of " + ", ".join(CAPTION_FORMS))
         for name, weight in self.templates.items():
             if not isinstance(weight, (int, float)) or weight <= 0:
                 raise TextsynthError(
@@ -81,6 +93,25 @@ class RenderConfig:
                         f"{where}: {group}.{name} must be a probability in [0, 1], got {p!r}"
                     )
         return self
+
+    def _validate_balance(self, where: str) -> None:
+        from textsynth.sources.charsets import CHARSETS
+
+        spec = self.char_balance
+        if not isinstance(spec, dict) or set(spec) - {"charset", "k", "per"}:
+            raise TextsynthError(
+                f"{where}: char_balance must be a mapping with charset, k and per, got {spec!r}"
+            )
+        if spec.get("charset", "gb2312") not in CHARSETS:
+            raise TextsynthError(
+                f"{where}: char_balance.charset must be one of {', '.join(CHARSETS)}, got {spec.get('charset')!r}"
+            )
+        for name, default in (("k", 1), ("per", 50000)):
+            value = spec.get(name, default)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise TextsynthError(
+                    f"{where}: char_balance.{name} must be a positive integer, got {value!r}"
+                )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -82,8 +82,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --ocr-check: the lowest similarity (1 - normalised edit distance) an item may read back with (default 0.5)",
     )
     parser.add_argument(
-        "--caption-language", choices=["zh", "en"],
-        help="which caption goes into KEY.txt (both are always in KEY.json) (default: zh)",
+        "--caption-language", choices=["zh", "en", "short_zh", "short_en", "detailed_zh", "bilingual"],
+        help="which caption goes into KEY.txt (all are always in KEY.json's captions) (default: zh)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--script", choices=["simplified", "traditional"],
+        help="simplified (default): text as the sources give it, in SC faces only; traditional: converted "
+        "with OpenCC (s2tw) and set in TC faces only",
     )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
@@ -96,6 +101,7 @@ def config_from_args(args: argparse.Namespace):
         "count": args.count, "seed": args.seed, "shard_size": args.shard_size, "backgrounds": args.backgrounds,
         "corpus": args.corpus, "image_format": args.format, "ocr_check": args.ocr_check,
         "min_ocr_score": args.min_ocr_score, "caption_language": args.caption_language,
+        "script": args.script,
     }  # fmt: skip
     for key, value in overrides.items():
         if value is not None:
