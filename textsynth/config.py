@@ -18,6 +18,8 @@ import yaml
 from textsynth.errors import TextsynthError
 
 IMAGE_FORMATS = ("jpg", "png", "webp")
+CONDITIONING_KINDS = ("glyph", "position", "charseg")  # the maps `--conditioning` can add per sample
+OPTIONAL_DEFAULTS: dict[str, Any] = {"conditioning": [], "glyph_font": "own"}
 
 
 @dataclass
@@ -43,6 +45,8 @@ class RenderConfig:
     ocr_check: bool = False
     min_ocr_score: float = 0.5
     plugins: list[str] = field(default_factory=list)  # modules / .py files imported in every worker
+    conditioning: list[str] = field(default_factory=list)  # extra maps per sample: glyph, position, charseg
+    glyph_font: str = "own"  # glyph map face: "own" (each text's face) or one face id for every text
 
     def validate(self, where: str = "config") -> RenderConfig:
         def bad(name: str, valid: str) -> TextsynthError:
@@ -78,11 +82,24 @@ class RenderConfig:
                     raise TextsynthError(
                         f"{where}: {group}.{name} must be a probability in [0, 1], got {p!r}"
                     )
+        unknown = [k for k in self.conditioning if k not in CONDITIONING_KINDS]
+        if (
+            not isinstance(self.conditioning, list)
+            or unknown
+            or len(set(self.conditioning)) != len(self.conditioning)
+        ):
+            raise bad("conditioning", "a list of distinct map names from " + ", ".join(CONDITIONING_KINDS))
+        if not isinstance(self.glyph_font, str) or not self.glyph_font:
+            raise bad("glyph_font", "'own' or a font face id (see `textsynth fonts`)")
         return self
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["jpeg_quality"] = list(self.jpeg_quality)
+        # fields added later are left out at their defaults, so earlier runs keep their fingerprint
+        for name, default in OPTIONAL_DEFAULTS.items():
+            if data.get(name) == default:
+                del data[name]
         return data
 
     def fingerprint(self) -> str:

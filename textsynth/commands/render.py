@@ -75,6 +75,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--caption-language", choices=["zh", "en"],
         help="which caption goes into KEY.txt (both are always in KEY.json) (default: zh)",
     )  # fmt: skip
+    parser.add_argument(
+        "--conditioning",
+        help="comma-separated maps to add per sample as KEY.<map>.png: glyph (plain black text, same geometry), "
+        "position (text polygons, index+1), charseg (16-bit character classes of charset.json)",
+    )
+    parser.add_argument(
+        "--glyph-font",
+        help="face of the glyph map: 'own' (each text's own face) or one face id for all texts, e.g. "
+        "noto-sans-sc-regular (default: own)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
 
@@ -86,12 +96,15 @@ def config_from_args(args: argparse.Namespace):
         "count": args.count, "seed": args.seed, "shard_size": args.shard_size, "backgrounds": args.backgrounds,
         "corpus": args.corpus, "image_format": args.format, "ocr_check": args.ocr_check,
         "min_ocr_score": args.min_ocr_score, "caption_language": args.caption_language,
+        "glyph_font": args.glyph_font,
     }  # fmt: skip
     for key, value in overrides.items():
         if value is not None:
             setattr(config, key, value)
     if args.size:
         config.width, config.height = parse_size(args.size)
+    if args.conditioning:
+        config.conditioning = [k.strip() for k in args.conditioning.split(",") if k.strip()]
     if args.templates:
         config.templates = parse_template_weights(args.templates)
     if args.plugin:
@@ -118,6 +131,10 @@ def run(args: argparse.Namespace) -> int:
     # fail fast on bad templates, fonts, corpus or backgrounds, before any worker starts;
     # with --workers 1 the run renders with this same context
     ctx = build_context(config)
+    if config.conditioning:
+        from textsynth.render.conditioning import glyph_font_for
+
+        glyph_font_for(ctx.fonts, config.glyph_font)  # an unknown face id fails here, naming the valid ones
     workers = args.workers or default_workers()
     bar = tqdm(total=config.count, unit="img", disable=args.no_progress, dynamic_ncols=True, desc="render")
     try:

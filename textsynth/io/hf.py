@@ -15,8 +15,9 @@ from typing import Any
 CAPTION_KEYS = ("zh", "en", "short_zh", "short_en")
 
 
-def hf_features(image_format: str = "jpg") -> Any:
-    """`datasets.Features` matching the shard contract (KEY.<image_format>, KEY.txt, KEY.json)."""
+def hf_features(image_format: str = "jpg", conditioning: tuple[str, ...] | list[str] = ()) -> Any:
+    """`datasets.Features` matching the shard contract (KEY.<image_format>, KEY.txt, KEY.json), plus the
+    KEY.<map>.png members of a run rendered with `conditioning` (its manifest's config.conditioning)."""
     try:
         import datasets
     except ImportError:
@@ -37,6 +38,9 @@ def hf_features(image_format: str = "jpg") -> Any:
         "decorations": [string], "geometry": [string], "effects": [string],
         "jpeg_quality": int64, "skipped_words": [string], "resampled": int64, "scene": string,
     }  # fmt: skip
+    from textsynth.render.conditioning import hf_conditioning_features
+
     return datasets.Features(
-        {"__key__": string, "__url__": string, image_format: datasets.Image(), "txt": string, "json": record}
-    )
+        {"__key__": string, "__url__": string, image_format: datasets.Image(), "txt": string, "json": record,
+         **hf_conditioning_features(conditioning)}
+    )  # fmt: skip

@@ -17,6 +17,7 @@ from typing import Any
 from textsynth.errors import TextsynthError
 from textsynth.io.reader import members_by_key
 from textsynth.io.shards import MANIFEST, Output, ShardPlan, plan_shards, read_manifest
+from textsynth.qa.maps import MAP_MEMBERS, check_maps, read_charset
 
 MEMBERS_TEXT = ("txt", "json")
 DIRECTIONS = ("ltr", "ttb")
@@ -77,6 +78,7 @@ def verify_output(
     if not manifest.get("complete"):
         report.problems.append(f"{MANIFEST}: run not complete; rerun the same render command to finish it")
     report.problems += _stray_files(output, {p.name for p in plans})
+    maps = {"expected": list(config.get("conditioning", [])), "charset": read_charset(output)}
     for plan in plans:
         info = recorded.get(plan.name)
         if info is None:
@@ -86,7 +88,7 @@ def verify_output(
             report.problems.append(f"{plan.name}: listed in {MANIFEST} but the file is missing")
             continue
         problems, samples = check_shard(
-            output.read_bytes(plan.name), plan, info, fmt, lang, seed, decode_images
+            output.read_bytes(plan.name), plan, info, fmt, lang, seed, decode_images, maps
         )
         if len(problems) > MAX_PROBLEMS_PER_SHARD:
             problems = [
@@ -120,6 +122,7 @@ def check_shard(
     lang: str,
     seed: int,
     decode_images: bool = True,
+    maps: dict[str, Any] | None = None,
 ) -> tuple[list[str], int]:
     """Problems of one shard's bytes against its manifest entry and the contract; and its sample count."""
     name = plan.name
@@ -145,17 +148,25 @@ def check_shard(
         problems.append(f"{name}: holds {len(samples)} samples, manifest count is {info.get('count')}")
     for key in sorted(samples):
         problems += [
-            f"{name}:{key}: {p}" for p in check_sample(key, samples[key], fmt, lang, seed, decode_images)
+            f"{name}:{key}: {p}"
+            for p in check_sample(key, samples[key], fmt, lang, seed, decode_images, maps)
         ]
     return problems, len(samples)
 
 
 def check_sample(
-    key: str, members: dict[str, bytes], fmt: str, lang: str, seed: int, decode_images: bool
+    key: str,
+    members: dict[str, bytes],
+    fmt: str,
+    lang: str,
+    seed: int,
+    decode_images: bool,
+    maps: dict[str, Any] | None = None,
 ) -> list[str]:
     """Problems of one sample: members present, KEY.json follows the contract, image decodes at its size."""
     problems = [f"missing member {key}.{ext}" for ext in (fmt, *MEMBERS_TEXT) if ext not in members]
-    problems += [f"unexpected member {key}.{ext}" for ext in members if ext not in (fmt, *MEMBERS_TEXT)]
+    known = (fmt, *MEMBERS_TEXT, *MAP_MEMBERS)
+    problems += [f"unexpected member {key}.{ext}" for ext in members if ext not in known]
     record = None
     if "json" in members:
         try:
@@ -172,6 +183,9 @@ def check_sample(
             problems.append(f"{key}.txt is not UTF-8")
     if decode_images and fmt in members:
         problems += _check_image(key, fmt, members[fmt], record)
+    maps = maps or {}
+    if decode_images and (maps.get("expected") or any(ext in members for ext in MAP_MEMBERS)):
+        problems += check_maps(key, members, record, maps.get("charset"), maps.get("expected", []))
     return problems
 
 

@@ -125,7 +125,7 @@ def warp_layer(layer: TextLayer, matrix: np.ndarray) -> tuple[np.ndarray, np.nda
     local = translation(-ox, -oy) @ to_canvas
     stacked = np.dstack([layer.rgb, layer.alpha])
     warped = cv2.warpPerspective(stacked, local, (rw, rh), flags=cv2.INTER_LINEAR, borderValue=0)
-    return warped[..., :3], np.ascontiguousarray(warped[..., 3]), ox, oy
+    return warped[..., :-1], np.ascontiguousarray(warped[..., -1]), ox, oy
 
 
 def clip_to_canvas(

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from textsynth.config import RenderConfig
@@ -167,6 +168,8 @@ def _render_into(
         manifest = new_manifest(config.to_json(), config.fingerprint(), plans)
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in finished}
     write_manifest(output, manifest)
+    if "charseg" in config.conditioning:
+        write_charset(output, config, ctx)
     todo = [p for p in plans if p.name not in finished]
     already = sum(p.count for p in plans if p.name in finished)
     if progress is not None and already:
@@ -195,6 +198,26 @@ def _render_into(
         out=output.url, count=config.count, shards=len(plans), rendered_shards=len(todo),
         resumed_shards=len(finished), seconds=time.perf_counter() - started, rendered_samples=rendered, stats=totals,
     )  # fmt: skip
+
+
+def write_charset(output: Output, config: RenderConfig, ctx: RenderContext | None) -> None:
+    """charset.json: the class table of every KEY.charseg.png of the run (the same bytes on resume)."""
+    import json
+
+    from textsynth.render.conditioning import CHARSET_FILE, charset_json, run_charset
+    from textsynth.sources.corpus import Corpus
+    from textsynth.sources.fonts import FontLibrary
+
+    if ctx is not None:
+        corpus, fonts = ctx.corpus, ctx.fonts
+    else:
+        corpus = Corpus.load(Path(config.corpus) if config.corpus else None)
+        fonts = FontLibrary.load(
+            Path(config.fonts_manifest) if config.fonts_manifest else None,
+            extra_dirs=[Path(d) for d in config.fonts_dirs],
+        )
+    table, _ = run_charset(corpus, fonts)
+    output.write_atomic(CHARSET_FILE, json.dumps(charset_json(table), ensure_ascii=False).encode())
 
 
 def default_workers() -> int:

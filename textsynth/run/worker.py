@@ -39,6 +39,17 @@ def shard_stats(samples: list) -> dict[str, Any]:
     }
 
 
+def conditioning_members(ctx: RenderContext, sample) -> dict[str, bytes]:
+    """KEY.glyph.png, KEY.position.png, KEY.charseg.png as the config asks (docs/shard-contract.md)."""
+    from textsynth.render import conditioning
+
+    kinds = ctx.config.conditioning
+    index = conditioning.run_charset(ctx.corpus, ctx.fonts)[1] if "charseg" in kinds else None
+    glyph_font = conditioning.glyph_font_for(ctx.fonts, ctx.config.glyph_font)
+    maps = conditioning.conditioning_maps(sample.scene, ctx.load_font, kinds, index, glyph_font)
+    return conditioning.encode_maps(maps)
+
+
 def render_shard(
     ctx: RenderContext,
     plan: ShardPlan,
@@ -60,6 +71,8 @@ def render_shard(
                 "json": json.dumps(sample.record(), ensure_ascii=False, sort_keys=True).encode("utf-8"),
             }
         )
+        if ctx.config.conditioning:
+            members[-1].update(conditioning_members(ctx, sample))
         sample.image = None  # keep only what the stats need
         samples.append(sample)
         if progress is not None:

@@ -1,0 +1,258 @@
+"""Conditioning maps for a Scene: glyph, position and character-segmentation images.
+
+Drawn from the same layouts and matrices as `render_scene` (same glyph masks, same warps,
+in the same order), so ink in the glyph map is text in the image and the maps line up
+with the polygons of the record. Pure functions of the Scene, like rendering.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from textsynth.components.geometry import geometry_matrix, map_points, translation
+from textsynth.render.compose import FontLoader, clip_to_canvas, item_matrix, warp_layer, word_polygon
+from textsynth.render.layout import BlockLayout, Glyph, layout_block, snap_size
+from textsynth.render.text import TextLayer, _draw_rotated, glyph_masks, layer_bounds
+from textsynth.scene import Scene, TextItem, TextStyle
+
+KINDS = ("glyph", "position", "charseg")  # config.CONDITIONING_KINDS: the member KEY.<kind>.png
+CHARSET_FILE = "charset.json"
+INK = 128  # coverage at or above which a glyph-map pixel counts as ink (charseg labels only these)
+
+
+@dataclass
+class Placement:
+    """One text item as render_scene places it: font, layout, block -> canvas matrix before global geometry."""
+
+    item: TextItem
+    font: ImageFont.FreeTypeFont
+    layout: BlockLayout
+    matrix: np.ndarray
+
+
+def place_texts(scene: Scene, load_font: FontLoader) -> list[Placement]:
+    placed = []
+    for item in scene.texts:
+        font = load_font(item.font, item.size_px)
+        layout = layout_block(item, font)
+        placed.append(Placement(item, font, layout, item_matrix(item, layout)))
+    return placed
+
+
+def global_matrices(scene: Scene) -> list[np.ndarray]:
+    """The whole-image warps, in the order render_scene applies them."""
+    return [geometry_matrix(layer, scene.width, scene.height) for layer in scene.geometry]
+
+
+# --- the per-run character table ----------------------------------------------------------------------
+
+
+def build_charset(words: Iterable[str], face_codepoints: Iterable[np.ndarray]) -> list[str]:
+    """Class table: [""] (background, class 0), the corpus characters in word-list order, then every
+    other character some face can set, by code point. Covers every character a run can draw."""
+    chars: dict[str, None] = {}
+    for word in words:
+        chars.update(dict.fromkeys(ch for ch in word if not ch.isspace()))
+    union = np.unique(np.concatenate([np.asarray(cp, dtype=np.uint32) for cp in face_codepoints]))
+    chars.update(dict.fromkeys(c for c in map(chr, union.tolist()) if not c.isspace()))
+    table = ["", *chars]
+    if len(table) > 65535:
+        raise ValueError(f"{len(table)} character classes do not fit a 16-bit charseg map")
+    return table
+
+
+def charset_json(table: Sequence[str]) -> dict:
+    return {
+        "format": 1,
+        "description": 'KEY.charseg.png pixel value v is the character chars[v]; 0 ("") is background',
+        "chars": list(table),
+    }
+
+
+# --- the maps ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GlyphFont:
+    """One face for every glyph map (instead of each text's own); characters it lacks keep their own face."""
+
+    face_id: str
+    codepoints: frozenset[int]
+
+
+def conditioning_maps(
+    scene: Scene, load_font: FontLoader, kinds: Sequence[str], charset: dict[str, int] | None = None,
+    glyph_font: GlyphFont | None = None,
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """{kind: array} for the requested kinds: glyph (uint8, 255 = paper, 0 = ink), position (uint8,
+    text index + 1), charseg (uint16, class in `charset`, which maps char -> class)."""
+    height, width = scene.height, scene.width
+    placed = place_texts(scene, load_font)
+    maps: dict[str, np.ndarray] = {}
+    if "glyph" in kinds or "charseg" in kinds:
+        ink, labels = _ink_and_labels(placed, (height, width), load_font, glyph_font,
+                                      charset if "charseg" in kinds else None)  # fmt: skip
+        for matrix in global_matrices(scene):
+            ink = cv2.warpPerspective(ink, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                                      borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
+            if labels is not None:
+                labels = cv2.warpPerspective(labels, matrix, (width, height), flags=cv2.INTER_NEAREST,
+                                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
+        if "glyph" in kinds:
+            maps["glyph"] = cv2.bitwise_not(ink)
+        if labels is not None:
+            labels[ink < INK] = 0
+            maps["charseg"] = labels
+    if "position" in kinds:
+        maps["position"] = position_map(scene, placed)
+    return {kind: maps[kind] for kind in kinds}
+
+
+def final_polygons(scene: Scene, placed: list[Placement]) -> list[np.ndarray]:
+    """Each text's polygon in final image pixels, as the record has it."""
+    total = np.eye(3)
+    for matrix in global_matrices(scene):
+        total = matrix @ total
+    return [word_polygon(p.item, p.layout, total @ p.matrix) for p in placed]
+
+
+def position_map(scene: Scene, placed: list[Placement]) -> np.ndarray:
+    if len(placed) > 255:
+        raise ValueError(f"{len(placed)} texts do not fit an 8-bit position map")
+    out = np.zeros((scene.height, scene.width), dtype=np.uint8)
+    for i, polygon in enumerate(final_polygons(scene, placed)):
+        cv2.fillPoly(out, [_fixed(polygon)], i + 1, lineType=cv2.LINE_8, shift=4)
+    return out
+
+
+def _fixed(points: np.ndarray) -> np.ndarray:
+    return np.round(np.asarray(points) * 16).astype(np.int32)  # 4 fractional bits for fillPoly(shift=4)
+
+
+def _ink_and_labels(
+    placed: list[Placement], shape: tuple[int, int], load_font: FontLoader, glyph_font: GlyphFont | None,
+    charset: dict[str, int] | None,
+) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
+    """Plain fill coverage of every text composited like the image's layers (before global geometry),
+    and each item's ink labelled with its characters' classes (later items over earlier ones)."""
+    ink = np.zeros(shape, dtype=np.uint8)
+    labels = np.zeros(shape, dtype=np.uint16) if charset is not None else None
+    for p in placed:
+        mask, origin = plain_mask(p, load_font, glyph_font)
+        # warped as the image's 4-channel layer is: OpenCV rounds 2-channel warps differently
+        black = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (*mask.shape, 3))
+        _, alpha, ox, oy = warp_layer(TextLayer(rgb=black, alpha=mask, origin=origin), p.matrix)
+        overlap = clip_to_canvas(shape, alpha.shape, ox, oy)
+        if overlap is None:
+            continue
+        dst, src = overlap
+        a = np.ascontiguousarray(alpha[src])
+        ink[dst] = cv2.add(cv2.multiply(ink[dst], cv2.bitwise_not(a), scale=1.0 / 255.0), a)
+        if labels is not None:
+            tile = np.zeros(alpha.shape, dtype=np.uint16)
+            to_tile = translation(-ox, -oy) @ p.matrix
+            for g in p.layout.glyphs:
+                cv2.fillPoly(tile, [_fixed(map_points(g.cell, to_tile))], charset[g.char], shift=4)
+            inked = a >= INK
+            labels[dst][inked] = tile[src][inked]
+    return ink, labels
+
+
+def plain_mask(
+    p: Placement, load_font: FontLoader, glyph_font: GlyphFont | None
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """The text's fill coverage without styles (stroke, shadow, ...), in its layer box."""
+    plain = replace(p.item, style=TextStyle())
+    if glyph_font is None:
+        fill8, _, origin = glyph_masks(plain, p.layout, p.font)
+        return fill8, origin
+    x0, y0, x1, y1 = layer_bounds(p.layout)
+    image = Image.new("L", (x1 - x0, y1 - y0), 0)
+    draw = ImageDraw.Draw(image)
+    for g in p.layout.glyphs:
+        text = g.draw if _covers(glyph_font, g.draw) else g.char if _covers(glyph_font, g.char) else None
+        if text is None:  # the standard face lacks it: the text's own face draws it, as in the image
+            _draw_glyph(image, draw, g, p.font, (x0, y0))
+            continue
+        font = _fitting_font(glyph_font.face_id, text, g, p.item.size_px, load_font)
+        left, top, right, bottom = font.getbbox(text)
+        cx, cy = g.cell.mean(axis=0)
+        placed = Glyph(g.char, text, cx - (left + right) / 2, cy - (top + bottom) / 2, g.cell, g.angle)
+        _draw_glyph(image, draw, placed, font, (x0, y0))
+    return np.asarray(image), (x0, y0)
+
+
+def _covers(glyph_font: GlyphFont, text: str) -> bool:
+    return all(ord(c) in glyph_font.codepoints for c in text)
+
+
+def _draw_glyph(
+    image: Image.Image, draw: ImageDraw.ImageDraw, g: Glyph, font, origin: tuple[int, int]
+) -> None:
+    if g.angle:
+        _draw_rotated(image, None, g, font, 0, origin)
+    else:
+        draw.text((g.x - origin[0], g.y - origin[1]), g.draw, font=font, fill=255)
+
+
+def _fitting_font(face_id: str, text: str, g: Glyph, size_px: int, load_font: FontLoader):
+    """The standard face at the text's size, smaller (down the size ladder) until its ink fits the cell."""
+    cell_w = float(np.linalg.norm(g.cell[1] - g.cell[0]))
+    cell_h = float(np.linalg.norm(g.cell[2] - g.cell[1]))
+    font = load_font(face_id, size_px)
+    left, top, right, bottom = font.getbbox(text)
+    scale = min(1.0, cell_w / max(right - left, 1), cell_h / max(bottom - top, 1))
+    if scale < 1.0:
+        font = load_font(face_id, snap_size(size_px * scale))
+    return font
+
+
+def encode_maps(maps: dict[str, np.ndarray]) -> dict[str, bytes]:
+    """PNG members: {"glyph.png": ..., ...}; 8-bit grey, charseg 16-bit grey. Same arrays, same bytes."""
+    out = {}
+    for kind, array in maps.items():
+        buffer = io.BytesIO()
+        Image.fromarray(array).save(buffer, format="PNG", compress_level=1)  # fast: zlib dominates
+        out[f"{kind}.png"] = buffer.getvalue()
+    return out
+
+
+def hf_conditioning_features(kinds: Sequence[str]) -> dict:
+    """The `datasets` feature of each map member, for io.hf: {"glyph.png": Image(), ...}."""
+    import datasets
+
+    return {f"{kind}.png": datasets.Image() for kind in kinds}
+
+
+# --- per-run pieces, memoised per process ------------------------------------------------------------------
+
+_CHARSETS: dict[tuple, tuple[list[str], dict[str, int]]] = {}
+
+
+def run_charset(corpus, fonts) -> tuple[list[str], dict[str, int]]:
+    """The run's table and its char -> class index, built once per process for (corpus, fonts)."""
+    from textsynth.sources.fonts import face_codepoints
+
+    key = (corpus.source, len(corpus), tuple(face.id for face in fonts.faces))
+    if key not in _CHARSETS:
+        table = build_charset(corpus.words, [face_codepoints(face) for face in fonts.faces])
+        _CHARSETS[key] = table, {char: i for i, char in enumerate(table)}
+    return _CHARSETS[key]
+
+
+def glyph_font_for(fonts, name: str) -> GlyphFont | None:
+    """`glyph_font` of the config: "own" -> None, else the face (an unknown id is a user error)."""
+    if name == "own":
+        return None
+    if name not in _GLYPH_FONTS:
+        _GLYPH_FONTS[name] = GlyphFont(name, fonts.codepoints(fonts.face(name).id))
+    return _GLYPH_FONTS[name]
+
+
+_GLYPH_FONTS: dict[str, GlyphFont] = {}
