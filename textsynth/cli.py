@@ -28,6 +28,8 @@ COMMAND_MODULES = (
     "preview",
     "audit",
     "captions",
+    "export",
+    "crops",
 )
 
 
