@@ -205,3 +205,38 @@ def test_render_flags_set_the_config():
     )
     config = config_from_args(args)
     assert config.conditioning == ["glyph", "charseg"] and config.glyph_font == "noto-sans-sc-regular"
+
+
+def test_arc_text_contour_has_16_points_and_holds_its_ink(ctx, samples):
+    from textsynth.render.conditioning import place_texts, text_contours
+
+    curved = 0
+    for sample in samples:
+        placed = place_texts(sample.scene, ctx.load_font)
+        glyph = conditioning_maps(sample.scene, ctx.load_font, ["glyph"])["glyph"]
+        for text, item, contour in zip(sample.texts, sample.scene.texts, text_contours(sample.scene, placed), strict=True):
+            if not (item.curve and item.direction == "ltr"):
+                assert np.allclose(contour, text.polygon, atol=0.01)
+                continue
+            curved += 1
+            assert contour.shape == (16, 2)
+            quad, outline = _polygon_mask(glyph.shape, text.polygon), _polygon_mask(glyph.shape, contour)
+            ink = _strong_ink(glyph) & quad
+            assert ink.any() and not (ink & ~_grown(outline)).any(), sample.key
+            assert outline.sum() < quad.sum()  # tighter than the quadrilateral
+    assert curved >= 2
+
+
+def test_contours_flag_adds_the_field_and_verify_accepts_it(tmp_path):
+    from textsynth.config import RenderConfig
+    from textsynth.io.reader import iter_records
+    from textsynth.qa.verify import verify_output
+    from textsynth.run.runner import run_render
+
+    config = RenderConfig(seed=7, count=8, shard_size=8, width=256, height=256, contours=True,
+                          templates={CURVED[0]: 1.0})  # fmt: skip
+    run_render(config, str(tmp_path / "run"))
+    assert verify_output(str(tmp_path / "run")).ok
+    texts = [t for r in iter_records(str(tmp_path / "run")) for t in r["texts"]]
+    assert all(len(t["contour"]) in (4, 16) for t in texts)
+    assert any(len(t["contour"]) == 16 for t in texts)

@@ -15,9 +15,12 @@ from typing import Any
 CAPTION_KEYS = ("zh", "en", "short_zh", "short_en")
 
 
-def hf_features(image_format: str = "jpg", conditioning: tuple[str, ...] | list[str] = ()) -> Any:
+def hf_features(
+    image_format: str = "jpg", conditioning: tuple[str, ...] | list[str] = (), contours: bool = False
+) -> Any:
     """`datasets.Features` matching the shard contract (KEY.<image_format>, KEY.txt, KEY.json), plus the
-    KEY.<map>.png members of a run rendered with `conditioning` (its manifest's config.conditioning)."""
+    KEY.<map>.png members and texts' `contour` of a run rendered with `conditioning` / `contours`
+    (its manifest's config says which)."""
     try:
         import datasets
     except ImportError:
@@ -38,6 +41,8 @@ def hf_features(image_format: str = "jpg", conditioning: tuple[str, ...] | list[
         "decorations": [string], "geometry": [string], "effects": [string],
         "jpeg_quality": int64, "skipped_words": [string], "resampled": int64, "scene": string,
     }  # fmt: skip
+    if contours:
+        record["texts"][0]["contour"] = polygon  # N [x, y] points (16 on an arc)
     from textsynth.render.conditioning import hf_conditioning_features
 
     return datasets.Features(

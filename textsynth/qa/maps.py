@@ -98,3 +98,20 @@ def read_charset(output) -> list[str] | None:
     except (ValueError, KeyError, TypeError):
         return None
     return chars if isinstance(chars, list) else None
+
+
+def check_contours(record: Any) -> list[str]:
+    """A text's optional `contour` (runs with `contours`): at least 4 [x, y] points, an even count."""
+    problems = []
+    texts = record.get("texts") if isinstance(record, dict) else None
+    for i, text in enumerate(texts if isinstance(texts, list) else []):
+        contour = text.get("contour") if isinstance(text, dict) else None
+        if contour is None:
+            continue
+        ok = isinstance(contour, list) and len(contour) >= 4 and len(contour) % 2 == 0
+        if not ok or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p)
+            for p in contour
+        ):
+            problems.append(f"texts[{i}].contour must be an even number (>= 4) of [x, y] points")
+    return problems

@@ -17,7 +17,7 @@ from typing import Any
 from textsynth.errors import TextsynthError
 from textsynth.io.reader import members_by_key
 from textsynth.io.shards import MANIFEST, Output, ShardPlan, plan_shards, read_manifest
-from textsynth.qa.maps import MAP_MEMBERS, check_maps, read_charset
+from textsynth.qa.maps import MAP_MEMBERS, check_contours, check_maps, read_charset
 
 MEMBERS_TEXT = ("txt", "json")
 DIRECTIONS = ("ltr", "ttb")
@@ -174,7 +174,7 @@ def check_sample(
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             problems.append(f"{key}.json is not valid UTF-8 JSON ({err})")
     if record is not None:
-        problems += [f"{key}.json: {p}" for p in check_record(record, key, seed)]
+        problems += [f"{key}.json: {p}" for p in check_record(record, key, seed) + check_contours(record)]
     if record is not None and "txt" in members and isinstance(record.get("captions"), dict):
         try:
             if members["txt"].decode("utf-8") != record["captions"].get(lang):

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from textsynth.components.geometry import geometry_matrix, map_points, translation
 from textsynth.render.compose import FontLoader, clip_to_canvas, item_matrix, warp_layer, word_polygon
-from textsynth.render.layout import BlockLayout, Glyph, layout_block, snap_size
+from textsynth.render.layout import BlockLayout, Glyph, arc_outline, layout_block, snap_size
 from textsynth.render.text import TextLayer, _draw_rotated, glyph_masks, layer_bounds
 from textsynth.scene import Scene, TextItem, TextStyle
 
@@ -120,6 +120,21 @@ def final_polygons(scene: Scene, placed: list[Placement]) -> list[np.ndarray]:
     for matrix in global_matrices(scene):
         total = matrix @ total
     return [word_polygon(p.item, p.layout, total @ p.matrix) for p in placed]
+
+
+def text_contours(scene: Scene, placed: list[Placement]) -> list[np.ndarray]:
+    """Each text's outline in final image pixels: 16 points along the arc for curved text
+    (top edge left to right, bottom edge back), else its 4-point polygon."""
+    total = np.eye(3)
+    for matrix in global_matrices(scene):
+        total = matrix @ total
+    polygons = final_polygons(scene, placed)
+    return [
+        map_points(arc_outline(p.item, p.font), total @ p.matrix)
+        if p.item.curve and p.item.direction == "ltr"
+        else polygon
+        for p, polygon in zip(placed, polygons, strict=True)
+    ]
 
 
 def position_map(scene: Scene, placed: list[Placement]) -> np.ndarray:

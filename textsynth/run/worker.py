@@ -39,6 +39,18 @@ def shard_stats(samples: list) -> dict[str, Any]:
     }
 
 
+def _record(ctx: RenderContext, sample) -> dict[str, Any]:
+    """KEY.json; with `contours` each text also gets its outline (docs/shard-contract.md)."""
+    record = sample.record()
+    if ctx.config.contours:
+        from textsynth.render.conditioning import place_texts, text_contours
+
+        outlines = text_contours(sample.scene, place_texts(sample.scene, ctx.load_font))
+        for text, outline in zip(record["texts"], outlines, strict=True):
+            text["contour"] = [[round(float(x), 2), round(float(y), 2)] for x, y in outline]
+    return record
+
+
 def conditioning_members(ctx: RenderContext, sample) -> dict[str, bytes]:
     """KEY.glyph.png, KEY.position.png, KEY.charseg.png as the config asks (docs/shard-contract.md)."""
     from textsynth.render import conditioning
@@ -68,7 +80,7 @@ def render_shard(
                 "__key__": sample.key,
                 fmt: sample.encode(fmt),
                 "txt": sample.captions[lang].encode("utf-8"),
-                "json": json.dumps(sample.record(), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                "json": json.dumps(_record(ctx, sample), ensure_ascii=False, sort_keys=True).encode("utf-8"),
             }
         )
         if ctx.config.conditioning:
