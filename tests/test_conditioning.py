@@ -214,7 +214,9 @@ def test_arc_text_contour_has_16_points_and_holds_its_ink(ctx, samples):
     for sample in samples:
         placed = place_texts(sample.scene, ctx.load_font)
         glyph = conditioning_maps(sample.scene, ctx.load_font, ["glyph"])["glyph"]
-        for text, item, contour in zip(sample.texts, sample.scene.texts, text_contours(sample.scene, placed), strict=True):
+        for text, item, contour in zip(
+            sample.texts, sample.scene.texts, text_contours(sample.scene, placed), strict=True
+        ):
             if not (item.curve and item.direction == "ltr"):
                 assert np.allclose(contour, text.polygon, atol=0.01)
                 continue

@@ -19,7 +19,12 @@ from textsynth.errors import TextsynthError
 
 IMAGE_FORMATS = ("jpg", "png", "webp")
 CONDITIONING_KINDS = ("glyph", "position", "charseg")  # the maps `--conditioning` can add per sample
-OPTIONAL_DEFAULTS: dict[str, Any] = {"conditioning": [], "glyph_font": "own", "contours": False}
+OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "conditioning": [],
+    "glyph_font": "own",
+    "contours": False,
+    "pairs": False,
+}
 
 
 @dataclass
@@ -48,6 +53,7 @@ class RenderConfig:
     conditioning: list[str] = field(default_factory=list)  # extra maps per sample: glyph, position, charseg
     glyph_font: str = "own"  # glyph map face: "own" (each text's face) or one face id for every text
     contours: bool = False  # add each text's `contour` (16 points along an arc) to KEY.json
+    pairs: bool = False  # also render each scene with another primary word (KEY.pair.*), for text editing
 
     def validate(self, where: str = "config") -> RenderConfig:
         def bad(name: str, valid: str) -> TextsynthError:

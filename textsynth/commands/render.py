@@ -89,6 +89,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--contours", action="store_true", default=None,
         help="add each text's `contour` to KEY.json: 16 points along the arc for curved text (CTW1500 / Total-Text style), else its 4-point polygon",
     )  # fmt: skip
+    parser.add_argument(
+        "--pairs", action="store_true", default=None,
+        help="text-editing pairs: each sample also holds KEY.pair.jpg/.txt/.json, the same scene with another primary word",
+    )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
 
@@ -100,7 +104,7 @@ def config_from_args(args: argparse.Namespace):
         "count": args.count, "seed": args.seed, "shard_size": args.shard_size, "backgrounds": args.backgrounds,
         "corpus": args.corpus, "image_format": args.format, "ocr_check": args.ocr_check,
         "min_ocr_score": args.min_ocr_score, "caption_language": args.caption_language,
-        "glyph_font": args.glyph_font, "contours": args.contours,
+        "glyph_font": args.glyph_font, "contours": args.contours, "pairs": args.pairs,
     }  # fmt: skip
     for key, value in overrides.items():
         if value is not None:

@@ -33,6 +33,7 @@ TEXT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "text": str, "role": str, "font": str, "size_px": int, "color": str, "direction": str, "polygon": list,
     "chars": list, "primary": bool, "lines": list, "styles": list,
 }  # fmt: skip
+PAIR = "pair."  # prefix of the second image's members in --pairs runs
 NAME_LISTS = ("decorations", "geometry", "effects", "skipped_words")  # lists of strings, one schema for Arrow
 
 
@@ -78,7 +79,10 @@ def verify_output(
     if not manifest.get("complete"):
         report.problems.append(f"{MANIFEST}: run not complete; rerun the same render command to finish it")
     report.problems += _stray_files(output, {p.name for p in plans})
-    maps = {"expected": list(config.get("conditioning", [])), "charset": read_charset(output)}
+    maps = {
+        "expected": list(config.get("conditioning", [])), "charset": read_charset(output),
+        "pairs": bool(config.get("pairs")),
+    }  # fmt: skip
     for plan in plans:
         info = recorded.get(plan.name)
         if info is None:
@@ -164,7 +168,14 @@ def check_sample(
     maps: dict[str, Any] | None = None,
 ) -> list[str]:
     """Problems of one sample: members present, KEY.json follows the contract, image decodes at its size."""
-    problems = [f"missing member {key}.{ext}" for ext in (fmt, *MEMBERS_TEXT) if ext not in members]
+    maps = maps or {}
+    pair = {ext.removeprefix(PAIR): data for ext, data in members.items() if ext.startswith(PAIR)}
+    members = {ext: data for ext, data in members.items() if not ext.startswith(PAIR)}
+    problems = []
+    if pair or maps.get("pairs"):  # --pairs: KEY.pair.* is a whole second sample under the same key
+        inner = check_sample(key, pair, fmt, lang, seed, decode_images, {**maps, "pairs": False})
+        problems += [p.replace(f"{key}.", f"{key}.{PAIR}") for p in inner]
+    problems += [f"missing member {key}.{ext}" for ext in (fmt, *MEMBERS_TEXT) if ext not in members]
     known = (fmt, *MEMBERS_TEXT, *MAP_MEMBERS)
     problems += [f"unexpected member {key}.{ext}" for ext in members if ext not in known]
     record = None
@@ -183,7 +194,6 @@ def check_sample(
             problems.append(f"{key}.txt is not UTF-8")
     if decode_images and fmt in members:
         problems += _check_image(key, fmt, members[fmt], record)
-    maps = maps or {}
     if decode_images and (maps.get("expected") or any(ext in members for ext in MAP_MEMBERS)):
         problems += check_maps(key, members, record, maps.get("charset"), maps.get("expected", []))
     return problems

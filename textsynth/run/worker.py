@@ -62,6 +62,30 @@ def conditioning_members(ctx: RenderContext, sample) -> dict[str, bytes]:
     return conditioning.encode_maps(maps)
 
 
+def pair_members(ctx: RenderContext, sample) -> dict[str, bytes]:
+    """KEY.pair.<fmt|txt|json> (and KEY.pair.<map>.png): the scene again with another primary word."""
+    from dataclasses import replace
+
+    from textsynth.render.compose import render_scene
+    from textsynth.sampling.pairs import pair_scene
+
+    config = ctx.config
+    edit = pair_scene(sample.scene, ctx.corpus, ctx.fonts, config.seed, sample.index)
+    rendered = render_scene(edit.scene, ctx.load_font)
+    captions = {
+        k: v.replace(edit.old_text, edit.new_text) if edit.old_text else v for k, v in sample.captions.items()
+    }
+    pair = replace(sample, scene=edit.scene, image=rendered.image, texts=rendered.texts, captions=captions)
+    members = {
+        f"pair.{config.image_format}": pair.encode(config.image_format),
+        "pair.txt": captions[config.caption_language].encode("utf-8"),
+        "pair.json": json.dumps(_record(ctx, pair), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+    }
+    if config.conditioning:
+        members.update({f"pair.{ext}": data for ext, data in conditioning_members(ctx, pair).items()})
+    return members
+
+
 def render_shard(
     ctx: RenderContext,
     plan: ShardPlan,
@@ -85,6 +109,8 @@ def render_shard(
         )
         if ctx.config.conditioning:
             members[-1].update(conditioning_members(ctx, sample))
+        if ctx.config.pairs:
+            members[-1].update(pair_members(ctx, sample))
         sample.image = None  # keep only what the stats need
         samples.append(sample)
         if progress is not None:
