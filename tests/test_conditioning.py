@@ -194,6 +194,14 @@ def test_hf_features_name_the_maps():
     features = textsynth.hf_features(conditioning=["glyph", "charseg"])
     assert isinstance(features["glyph.png"], datasets.Image) and "position.png" not in features
     assert "glyph.png" not in textsynth.hf_features()
+    both = textsynth.hf_features(conditioning=["glyph"], contours=True, pairs=True)
+    assert {"pair.jpg", "pair.txt", "pair.json", "pair.glyph.png"} <= set(both)
+
+    def text_fields(features):
+        texts = features["json"]["texts"]
+        return set(texts.feature if hasattr(texts, "feature") else texts[0])
+
+    assert "contour" in text_fields(both) and "contour" not in text_fields(textsynth.hf_features())
 
 
 def test_render_flags_set_the_config():

@@ -16,11 +16,12 @@ CAPTION_KEYS = ("zh", "en", "short_zh", "short_en")
 
 
 def hf_features(
-    image_format: str = "jpg", conditioning: tuple[str, ...] | list[str] = (), contours: bool = False
-) -> Any:
+    image_format: str = "jpg", conditioning: tuple[str, ...] | list[str] = (), contours: bool = False,
+    pairs: bool = False,
+) -> Any:  # fmt: skip
     """`datasets.Features` matching the shard contract (KEY.<image_format>, KEY.txt, KEY.json), plus the
-    KEY.<map>.png members and texts' `contour` of a run rendered with `conditioning` / `contours`
-    (its manifest's config says which)."""
+    KEY.<map>.png members, texts' `contour` and KEY.pair.* members of a run rendered with
+    `conditioning` / `contours` / `pairs` (its manifest's config says which)."""
     try:
         import datasets
     except ImportError:
@@ -45,7 +46,11 @@ def hf_features(
         record["texts"][0]["contour"] = polygon  # N [x, y] points (16 on an arc)
     from textsynth.render.conditioning import hf_conditioning_features
 
-    return datasets.Features(
-        {"__key__": string, "__url__": string, image_format: datasets.Image(), "txt": string, "json": record,
-         **hf_conditioning_features(conditioning)}
-    )  # fmt: skip
+    sample = {
+        image_format: datasets.Image(),
+        "txt": string,
+        "json": record,
+        **hf_conditioning_features(conditioning),
+    }
+    pair = {f"pair.{name}": feature for name, feature in sample.items()} if pairs else {}
+    return datasets.Features({"__key__": string, "__url__": string, **sample, **pair})
