@@ -126,15 +126,12 @@ def test_scene_text_on_real_photos(tmp_path):
     for i in range(2):
         noise = cv2.GaussianBlur(rng.integers(0, 255, (96, 128, 3)).astype(np.uint8), (0, 0), 6)
         Image.fromarray(noise).save(photos / f"wall{i}.jpg")
-    config = RenderConfig(seed=1, width=256, height=256, backgrounds=str(photos))
+    config = RenderConfig(seed=1, width=256, height=256, backgrounds=str(photos), default_photos=False)
     config.photo_background_p = 1.0
     local = build_context(config, [TEMPLATES["scene_text_photo"]])
     samples = [make_sample(local, i) for i in range(4)]
-    assert all(s.scene.background.name == "image" for s in samples)
-    assert {s.scene.background.params["file"].rsplit("/", 1)[-1] for s in samples} <= {
-        "wall0.jpg",
-        "wall1.jpg",
-    }
+    assert all(s.scene.background.name == "photo" for s in samples)
+    assert {s.scene.background.params["photo"] for s in samples} <= {"wall0", "wall1"}
     assert all(s.texts for s in samples)
 
 

@@ -38,7 +38,8 @@ class RenderConfig:
         default_factory=dict
     )  # name or YAML path -> weight; empty = all built-in
     backgrounds: str | None = None  # folder of photos mixed in as backgrounds
-    photo_background_p: float = 0.4
+    default_photos: bool = True  # also use the shipped photo set (photos_manifest.yaml)
+    photo_background_p: float = 0.4  # share of samples on a photo, for templates that allow photos
     corpus: str | None = None  # word list (TSV or one word per line); default: the shipped 50k list
     fonts_manifest: str | None = None
     fonts_dirs: list[str] = field(default_factory=list)

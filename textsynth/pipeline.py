@@ -21,6 +21,7 @@ from textsynth.sampling.sampler import draw_scene
 from textsynth.scene import Scene, TextItem
 from textsynth.sources.corpus import Corpus
 from textsynth.sources.fonts import FontLibrary
+from textsynth.sources.photos import load_photos
 from textsynth.templates import Template, builtin_template_paths, load_template, resolve_templates
 
 KEY_DIGITS = 9
@@ -112,7 +113,6 @@ def style_names(item: TextItem) -> list[str]:
 
 def build_context(config: RenderConfig, templates: list[Template] | None = None) -> RenderContext:
     """Load corpus, fonts, templates and background photos once (per worker)."""
-    from textsynth.components.backgrounds import list_background_images
     from textsynth.plugins import load_plugins
 
     load_plugins(config.plugins)
@@ -134,10 +134,14 @@ def build_context(config: RenderConfig, templates: list[Template] | None = None)
         weights = np.ones(len(templates))
     if not templates:
         raise TextsynthError("no templates to render: add YAML files to templates/ or pass --templates")
-    image_files = list_background_images(Path(config.backgrounds)) if config.backgrounds else []
+    # the user's folder is scanned (every header decoded) here, before any sample is drawn
+    photo_set = load_photos(folders=[config.backgrounds] if config.backgrounds else ())
+    user_photos = [p for p in photo_set.photos if not p.package]
+    photos = photo_set.photos if config.default_photos else user_photos
+    image_files = [Path(p.file) for p in user_photos]
     return RenderContext(
         config=config, corpus=corpus, fonts=fonts, templates=templates,
-        template_weights=weights / weights.sum(), image_files=image_files,
+        template_weights=weights / weights.sum(), photos=photos, image_files=image_files,
     )  # fmt: skip
 
 
@@ -162,6 +166,8 @@ def make_sample(ctx: RenderContext, index: int) -> Sample:
 def _passes_checks(ctx: RenderContext, sample: Sample) -> bool:
     from textsynth.qa.legibility import check_sample, is_legible
 
+    if not any(item.primary for item in sample.scene.texts):
+        return False  # the contract: every sample shows its corpus word; redraw, or count it as skipped
     if not is_legible(check_sample(sample, ctx.load_font)):
         return False
     if ctx.config.ocr_check:

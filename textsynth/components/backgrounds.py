@@ -23,6 +23,7 @@ from textsynth.errors import TextsynthError
 from textsynth.render.colors import color_name, hex_to_rgb, pick_color, rgb_to_hex, shade
 from textsynth.rng import child_seed
 from textsynth.scene import Layer
+from textsynth.sources.photos import Photo, render_photo_crop, sample_photo_crop
 
 SampleFn = Callable[[np.random.Generator, int, int, "list[str] | None"], dict]
 ApplyFn = Callable[[dict, int, int], np.ndarray]
@@ -72,22 +73,24 @@ def sample_background(
     height: int,
     kinds: Sequence[str] | None = None,
     palette: list[str] | None = None,
-    image_files: Sequence[Path] = (),
+    photos: Sequence[Photo] = (),
 ) -> Layer:
-    """Choose a kind uniformly from `kinds` and sample it; by default the built-in kinds, `image` only given files."""
+    """Choose a kind uniformly from `kinds` and sample it; by default the built-in procedural kinds."""
     if kinds is None:
-        names = [k for k in BUILTIN_BACKGROUND_KINDS if k != "image" or image_files]
+        names = [k for k in BUILTIN_BACKGROUND_KINDS if k != "photo"]
     else:
         names = list(kinds)
         if not names:
             raise TextsynthError(f"background kinds must name at least one of {', '.join(BACKGROUND_KINDS)}")
         for name in names:
             _check_kind(name)
-        if "image" in names and not image_files:
-            raise TextsynthError("background kind 'image' needs image files: pass a background image folder")
+        if "photo" in names and not photos:
+            raise TextsynthError(
+                "background kind 'photo' needs photos: install the photo set or pass --backgrounds"
+            )
     name = names[int(rng.integers(len(names)))]
-    if name == "image":
-        return Layer(name="image", params=_sample_image(rng, width, height, image_files))
+    if name == "photo":
+        return Layer(name="photo", params=_sample_photo(rng, width, height, photos))
     return Layer(name=name, params=_KINDS[name].sample(rng, width, height, palette))
 
 
@@ -546,20 +549,7 @@ def _apply_bokeh(params: dict, width: int, height: int) -> np.ndarray:
     return _resize(np.clip(canvas + 0.5, 0, 255).astype(np.uint8), width, height)
 
 
-# ---------------------------------------------------------------- photos from a user folder
-
-
-def list_background_images(folder: str | Path) -> list[Path]:
-    """All images (jpg, png, webp, bmp, tif) under a folder, sorted so sampling is reproducible."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise TextsynthError(f"background image folder {str(root)!r} does not exist or is not a folder")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-    if not files:
-        raise TextsynthError(
-            f"background image folder {str(root)!r} has no images ({', '.join(IMAGE_SUFFIXES)})"
-        )
-    return files
+# ---------------------------------------------------------------- photographs and pasted pictures
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -595,46 +585,17 @@ def _decode(path: str, mtime_ns: int, size: int) -> np.ndarray:
     return img
 
 
-def _sample_image(rng: np.random.Generator, width: int, height: int, files: Sequence[Path]) -> dict:
-    path = files[int(rng.integers(len(files)))]
-    ih, iw = read_image(path).shape[:2]
-    aspect = width / height
-    cw, ch = (ih * aspect, ih) if iw / ih > aspect else (iw, iw / aspect)
-    scale = rng.uniform(0.6, 1.0)
-    cw, ch = max(1, round(cw * scale)), max(1, round(ch * scale))
-    x0, y0 = int(rng.integers(0, iw - cw + 1)), int(rng.integers(0, ih - ch + 1))
-    return {
-        "file": str(path),
-        "crop": [x0, y0, x0 + cw, y0 + ch],
-        "flip": bool(rng.random() < 0.5),
-        "brightness": round(float(rng.uniform(0.85, 1.1)), 3),
-    }
+def _sample_photo(rng: np.random.Generator, width: int, height: int, photos: Sequence[Photo]) -> dict:
+    return sample_photo_crop(rng, photos[int(rng.integers(len(photos)))], width, height)
 
 
-def _apply_image(params: dict, width: int, height: int) -> np.ndarray:
-    img = read_image(params["file"])
-    if img.shape[2] == 4:  # transparent parts of a photo background show white
-        a = img[:, :, 3:].astype(np.float32) / 255
-        img = (img[:, :, :3] * a + 255 * (1 - a)).astype(np.uint8)
-    ih, iw = img.shape[:2]
-    x0, y0, x1, y1 = params["crop"]
-    x0, y0 = min(max(0, x0), iw - 1), min(max(0, y0), ih - 1)
-    x1, y1 = min(max(x0 + 1, x1), iw), min(max(y0 + 1, y1), ih)
-    crop = img[y0:y1, x0:x1]
-    shrink = crop.shape[1] > width or crop.shape[0] > height
-    out = _resize(crop, width, height, cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-    if params.get("flip"):
-        out = cv2.flip(out, 1)
-    brightness = float(params.get("brightness", 1.0))
-    if brightness != 1.0:
-        out = cv2.convertScaleAbs(out, alpha=brightness)
-    return out
+def _describe_photo(params: dict) -> tuple[str, str]:
+    zh, en = params.get("caption_zh"), params.get("caption_en")
+    return (f"{zh}的照片", f"a photo of {en}") if zh and en else ("一张照片", "a photograph")
 
 
 def _no_palette_sampler(rng: np.random.Generator, width: int, height: int, palette: list[str] | None) -> dict:
-    raise TextsynthError(
-        "background kind 'image' needs image files: use sample_background(..., image_files=...)"
-    )
+    raise TextsynthError("background kind 'photo' needs photos: use sample_background(..., photos=...)")
 
 
 for _name, _sample, _apply, _describe in (
@@ -652,7 +613,7 @@ for _name, _sample, _apply, _describe in (
     ("wood", _sample_wood, _apply_wood, lambda p: ("木纹背景", "a wood-grain background")),
     ("geometric", _sample_geometric, _apply_geometric, _describe_geometric),
     ("bokeh", _sample_bokeh, _apply_bokeh, _colored("光斑虚化背景", "bokeh background")),
-    ("image", _no_palette_sampler, _apply_image, lambda p: ("一张照片背景", "a photo background")),
+    ("photo", _no_palette_sampler, render_photo_crop, _describe_photo),
 ):
     register_background(_name, _sample, _apply, _describe)
 

@@ -21,6 +21,7 @@ from textsynth.render.colors import PALETTES, contrast_ratio, hex_to_rgb, pick_t
 from textsynth.render.compose import block_origin, item_matrix, word_polygon
 from textsynth.render.layout import block_size, layout_block, snap_size
 from textsynth.rng import child_seed
+from textsynth.sampling.arrangement import arrange
 from textsynth.sampling.context import RenderContext, SampledScene
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.sources.fillers import filler
@@ -373,17 +374,14 @@ def sample_template(
     width, height = _canvas_size(template, config, rng)
     palette = _palette(None, template.palette)
     kinds = list(template.background_kinds) or None
-    image_files = ctx.image_files if template.photo else []
-    use_photo = bool(image_files) and rng.random() < config.photo_background_p
+    photos = ctx.photos if template.photo else []
+    photo_p = config.photo_background_p if template.photo_p is None else template.photo_p
+    use_photo = bool(photos) and rng.random() < photo_p
     background = sample_background(
-        rng,
-        width,
-        height,
-        kinds=["image"] if use_photo else kinds,
-        palette=palette,
-        image_files=image_files if use_photo else (),
+        rng, width, height, kinds=["photo"] if use_photo else kinds, palette=palette, photos=photos
     )
     base = render_background(background, width, height)
+    template = arrange(template, rng, base if background.name == "photo" else None)
     decorations = _decorate(template, rng, width, height, palette, ctx.image_files)
     if decorations:
         base = draw_decorations(base, decorations)  # draws on a copy
@@ -424,6 +422,8 @@ def sample_template(
         decorations=decorations, geometry=geometry, effects=effects,
         jpeg_quality=int(rng.integers(lo, hi + 1)), subject=dict(template.subject),
     )  # fmt: skip
+    if not any(item.primary for item in texts) and primary not in skipped:
+        skipped.append(primary)  # no font or no room: the word is counted, never silently lost
     return SampledScene(scene=scene, base=base, skipped_words=skipped)
 
 

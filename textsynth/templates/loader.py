@@ -22,6 +22,7 @@ from textsynth.templates.schema import (
     STYLE_EFFECTS,
     TEXT_SOURCE_HINT,
     DecorationSpec,
+    LayoutSpec,
     Slot,
     Template,
 )  # fmt: skip
@@ -236,7 +237,7 @@ def _patch_files(reader: _Reader, folder: Any, path: tuple) -> list[str]:
 
 _TEMPLATE_FIELDS = {
     "name", "description", "subject", "canvas", "background", "slots", "decorations", "geometry", "effects",
-    "plane",
+    "plane", "layout",
 }  # fmt: skip
 
 
@@ -262,7 +263,12 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     if palette is not None:
         palette = _parse_palette(reader, palette, ("background", "palette"))
     template.palette = palette
-    template.photo = bool(background.get("photo", True))
+    photo = background.get("photo", True)
+    if isinstance(photo, bool):
+        template.photo = photo
+    else:  # a number: the share of this template's samples drawn on a photo
+        template.photo_p = reader.number(photo, ("background", "photo"), 0.0, 1.0)
+        template.photo = template.photo_p > 0
     slots = data.get("slots")
     if not isinstance(slots, list) or not slots:
         raise reader.error(("slots",), "must be a non-empty list of text slots")
@@ -292,7 +298,23 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
             reader.number(plane.get("p", 1.0), ("plane", "p"), 0.0, 1.0),
             reader.number(plane.get("max_deg", 30), ("plane", "max_deg"), 0.0, 60.0),
         )
+    if "layout" in data:
+        layout = reader.mapping(data["layout"], ("layout",), {"mirror", "flip", "shift", "scale", "calm"})
+        defaults = LayoutSpec()
+        template.layout = LayoutSpec(
+            mirror=reader.number(layout.get("mirror", defaults.mirror), ("layout", "mirror"), 0.0, 1.0),
+            flip=reader.number(layout.get("flip", defaults.flip), ("layout", "flip"), 0.0, 1.0),
+            shift=reader.number(layout.get("shift", defaults.shift), ("layout", "shift"), 0.0, 0.5),
+            scale=reader.pair(layout.get("scale", list(defaults.scale)), ("layout", "scale"), 0.3, 1.0),
+            calm=_boolean(reader, layout.get("calm", defaults.calm), ("layout", "calm")),
+        )
     return template
+
+
+def _boolean(reader: _Reader, value: Any, path: tuple) -> bool:
+    if not isinstance(value, bool):
+        raise reader.error(path, f"must be true or false, got {value!r}")
+    return value
 
 
 def load_template(path: str | Path) -> Template:
