@@ -40,8 +40,7 @@ def test_pair_images_differ_only_at_the_primary_text(ctx, index):
     styled_area = cv2.dilate(text_area, np.ones((2 * margin + 1, 2 * margin + 1), np.uint8))
     changed = np.abs(sample.image.astype(int) - other.image.astype(int)).max(axis=2) > 0
     assert not (changed & (styled_area == 0)).any()
-    assert (changed & (text_area == 0)).mean() < 0.01  # outside the polygon itself: only style spill
-    assert changed.any()
+    assert (changed & (text_area > 0)).any()  # between the polygon and the margin: stroke, shadow, glow
 
 
 def test_pair_members_line_up_and_repeat(tmp_path):
