@@ -49,13 +49,16 @@ def test_pair_members_line_up_and_repeat(tmp_path):
     from textsynth.qa.verify import verify_output
     from textsynth.run.runner import run_render
 
-    config = RenderConfig(seed=2, count=4, shard_size=4, width=256, height=256, pairs=True)
+    config = RenderConfig(
+        seed=2, count=4, shard_size=4, width=256, height=256, pairs=True, conditioning=["position"]
+    )
     run_render(config, str(tmp_path / "a"))
     run_render(config, str(tmp_path / "b"))
     assert verify_output(str(tmp_path / "a")).ok
     data = (tmp_path / "a" / "shard-000000.tar").read_bytes()
     assert data == (tmp_path / "b" / "shard-000000.tar").read_bytes()
     for key, members in members_by_key(data).items():
+        assert {"position.png", "pair.position.png"} <= set(members)
         first, second = json.loads(members["json"]), json.loads(members["pair.json"])
         assert second["key"] == first["key"] == key
         changed = [
