@@ -22,12 +22,12 @@ cv2.setNumThreads(1)
 def bench(size: int, n: int) -> dict[str, float]:
     from textsynth.config import RenderConfig
     from textsynth.pipeline import build_context, make_sample
+    from textsynth.render.charset import run_charset
     from textsynth.render.conditioning import (
         KINDS,
         conditioning_maps,
         encode_maps,
         glyph_font_for,
-        run_charset,
     )
     from textsynth.run.worker import _record, pair_members
 

@@ -9,14 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from textsynth.render.conditioning import (
-    KINDS,
-    build_charset,
-    conditioning_maps,
-    encode_maps,
-    glyph_font_for,
-    run_charset,
-)
+from textsynth.render.charset import build_charset, run_charset
+from textsynth.render.conditioning import KINDS, conditioning_maps, encode_maps, glyph_font_for
 
 # indices whose scenes cover straight, vertical, rotated, tilted and perspective text
 INDICES = range(24)

@@ -89,7 +89,7 @@ def read_charset(output) -> list[str] | None:
     """The run's charset.json table (an `io.shards.Output`), or None when the run has none."""
     import json
 
-    from textsynth.render.conditioning import CHARSET_FILE
+    from textsynth.render.charset import CHARSET_FILE
 
     if not output.exists(CHARSET_FILE):
         return None

@@ -7,7 +7,7 @@ with the polygons of the record. Pure functions of the Scene, like rendering.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -21,7 +21,6 @@ from textsynth.render.text import TextLayer, _draw_rotated, glyph_masks, layer_b
 from textsynth.scene import Scene, TextItem, TextStyle
 
 KINDS = ("glyph", "position", "charseg")  # config.CONDITIONING_KINDS: the member KEY.<kind>.png
-CHARSET_FILE = "charset.json"
 INK = 128  # coverage at or above which a glyph-map pixel counts as ink (charseg labels only these)
 
 
@@ -47,31 +46,6 @@ def place_texts(scene: Scene, load_font: FontLoader) -> list[Placement]:
 def global_matrices(scene: Scene) -> list[np.ndarray]:
     """The whole-image warps, in the order render_scene applies them."""
     return [geometry_matrix(layer, scene.width, scene.height) for layer in scene.geometry]
-
-
-# --- the per-run character table ----------------------------------------------------------------------
-
-
-def build_charset(words: Iterable[str], face_codepoints: Iterable[np.ndarray]) -> list[str]:
-    """Class table: [""] (background, class 0), the corpus characters in word-list order, then every
-    other character some face can set, by code point. Covers every character a run can draw."""
-    chars: dict[str, None] = {}
-    for word in words:
-        chars.update(dict.fromkeys(ch for ch in word if not ch.isspace()))
-    union = np.unique(np.concatenate([np.asarray(cp, dtype=np.uint32) for cp in face_codepoints]))
-    chars.update(dict.fromkeys(c for c in map(chr, union.tolist()) if not c.isspace()))
-    table = ["", *chars]
-    if len(table) > 65535:
-        raise ValueError(f"{len(table)} character classes do not fit a 16-bit charseg map")
-    return table
-
-
-def charset_json(table: Sequence[str]) -> dict:
-    return {
-        "format": 1,
-        "description": 'KEY.charseg.png pixel value v is the character chars[v]; 0 ("") is background',
-        "chars": list(table),
-    }
 
 
 # --- the maps ---------------------------------------------------------------------------------------------
@@ -254,19 +228,6 @@ def hf_conditioning_features(kinds: Sequence[str]) -> dict:
 
 
 # --- per-run pieces, memoised per process ------------------------------------------------------------------
-
-_CHARSETS: dict[tuple, tuple[list[str], dict[str, int]]] = {}
-
-
-def run_charset(corpus, fonts) -> tuple[list[str], dict[str, int]]:
-    """The run's table and its char -> class index, built once per process for (corpus, fonts)."""
-    from textsynth.sources.fonts import face_codepoints
-
-    key = (corpus.source, len(corpus), tuple(face.id for face in fonts.faces))
-    if key not in _CHARSETS:
-        table = build_charset(corpus.words, [face_codepoints(face) for face in fonts.faces])
-        _CHARSETS[key] = table, {char: i for i, char in enumerate(table)}
-    return _CHARSETS[key]
 
 
 def glyph_font_for(fonts, name: str) -> GlyphFont | None:

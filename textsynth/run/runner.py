@@ -204,7 +204,7 @@ def write_charset(output: Output, config: RenderConfig, ctx: RenderContext | Non
     """charset.json: the class table of every KEY.charseg.png of the run (the same bytes on resume)."""
     import json
 
-    from textsynth.render.conditioning import CHARSET_FILE, charset_json, run_charset
+    from textsynth.render.charset import CHARSET_FILE, charset_json, run_charset
     from textsynth.sources.corpus import Corpus
     from textsynth.sources.fonts import FontLibrary
 

@@ -54,9 +54,10 @@ def _record(ctx: RenderContext, sample) -> dict[str, Any]:
 def conditioning_members(ctx: RenderContext, sample) -> dict[str, bytes]:
     """KEY.glyph.png, KEY.position.png, KEY.charseg.png as the config asks (docs/shard-contract.md)."""
     from textsynth.render import conditioning
+    from textsynth.render.charset import run_charset
 
     kinds = ctx.config.conditioning
-    index = conditioning.run_charset(ctx.corpus, ctx.fonts)[1] if "charseg" in kinds else None
+    index = run_charset(ctx.corpus, ctx.fonts)[1] if "charseg" in kinds else None
     glyph_font = conditioning.glyph_font_for(ctx.fonts, ctx.config.glyph_font)
     maps = conditioning.conditioning_maps(sample.scene, ctx.load_font, kinds, index, glyph_font)
     return conditioning.encode_maps(maps)
