@@ -87,3 +87,36 @@ def test_regions_start_where_reading_starts():
     assert first.label == "甲乙"
     along = first.quad[1] - first.quad[0]
     assert along[1] > 0 and abs(along[0]) < 1e-6  # the first edge runs from 甲 to 乙
+
+
+def _baseline_wobble(crop: np.ndarray, chunks: int = 8) -> float:
+    """Spread of the text's vertical centre across the crop: 0 for a straight line of text."""
+    grey = crop.astype(float).mean(axis=2)
+    weight = np.abs(grey - np.median(grey))
+    rows = np.arange(grey.shape[0])[:, None]
+    centres = [
+        float((rows * part).sum() / max(part.sum(), 1e-6)) for part in np.array_split(weight, chunks, axis=1)
+    ]
+    return float(np.std(centres))
+
+
+def test_arc_text_is_straightened_along_its_contour(tmp_path):
+    from textsynth.config import RenderConfig
+    from textsynth.io.crops import rectify
+    from textsynth.io.reader import iter_images
+    from textsynth.io.regions import Region, text_regions
+    from textsynth.run.runner import run_render
+
+    config = RenderConfig(seed=7, count=2, shard_size=2, width=384, height=384, contours=True,
+                          templates={"tshirt_print": 1.0})  # fmt: skip
+    run_render(config, str(tmp_path / "run"))
+    curved = [(image, text) for image, record in iter_images(str(tmp_path / "run"))
+              for text in record["texts"] if len(text["contour"]) == 16]  # fmt: skip
+    assert curved
+    for image, text in curved:
+        region = text_regions(text, "line")[0]
+        assert region.contour is not None
+        straight = rectify(image, region, 48)
+        boxed = rectify(image, Region(region.label, region.quad, False), 48)
+        assert straight.shape[0] == 48
+        assert _baseline_wobble(straight) < _baseline_wobble(boxed)

@@ -84,10 +84,8 @@ def slot_caption(record: dict[str, Any], language: str = "en") -> str:
 def line_annotations(text: dict[str, Any], scale: tuple[float, float], size: int) -> list[dict[str, Any]]:
     """One annotation per line of a text record: its polygon (integer pixels at the export size)."""
     regions = text_regions(text, "line")
-    if len(regions) == 1 and text.get("contour"):  # text on an arc: its many-point outline
-        regions[0].quad = np.asarray(text["contour"], dtype=np.float64)
     lines = [r.label for r in regions]
-    polygons = [r.quad for r in regions]
+    polygons = [r.contour if r.contour is not None else r.quad for r in regions]  # an arc: its outline
     out = []
     for line, polygon in zip(lines, polygons, strict=True):
         pts = np.clip(np.round(polygon * np.asarray(scale)), 0, size - 1).astype(int)

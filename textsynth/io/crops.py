@@ -27,11 +27,26 @@ LABELS = "labels.txt"
 
 def rectify(image: np.ndarray, region: Region, height: int, rotate_vertical: bool = False) -> np.ndarray:
     """The region warped to an upright rectangle `height` pixels tall (a column: `height` wide,
-    or turned a quarter anticlockwise to read left to right with `rotate_vertical`)."""
-    q = region.quad
+    or turned a quarter anticlockwise to read left to right with `rotate_vertical`). Text on an
+    arc with a `contour` is straightened strip by strip along it."""
+    if region.contour is not None and not region.vertical:
+        n = len(region.contour) // 2
+        top, bottom = region.contour[:n], region.contour[n:][::-1]
+        strips = [
+            _warp_quad(image, np.array([top[k], top[k + 1], bottom[k + 1], bottom[k]]), False, height)
+            for k in range(n - 1)
+        ]
+        return np.ascontiguousarray(np.hstack(strips))
+    crop = _warp_quad(image, region.quad, region.vertical, height)
+    if region.vertical and rotate_vertical:
+        crop = np.ascontiguousarray(np.rot90(crop))  # the column's top goes to the left
+    return crop
+
+
+def _warp_quad(image: np.ndarray, q: np.ndarray, vertical: bool, height: int) -> np.ndarray:
     width_px = (np.linalg.norm(q[1] - q[0]) + np.linalg.norm(q[2] - q[3])) / 2
     height_px = (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2
-    if region.vertical:
+    if vertical:
         w, h = height, max(1, round(height * height_px / max(width_px, 1e-6)))
     else:
         w, h = max(1, round(height * width_px / max(height_px, 1e-6))), height
@@ -39,8 +54,6 @@ def rectify(image: np.ndarray, region: Region, height: int, rotate_vertical: boo
     matrix = cv2.getPerspectiveTransform(np.float32(q), target)
     crop = cv2.warpPerspective(image, matrix, (w, h), flags=cv2.INTER_AREA if h < height_px else cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
-    if region.vertical and rotate_vertical:
-        crop = np.ascontiguousarray(np.rot90(crop))  # the column's top goes to the left
     return crop
 
 

@@ -17,6 +17,7 @@ class Region:
     label: str
     quad: np.ndarray  # 4x2, clockwise from the reading start (top-left for ltr and for ttb columns)
     vertical: bool  # a ttb column (line or word level): reads top to bottom
+    contour: np.ndarray | None = None  # 2n points (top edge, then bottom edge back) of text on an arc
 
 
 def text_regions(text: dict[str, Any], level: str = "line") -> list[Region]:
@@ -30,7 +31,10 @@ def text_regions(text: dict[str, Any], level: str = "line") -> list[Region]:
         parts = [line] if level == "line" else line.split()
         groups += [(part, sum(1 for ch in part if not ch.isspace())) for part in parts]
     if len(groups) == 1 and groups[0][0] == text["text"]:
-        return [Region(text["text"], np.asarray(text["polygon"], dtype=np.float64), vertical)]
+        contour = (
+            np.asarray(text["contour"], dtype=np.float64) if len(text.get("contour") or []) > 4 else None
+        )
+        return [Region(text["text"], np.asarray(text["polygon"], dtype=np.float64), vertical, contour)]
     regions, chars = [], text["chars"]
     for label, n in groups:
         cells = [np.asarray(c["polygon"], dtype=np.float64) for c in chars[:n]]
