@@ -5,6 +5,10 @@ github.com/tyxsspa/AnyText read: `{"data_root", "data_list": [{"img_name", "capt
 "annotations": [{"polygon", "text", "language", "pos", "valid"}]}]}`. AnyText resizes every
 image to 512x512 but not its polygons, so images are written at `size` x `size` with the
 polygons scaled to match. One annotation per text line, as AnyWord has them.
+
+Captions keep a `*` where each quoted text was. Note that T3DataSet itself turns any `*` of a
+stored caption into a space and appends its own ", texts that says * located at ..." phrase
+(one `*` per annotation, in annotation order); the slots serve loaders that fill them.
 """
 
 from __future__ import annotations
