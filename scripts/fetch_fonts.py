@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fetch the faces listed in manifests/fonts_npm.yaml into the font dir, one font file per face.
+"""Fetch the faces of fonts_manifest.yaml that have a `source:` into the font dir, one font file per face.
 
     python3 scripts/fetch_fonts.py [--manifest PATH] [--font-dir DIR] [--cache-dir DIR] [--only ID,...]
                                    [--print-sha]
@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_MANIFEST = REPO / "manifests" / "fonts_npm.yaml"
+DEFAULT_MANIFEST = REPO / "fonts_manifest.yaml"
 FONT_DIR_TOKEN = "${TEXTSYNTH_FONT_DIR}"
 
 
@@ -66,7 +66,7 @@ def load_faces(manifest: Path) -> list[dict]:
     except ImportError:
         raise FetchError("PyYAML is missing: pip install pyyaml (or pip install -e .)") from None
     data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
-    faces = data.get("faces") or []
+    faces = [face for face in data.get("faces") or [] if face.get("source")]  # the rest come from apt
     for face in faces:
         for field in ("id", "file", "source"):
             if not face.get(field):

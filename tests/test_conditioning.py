@@ -251,3 +251,11 @@ def test_contours_flag_adds_the_field_and_verify_accepts_it(tmp_path):
     texts = [t for r in iter_records(str(tmp_path / "run")) for t in r["texts"]]
     assert all(len(t["contour"]) in (4, 16) for t in texts)
     assert any(len(t["contour"]) == 16 for t in texts)
+
+
+def test_hf_features_of_a_run_follow_its_manifest(cond_run):
+    pytest.importorskip("datasets")
+    import textsynth
+
+    features = textsynth.hf_features(out=str(cond_run))
+    assert {"glyph.png", "position.png", "charseg.png"} <= set(features) and "pair.jpg" not in features

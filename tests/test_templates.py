@@ -111,7 +111,11 @@ def test_scene_text_shares_one_tilted_plane(ctx):
                 poly = np.asarray(text.polygon)
                 widths = np.linalg.norm(poly[1] - poly[0]), np.linalg.norm(poly[2] - poly[3])
                 heights = np.linalg.norm(poly[3] - poly[0]), np.linalg.norm(poly[2] - poly[1])
-                assert abs(widths[0] - widths[1]) > 0.5 or abs(heights[0] - heights[1]) > 0.5
+                # opposite sides differ by over 0.5% of their length (a small block on a mild plane
+                # is foreshortened by a fraction of a pixel, so an absolute pixel bound misjudges it)
+                assert abs(widths[0] - widths[1]) > 0.005 * max(widths) or abs(
+                    heights[0] - heights[1]
+                ) > 0.005 * max(heights)
     assert tilted >= 6
 
 

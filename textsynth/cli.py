@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "preview",
     "audit",
     "captions",
+    "recaption",
     "export",
     "crops",
 )

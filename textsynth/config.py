@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from textsynth.errors import TextsynthError
+from textsynth.io.record import IMAGE_FORMATS as SHARD_IMAGE_FORMATS
 
-IMAGE_FORMATS = ("jpg", "png", "webp")
+IMAGE_FORMATS = tuple(SHARD_IMAGE_FORMATS)
 CONDITIONING_KINDS = ("glyph", "position", "charseg")  # the maps `--conditioning` can add per sample
 OPTIONAL_DEFAULTS: dict[str, Any] = {
     "conditioning": [],

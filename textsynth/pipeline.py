@@ -14,6 +14,7 @@ from PIL import Image
 from textsynth.captions import make_captions
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
+from textsynth.io.record import RECORD_FIELDS, TEXT_FIELDS, make_record
 from textsynth.render.compose import Rendered, TextAnnotation, keep_freed_memory, render_scene
 from textsynth.rng import sample_rng
 from textsynth.sampling.context import RenderContext
@@ -48,7 +49,7 @@ class Sample:
         return self.captions["zh"]
 
     def record(self) -> dict[str, Any]:
-        """The KEY.json of the shard contract (DESIGN.md), one fixed shape for every sample.
+        """The KEY.json of the shard contract, in the shape `textsynth.io.record` defines.
 
         Fields whose shape varies with the sample (effect and background parameters, the full
         style of each text) live in `scene`, a JSON string, so Arrow-based loaders such as
@@ -56,32 +57,19 @@ class Sample:
         and `rerender(record)` draws the sample again from it.
         """
         scene = self.scene
-        return {
-            "key": self.key,
-            "seed": self.seed,
-            "index": self.index,
-            "width": scene.width,
-            "height": scene.height,
-            "template": scene.template,
-            "background": scene.background.name,
-            "captions": self.captions,
-            "texts": [
-                {
-                    **t.to_json(),
-                    "primary": item.primary,
-                    "lines": list(item.lines),
-                    "styles": style_names(item),
-                }
-                for t, item in zip(self.texts, scene.texts, strict=True)
-            ],
-            "decorations": [d.kind for d in scene.decorations],
-            "geometry": [g.name for g in scene.geometry],
-            "effects": [e.name for e in scene.effects],
-            "jpeg_quality": scene.jpeg_quality,
-            "skipped_words": self.skipped_words,
-            "resampled": self.resampled,
+        texts = [
+            make_record(TEXT_FIELDS, {**t.to_json(), "primary": item.primary, "lines": list(item.lines),
+                                      "styles": style_names(item)})
+            for t, item in zip(self.texts, scene.texts, strict=True)
+        ]  # fmt: skip
+        return make_record(RECORD_FIELDS, {
+            "key": self.key, "seed": self.seed, "index": self.index, "width": scene.width, "height": scene.height,
+            "template": scene.template, "background": scene.background.name, "captions": self.captions,
+            "texts": texts, "decorations": [d.kind for d in scene.decorations],
+            "geometry": [g.name for g in scene.geometry], "effects": [e.name for e in scene.effects],
+            "jpeg_quality": scene.jpeg_quality, "skipped_words": self.skipped_words, "resampled": self.resampled,
             "scene": json.dumps(scene.to_json(), ensure_ascii=False, sort_keys=True),
-        }
+        })  # fmt: skip
 
     def encode(self, image_format: str = "jpg") -> bytes:
         buffer = io.BytesIO()

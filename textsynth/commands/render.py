@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from textsynth.io.record import IMAGE_FORMATS
+
 NAME = "render"
 HELP = "render samples into WebDataset shards (resumable, deterministic)"
 
@@ -57,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Python module or .py file that registers templates/backgrounds/effects; imported in every worker (repeatable)",
     )  # fmt: skip
     parser.add_argument(
-        "--format", choices=["jpg", "png", "webp"], help="image format inside the shards (default jpg)"
+        "--format", choices=list(IMAGE_FORMATS), help="image format inside the shards (default jpg)"
     )
     parser.add_argument(
         "--backend",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tarfile
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -11,9 +12,10 @@ from typing import Any
 import numpy as np
 
 from textsynth.errors import TextsynthError
+from textsynth.io.record import IMAGE_FORMATS
 from textsynth.io.shards import Output
 
-IMAGE_EXTS = ("jpg", "png", "webp")
+IMAGE_EXTS = tuple(IMAGE_FORMATS)  # KEY.<ext> of the image in a shard
 
 
 def shard_names(output: Output) -> list[str]:
@@ -70,9 +72,9 @@ def iter_members(
                 return
 
 
-def iter_records(out: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
+def iter_records(out: str | os.PathLike, limit: int | None = None) -> Iterator[dict[str, Any]]:
     """KEY.json records in key order (images are not decoded)."""
-    for _, _, parts in iter_members(out, ("json",), limit):
+    for _, _, parts in iter_members(str(out), ("json",), limit):
         yield json.loads(parts["json"])
 
 

@@ -18,7 +18,7 @@ from textsynth.io.shards import MANIFEST, Output, plan_shards, read_manifest
 CAPTION_BIN = 20  # characters per caption-length histogram bin
 
 
-def iter_records(output: Output, names: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
+def _records_and_captions(output: Output, names: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
     """(KEY.json record, KEY.txt caption) of every sample in the named shards, skipping the images."""
     from textsynth.io.reader import iter_members
 
@@ -46,18 +46,20 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
     caption_lengths: list[int] = []
     samples = texts = skipped = 0
     for name in names:
-        for record, caption in iter_records(output, [name]):
+        for record, caption in _records_and_captions(output, [name]):
             samples += 1
-            counters["templates"][record["template"]] += 1
-            counters["effects"].update([*record["geometry"], *record["effects"]])
+            real = record.get("source") == "real"  # recaptioned photo: no template, fonts or effects
+            counters["templates"][record.get("template") or f"({record.get('source')})"] += 1
+            counters["effects"].update([*record.get("geometry", []), *record.get("effects", [])])
             for item in record["texts"]:
                 texts += 1
-                counters["fonts"][item["font"]] += 1
+                counters["fonts"][item.get("font") or "(ocr)"] += 1
                 counters["directions"][item["direction"]] += 1
                 counters["roles"][item["role"]] += 1
                 chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
             skipped += len(record.get("skipped_words", []))
-            covered |= _primary_words(record, corpus.primary_word(seed, record["index"]), corpus_words)
+            if not real:
+                covered |= _primary_words(record, corpus.primary_word(seed, record["index"]), corpus_words)
             caption_lengths.append(len(caption))
         if progress is not None:
             progress(1)

@@ -1,7 +1,8 @@
-"""Plan shards, render the missing ones on local processes or Ray, keep the manifest current.
+"""Plan a job's shards, make the missing ones on local processes or Ray, keep the manifest current.
 
-Each shard is an independent task (its samples depend only on config and index), so
-worker count, backend and resume never change the bytes.
+Each shard is an independent task (its samples depend only on the job's settings and the
+shard's plan), so worker count, backend and resume never change the bytes. `render` and
+`recaption` are both jobs (textsynth.run.job).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from textsynth.config import RenderConfig
@@ -24,14 +24,13 @@ from textsynth.io.shards import (
     ShardResult,
     merge_stats,
     new_manifest,
-    plan_shards,
     read_manifest,
     store_returned,
     write_manifest,
 )
-from textsynth.pipeline import build_context
+from textsynth.run.job import Job
 from textsynth.run.ray_backend import run_ray
-from textsynth.run.worker import render_shard
+from textsynth.run.worker import RenderJob
 from textsynth.sampling.context import RenderContext
 
 ProgressFn = Callable[[int], None]
@@ -42,12 +41,9 @@ ProgressFn = Callable[[int], None]
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(config_json: dict[str, Any], out_url: str, progress_queue) -> None:
-    config = RenderConfig.from_mapping(config_json)
+def _init_worker(job: Job, out_url: str, progress_queue) -> None:
     output = Output(out_url)
-    _worker.update(
-        ctx=build_context(config), output=output, write=output.shared, queue=progress_queue, pending=0
-    )
+    _worker.update(job=job.start(), output=output, write=output.shared, queue=progress_queue, pending=0)
 
 
 def _report(n: int) -> None:
@@ -58,7 +54,7 @@ def _report(n: int) -> None:
 
 
 def _run_in_worker(plan: ShardPlan) -> ShardResult:
-    result = render_shard(_worker["ctx"], plan, _worker["output"], _report, write=_worker["write"])
+    result = _worker["job"].process(plan, _worker["output"], _report, write=_worker["write"])
     if _worker["pending"]:
         _worker["queue"].put(_worker["pending"])
         _worker["pending"] = 0
@@ -66,20 +62,19 @@ def _run_in_worker(plan: ShardPlan) -> ShardResult:
 
 
 def run_local(
-    config: RenderConfig, plans: list[ShardPlan], output: Output, workers: int, progress: ProgressFn,
-    ctx: RenderContext | None = None,
-) -> Iterator[ShardResult]:  # fmt: skip
-    """Yield shard results as they finish; workers=1 renders in this process (reusing `ctx` if given)."""
+    job: Job, plans: list[ShardPlan], output: Output, workers: int, progress: ProgressFn
+) -> Iterator[ShardResult]:
+    """Yield shard results as they finish; workers=1 runs in this process."""
     if workers <= 1:
-        ctx = ctx or build_context(config)
+        worker = job.start()
         for plan in plans:
-            yield render_shard(ctx, plan, output, progress)
+            yield worker.process(plan, output, progress)
         return
     mp_context = mp.get_context("spawn")
     progress_queue = mp_context.Queue()
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=mp_context, initializer=_init_worker,
-        initargs=(config.to_json(), output.url, progress_queue),
+        initargs=(job, output.url, progress_queue),
     ) as pool:  # fmt: skip
         pending = {pool.submit(_run_in_worker, plan) for plan in plans}
         try:
@@ -123,13 +118,14 @@ class RunSummary:
         return self.rendered_samples / self.seconds if self.seconds else 0.0
 
 
-def check_resume(manifest: dict[str, Any] | None, config: RenderConfig, output: Output) -> set[str]:
+def check_resume(manifest: dict[str, Any] | None, job: Job, output: Output) -> set[str]:
     """Names of shards already finished; refuse to mix runs with different settings."""
     if manifest is None:
         return set()
-    if manifest.get("fingerprint") != config.fingerprint():
+    settings = job.settings()
+    if manifest.get("fingerprint") != job.fingerprint():
         old = manifest.get("config", {})
-        changed = sorted(k for k in set(old) | set(config.to_json()) if old.get(k) != config.to_json().get(k))
+        changed = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
         raise TextsynthError(
             f"{output.path('manifest.json')}: this folder holds a run with different settings "
             f"(changed: {', '.join(changed) or 'version'}); use another --out, or the same settings to resume"
@@ -149,44 +145,51 @@ def run_render(
 
     `ctx`, when the caller already built it from this config, saves building it again in-process.
     """
+    return run_job(RenderJob(config, ctx), out, workers, backend, ray_address, progress)
+
+
+def run_job(
+    job: Job, out: str, workers: int = 1, backend: str = "local", ray_address: str | None = None,
+    progress: ProgressFn | None = None,
+) -> RunSummary:  # fmt: skip
+    """Run any job into `out` under the folder lock, finishing only the shards that are missing."""
     output = Output(out)
     output.prepare()
     with output.exclusive():
-        return _render_into(output, config, workers, backend, ray_address, progress, ctx)
+        return _run_into(output, job, workers, backend, ray_address, progress)
 
 
-def _render_into(
-    output: Output, config: RenderConfig, workers: int, backend: str, ray_address: str | None,
-    progress: ProgressFn | None, ctx: RenderContext | None,
-) -> RunSummary:  # fmt: skip
+def _run_into(
+    output: Output, job: Job, workers: int, backend: str, ray_address: str | None, progress: ProgressFn | None
+) -> RunSummary:
     started = time.perf_counter()
     output.remove_stale_temporaries()  # safe: we hold the folder, so no other run is writing them
-    plans = plan_shards(config.count, config.shard_size)
+    plans = job.plans()
     manifest = read_manifest(output)
-    finished = check_resume(manifest, config, output)
+    finished = check_resume(manifest, job, output)
     if manifest is None:
-        manifest = new_manifest(config.to_json(), config.fingerprint(), plans)
+        manifest = new_manifest(job.settings(), job.fingerprint(), plans)
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in finished}
     write_manifest(output, manifest)
-    if "charseg" in config.conditioning:
-        write_charset(output, config, ctx)
+    if hasattr(job, "prepare"):  # optional: files a job writes once per run (render: charset.json)
+        job.prepare(output)
     todo = [p for p in plans if p.name not in finished]
     already = sum(p.count for p in plans if p.name in finished)
     if progress is not None and already:
         progress(already)
     progress = progress or (lambda n: None)
     if backend == "ray":
-        results = run_ray(config, todo, output, ray_address, progress)
+        results = run_ray(job, todo, output, ray_address, progress)
     elif backend == "local":
-        results = run_local(config, todo, output, max(1, workers), progress, ctx)
+        results = run_local(job, todo, output, max(1, workers), progress)
     else:
         raise TextsynthError(f"--backend must be 'local' or 'ray', got {backend!r}")
-    rendered = 0
+    done = 0
     for result in results:
         manifest["shards"][result.name] = {
             "count": result.count, "sha256": result.sha256, "bytes": result.bytes, "stats": result.stats,
         }  # fmt: skip
-        rendered += result.count
+        done += result.count
         write_manifest(output, manifest)
     totals: dict[str, Any] = {}
     for name in sorted(manifest["shards"]):
@@ -195,29 +198,9 @@ def _render_into(
     manifest["complete"] = len(manifest["shards"]) == len(plans)
     write_manifest(output, manifest)
     return RunSummary(
-        out=output.url, count=config.count, shards=len(plans), rendered_shards=len(todo),
-        resumed_shards=len(finished), seconds=time.perf_counter() - started, rendered_samples=rendered, stats=totals,
+        out=output.url, count=int(job.settings()["count"]), shards=len(plans), rendered_shards=len(todo),
+        resumed_shards=len(finished), seconds=time.perf_counter() - started, rendered_samples=done, stats=totals,
     )  # fmt: skip
-
-
-def write_charset(output: Output, config: RenderConfig, ctx: RenderContext | None) -> None:
-    """charset.json: the class table of every KEY.charseg.png of the run (the same bytes on resume)."""
-    import json
-
-    from textsynth.render.charset import CHARSET_FILE, charset_json, run_charset
-    from textsynth.sources.corpus import Corpus
-    from textsynth.sources.fonts import FontLibrary
-
-    if ctx is not None:
-        corpus, fonts = ctx.corpus, ctx.fonts
-    else:
-        corpus = Corpus.load(Path(config.corpus) if config.corpus else None)
-        fonts = FontLibrary.load(
-            Path(config.fonts_manifest) if config.fonts_manifest else None,
-            extra_dirs=[Path(d) for d in config.fonts_dirs],
-        )
-    table, _ = run_charset(corpus, fonts)
-    output.write_atomic(CHARSET_FILE, json.dumps(charset_json(table), ensure_ascii=False).encode())
 
 
 def default_workers() -> int:

@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from textsynth.io.shards import Output, ShardPlan, ShardResult, write_shard
-from textsynth.pipeline import make_sample
+from textsynth.config import RenderConfig
+from textsynth.io.shards import Output, ShardPlan, ShardResult, plan_shards, write_shard
+from textsynth.pipeline import build_context, make_sample
 from textsynth.sampling.context import RenderContext
 
 ProgressFn = Callable[[int], None]
@@ -17,9 +18,11 @@ ProgressFn = Callable[[int], None]
 def shard_stats(samples: list) -> dict[str, Any]:
     """Counters the manifest keeps per shard (and `textsynth stats` sums)."""
     templates, fonts, directions, effects = Counter(), Counter(), Counter(), Counter()
-    skipped = resampled = 0
+    skipped = resampled = without_primary = 0
     for sample in samples:
         resampled += sample.resampled
+        # the primary slot can fail to fit on every try; the contract has such samples counted here
+        without_primary += not any(item.primary for item in sample.scene.texts)
         templates[sample.scene.template] += 1
         for item in sample.scene.texts:
             fonts[item.font] += 1
@@ -32,6 +35,7 @@ def shard_stats(samples: list) -> dict[str, Any]:
         "texts": sum(directions.values()),
         "skipped_words": skipped,
         "resampled": resampled,
+        "samples_without_primary": without_primary,
         "templates": dict(templates),
         "fonts": dict(fonts),
         "directions": dict(directions),
@@ -122,3 +126,63 @@ def render_shard(
     return ShardResult(
         plan.name, plan.count, sha, len(data), shard_stats(samples), data=None if write else data
     )
+
+
+class RenderJob:
+    """`textsynth render` as a runner job: shards of `config.count` samples, drawn from (config, index)."""
+
+    kind = "render"
+
+    def __init__(self, config: RenderConfig, ctx: RenderContext | None = None):
+        self.config = config
+        self.ctx = ctx  # already built in this process (the command built it to fail fast); not pickled
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self.config, "ctx": None}
+
+    def settings(self) -> dict[str, Any]:
+        return self.config.to_json()
+
+    def fingerprint(self) -> str:
+        return self.config.fingerprint()
+
+    def plans(self) -> list[ShardPlan]:
+        return plan_shards(self.config.count, self.config.shard_size)
+
+    def start(self) -> RenderWorker:
+        return RenderWorker(self.ctx or build_context(self.config))
+
+    def prepare(self, output: Output) -> None:
+        """Once per run, before any shard: charset.json, the class table of every KEY.charseg.png."""
+        if "charseg" in self.config.conditioning:
+            write_charset(output, self.config, self.ctx)
+
+
+class RenderWorker:
+    def __init__(self, ctx: RenderContext):
+        self.ctx = ctx
+
+    def process(
+        self, plan: ShardPlan, output: Output, progress: ProgressFn | None = None, write: bool = True
+    ) -> ShardResult:
+        return render_shard(self.ctx, plan, output, progress, write=write)
+
+
+def write_charset(output: Output, config: RenderConfig, ctx: RenderContext | None) -> None:
+    """charset.json from the run's corpus and fonts alone (the same bytes on resume)."""
+    from pathlib import Path
+
+    from textsynth.render.charset import CHARSET_FILE, charset_json, run_charset
+    from textsynth.sources.corpus import Corpus
+    from textsynth.sources.fonts import FontLibrary
+
+    if ctx is not None:
+        corpus, fonts = ctx.corpus, ctx.fonts
+    else:  # the same loading as build_context, without templates and photos
+        corpus = Corpus.load(Path(config.corpus) if config.corpus else None)
+        fonts = FontLibrary.load(
+            Path(config.fonts_manifest) if config.fonts_manifest else None,
+            extra_dirs=[Path(d) for d in config.fonts_dirs],
+        )
+    table, _ = run_charset(corpus, fonts)
+    output.write_atomic(CHARSET_FILE, json.dumps(charset_json(table), ensure_ascii=False).encode())

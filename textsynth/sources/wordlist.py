@@ -72,7 +72,9 @@ def wordfreq_bins() -> dict[str, int]:
     try:
         import wordfreq
     except ImportError as err:
-        raise TextsynthError("building the word list needs wordfreq: pip install 'textsynth[corpus]' (wordfreq==3.1.1)") from err
+        raise TextsynthError(
+            "building the word list needs wordfreq: pip install 'textsynth[corpus]' (wordfreq==3.1.1)"
+        ) from err
     bins: dict[str, int] = {}
     for index, words in enumerate(wordfreq.get_frequency_list("zh", WORDFREQ_LIST)):
         for word in words:

@@ -11,7 +11,7 @@ import yaml
 from textsynth.components.backgrounds import BACKGROUND_KINDS, IMAGE_SUFFIXES
 from textsynth.components.decorations import DECORATION_KINDS
 from textsynth.components.effects import EFFECT_KINDS
-from textsynth.components.geometry import GEOMETRY_SAMPLERS
+from textsynth.components.geometry import GEOMETRY_KINDS
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import PALETTES
 from textsynth.sources.fillers import FILLER_KINDS
@@ -288,7 +288,7 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     template.decorations = [
         _parse_decoration(reader, d, ("decorations", i)) for i, d in enumerate(decorations)
     ]
-    geometry = reader.mapping(data.get("geometry", {}), ("geometry",), set(GEOMETRY_SAMPLERS))
+    geometry = reader.mapping(data.get("geometry", {}), ("geometry",), set(GEOMETRY_KINDS))
     template.geometry = {k: reader.number(v, ("geometry", k), 0.0, 1.0) for k, v in geometry.items()}
     effects = reader.mapping(data.get("effects", {}), ("effects",), set(EFFECT_KINDS))
     template.effects = {k: reader.number(v, ("effects", k), 0.0, 1.0) for k, v in effects.items()}
