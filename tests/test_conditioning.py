@@ -129,6 +129,7 @@ def test_config_without_conditioning_keeps_its_fingerprint_fields():
     assert "conditioning" not in RenderConfig().to_json()
     assert "glyph_font" not in RenderConfig().to_json()
     assert RenderConfig(conditioning=["glyph"]).fingerprint() != RenderConfig().fingerprint()
+    assert RenderConfig(conditioning=["glyph"]).to_json()["glyph_font"] == "own"  # the manifest says which face
 
 
 def test_unknown_map_or_face_is_a_user_error(ctx):

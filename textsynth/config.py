@@ -105,9 +105,11 @@ class RenderConfig:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["jpeg_quality"] = list(self.jpeg_quality)
-        # fields added later are left out at their defaults, so earlier runs keep their fingerprint
+        # fields added later are left out at their defaults, so earlier runs keep their fingerprint;
+        # a run with maps always records which face drew its glyph maps
+        keep = {"glyph_font"} if self.conditioning else set()
         for name, default in OPTIONAL_DEFAULTS.items():
-            if data.get(name) == default:
+            if data.get(name) == default and name not in keep:
                 del data[name]
         return data
 
