@@ -29,6 +29,8 @@ COMMAND_MODULES = (
     "audit",
     "captions",
     "recaption",
+    "export",
+    "crops",
 )
 
 

@@ -22,6 +22,13 @@ from textsynth.io.record import IMAGE_FORMATS as SHARD_IMAGE_FORMATS
 IMAGE_FORMATS = tuple(SHARD_IMAGE_FORMATS)
 SCRIPTS = {"simplified": "SC", "traditional": "TC"}  # --script -> the faces' glyph forms
 CAPTION_FORMS = CAPTION_KEYS  # the `captions` keys of KEY.json; any of them can go into KEY.txt
+CONDITIONING_KINDS = ("glyph", "position", "charseg")  # the maps `--conditioning` can add per sample
+OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "conditioning": [],
+    "glyph_font": "own",
+    "contours": False,
+    "pairs": False,
+}
 
 
 @dataclass
@@ -53,6 +60,10 @@ class RenderConfig:
     # {charset, k, per}: every character of the set at least k times per `per` samples, by steering
     # secondary corpus words towards under-exposed characters (textsynth.sampling.balance); None = off
     char_balance: dict[str, Any] | None = None
+    conditioning: list[str] = field(default_factory=list)  # extra maps per sample: glyph, position, charseg
+    glyph_font: str = "own"  # glyph map face: "own" (each text's face) or one face id for every text
+    contours: bool = False  # add each text's `contour` (16 points along an arc) to KEY.json
+    pairs: bool = False  # also render each scene with another primary word (KEY.pair.*), for text editing
 
     def validate(self, where: str = "config") -> RenderConfig:
         def bad(name: str, valid: str) -> TextsynthError:
@@ -92,6 +103,15 @@ class RenderConfig:
                     raise TextsynthError(
                         f"{where}: {group}.{name} must be a probability in [0, 1], got {p!r}"
                     )
+        unknown = [k for k in self.conditioning if k not in CONDITIONING_KINDS]
+        if (
+            not isinstance(self.conditioning, list)
+            or unknown
+            or len(set(self.conditioning)) != len(self.conditioning)
+        ):
+            raise bad("conditioning", "a list of distinct map names from " + ", ".join(CONDITIONING_KINDS))
+        if not isinstance(self.glyph_font, str) or not self.glyph_font:
+            raise bad("glyph_font", "'own' or a font face id (see `textsynth fonts`)")
         return self
 
     def _validate_balance(self, where: str) -> None:
@@ -116,6 +136,12 @@ class RenderConfig:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["jpeg_quality"] = list(self.jpeg_quality)
+        # fields added later are left out at their defaults, so earlier runs keep their fingerprint;
+        # a run with maps always records which face drew its glyph maps
+        keep = {"glyph_font"} if self.conditioning else set()
+        for name, default in OPTIONAL_DEFAULTS.items():
+            if data.get(name) == default and name not in keep:
+                del data[name]
         return data
 
     def fingerprint(self) -> str:
