@@ -68,7 +68,7 @@ def collect_stats(
                 counters["roles"][item["role"]] += 1
                 chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
                 if any(is_cjk_ideograph(ch) for ch in item["text"]):  # Latin-only text has no glyph forms
-                    counters["scripts"][face_script.get(item["font"], "unknown")] += 1
+                    counters["scripts"][face_script.get(item.get("font", ""), "unknown")] += 1
             skipped += len(record.get("skipped_words", []))
             if not real:
                 cycle_word = convert(corpus.primary_word(seed, record["index"]), script)
