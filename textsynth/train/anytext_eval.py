@@ -171,4 +171,6 @@ def read_lines_at(image: Any, targets: list[str], boxes: list[Any]) -> list[Line
 
 
 def _score(target: str, pred: str, quad: Quad | None) -> LineReading:
-    return LineReading(target, pred, quad, metrics.sentence_correct(pred, target), metrics.edit_similarity(pred, target))
+    return LineReading(
+        target, pred, quad, metrics.sentence_correct(pred, target), metrics.edit_similarity(pred, target)
+    )
