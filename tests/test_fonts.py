@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -159,12 +160,20 @@ def test_choose_is_deterministic_and_uniform(library: FontLibrary) -> None:
 
     assert picks(7) == picks(7)
     assert picks(7) != picks(8)
+    # uniform over style classes, then over the faces of the class
+    classes = Counter(f.style for f in library.faces)
     counts = {f.id: 0 for f in library.faces}
     rng = np.random.default_rng(0)
-    draws = 100 * len(library.faces)
+    draws = 300 * len(classes)
     for _ in range(draws):
         counts[library.choose("中国", rng).id] += 1
-    assert min(counts.values()) > 50 and max(counts.values()) < 160, counts
+    by_class = Counter()
+    for face_id, n in counts.items():
+        by_class[library.face(face_id).style] += n
+    assert all(220 < n < 380 for n in by_class.values()), by_class
+    for face in library.faces:  # every face of a class gets its share of the class
+        expected = 300 / classes[face.style]
+        assert 0.5 * expected < counts[face.id] < 1.6 * expected, (face.id, counts[face.id], expected)
 
 
 def test_unknown_face_and_style_name_the_valid_choices(library: FontLibrary) -> None:

@@ -154,7 +154,10 @@ def _fit(item: TextItem, font_face: FontFace, slot: Slot, box_px: tuple[float, .
     while True:
         pitch = size * (1.0 + item.char_spacing)
         along = region_h if item.direction == "ttb" else region_w
-        per_line = min(slot.max_chars, int((along + item.char_spacing * size) // pitch))
+        fits = (along + item.char_spacing * size) / pitch  # full-width characters per line
+        if item.direction != "ttb":  # Latin letters and digits are about half as wide: more fit a line
+            fits *= len(item.text) / max(1.0, sum(0.5 if ch.isascii() else 1.0 for ch in item.text))
+        per_line = min(slot.max_chars, int(fits))
         lines = _wrap(item.text, per_line, slot.max_lines)
         if lines is not None:
             item.lines, item.size_px = lines, size
@@ -523,7 +526,10 @@ def sample_template(
     for slot in order:
         if slot is not primary_slot and rng.random() >= slot.p:
             continue
-        tries = 4 if slot is primary_slot else 1  # the primary word must appear
+        # the primary word must appear; a part of a group (a dish's price, a couplet's other strip) gets a
+        # second try with another face and size, so rows and pairs stay whole more often
+        grouped = isinstance(slot.text, str) and slot.text.startswith("group:")
+        tries = 4 if slot is primary_slot else 2 if grouped else 1
         for _ in range(tries):
             placed = _sample_slot(slot, template, ctx, rng, canvas)
             if placed is not None:

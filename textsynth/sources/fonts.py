@@ -457,9 +457,10 @@ class FontLibrary:
         weight_range: tuple[int, int] | None = None,
         script: str | None = None,
     ) -> FontFace | None:
-        """A face covering `text`, uniform over candidates; weight, then style are relaxed until one
-        matches. A given script is never relaxed: simplified text set in a TC face shows Taiwan glyph
-        forms. None means no face covers the text (the caller skips and counts it)."""
+        """A face covering `text`: a style class uniformly among those that have one, then a face of it
+        uniformly, so a class with one face (brush) shows as often as one with ten (sans). Weight, then
+        style are relaxed until one matches. A given script is never relaxed: simplified text set in a
+        TC face shows Taiwan glyph forms. None means no face covers the text (the caller skips and counts it)."""
         text_mask = self._text_mask(text)
         if not text_mask:
             return None
@@ -471,6 +472,9 @@ class FontLibrary:
             mask = text_mask & self._constraint_mask(*relaxed)
             if mask:
                 options = self._faces_of(mask)
+                classes = sorted({face.style for face in options})
+                style = classes[int(rng.integers(len(classes)))]
+                options = [face for face in options if face.style == style]
                 return options[int(rng.integers(len(options)))]
         return None
 
