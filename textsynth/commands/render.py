@@ -78,6 +78,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
 
+_FLAGS = {
+    "count": "--count", "seed": "--seed", "shard_size": "--shard-size", "backgrounds": "--backgrounds",
+    "corpus": "--corpus", "image_format": "--format", "ocr_check": "--ocr-check", "min_ocr_score": "--min-ocr-score",
+    "caption_language": "--caption-language", "templates": "--templates", "plugins": "--plugin",
+    "fonts_dirs": "--fonts-dir", "width": "--size", "height": "--size",
+}  # fmt: skip
+
+
+def _flag(path: tuple) -> str:
+    return _FLAGS.get(path[0], str(path[0])) if path else "(command line)"
+
+
 def config_from_args(args: argparse.Namespace):
     from textsynth.config import RenderConfig, parse_size, parse_template_weights
 
@@ -98,11 +110,8 @@ def config_from_args(args: argparse.Namespace):
         config.plugins = list(args.plugin)
     if args.fonts_dir:
         config.fonts_dirs = list(args.fonts_dir)
-    if not 0.0 <= config.min_ocr_score <= 1.0:
-        from textsynth.errors import TextsynthError
-
-        raise TextsynthError(f"--min-ocr-score must be between 0 and 1, got {config.min_ocr_score}")
-    return config.validate("command line" if not args.config else f"{args.config} + command line")
+    # the config file was checked as it was read: what fails now came from a flag
+    return config.validate("command line", label=_flag)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from textsynth.components.backgrounds import BACKGROUND_KINDS, IMAGE_SUFFIXES
 from textsynth.components.decorations import DECORATION_KINDS
 from textsynth.components.effects import EFFECT_KINDS
@@ -25,70 +23,7 @@ from textsynth.templates.schema import (
     Slot,
     Template,
 )  # fmt: skip
-
-
-def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
-    """Map each key path in a YAML document to its 1-based line, for error messages."""
-    lines = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines.update(_line_index(value, (*path, key.value)))
-            lines[(*path, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.update(_line_index(item, (*path, i)))
-    return lines
-
-
-class _Reader:
-    """Typed access to a parsed YAML mapping that reports file, line and field on bad values."""
-
-    def __init__(self, source: str, lines: dict[tuple, int]):
-        self.source = source
-        self.lines = lines
-
-    def error(self, path: tuple, message: str) -> TextsynthError:
-        line = next((self.lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in self.lines), None)
-        where = f"{self.source}:{line}" if line else self.source
-        dotted = ".".join(str(p) for p in path) or "(top level)"
-        return TextsynthError(f"{where}: {dotted}: {message}")
-
-    def mapping(self, data: Any, path: tuple, allowed: set[str]) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            raise self.error(path, f"must be a mapping, got {type(data).__name__}")
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            valid = ", ".join(sorted(allowed))
-            raise self.error((*path, unknown[0]), f"unknown field; valid fields: {valid}")
-        return data
-
-    def number(self, value: Any, path: tuple, lo: float, hi: float) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-            raise self.error(path, f"must be a number in [{lo}, {hi}], got {value!r}")
-        return float(value)
-
-    def pair(self, value: Any, path: tuple, lo: float, hi: float) -> tuple[float, float]:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = [value, value]
-        if not isinstance(value, list) or len(value) != 2:
-            raise self.error(path, f"must be a number or a [low, high] pair in [{lo}, {hi}], got {value!r}")
-        a, b = (self.number(v, (*path, i), lo, hi) for i, v in enumerate(value))
-        if a > b:
-            raise self.error(path, f"low must not exceed high, got {value!r}")
-        return a, b
-
-    def region(self, value: Any, path: tuple) -> tuple[float, float, float, float]:
-        if not isinstance(value, list) or len(value) != 4:
-            raise self.error(path, f"must be [x0, y0, x1, y1] as canvas fractions (0..1), got {value!r}")
-        x0, y0, x1, y1 = (self.number(v, (*path, i), 0.0, 1.0) for i, v in enumerate(value))
-        if x1 <= x0 or y1 <= y0:
-            raise self.error(path, f"must have x0 < x1 and y0 < y1, got {value!r}")
-        return x0, y0, x1, y1
-
-    def choice(self, value: Any, path: tuple, valid: tuple[str, ...]) -> str:
-        if value not in valid:
-            raise self.error(path, f"must be one of {', '.join(valid)}, got {value!r}")
-        return value
+from textsynth.validation import FieldReader, load_yaml
 
 
 def _draws_a_word(source: str | list[str]) -> bool:
@@ -100,7 +35,7 @@ def _draws_a_word(source: str | list[str]) -> bool:
     )
 
 
-def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[str]:
+def _parse_text_source(reader: FieldReader, value: Any, path: tuple) -> str | list[str]:
     if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
         return value
     if not isinstance(value, str):
@@ -125,7 +60,7 @@ def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[s
     raise reader.error(path, f"must be {TEXT_SOURCE_HINT}, got {value!r}")
 
 
-def _parse_palette(reader: _Reader, value: Any, path: tuple) -> str | list[str]:
+def _parse_palette(reader: FieldReader, value: Any, path: tuple) -> str | list[str]:
     if isinstance(value, str):
         if value not in PALETTES:
             raise reader.error(path, f"unknown palette {value!r}; valid: {', '.join(sorted(PALETTES))}")
@@ -145,7 +80,7 @@ _SLOT_FIELDS = {
 }  # fmt: skip
 
 
-def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
+def _parse_slot(reader: FieldReader, data: Any, path: tuple) -> Slot:
 
     data = reader.mapping(data, path, _SLOT_FIELDS)
     if "role" not in data or not isinstance(data["role"], str):
@@ -203,7 +138,7 @@ def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
     return slot
 
 
-def _parse_decoration(reader: _Reader, data: Any, path: tuple) -> DecorationSpec:
+def _parse_decoration(reader: FieldReader, data: Any, path: tuple) -> DecorationSpec:
     data = reader.mapping(data, path, {"kind", "region", "p", "color", "params"})
     kind = reader.choice(data.get("kind"), (*path, "kind"), tuple(DECORATION_KINDS))
     spec = DecorationSpec(kind=kind, region=reader.region(data.get("region"), (*path, "region")))
@@ -220,7 +155,7 @@ def _parse_decoration(reader: _Reader, data: Any, path: tuple) -> DecorationSpec
     return spec
 
 
-def _patch_files(reader: _Reader, folder: Any, path: tuple) -> list[str]:
+def _patch_files(reader: FieldReader, folder: Any, path: tuple) -> list[str]:
     """Pictures for an image_patch; a relative folder is relative to the template file."""
     if not isinstance(folder, str) or not folder:
         raise reader.error(path, f"must be a folder of images, got {folder!r}")
@@ -242,7 +177,7 @@ _TEMPLATE_FIELDS = {
 
 def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int] | None = None) -> Template:
     """Validate a template mapping (as loaded from YAML) and build a Template."""
-    reader = _Reader(source, lines or {})
+    reader = FieldReader(source, lines or {})
     data = reader.mapping(data, (), _TEMPLATE_FIELDS)
     name = data.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
@@ -298,20 +233,7 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
 def load_template(path: str | Path) -> Template:
     """Load and validate one YAML template; errors name the file, line and field."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TextsynthError(f"{path}: template file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise TextsynthError(f"{path}: cannot read template ({err})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or err
-        raise TextsynthError(f"{path}{line}: malformed YAML: {problem}") from None
-    if node is None:
+    data, lines = load_yaml(path, "template")
+    if data is None:
         raise TextsynthError(f"{path}: empty template; needs at least 'name' and 'slots'")
-    return template_from_dict(data, source=str(path), lines=_line_index(node))
+    return template_from_dict(data, source=str(path), lines=lines)

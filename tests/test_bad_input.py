@@ -1,0 +1,117 @@
+"""Bad input of every kind: one line on stderr naming the file or flag and the field, a non-zero exit,
+no traceback, and finished work left as it was."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from textsynth.cli import main
+
+
+def _render(tmp_path, *extra, out=None):
+    return main(
+        [
+            "render", "--out", str(out or tmp_path / "out"), "--count", "2", "--size", "128x128",
+            "--workers", "1", "--no-progress", *extra,
+        ]
+    )  # fmt: skip
+
+
+def _one_line(capsys, *expected) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for text in expected:
+        assert text in lines[0], lines[0]
+    return lines[0]
+
+
+# --- item 1: --config, every field typed ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("templates: 5\n", ":1: templates: must be a mapping of template name"),
+        ("effects: [blur]\n", ":1: effects: must be a mapping"),
+        ("jpeg_quality: [10]\n", ":1: jpeg_quality: must be an integer or a [low, high] pair"),
+        ("jpeg_quality: [90, 10]\n", ":1: jpeg_quality: low must not exceed high"),
+        ("fonts_dirs: 5\n", ":1: fonts_dirs: must be a list of folders"),
+        ("backgrounds: 7\n", ":1: backgrounds: must be a folder of photos"),
+        ("corpus: 12\n", ":1: corpus: must be the path of a word list"),
+        ("count: true\n", ":1: count: must be a positive integer"),
+        ("count: 1.5\n", ":1: count: must be a positive integer"),
+        ("photo_background_p: 5\n", ":1: photo_background_p: must be a number in [0.0, 1.0]"),
+        ("ocr_check: 'yes'\n", ":1: ocr_check: must be true or false"),
+        ("seed: 0\ncolour: red\n", ":2: colour: unknown field; valid fields:"),
+        ("size: 5\n", ":1: size: must look like WIDTHxHEIGHT"),
+        ("templates: {couplet: -1}\n", ":1: templates.couplet: weight must be a positive number"),
+        ("effects: {blur: 2}\n", ":1: effects.blur: must be a number in [0.0, 1.0]"),
+        ("plugins: my_plugin\n", ":1: plugins: must be a list of module names"),
+        ("image_format: gif\n", ":1: image_format: must be one of jpg, png, webp"),
+        ("- count\n", "a config must be a YAML mapping"),
+        ("count: 1000000000\nshard_size: 1\n", "shard_size: count 1000000000 in shards of 1 makes more than"),
+        ("count: 10000000000\n", ":1: count: must be a positive integer"),
+    ],
+)
+def test_config_field_of_the_wrong_type(tmp_path, capsys, yaml_text, expected):
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml_text, encoding="utf-8")
+    assert main(["render", "--out", str(tmp_path / "out"), "--config", str(config), "--no-progress"]) == 2
+    _one_line(capsys, str(config), expected)
+    assert not (tmp_path / "out").exists()
+
+
+def test_config_that_is_a_folder(tmp_path, capsys):
+    assert _render(tmp_path, "--config", str(tmp_path)) == 2
+    _one_line(capsys, str(tmp_path), "is a folder; expected a config YAML file")
+
+
+def test_config_not_utf8(tmp_path, capsys):
+    config = tmp_path / "run.yaml"
+    config.write_bytes(b"count: \xff\xfe\n")
+    assert _render(tmp_path, "--config", str(config)) == 2
+    _one_line(capsys, str(config), "not UTF-8")
+
+
+# --- item 3: --templates weights ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["couplet:-1", "couplet:x", "couplet:0", "couplet:nan", "couplet:inf"])
+def test_bad_template_weight_says_weight(tmp_path, capsys, spec):
+    assert _render(tmp_path, "--templates", spec) == 2
+    line = _one_line(capsys, "--templates", "weight", "must be a positive number")
+    assert "unknown template" not in line
+
+
+# --- item 5: YAML alias bombs ---------------------------------------------------------------------------
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)},"
+    f" *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+    for i in range(9)
+)
+
+
+@pytest.mark.parametrize("flag", ["--config", "--templates"])
+def test_alias_bomb_is_refused_fast(tmp_path, capsys, flag):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(("name: bomb\n" if flag == "--templates" else "") + BOMB, encoding="utf-8")
+    started = time.perf_counter()
+    assert _render(tmp_path, flag, str(bomb)) == 2
+    assert time.perf_counter() - started < 1.0
+    _one_line(capsys, str(bomb), "aliases")
+
+
+def test_font_and_photo_manifests_refuse_aliases(tmp_path):
+    from textsynth.errors import TextsynthError
+    from textsynth.sources import fonts, photos
+
+    bomb = tmp_path / "m.yaml"
+    bomb.write_text(BOMB, encoding="utf-8")
+    for load in (fonts.load_manifest, photos.load_manifest):
+        with pytest.raises(TextsynthError, match=r"m\.yaml:\d+: malformed YAML: YAML aliases"):
+            load(bomb)
