@@ -120,3 +120,79 @@ def test_font_and_photo_manifests_refuse_aliases(tmp_path):
     for load in (fonts.load_manifest, photos.load_manifest):
         with pytest.raises(TextsynthError, match=r"m\.yaml:\d+: malformed YAML: YAML aliases"):
             load(bomb)
+
+
+# --- item 2: --out ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("out", "expected"),
+    [
+        ("foo://bucket/run", "--out foo://bucket/run: unknown URL scheme"),
+        ("", "--out: must be a folder or an fsspec URL"),
+    ],
+)
+def test_bad_out(tmp_path, capsys, out, expected):
+    assert _render(tmp_path, out=out) == 2 if out else main(["render", "--out", "", "--no-progress"]) == 2
+    _one_line(capsys, expected)
+
+
+def test_out_scheme_whose_package_is_missing_names_the_package(tmp_path, capsys, monkeypatch):
+    from fsspec.registry import known_implementations
+
+    monkeypatch.setitem(
+        known_implementations, "nopkg",
+        {"class": "no_such_pkg_fs.NoFileSystem", "err": "Install no_such_pkg_fs to access nopkg"},
+    )  # fmt: skip
+    assert _render(tmp_path, out="nopkg://bucket/run") == 2
+    _one_line(capsys, "--out nopkg://bucket/run", "Install no_such_pkg_fs")
+
+
+# --- items 7 and 8: --workers, --address ------------------------------------------------------------------
+
+
+def test_workers_above_the_core_count_are_capped_with_a_note(tmp_path, capsys, monkeypatch):
+    import textsynth.run.runner as runner
+
+    seen = {}
+    real = runner.run_render
+    monkeypatch.setattr(runner, "run_render", lambda *a, **k: seen.update(k) or real(*a, **k))
+    assert _render(tmp_path, "--workers", "1000", "--count", "1") == 0
+    err = capsys.readouterr().err
+    assert "--workers 1000 is more than the" in err and seen["workers"] == runner.default_workers()
+
+
+def test_address_without_ray_backend_is_refused(tmp_path, capsys):
+    assert _render(tmp_path, "--address", "127.0.0.1:6379") == 2
+    _one_line(capsys, "--address 127.0.0.1:6379: only used with --backend ray")
+
+
+def test_ray_address_that_does_not_answer_fails_fast(tmp_path, capsys):
+    pytest.importorskip("ray")
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.perf_counter()
+    assert _render(tmp_path, "--backend", "ray", "--address", f"127.0.0.1:{port}") == 2
+    assert time.perf_counter() - started < 20
+    _one_line(capsys, f"--address 127.0.0.1:{port}: nothing answers there")
+    assert not list((tmp_path / "out").glob("shard-*"))
+
+
+# --- item 6: a huge --count plans lazily ---------------------------------------------------------------
+
+
+def test_shard_plan_is_lazy_and_matches_the_eager_plan():
+    import tracemalloc
+
+    from textsynth.io.shards import ShardPlan, plan_shards
+
+    tracemalloc.start()
+    plans = plan_shards(10**9, 1000)
+    assert len(plans) == 10**6 and plans[-1] == ShardPlan(999_999, 999_999_000, 1000)
+    assert tracemalloc.get_traced_memory()[1] < 1 << 20
+    tracemalloc.stop()
+    eager = [ShardPlan(i, f, min(7, 23 - f)) for i, f in enumerate(range(0, 23, 7))]
+    assert list(plan_shards(23, 7)) == eager and plan_shards(23, 7)[1:3] == eager[1:3]

@@ -121,13 +121,27 @@ def run(args: argparse.Namespace) -> int:
     from textsynth.pipeline import build_context
     from textsynth.run.runner import default_workers, run_render
 
+    from textsynth.io.shards import Output
+
     config = config_from_args(args)
     if args.workers is not None and args.workers < 1:
         raise TextsynthError(f"--workers must be at least 1, got {args.workers}")
+    if args.address and args.backend != "ray":
+        raise TextsynthError(
+            f"--address {args.address}: only used with --backend ray; add --backend ray or drop it"
+        )
+    Output(args.out, label="--out")  # an unknown scheme or a missing package is reported before any work
+    workers = args.workers or default_workers()
+    if args.backend == "local" and workers > default_workers():
+        print(
+            f"textsynth render: note: --workers {workers} is more than the {default_workers()} cores here; "
+            f"using {default_workers()}",
+            file=sys.stderr,
+        )
+        workers = default_workers()
     # fail fast on bad templates, fonts, corpus or backgrounds, before any worker starts;
     # with --workers 1 the run renders with this same context
     ctx = build_context(config)
-    workers = args.workers or default_workers()
     bar = tqdm(total=config.count, unit="img", disable=args.no_progress, dynamic_ncols=True, desc="render")
     try:
         summary = run_render(

@@ -13,7 +13,7 @@ import json
 import os
 import platform
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,11 +43,25 @@ class ShardPlan:
         return shard_name(self.index)
 
 
-def plan_shards(count: int, shard_size: int) -> list[ShardPlan]:
-    return [
-        ShardPlan(i, first, min(shard_size, count - first))
-        for i, first in enumerate(range(0, count, shard_size))
-    ]
+class ShardPlans(Sequence):
+    """The run's shards, made on demand: a plan of a million shards costs no memory until walked."""
+
+    def __init__(self, count: int, shard_size: int):
+        self.count, self.shard_size = count, shard_size
+        self._firsts = range(0, count, shard_size)
+
+    def __len__(self) -> int:
+        return len(self._firsts)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        first = self._firsts[i]
+        return ShardPlan(self._firsts.index(first), first, min(self.shard_size, self.count - first))
+
+
+def plan_shards(count: int, shard_size: int) -> ShardPlans:
+    return ShardPlans(count, shard_size)
 
 
 @dataclass
@@ -63,9 +77,23 @@ class ShardResult:
 class Output:
     """Where shards go: a local folder or any fsspec URL (file://, s3://, gs://...)."""
 
-    def __init__(self, url: str | os.PathLike):
+    def __init__(self, url: str | os.PathLike, label: str = "output"):
         self.url = str(url)
-        self.fs, self.root = fsspec.core.url_to_fs(self.url)
+        if not self.url.strip():
+            raise TextsynthError(
+                f"{label}: must be a folder or an fsspec URL (e.g. out/, s3://bucket/run), got ''"
+            )
+        try:
+            self.fs, self.root = fsspec.core.url_to_fs(self.url)
+        except ImportError as err:  # fsspec's message names the package, e.g. "Install s3fs to access S3"
+            raise TextsynthError(f"{label} {self.url}: this URL scheme needs a package: {err}") from None
+        except ValueError as err:
+            raise TextsynthError(
+                f"{label} {self.url}: unknown URL scheme ({err}); use a local folder, file://, memory://, "
+                "or a scheme fsspec knows (s3:// with s3fs, gs:// with gcsfs, ...)"
+            ) from None
+        except OSError as err:
+            raise TextsynthError(f"{label} {self.url}: cannot open ({err.strerror or err})") from None
         protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
         self.local = "file" in protocols
         # memory:// lives inside one process: workers hand their bytes back instead of writing

@@ -6,11 +6,12 @@ worker count, backend and resume never change the bytes.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import queue
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +66,7 @@ def _run_in_worker(plan: ShardPlan) -> ShardResult:
 
 
 def run_local(
-    config: RenderConfig, plans: list[ShardPlan], output: Output, workers: int, progress: ProgressFn,
+    config: RenderConfig, plans: Iterable[ShardPlan], output: Output, workers: int, progress: ProgressFn,
     ctx: RenderContext | None = None,
 ) -> Iterator[ShardResult]:  # fmt: skip
     """Yield shard results as they finish; workers=1 renders in this process (reusing `ctx` if given)."""
@@ -80,9 +81,15 @@ def run_local(
         max_workers=workers, mp_context=mp_context, initializer=_init_worker,
         initargs=(config.to_json(), output.url, progress_queue),
     ) as pool:  # fmt: skip
-        pending = {pool.submit(_run_in_worker, plan) for plan in plans}
+        queue_ = iter(plans)
+        pending: set = set()
         try:
-            while pending:
+            while True:
+                # a bounded window of shards in flight: a run of a million shards plans lazily
+                for plan in itertools.islice(queue_, 2 * workers - len(pending)):
+                    pending.add(pool.submit(_run_in_worker, plan))
+                if not pending:
+                    break
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 _drain(progress_queue, progress)
                 for future in done:
@@ -167,13 +174,13 @@ def _render_into(
         manifest = new_manifest(config.to_json(), config.fingerprint(), plans)
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in finished}
     write_manifest(output, manifest)
-    todo = [p for p in plans if p.name not in finished]
-    already = sum(p.count for p in plans if p.name in finished)
+    todo = (p for p in plans if p.name not in finished)
+    already = sum(manifest["shards"][name]["count"] for name in finished)
     if progress is not None and already:
         progress(already)
     progress = progress or (lambda n: None)
     if backend == "ray":
-        results = run_ray(config, todo, output, ray_address, progress)
+        results = run_ray(config, todo, output, ray_address, progress, shards=len(plans) - len(finished))
     elif backend == "local":
         results = run_local(config, todo, output, max(1, workers), progress, ctx)
     else:
@@ -192,7 +199,7 @@ def _render_into(
     manifest["complete"] = len(manifest["shards"]) == len(plans)
     write_manifest(output, manifest)
     return RunSummary(
-        out=output.url, count=config.count, shards=len(plans), rendered_shards=len(todo),
+        out=output.url, count=config.count, shards=len(plans), rendered_shards=len(plans) - len(finished),
         resumed_shards=len(finished), seconds=time.perf_counter() - started, rendered_samples=rendered, stats=totals,
     )  # fmt: skip
 
