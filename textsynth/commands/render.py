@@ -118,10 +118,9 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from textsynth.errors import TextsynthError
+    from textsynth.io.shards import Output
     from textsynth.pipeline import build_context
     from textsynth.run.runner import default_workers, run_render
-
-    from textsynth.io.shards import Output
 
     config = config_from_args(args)
     if args.workers is not None and args.workers < 1:
