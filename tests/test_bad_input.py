@@ -196,3 +196,87 @@ def test_shard_plan_is_lazy_and_matches_the_eager_plan():
     tracemalloc.stop()
     eager = [ShardPlan(i, f, min(7, 23 - f)) for i, f in enumerate(range(0, 23, 7))]
     assert list(plan_shards(23, 7)) == eager and plan_shards(23, 7)[1:3] == eager[1:3]
+
+
+# --- item 4: templates that used to pass validation and fail while rendering ----------------------------
+
+TEMPLATE = """\
+name: probe
+slots:
+  - role: title
+    region: [0.1, 0.1, 0.9, 0.5]
+    text: word
+decorations:
+  - {kind: badge, region: [0.1, 0.6, 0.4, 0.9], params: {points: 12}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("text: word", 'text: "words:2-1"', ":5: slots.0.text: words:N or words:N-M needs 1 <= N <= M <= 20"),
+        ("text: word", 'text: "words:0"', ":5: slots.0.text: words:N"),
+        ("text: word", 'text: "words:1-900000000"', ":5: slots.0.text: words:N"),
+        ("points: 12", "opacity: abc", ":7: decorations.0.params.opacity: must be a number in [0.0, 1.0]"),
+        ("points: 12", "points: 30000000", ":7: decorations.0.params.points: must be an integer from 0 to 64"),
+        ("points: 12", "pointz: 12", ":7: decorations.0.params.pointz: unknown field; valid fields: inner,"),
+        ("points: 12", "ring_color: red", ":7: decorations.0.params.ring_color: must be a #rrggbb colour"),
+        ("kind: badge", "kind: stripes", ":7: decorations.0.params.points: unknown field"),
+        ("text: word", "text: word\n    separator: [1]", ":6: slots.0.separator: must be text"),
+        ("text: word", "text: word\n    primary: 'yes'", ":6: slots.0.primary: must be true or false"),
+        ("name: probe", "name: probe\ncanvas: {aspects: 5}", ":2: canvas.aspects: must be a list of width/height"),
+        ("name: probe", "name: probe\nbackground: {kinds: wood}", ":2: background.kinds: must be a list"),
+    ],
+)
+def test_template_errors_found_at_load_time(tmp_path, capsys, old, new, expected):
+    path = tmp_path / "probe.yaml"
+    assert old in TEMPLATE
+    path.write_text(TEMPLATE.replace(old, new), encoding="utf-8")
+    assert _render(tmp_path, "--templates", str(path)) == 2
+    _one_line(capsys, f"{path}{expected}")
+
+
+def test_the_probe_template_itself_renders(tmp_path):
+    path = tmp_path / "probe.yaml"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    assert _render(tmp_path, "--templates", str(path)) == 0
+
+
+# --- item 14: an image-patch folder stays inside the template's folder ---------------------------------
+
+
+def _patch_template(tmp_path, folder: str):
+    from PIL import Image
+
+    home = tmp_path / "tpl"
+    (home / "stickers").mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (8, 8), "red").save(home / "stickers" / "red.png")
+    outside = tmp_path / "private"
+    outside.mkdir(exist_ok=True)
+    Image.new("RGB", (8, 8), "blue").save(outside / "secret.png")
+    path = home / "patch.yaml"
+    path.write_text(
+        TEMPLATE.replace("kind: badge", "kind: image_patch").replace("points: 12", f"folder: {folder}"),
+        encoding="utf-8",
+    )
+    return path, outside
+
+
+@pytest.mark.parametrize("folder", ["../private", "/etc", "stickers/../../private"])
+def test_image_patch_folder_may_not_escape_the_template(tmp_path, capsys, folder):
+    path, _ = _patch_template(tmp_path, folder)
+    assert _render(tmp_path, "--templates", str(path)) == 2
+    _one_line(capsys, f"{path}:7: decorations.0.params.folder: must be a folder inside the template's folder")
+
+
+def test_image_patch_symlink_out_of_the_template_is_refused(tmp_path, capsys):
+    path, outside = _patch_template(tmp_path, "linked")
+    (path.parent / "linked").symlink_to(outside)
+    assert _render(tmp_path, "--templates", str(path)) == 2
+    _one_line(capsys, "decorations.0.params.folder: must be a folder inside")
+    (path.parent / "stickers" / "leak.png").symlink_to(outside / "secret.png")
+    from textsynth.templates import load_template
+
+    path.write_text(path.read_text().replace("folder: linked", "folder: stickers"), encoding="utf-8")
+    files = load_template(path).decorations[0].files
+    assert [f.rsplit("/", 1)[-1] for f in files] == ["red.png"]
