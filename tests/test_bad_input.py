@@ -218,13 +218,21 @@ decorations:
         ("text: word", 'text: "words:0"', ":5: slots.0.text: words:N"),
         ("text: word", 'text: "words:1-900000000"', ":5: slots.0.text: words:N"),
         ("points: 12", "opacity: abc", ":7: decorations.0.params.opacity: must be a number in [0.0, 1.0]"),
-        ("points: 12", "points: 30000000", ":7: decorations.0.params.points: must be an integer from 0 to 64"),
+        (
+            "points: 12",
+            "points: 30000000",
+            ":7: decorations.0.params.points: must be an integer from 0 to 64",
+        ),
         ("points: 12", "pointz: 12", ":7: decorations.0.params.pointz: unknown field; valid fields: inner,"),
         ("points: 12", "ring_color: red", ":7: decorations.0.params.ring_color: must be a #rrggbb colour"),
         ("kind: badge", "kind: stripes", ":7: decorations.0.params.points: unknown field"),
         ("text: word", "text: word\n    separator: [1]", ":6: slots.0.separator: must be text"),
         ("text: word", "text: word\n    primary: 'yes'", ":6: slots.0.primary: must be true or false"),
-        ("name: probe", "name: probe\ncanvas: {aspects: 5}", ":2: canvas.aspects: must be a list of width/height"),
+        (
+            "name: probe",
+            "name: probe\ncanvas: {aspects: 5}",
+            ":2: canvas.aspects: must be a list of width/height",
+        ),
         ("name: probe", "name: probe\nbackground: {kinds: wood}", ":2: background.kinds: must be a list"),
     ],
 )
@@ -280,3 +288,118 @@ def test_image_patch_symlink_out_of_the_template_is_refused(tmp_path, capsys):
     path.write_text(path.read_text().replace("folder: linked", "folder: stickers"), encoding="utf-8")
     files = load_template(path).decorations[0].files
     assert [f.rsplit("/", 1)[-1] for f in files] == ["red.png"]
+
+
+# --- item 10: workers that fail or die, plugins that exit, SIGTERM ---------------------------------------
+
+WORKER_ONLY = """
+import multiprocessing, os
+import numpy as np
+from textsynth import register_effect
+
+IN_WORKER = multiprocessing.current_process().name != "MainProcess"
+if IN_WORKER and {die!r}:
+    os._exit(7)
+
+def sample(rng, width, height):
+    return {{}}
+
+def apply(image, params):
+    if IN_WORKER:
+        raise RuntimeError("boom only in workers")
+    return image
+
+register_effect("worker_boom_{die}", sample, apply)
+"""
+
+
+def _plugin_run(tmp_path, die: bool):
+    plugin = tmp_path / "worker_boom.py"
+    plugin.write_text(WORKER_ONLY.format(die=die), encoding="utf-8")
+    config = tmp_path / "boom.yaml"
+    config.write_text(f"plugins: [{plugin}]\neffects: {{worker_boom_{die}: 1.0}}\n", encoding="utf-8")
+    argv = ["render", "--out", str(tmp_path / "out"), "--count", "4", "--shard-size", "2", "--size", "128x128",
+            "--templates", "shop_sign", "--config", str(config), "--workers", "2", "--no-progress"]  # fmt: skip
+    return main(argv)
+
+
+def test_plugin_failing_only_in_workers_names_the_sample(tmp_path, capsys):
+    assert _plugin_run(tmp_path, die=False) == 2
+    _one_line(capsys, "shard-00000", ", sample 00000000", "RuntimeError: boom only in workers")
+
+
+def test_worker_that_dies_names_the_shard_and_the_cause(tmp_path, capsys):
+    assert _plugin_run(tmp_path, die=True) == 2
+    line = _one_line(capsys, "shard-00000", "a worker process died", "rerun the same command")
+    assert "BrokenProcessPool" not in line
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("import sys\nsys.exit(0)\n", "called sys.exit(0) while being imported"),
+        ("import os\nos._exit(0)\n", "ended (exit code 0) before the import finished"),
+    ],
+)
+def test_plugin_that_exits_at_import_is_reported(tmp_path, capsys, body, expected):
+    plugin = tmp_path / "quitter.py"
+    plugin.write_text(body, encoding="utf-8")
+    assert _render(tmp_path, "--plugin", str(plugin)) == 2
+    _one_line(capsys, "plugin", "quitter.py", expected)
+
+
+def _children(pid: int) -> list[int]:
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_sigterm_to_the_coordinator_stops_its_workers(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "textsynth.cli", "render", "--out", str(out), "--count", "4000",
+           "--shard-size", "4", "--size", "128x128", "--workers", "2", "--no-progress", "--templates", "shop_sign"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob("shard-*.tar")):
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "no shard within 120 s"
+            time.sleep(0.05)
+        workers = _children(proc.pid)
+        assert workers, "no worker processes found"
+        finished = {p.name: p.read_bytes() for p in out.glob("shard-*.tar")}
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 143
+        err = proc.stderr.read().decode()
+        assert "terminated; finished shards are kept" in err and "Traceback" not in err
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in workers):
+            assert time.monotonic() < deadline, f"workers left running: {workers}"
+            time.sleep(0.1)
+        for name, data in finished.items():
+            assert (out / name).read_bytes() == data
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

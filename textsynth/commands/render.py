@@ -138,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         workers = default_workers()
+    from textsynth.plugins import probe_plugins
+
+    probe_plugins(config.plugins)  # a plugin that ends its process at import must not end this one
     # fail fast on bad templates, fonts, corpus or backgrounds, before any worker starts;
     # with --workers 1 the run renders with this same context
     ctx = build_context(config)

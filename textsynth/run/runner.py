@@ -6,6 +6,7 @@ worker count, backend and resume never change the bytes.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing as mp
 import os
@@ -13,6 +14,7 @@ import queue
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,11 +45,22 @@ _worker: dict[str, Any] = {}
 
 
 def _init_worker(config_json: dict[str, Any], out_url: str, progress_queue) -> None:
+    _die_with_parent()
     config = RenderConfig.from_mapping(config_json)
     output = Output(out_url)
     _worker.update(
         ctx=build_context(config), output=output, write=output.shared, queue=progress_queue, pending=0
     )
+
+
+def _die_with_parent() -> None:
+    """Linux: this worker gets SIGTERM when the coordinator dies, even by SIGKILL, so none is orphaned."""
+    import ctypes
+    import signal
+
+    # not Linux: no prctl, and the coordinator's own clean-up still stops workers
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
 def _report(n: int) -> None:
@@ -82,23 +95,56 @@ def run_local(
         initargs=(config.to_json(), output.url, progress_queue),
     ) as pool:  # fmt: skip
         queue_ = iter(plans)
-        pending: set = set()
+        pending: dict[Any, ShardPlan] = {}
         try:
             while True:
                 # a bounded window of shards in flight: a run of a million shards plans lazily
                 for plan in itertools.islice(queue_, 2 * workers - len(pending)):
-                    pending.add(pool.submit(_run_in_worker, plan))
+                    pending[pool.submit(_run_in_worker, plan)] = plan
                 if not pending:
                     break
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 _drain(progress_queue, progress)
                 for future in done:
-                    yield store_returned(future.result(), output)
+                    plan = pending.pop(future)
+                    yield store_returned(_result(future, plan, pool), output)
             _drain(progress_queue, progress)
         except BaseException:
             # shards in flight are lost; finished ones are already written and in the manifest
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_workers(pool)
             raise
+
+
+def _result(future, plan: ShardPlan, pool: ProcessPoolExecutor) -> ShardResult:
+    """A worker's result, or one TextsynthError naming the shard and why its worker failed."""
+    try:
+        return future.result()
+    except TextsynthError:
+        raise
+    except BrokenProcessPool:
+        codes = sorted({p.exitcode for p in list(getattr(pool, "_processes", {}).values()) if p.exitcode})
+        how = f" (exit code {', '.join(map(str, codes))})" if codes else ""
+        raise TextsynthError(
+            f"{plan.name} (samples {plan.first:09d}-{plan.first + plan.count - 1:09d}): a worker process died"
+            f"{how} while rendering it or while starting (a plugin that calls os._exit, a crash, or out of "
+            "memory); finished shards are kept, rerun the same command to resume"
+        ) from None
+    except Exception as err:
+        raise TextsynthError(
+            f"{plan.name}: rendering failed in a worker ({type(err).__name__}: {err}); finished shards are kept"
+        ) from None
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the worker processes now: shutdown alone waits for the shards they are rendering."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
 
 
 def _drain(progress_queue, progress: ProgressFn) -> None:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from textsynth.errors import TextsynthError
 from textsynth.io.shards import Output, ShardPlan, ShardResult, write_shard
 from textsynth.pipeline import make_sample
 from textsynth.sampling.context import RenderContext
@@ -51,7 +52,15 @@ def render_shard(
     lang = ctx.config.caption_language
     members, samples = [], []
     for index in range(plan.first, plan.first + plan.count):
-        sample = make_sample(ctx, index)
+        try:
+            sample = make_sample(ctx, index)
+        except TextsynthError as err:
+            raise TextsynthError(f"{plan.name}, sample {index:09d}: {err}") from None
+        except Exception as err:  # e.g. a plugin's effect that fails: name the sample, keep finished shards
+            raise TextsynthError(
+                f"{plan.name}, sample {index:09d}: rendering failed ({type(err).__name__}: {err}); "
+                "finished shards are kept"
+            ) from err
         members.append(
             {
                 "__key__": sample.key,
