@@ -403,3 +403,113 @@ def test_sigterm_to_the_coordinator_stops_its_workers(tmp_path):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --- item 11: damaged outputs given to verify, stats, captions, audit, render (resume) -------------------
+
+RENDER_ARGS = ["--count", "4", "--shard-size", "2", "--size", "128x128", "--workers", "1", "--no-progress",
+               "--templates", "shop_sign", "--seed", "3"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    out = tmp_path_factory.mktemp("finished") / "out"
+    assert main(["render", "--out", str(out), *RENDER_ARGS]) == 0
+    return out
+
+
+def _rewrite_member(shard, member: str, data: bytes) -> None:
+    import io
+    import tarfile
+
+    with tarfile.open(shard) as tar:
+        items = [(m, tar.extractfile(m).read()) for m in tar.getmembers()]
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for info, body in items:
+            body = data if info.name == member else body
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    shard.write_bytes(buffer.getvalue())
+
+
+def _damage(out, kind: str) -> None:
+    import json
+
+    manifest = out / "manifest.json"
+    if kind == "manifest_types":
+        data = json.loads(manifest.read_text())
+        data["count"] = "four"
+        manifest.write_text(json.dumps(data))
+    elif kind == "manifest_shards_list":
+        data = json.loads(manifest.read_text())
+        data["shards"] = ["shard-000000.tar"]
+        manifest.write_text(json.dumps(data))
+    elif kind == "manifest_empty":
+        manifest.write_bytes(b"")
+    elif kind == "shard_is_folder":
+        (out / "shard-000001.tar").unlink()
+        (out / "shard-000001.tar").mkdir()
+    elif kind == "bad_json":
+        _rewrite_member(out / "shard-000000.tar", "000000001.json", b"{not json")
+    elif kind == "bad_image":
+        _rewrite_member(out / "shard-000000.tar", "000000000.jpg", b"\xff\xd8 not a jpeg")
+
+
+DAMAGE = {
+    "manifest_types": "manifest.json: field 'count' must be an integer",
+    "manifest_shards_list": "manifest.json: field 'shards' must be a JSON object",
+    "manifest_empty": "manifest.json: empty",
+    "shard_is_folder": "shard-000001.tar",
+    "bad_json": "000000001.json",
+    "bad_image": "000000000.jpg",
+}
+# which commands read what: stats and captions never decode images, audit does not read the manifest
+READS = {
+    "verify": set(DAMAGE),
+    "stats": set(DAMAGE) - {"bad_image"},
+    "captions": {"shard_is_folder", "bad_json"},
+    "audit": {"shard_is_folder", "bad_json", "bad_image"},
+    "render": {"manifest_types", "manifest_shards_list", "manifest_empty", "shard_is_folder"},
+}
+
+
+@pytest.mark.parametrize(("command", "kind"), [(c, k) for c, kinds in READS.items() for k in sorted(kinds)])
+def test_damaged_output_gives_a_clean_named_error(finished, tmp_path, capsys, command, kind):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(finished, out)
+    _damage(out, kind)
+    before = {p.name: p.read_bytes() for p in out.glob("shard-*.tar") if p.is_file()}
+    argv = {
+        "verify": ["verify", str(out), "--no-progress"],
+        "stats": ["stats", str(out), "--no-progress"],
+        "captions": ["captions", str(out), "--quiet"],
+        "audit": ["audit", str(out), "--report-dir", str(tmp_path)],
+        "render": ["render", "--out", str(out), *RENDER_ARGS],
+    }[command]
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code != 0 and "Traceback" not in captured.err
+    if command == "verify" and not kind.startswith("manifest"):
+        assert DAMAGE[kind] in captured.out  # listed among the problems, the rest still checked
+    elif command == "render" and kind == "shard_is_folder":
+        assert DAMAGE[kind] in captured.err and "cannot write" in captured.err
+    else:
+        _one_line(type("C", (), {"readouterr": lambda self: captured})(), DAMAGE[kind])
+    after = {p.name: p.read_bytes() for p in out.glob("shard-*.tar") if p.is_file()}
+    assert after == before
+
+
+def test_verify_lists_every_damage_at_once(finished, tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(finished, out)
+    for kind in ("shard_is_folder", "bad_json", "bad_image"):
+        _damage(out, kind)
+    assert main(["verify", str(out), "--no-progress"]) == 1
+    listed = capsys.readouterr().out
+    for kind in ("shard_is_folder", "bad_json", "bad_image"):
+        assert DAMAGE[kind] in listed

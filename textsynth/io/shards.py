@@ -174,8 +174,14 @@ class Output:
                 raise _write_error(final, err) from None
 
     def read_bytes(self, name: str) -> bytes:
-        with self.fs.open(self.path(name), "rb") as handle:
-            return handle.read()
+        path = self.path(name)
+        try:
+            if self.fs.isdir(path):
+                raise IsADirectoryError(21, "is a folder, not a file")
+            with self.fs.open(path, "rb") as handle:
+                return handle.read()
+        except OSError as err:
+            raise TextsynthError(f"{path}: cannot read ({err.strerror or err})") from None
 
     def remove_stale_temporaries(self) -> list[str]:
         """Temporary shards left by a killed run: never valid, always safe to delete."""
@@ -258,14 +264,48 @@ def new_manifest(config_json: dict[str, Any], fingerprint: str, plans: list[Shar
 
 
 def read_manifest(output: Output) -> dict[str, Any] | None:
+    """manifest.json, its fields checked: None when there is none; TextsynthError naming the bad field."""
     if not output.exists(MANIFEST):
         return None
+    path = output.path(MANIFEST)
+    data = output.read_bytes(MANIFEST)
+    if not data.strip():
+        raise TextsynthError(f"{path}: empty (0 bytes of JSON); move it away to start over")
     try:
-        return json.loads(output.read_bytes(MANIFEST))
+        manifest = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise TextsynthError(
-            f"{output.path(MANIFEST)}: not valid JSON ({err}); move it away to start over"
-        ) from None
+        raise TextsynthError(f"{path}: not valid JSON ({err}); move it away to start over") from None
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise TextsynthError(f"{path}: {problem}; it was not written by textsynth render, or was damaged")
+    return manifest
+
+
+def _manifest_problem(manifest: Any) -> str | None:
+    from textsynth.config import MAX_COUNT, MAX_SHARDS
+
+    if not isinstance(manifest, dict):
+        return f"must be a JSON object, got {type(manifest).__name__}"
+    for name, kind in (("config", dict), ("shards", dict), ("fingerprint", str)):
+        if not isinstance(manifest.get(name), kind):
+            return f"field {name!r} must be a JSON {'object' if kind is dict else 'string'}, got {manifest.get(name)!r}"[
+                :300
+            ]
+    for name, lo, hi in (("count", 1, MAX_COUNT), ("shard_size", 1, MAX_COUNT), ("seed", 0, 2**63 - 1)):
+        value = manifest.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            return f"field {name!r} must be an integer from {lo} to {hi}, got {value!r}"
+    if -(-manifest["count"] // manifest["shard_size"]) > MAX_SHARDS:
+        return f"count / shard_size plans more than {MAX_SHARDS} shards"
+    for shard, info in manifest["shards"].items():
+        if not isinstance(info, dict):
+            return f"shards.{shard} must be a JSON object, got {info!r}"[:300]
+        for name, kind in (("count", int), ("bytes", int), ("sha256", str), ("stats", dict)):
+            if isinstance(info.get(name), bool) or not isinstance(info.get(name), kind):
+                return f"shards.{shard}.{name} must be {'an integer' if kind is int else 'a JSON ' + ('string' if kind is str else 'object')}, got {info.get(name)!r}"[
+                    :300
+                ]
+    return None
 
 
 def write_manifest(output: Output, manifest: dict[str, Any]) -> None:

@@ -5,7 +5,6 @@ Read from the shards' KEY.json records (not from pixels), so it describes exactl
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -13,17 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from textsynth.errors import TextsynthError
-from textsynth.io.shards import MANIFEST, Output, plan_shards, read_manifest
+from textsynth.io.reader import record_fields
+from textsynth.io.shards import MANIFEST, Output, read_manifest
 
 CAPTION_BIN = 20  # characters per caption-length histogram bin
 
 
 def iter_records(output: Output, names: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
     """(KEY.json record, KEY.txt caption) of every sample in the named shards, skipping the images."""
-    from textsynth.io.reader import iter_members
+    from textsynth.io.reader import iter_members, load_record
 
-    for _, _, parts in iter_members(output.url, ("json", "txt"), names=names):
-        yield json.loads(parts["json"]), parts.get("txt", b"").decode("utf-8")
+    for name, key, parts in iter_members(output.url, ("json", "txt"), names=names):
+        yield load_record(name, key, parts), parts.get("txt", b"").decode("utf-8", "replace")
 
 
 def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
@@ -34,10 +34,9 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
     manifest = read_manifest(output)
     if manifest is None:
         raise TextsynthError(f"{output.path(MANIFEST)}: missing; {out} is not a textsynth render output")
-    config = manifest.get("config", {})
-    seed = int(manifest.get("seed", 0))
-    names = [p.name for p in plan_shards(int(manifest["count"]), int(manifest["shard_size"]))]
-    names = [n for n in names if n in manifest.get("shards", {}) and output.exists(n)]
+    config = manifest["config"]
+    seed = manifest["seed"]
+    names = [n for n in sorted(manifest["shards"]) if output.exists(n)]
     corpus = Corpus.load(Path(config["corpus"]) if config.get("corpus") else None)
     corpus_words = set(corpus.words)
     counters = {k: Counter() for k in ("templates", "fonts", "directions", "effects", "roles")}
@@ -47,18 +46,19 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
     samples = texts = skipped = 0
     for name in names:
         for record, caption in iter_records(output, [name]):
-            samples += 1
-            counters["templates"][record["template"]] += 1
-            counters["effects"].update([*record["geometry"], *record["effects"]])
-            for item in record["texts"]:
-                texts += 1
-                counters["fonts"][item["font"]] += 1
-                counters["directions"][item["direction"]] += 1
-                counters["roles"][item["role"]] += 1
-                chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
-            skipped += len(record.get("skipped_words", []))
-            covered |= _primary_words(record, corpus.primary_word(seed, record["index"]), corpus_words)
-            caption_lengths.append(len(caption))
+            with record_fields(name, str(record.get("key"))):
+                samples += 1
+                counters["templates"][record["template"]] += 1
+                counters["effects"].update([*record["geometry"], *record["effects"]])
+                for item in record["texts"]:
+                    texts += 1
+                    counters["fonts"][item["font"]] += 1
+                    counters["directions"][item["direction"]] += 1
+                    counters["roles"][item["role"]] += 1
+                    chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
+                skipped += len(record.get("skipped_words", []))
+                covered |= _primary_words(record, corpus.primary_word(seed, record["index"]), corpus_words)
+                caption_lengths.append(len(caption))
         if progress is not None:
             progress(1)
     distinct = set(chars)

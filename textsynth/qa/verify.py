@@ -85,9 +85,12 @@ def verify_output(
         if not output.exists(plan.name):
             report.problems.append(f"{plan.name}: listed in {MANIFEST} but the file is missing")
             continue
-        problems, samples = check_shard(
-            output.read_bytes(plan.name), plan, info, fmt, lang, seed, decode_images
-        )
+        try:
+            data = output.read_bytes(plan.name)
+        except TextsynthError as err:  # e.g. a folder where the shard should be: list it, check the rest
+            report.problems.append(f"{plan.name}: {err}")
+            continue
+        problems, samples = check_shard(data, plan, info, fmt, lang, seed, decode_images)
         if len(problems) > MAX_PROBLEMS_PER_SHARD:
             problems = [
                 *problems[:MAX_PROBLEMS_PER_SHARD],
