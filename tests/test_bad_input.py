@@ -513,3 +513,64 @@ def test_verify_lists_every_damage_at_once(finished, tmp_path, capsys):
     listed = capsys.readouterr().out
     for kind in ("shard_is_folder", "bad_json", "bad_image"):
         assert DAMAGE[kind] in listed
+
+
+# --- item 12: a corrupt photo in --backgrounds is found before rendering starts --------------------------
+
+
+def test_corrupt_background_photo_is_found_up_front(tmp_path, capsys):
+    from PIL import Image
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (64, 64), "green").save(photos / "good.jpg")
+    (photos / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    assert _render(tmp_path, "--backgrounds", str(photos)) == 2
+    _one_line(capsys, str(photos), "1 of 2 images cannot be read", "broken.png")
+    assert not (tmp_path / "out").exists()
+
+
+# --- item 13: resume refuses changed input files ---------------------------------------------------------
+
+
+def test_editing_a_template_between_crash_and_rerun_is_refused(tmp_path, capsys):
+    path = tmp_path / "probe.yaml"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    args = ["--templates", str(path), "--count", "4", "--shard-size", "2"]
+    assert _render(tmp_path, *args) == 0
+    out = tmp_path / "out"
+    (out / "shard-000001.tar").unlink()  # as if the run had crashed before its last shard
+    finished = (out / "shard-000000.tar").read_bytes()
+    path.write_text(TEMPLATE.replace("points: 12", "points: 16"), encoding="utf-8")
+    capsys.readouterr()
+    assert _render(tmp_path, *args) == 2
+    _one_line(capsys, "manifest.json", "changed since its first shards", f"template {path}")
+    assert (out / "shard-000000.tar").read_bytes() == finished and not (out / "shard-000001.tar").exists()
+    path.write_text(TEMPLATE, encoding="utf-8")
+    assert _render(tmp_path, *args) == 0  # the same files again: resumes
+
+
+@pytest.mark.parametrize("what", ["corpus", "plugin", "backgrounds"])
+def test_changed_corpus_plugin_or_photos_are_refused(tmp_path, capsys, what):
+    from PIL import Image
+
+    corpus = tmp_path / "words.txt"
+    corpus.write_text("你好\n世界\n", encoding="utf-8")
+    plugin = tmp_path / "noop_plugin.py"
+    plugin.write_text("X = 1\n", encoding="utf-8")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (64, 64), "green").save(photos / "a.jpg")
+    args = {"corpus": ["--corpus", str(corpus)], "plugin": ["--plugin", str(plugin)],
+            "backgrounds": ["--backgrounds", str(photos)]}[what]  # fmt: skip
+    assert _render(tmp_path, *args, "--count", "4", "--shard-size", "2") == 0
+    (tmp_path / "out" / "shard-000001.tar").unlink()
+    if what == "corpus":
+        corpus.write_text("你好\n中国\n", encoding="utf-8")
+    elif what == "plugin":
+        plugin.write_text("X = 2\n", encoding="utf-8")
+    else:
+        Image.new("RGB", (64, 64), "blue").save(photos / "a.jpg")
+    capsys.readouterr()
+    assert _render(tmp_path, *args, "--count", "4", "--shard-size", "2") == 2
+    _one_line(capsys, "changed since its first shards", {"plugin": "plugins"}.get(what, what))

@@ -144,6 +144,10 @@ def run(args: argparse.Namespace) -> int:
     # fail fast on bad templates, fonts, corpus or backgrounds, before any worker starts;
     # with --workers 1 the run renders with this same context
     ctx = build_context(config)
+    if ctx.image_files:  # a corrupt photo is found now, not by a worker halfway through the run
+        from textsynth.sources.photos import check_readable
+
+        check_readable(ctx.image_files, config.backgrounds)
     bar = tqdm(total=config.count, unit="img", disable=args.no_progress, dynamic_ncols=True, desc="render")
     try:
         summary = run_render(

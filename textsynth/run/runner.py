@@ -32,6 +32,7 @@ from textsynth.io.shards import (
     write_manifest,
 )
 from textsynth.pipeline import build_context
+from textsynth.run.inputs import changed_inputs, input_digests
 from textsynth.run.ray_backend import run_ray
 from textsynth.run.worker import render_shard
 from textsynth.sampling.context import RenderContext
@@ -175,8 +176,13 @@ class RunSummary:
         return self.rendered_samples / self.seconds if self.seconds else 0.0
 
 
-def check_resume(manifest: dict[str, Any] | None, config: RenderConfig, output: Output) -> set[str]:
-    """Names of shards already finished; refuse to mix runs with different settings."""
+def check_resume(
+    manifest: dict[str, Any] | None,
+    config: RenderConfig,
+    output: Output,
+    inputs: dict[str, str] | None = None,
+) -> set[str]:
+    """Names of shards already finished; refuse to mix runs with different settings or changed input files."""
     if manifest is None:
         return set()
     if manifest.get("fingerprint") != config.fingerprint():
@@ -186,6 +192,13 @@ def check_resume(manifest: dict[str, Any] | None, config: RenderConfig, output: 
             f"{output.path('manifest.json')}: this folder holds a run with different settings "
             f"(changed: {', '.join(changed) or 'version'}); use another --out, or the same settings to resume"
         )
+    if inputs is not None and isinstance(manifest.get("inputs"), dict):
+        changed = changed_inputs(manifest["inputs"], inputs)
+        if changed:
+            raise TextsynthError(
+                f"{output.path('manifest.json')}: the files this run reads changed since its first shards "
+                f"(changed: {', '.join(changed)}); restore them to resume, or render into another --out"
+            )
     return {
         name
         for name, info in manifest.get("shards", {}).items()
@@ -215,9 +228,11 @@ def _render_into(
     output.remove_stale_temporaries()  # safe: we hold the folder, so no other run is writing them
     plans = plan_shards(config.count, config.shard_size)
     manifest = read_manifest(output)
-    finished = check_resume(manifest, config, output)
+    inputs = input_digests(config)
+    finished = check_resume(manifest, config, output, inputs)
     if manifest is None:
         manifest = new_manifest(config.to_json(), config.fingerprint(), plans)
+        manifest["inputs"] = inputs
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in finished}
     write_manifest(output, manifest)
     todo = (p for p in plans if p.name not in finished)
