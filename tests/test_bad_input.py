@@ -574,3 +574,44 @@ def test_changed_corpus_plugin_or_photos_are_refused(tmp_path, capsys, what):
     capsys.readouterr()
     assert _render(tmp_path, *args, "--count", "4", "--shard-size", "2") == 2
     _one_line(capsys, "changed since its first shards", {"plugin": "plugins"}.get(what, what))
+
+
+# --- item 14: lock symlink, temporaries, preview --out ---------------------------------------------------
+
+
+def test_symlinked_lock_file_is_refused_and_its_target_untouched(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (out / ".textsynth-render.lock").symlink_to(victim)
+    assert _render(tmp_path) == 2
+    _one_line(capsys, ".textsynth-render.lock", "symbolic link")
+    assert victim.read_text(encoding="utf-8") == "keep me"
+
+
+def test_resume_deletes_only_its_own_temporaries(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    mine = [out / "shard-000001.tar.tmp-12345", out / "manifest.json.tmp-7"]
+    users = [out / "notes.tmp-1", out / "shard-000001.tar.tmp-backup", out / "my.tmp-data"]
+    for path in (*mine, *users):
+        path.write_bytes(b"x")
+    assert _render(tmp_path) == 0
+    assert not any(p.exists() for p in mine) and all(p.exists() for p in users)
+
+
+def test_preview_out_checked_before_rendering(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    started = time.perf_counter()
+    assert main(["preview", "couplet", "--out", str(blocker / "sub" / "sheet.png"), "--n", "1"]) == 2
+    _one_line(capsys, "--out", "cannot create its folder")
+    assert main(["preview", "couplet", "--out", str(tmp_path / "sheet.gif"), "--n", "1"]) == 2
+    _one_line(capsys, "must end in .png, .jpg or .webp")
+    assert time.perf_counter() - started < 10
+    assert (
+        main(["preview", "couplet", "--out", str(tmp_path / "new" / "sheet.png"), "--n", "1", "--tile", "64"])
+        == 0
+    )
+    assert (tmp_path / "new" / "sheet.png").is_file()

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import platform
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -128,7 +129,14 @@ class Output:
         import fcntl
 
         path = self.path(LOCK)
-        with open(path, "a+") as handle:
+        try:  # O_NOFOLLOW: a symlink planted under the lock's name must not get the file it points to truncated
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError as err:
+            reason = (
+                "it is a symbolic link; remove it" if os.path.islink(path) else (err.strerror or str(err))
+            )
+            raise TextsynthError(f"{path}: cannot use as the run's lock file ({reason})") from None
+        with os.fdopen(fd, "r+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -187,10 +195,14 @@ class Output:
         """Temporary shards left by a killed run: never valid, always safe to delete."""
         if not self.local or not self.fs.exists(self.root):
             return []
-        stale = [p for p in self.fs.ls(self.root, detail=False) if ".tmp-" in Path(p).name]
+        stale = [p for p in self.fs.ls(self.root, detail=False) if _TEMPORARY.fullmatch(Path(p).name)]
         for path in stale:
             _remove_quietly(path)
         return stale
+
+
+# exactly what write_atomic names its temporaries: a user's "notes.tmp-1" in the folder is not ours to delete
+_TEMPORARY = re.compile(r"(shard-\d{6}\.tar|manifest\.json)\.tmp-\d+")
 
 
 def _write_error(path: str, err: OSError) -> TextsynthError:
