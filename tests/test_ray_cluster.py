@@ -3,6 +3,7 @@ driver has no token, and the same bytes as the local backend when it has one."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -54,7 +55,7 @@ def head():
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
     env.update(HOME=str(home), RAY_USAGE_STATS_ENABLED="0", RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0")
-    log = open(Path(temp) / "head.log", "w+")
+    log = open(Path(temp) / "head.log", "w+")  # noqa: SIM115 (closed in the finally below)
     ray_cli = str(Path(sys.executable).with_name("ray"))
     # as on a machine that once ran `ray.init()` (Ray >= 2.59 saves a token then): `ray start --head`
     # finds ~/.ray/auth_token and turns token authentication on
@@ -81,18 +82,10 @@ def head():
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         for pid in _ours(temp):
-            with _suppress():
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         log.close()
         shutil.rmtree(temp, ignore_errors=True)
-
-
-class _suppress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return exc[0] is ProcessLookupError
 
 
 def _render(out: Path, env: dict, *extra: str) -> subprocess.CompletedProcess:
