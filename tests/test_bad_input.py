@@ -3,6 +3,7 @@ no traceback, and finished work left as it was."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -615,3 +616,126 @@ def test_preview_out_checked_before_rendering(tmp_path, capsys):
         == 0
     )
     assert (tmp_path / "new" / "sheet.png").is_file()
+
+
+# --- item 15: generated configs and templates -----------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from textsynth.config import RenderConfig as _Config  # noqa: E402
+
+_JUNK = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12), st.lists(st.integers(-5, 200), max_size=4),
+    st.dictionaries(st.text(max_size=6), st.one_of(st.integers(-3, 3), st.text(max_size=4)), max_size=3),
+)  # fmt: skip
+_CONFIG_KEYS = sorted({"size", "colour", *(f for f in _Config.__dataclass_fields__)})
+
+
+def _yaml(data) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def _assert_named(err: str, path, fields) -> None:
+    assert err.startswith(f"{path}"), err
+    assert any(f in err for f in fields) or "(top level)" in err or "malformed" in err, err
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(st.sampled_from(_CONFIG_KEYS), _JUNK, min_size=1, max_size=4))
+def test_generated_configs_load_or_name_the_field(tmp_path, data):
+    path = tmp_path / "gen.yaml"
+    path.write_text(_yaml(data), encoding="utf-8")
+    try:
+        config = _Config.from_yaml(path)
+    except TextsynthError as err:
+        _assert_named(str(err), path, data)
+    else:
+        assert config.validate() is config  # what loads is a config the rest of the code can use
+
+
+def _template_paths(data, at=()):
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield (*at, key)
+            yield from _template_paths(value, (*at, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield (*at, i)
+            yield from _template_paths(value, (*at, i))
+
+
+_BASE = __import__("yaml").safe_load(TEMPLATE.replace("points: 12", "points: 12, opacity: 0.5"))
+_PATHS = list(_template_paths(_BASE))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.sampled_from(_PATHS), junk=_JUNK)
+def test_generated_templates_load_or_name_the_field(tmp_path, where, junk):
+    import copy
+
+    data = copy.deepcopy(_BASE)
+    target = data
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = junk
+    path = tmp_path / "gen.yaml"
+    path.write_text(_yaml(data), encoding="utf-8")
+    try:
+        load_template(path)
+    except TextsynthError as err:
+        _assert_named(str(err), path, [str(k) for k in where])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(st.sampled_from(_CONFIG_KEYS), _JUNK, min_size=1, max_size=3))
+def test_generated_bad_configs_on_the_command_line_keep_finished_shards(finished, tmp_path, capsys, data):
+    path = tmp_path / "gen.yaml"
+    path.write_text(_yaml(data), encoding="utf-8")
+    try:
+        _Config.from_yaml(path)
+        return  # a valid config: nothing to refuse
+    except TextsynthError:
+        pass
+    before = {p.name: p.read_bytes() for p in finished.iterdir() if p.is_file()}
+    capsys.readouterr()
+    assert main(["render", "--out", str(finished), "--config", str(path), *RENDER_ARGS[4:]]) == 2
+    _one_line(capsys, str(path))
+    assert {p.name: p.read_bytes() for p in finished.iterdir() if p.is_file()} == before
+
+
+@pytest.fixture(scope="module")
+def small_ctx():
+    from textsynth.pipeline import build_context
+
+    return build_context(_Config(width=96, height=96, templates={"couplet": 1}))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.sampled_from(_PATHS), junk=_JUNK, index=st.integers(0, 1000))
+def test_generated_templates_that_load_also_render(small_ctx, tmp_path, where, junk, index):
+    """What passes validation renders: no failure halfway through a run (item 4)."""
+    import copy
+    import dataclasses
+
+    from textsynth.pipeline import make_sample
+
+    data = copy.deepcopy(_BASE)
+    target = data
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = junk
+    path = tmp_path / "gen.yaml"
+    path.write_text(_yaml(data), encoding="utf-8")
+    try:
+        template = load_template(path)
+    except TextsynthError:
+        return
+    ctx = dataclasses.replace(small_ctx, templates=[template], template_weights=__import__("numpy").ones(1))
+    started = time.perf_counter()
+    with contextlib.suppress(TextsynthError):
+        make_sample(ctx, index)
+    assert time.perf_counter() - started < 10

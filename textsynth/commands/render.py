@@ -25,7 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, help="run seed; same seed and config give the same bytes (default 0)"
     )
-    parser.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="local worker processes (default: all cores; more than the cores is capped)",
+    )
     parser.add_argument("--shard-size", type=int, help="samples per shard (default 1000)")
     parser.add_argument(
         "--size",
@@ -58,7 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="local processes, or Ray tasks (one per shard)",
     )
     parser.add_argument(
-        "--address", help="Ray cluster address (with --backend ray); default starts Ray locally"
+        "--address",
+        help="Ray cluster address HOST:PORT, ray://HOST:PORT or auto (only with --backend ray; a token-protected "
+        "cluster needs RAY_AUTH_MODE=token and RAY_AUTH_TOKEN, see docs/scale.md); default starts Ray locally",
     )
     parser.add_argument(
         "--ocr-check",
