@@ -294,11 +294,12 @@ def test_image_patch_symlink_out_of_the_template_is_refused(tmp_path, capsys):
 # --- item 10: workers that fail or die, plugins that exit, SIGTERM ---------------------------------------
 
 WORKER_ONLY = """
-import multiprocessing, os
+import multiprocessing, os, sys
 import numpy as np
 from textsynth import register_effect
 
-IN_WORKER = multiprocessing.current_process().name != "MainProcess"
+# a local-pool worker is a multiprocessing child; a Ray worker is started by a raylet, which says so
+IN_WORKER = multiprocessing.parent_process() is not None or "RAY_RAYLET_PID" in os.environ
 if IN_WORKER and {die!r}:
     os._exit(7)
 
@@ -314,13 +315,13 @@ register_effect("worker_boom_{die}", sample, apply)
 """
 
 
-def _plugin_run(tmp_path, die: bool):
+def _plugin_run(tmp_path, die: bool, *extra: str):
     plugin = tmp_path / "worker_boom.py"
     plugin.write_text(WORKER_ONLY.format(die=die), encoding="utf-8")
     config = tmp_path / "boom.yaml"
     config.write_text(f"plugins: [{plugin}]\neffects: {{worker_boom_{die}: 1.0}}\n", encoding="utf-8")
     argv = ["render", "--out", str(tmp_path / "out"), "--count", "4", "--shard-size", "2", "--size", "128x128",
-            "--templates", "shop_sign", "--config", str(config), "--workers", "2", "--no-progress"]  # fmt: skip
+            "--templates", "shop_sign", "--config", str(config), "--workers", "2", "--no-progress", *extra]  # fmt: skip
     return main(argv)
 
 
@@ -333,6 +334,19 @@ def test_worker_that_dies_names_the_shard_and_the_cause(tmp_path, capsys):
     assert _plugin_run(tmp_path, die=True) == 2
     line = _one_line(capsys, "shard-00000", "a worker process died", "rerun the same command")
     assert "BrokenProcessPool" not in line
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("die", [False, True])
+def test_ray_actor_that_fails_or_dies_names_the_shard(tmp_path, capsys, die):
+    pytest.importorskip("ray")
+    assert _plugin_run(tmp_path, die, "--backend", "ray") == 2
+    expected = "the Ray actor rendering it died" if die else "RuntimeError: boom only in workers"
+    err = capsys.readouterr().err
+    # Ray's own start-up warnings reach pytest's sys.stderr; run as a command they go to the captured fd 2
+    lines = [line for line in err.strip().splitlines() if "authentication_token_setup" not in line]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert "shard-00000" in lines[0] and expected in lines[0], lines[0]
 
 
 @pytest.mark.parametrize(

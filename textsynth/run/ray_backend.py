@@ -59,14 +59,14 @@ def run_ray(
         for actor in actors:
             plan = next(queue, None)
             if plan is not None:
-                running[actor.render.remote(plan)] = actor
+                running[actor.render.remote(plan)] = (actor, plan)
         while running:
             done, _ = ray.wait(list(running), num_returns=1)
-            actor = running.pop(done[0])
-            result = _get(ray, done[0])
+            actor, finished = running.pop(done[0])
+            result = _get(ray, done[0], finished)
             plan = next(queue, None)
             if plan is not None:
-                running[actor.render.remote(plan)] = actor
+                running[actor.render.remote(plan)] = (actor, plan)
             result = store_returned(result, output)
             progress(result.count)
             yield result
@@ -88,7 +88,11 @@ def _init(ray, address: str | None) -> None:
                     if hasattr(os, "sched_getaffinity")
                     else (os.cpu_count() or 1)
                 )
-                ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level="warning")
+                # address="local": a new Ray of our own, never a cluster some earlier `ray start` left recorded
+                ray.init(
+                    address="local", num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+                    logging_level="warning",
+                )  # fmt: skip
         except (ConnectionError, RuntimeError, ValueError) as err:
             reason = _explain(ray, err, captured())
             where = f"--address {address}" if address else "local Ray"
@@ -164,12 +168,21 @@ class _captured_stderr:
         self._file.close()
 
 
-def _get(ray, ref) -> ShardResult:
-    """Unwrap a task result, turning a user error raised inside an actor back into TextsynthError."""
+def _get(ray, ref, plan: ShardPlan) -> ShardResult:
+    """Unwrap a task result: a user error raised inside an actor, or an actor that died, is one TextsynthError."""
     try:
         return ray.get(ref)
     except ray.exceptions.RayTaskError as err:
         cause = err.cause if hasattr(err, "cause") else None
         if isinstance(cause, TextsynthError):
             raise TextsynthError(str(cause)) from None
-        raise
+        what = f"{type(cause).__name__}: {cause}" if cause is not None else str(err).splitlines()[0]
+        raise TextsynthError(
+            f"{plan.name}: rendering failed on a Ray actor ({what}); finished shards are kept"
+        ) from None
+    except ray.exceptions.RayError as err:  # the actor's process died (os._exit, out of memory, node lost)
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise TextsynthError(
+            f"{plan.name} (samples {plan.first:09d}-{plan.first + plan.count - 1:09d}): the Ray actor rendering it "
+            f"died ({type(err).__name__}: {first}); finished shards are kept, rerun the same command to resume"
+        ) from None
