@@ -1,5 +1,6 @@
 """A real Ray head (`ray start --head`): token authentication (Ray >= 2.59) named as the cause when the
-driver has no token, and the same bytes as the local backend when it has one."""
+driver has no token, and the same bytes as the local backend when it has one; an address where
+something other than Ray listens fails in bounded time."""
 
 from __future__ import annotations
 
@@ -117,3 +118,19 @@ def test_token_auth_head_with_token_gives_the_local_bytes(head, tmp_path):
     assert names == ["shard-000000.tar", "shard-000001.tar"]
     for name in names:
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+
+
+def test_address_where_something_else_listens_fails_in_bounded_time(tmp_path):
+    """Ray waits forever on a port where something other than a Ray head answers: bounded at ~20 s."""
+    pytest.importorskip("ray")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)  # the kernel accepts connections; nothing ever speaks
+        address = f"127.0.0.1:{server.getsockname()[1]}"
+        env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+        started = time.monotonic()
+        done = _render(tmp_path / "out", env, "--backend", "ray", "--address", address)
+    assert done.returncode == 2 and time.monotonic() - started < 60
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert f"--address {address}: cannot reach Ray: no Ray answered within 20 s" in lines[0]

@@ -78,25 +78,60 @@ def run_ray(
 def _init(ray, address: str | None) -> None:
     if address:
         _check_reachable(address)
-    with _captured_stderr() as captured:  # Ray's C++ logs its retries there; we report one line instead
+        _connect(ray, address)
+        return
+    with _captured_stderr() as captured:  # Ray's C++ logs there; we report one line instead
         try:
-            if address:
-                ray.init(address=address, log_to_driver=False, logging_level="warning")
-            else:
-                cpus = (
-                    len(os.sched_getaffinity(0))
-                    if hasattr(os, "sched_getaffinity")
-                    else (os.cpu_count() or 1)
-                )
-                # address="local": a new Ray of our own, never a cluster some earlier `ray start` left recorded
-                ray.init(
-                    address="local", num_cpus=cpus, include_dashboard=False, log_to_driver=False,
-                    logging_level="warning",
-                )  # fmt: skip
+            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+            # address="local": a new Ray of our own, never a cluster some earlier `ray start` left recorded
+            ray.init(
+                address="local", num_cpus=cpus, include_dashboard=False, log_to_driver=False,
+                logging_level="warning",
+            )  # fmt: skip
         except (ConnectionError, RuntimeError, ValueError) as err:
-            reason = _explain(ray, err, captured())
-            where = f"--address {address}" if address else "local Ray"
-            raise TextsynthError(f"{where}: cannot start or reach Ray: {reason}") from None
+            raise TextsynthError(f"local Ray: cannot start Ray: {_explain(ray, err, captured())}") from None
+
+
+INIT_TIMEOUT_S = 20.0
+_AUTH_MARKERS = ("InvalidAuthToken", "Unauthenticated")
+
+
+def _connect(ray, address: str) -> None:
+    """ray.init(address) with a bound: Ray waits forever on a port where something other than Ray answers."""
+    import threading
+    import time
+
+    outcome: dict[str, BaseException | bool] = {}
+
+    def connect() -> None:
+        try:
+            ray.init(address=address, log_to_driver=False, logging_level="warning")
+            outcome["ok"] = True
+        except BaseException as err:  # handed to the main thread
+            outcome["error"] = err
+
+    capture = _captured_stderr()
+    captured = capture.__enter__()
+    thread = threading.Thread(target=connect, name="textsynth-ray-connect", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + INIT_TIMEOUT_S
+    while thread.is_alive() and time.monotonic() < deadline:
+        thread.join(0.25)
+        if any(marker in captured() for marker in _AUTH_MARKERS):
+            break  # the cause is known: no need to wait out Ray's retries
+    log = captured()
+    if thread.is_alive():
+        capture.abandon()  # Ray keeps retrying in the background until the process exits: keep its log away
+    else:
+        capture.__exit__(None, None, None)
+    if outcome.get("ok"):
+        return
+    error = outcome.get("error") or TimeoutError(
+        f"no Ray answered within {INIT_TIMEOUT_S:.0f} s (is something other than a Ray head listening there?)"
+    )
+    if not isinstance(error, Exception):
+        raise error
+    raise TextsynthError(f"--address {address}: cannot reach Ray: {_explain(ray, error, log)}") from None
 
 
 CONNECT_TIMEOUT_S = 5.0
@@ -166,6 +201,13 @@ class _captured_stderr:
         os.dup2(self._saved, 2)
         os.close(self._saved)
         self._file.close()
+
+    def abandon(self) -> None:
+        """Leave file descriptor 2 on the file (a thread still logs there); Python's stderr gets the real one."""
+        import sys
+
+        sys.stderr.flush()
+        sys.stderr = os.fdopen(self._saved, "w", buffering=1, encoding="utf-8", errors="replace")
 
 
 def _get(ray, ref, plan: ShardPlan) -> ShardResult:
