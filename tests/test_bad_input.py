@@ -753,3 +753,13 @@ def test_generated_templates_that_load_also_render(small_ctx, tmp_path, where, j
     with contextlib.suppress(TextsynthError):
         make_sample(ctx, index)
     assert time.perf_counter() - started < 10
+
+
+def test_python_api_config_is_checked_too(tmp_path):
+    from textsynth.run.runner import run_render
+
+    with pytest.raises(TextsynthError, match=r"config: count: must be a positive integer"):
+        run_render(_Config(count="5"), str(tmp_path / "out"))
+    with pytest.raises(TextsynthError, match=r"config: shard_size: must be a positive integer .* to 100000"):
+        run_render(_Config(shard_size=10**6), str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()

@@ -84,6 +84,7 @@ class RenderConfig:
 MAX_COUNT = 10**9  # sample keys have 9 digits
 MAX_SHARDS = 10**6  # shard names have 6 digits
 MAX_SEED = 2**63 - 1
+MAX_SHARD_SIZE = 100_000  # a shard is assembled in memory: ~5 GB of 512² JPEGs at most
 
 
 def read_config(reader: FieldReader, data: Any) -> dict[str, Any]:
@@ -108,7 +109,7 @@ def read_config(reader: FieldReader, data: Any) -> dict[str, Any]:
         get(name, lambda v, p: reader.integer(v, p, 64, 8192, "a size in pixels"))
     get(
         "shard_size",
-        lambda v, p: reader.integer(v, p, 1, 1_000_000, "a positive integer (samples per shard)"),
+        lambda v, p: reader.integer(v, p, 1, MAX_SHARD_SIZE, "a positive integer (samples per shard)"),
     )
     get("templates", lambda v, p: _read_templates(reader, v, p))
     for name, valid in (

@@ -214,6 +214,7 @@ def run_render(
 
     `ctx`, when the caller already built it from this config, saves building it again in-process.
     """
+    config.validate()  # a config built in Python gets the same checks as one read from YAML
     output = Output(out)
     output.prepare()
     with output.exclusive():
