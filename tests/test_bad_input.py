@@ -763,3 +763,20 @@ def test_python_api_config_is_checked_too(tmp_path):
     with pytest.raises(TextsynthError, match=r"config: shard_size: must be a positive integer .* to 100000"):
         run_render(_Config(shard_size=10**6), str(tmp_path / "out"))
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[" * 50_000 + "]" * 50_000, "nested too deeply"),
+        ("x: [" + ",".join(["1"] * 30_000) + "]", "more than 20000 YAML nodes"),
+        ("x: '" + "汉" * (1 << 20) + "'", "more than the 1048576 bytes"),
+    ],
+)
+def test_oversized_or_deep_yaml_is_refused_quickly(tmp_path, text, expected):
+    path = tmp_path / "big.yaml"
+    path.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(TextsynthError, match=expected):
+        RenderConfig.from_yaml(path)
+    assert time.perf_counter() - started < 3

@@ -16,8 +16,11 @@ import yaml
 
 from textsynth.errors import TextsynthError
 
-MAX_YAML_BYTES = 4 << 20  # no template, config or manifest is anywhere near this
-MAX_YAML_NODES = 200_000
+# Bounds on one file. Templates and configs are small (20 000 nodes parse in ~0.5 s); a manifest may
+# list thousands of fonts or photos, so manifests get more room. Aliases are refused for all.
+MAX_YAML_BYTES = 1 << 20
+MAX_YAML_NODES = 20_000
+MANIFEST_LIMITS = {"max_bytes": 64 << 20, "max_nodes": 2_000_000}
 
 
 class _AliasRefused(yaml.YAMLError):
@@ -28,6 +31,8 @@ class _AliasRefused(yaml.YAMLError):
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases (`*name`) and documents with too many nodes."""
 
+    max_nodes = MAX_YAML_NODES
+
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
@@ -35,18 +40,19 @@ class _StrictLoader(yaml.SafeLoader):
                 event.start_mark, "YAML aliases (*name) are not allowed here; write the value out in full"
             )
         self._nodes = getattr(self, "_nodes", 0) + 1
-        if self._nodes > MAX_YAML_NODES:
-            raise _AliasRefused(self.peek_event().start_mark, f"more than {MAX_YAML_NODES} YAML nodes")
+        if self._nodes > self.max_nodes:
+            raise _AliasRefused(self.peek_event().start_mark, f"more than {self.max_nodes} YAML nodes")
         return super().compose_node(parent, index)
 
 
-def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
+def parse_yaml(
+    text: str, source: str, max_bytes: int = MAX_YAML_BYTES, max_nodes: int = MAX_YAML_NODES
+) -> tuple[Any, dict[tuple, int]]:
     """(data, line index) of one YAML document; TextsynthError 'SOURCE:LINE: malformed YAML: ...' if bad."""
-    if len(text) > MAX_YAML_BYTES:
-        raise TextsynthError(
-            f"{source}: {len(text)} bytes, more than the {MAX_YAML_BYTES} a YAML file may have"
-        )
+    if len(text) > max_bytes:
+        raise TextsynthError(f"{source}: more than the {max_bytes} bytes this YAML file may have")
     loader = _StrictLoader(text)
+    loader.max_nodes = max_nodes
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -62,14 +68,18 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     return data, line_index(node) if node is not None else {}
 
 
-def load_yaml(path: str | Path, what: str) -> tuple[Any, dict[tuple, int]]:
+def load_yaml(
+    path: str | Path, what: str, max_bytes: int = MAX_YAML_BYTES, max_nodes: int = MAX_YAML_NODES
+) -> tuple[Any, dict[tuple, int]]:
     """Read a YAML file (`what` says which kind, for messages): (data, line index)."""
     path = Path(path)
     if path.is_dir():
         raise TextsynthError(f"{path}: is a folder; expected a {what} YAML file")
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_YAML_BYTES + 1)
+            raw = handle.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise TextsynthError(f"{path}: more than the {max_bytes} bytes a {what} file may have")
         text = raw.decode("utf-8")
     except FileNotFoundError:
         raise TextsynthError(f"{path}: {what} file not found") from None
@@ -77,7 +87,7 @@ def load_yaml(path: str | Path, what: str) -> tuple[Any, dict[tuple, int]]:
         raise TextsynthError(f"{path}: {what} is not UTF-8 text ({err.reason} at byte {err.start})") from None
     except OSError as err:
         raise TextsynthError(f"{path}: cannot read {what} ({err.strerror or err})") from None
-    return parse_yaml(text, str(path))
+    return parse_yaml(text, str(path), max_bytes, max_nodes)
 
 
 def line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:

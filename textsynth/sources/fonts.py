@@ -21,7 +21,7 @@ from PIL import ImageFont
 
 from textsynth.errors import TextsynthError
 from textsynth.resources import FONTS_MANIFEST
-from textsynth.validation import FieldReader, load_yaml
+from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml
 
 STYLES = ("sans", "serif", "kai", "handwriting", "display")
 SCRIPTS = ("SC", "TC")
@@ -73,7 +73,7 @@ _REQUIRED = ("id", "file", "family", "style", "weight", "script")
 def load_manifest(path: Path | str | None = None) -> list[FontFace]:
     """Read and validate a font manifest; any bad entry is a TextsynthError naming file, entry and field."""
     path = Path(path) if path is not None else FONTS_MANIFEST
-    data, lines = load_yaml(path, "font manifest")
+    data, lines = load_yaml(path, "font manifest", **MANIFEST_LIMITS)
     reader = FieldReader(str(path), lines)
     if not isinstance(data, dict) or not isinstance(data.get("faces"), list):
         raise reader.error((), "font manifest must be a mapping with a 'faces:' list of font entries")

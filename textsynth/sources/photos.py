@@ -25,7 +25,7 @@ from PIL import Image, ImageOps
 
 from textsynth.errors import TextsynthError
 from textsynth.resources import PHOTOS_MANIFEST
-from textsynth.validation import FieldReader, load_yaml
+from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml
 
 SUBJECTS = ("city", "building", "wall", "indoor", "nature", "sky", "water", "texture")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -86,7 +86,7 @@ _REQUIRED = ("id", "file", "width", "height", "subject", "license")
 def load_manifest(path: Path | str | None = None) -> list[Photo]:
     """Read and validate a photo manifest; a bad entry raises TextsynthError 'FILE:LINE: photos.N.FIELD: ...'."""
     path = Path(path) if path is not None else PHOTOS_MANIFEST
-    data, lines = load_yaml(path, "photo manifest")
+    data, lines = load_yaml(path, "photo manifest", **MANIFEST_LIMITS)
     if not isinstance(data, dict) or not isinstance(data.get("photos"), list):
         raise _error(path, lines, (), "must be a mapping with a 'photos:' list of photo entries")
     photos: list[Photo] = []
