@@ -40,7 +40,7 @@ def _one_line(capsys, *expected) -> str:
     ("yaml_text", "expected"),
     [
         ("templates: 5\n", ":1: templates: must be a mapping of template name"),
-        ("effects: [blur]\n", ":1: effects: must be a mapping"),
+        ("effects: [blur]\n", ":1: effects: must be a mapping of name: probability (e.g. {blur: 0.2})"),
         ("jpeg_quality: [10]\n", ":1: jpeg_quality: must be an integer or a [low, high] pair"),
         ("jpeg_quality: [90, 10]\n", ":1: jpeg_quality: low must not exceed high"),
         ("fonts_dirs: 5\n", ":1: fonts_dirs: must be a list of folders"),

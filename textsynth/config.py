@@ -125,11 +125,8 @@ def read_config(reader: FieldReader, data: Any) -> dict[str, Any]:
     get("image_format", lambda v, p: reader.choice(v, p, IMAGE_FORMATS))
     get("jpeg_quality", lambda v, p: reader.integer_pair(v, p, 1, 100))
     get("caption_language", lambda v, p: reader.choice(v, p, ("zh", "en")))
-    for name in ("effects", "geometry"):
-        get(
-            name,
-            lambda v, p: {k: reader.number(x, (*p, k), 0.0, 1.0) for k, x in reader.mapping(v, p).items()},
-        )
+    for name, example in (("effects", "{blur: 0.2}"), ("geometry", "{perspective: 0.5}")):
+        get(name, lambda v, p, example=example: _read_probabilities(reader, v, p, example))
     get("ocr_check", lambda v, p: reader.boolean(v, p))
     get("min_ocr_score", lambda v, p: reader.number(v, p, 0.0, 1.0))
     get(
@@ -145,6 +142,12 @@ def read_config(reader: FieldReader, data: Any) -> dict[str, Any]:
             f"count {count} in shards of {shard_size} makes more than {MAX_SHARDS} shards; raise shard_size",
         )
     return out
+
+
+def _read_probabilities(reader: FieldReader, value: Any, path: tuple, example: str) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise reader.error(path, f"must be a mapping of name: probability (e.g. {example}), got {value!r}")
+    return {k: reader.number(x, (*path, k), 0.0, 1.0) for k, x in reader.mapping(value, path).items()}
 
 
 def _read_templates(reader: FieldReader, value: Any, path: tuple) -> dict[str, float]:
