@@ -300,8 +300,10 @@ from textsynth import register_effect
 
 # a local-pool worker is a multiprocessing child; a Ray worker is started by a raylet, which says so
 IN_WORKER = multiprocessing.parent_process() is not None or "RAY_RAYLET_PID" in os.environ
-if IN_WORKER and {die!r}:
+if IN_WORKER and {die!r} == "exit":
     os._exit(7)
+if IN_WORKER and {die!r} == "raise":
+    raise ValueError("no licence server in workers")
 
 def sample(rng, width, height):
     return {{}}
@@ -331,13 +333,18 @@ def test_plugin_failing_only_in_workers_names_the_sample(tmp_path, capsys):
 
 
 def test_worker_that_dies_names_the_shard_and_the_cause(tmp_path, capsys):
-    assert _plugin_run(tmp_path, die=True) == 2
+    assert _plugin_run(tmp_path, die="exit") == 2
     line = _one_line(capsys, "shard-00000", "a worker process died", "rerun the same command")
     assert "BrokenProcessPool" not in line
 
 
+def test_plugin_failing_to_import_only_in_workers_is_one_line(tmp_path, capsys):
+    assert _plugin_run(tmp_path, die="raise") == 2
+    _one_line(capsys, "plugin", "worker_boom.py", "ValueError: no licence server in workers")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("die", [False, True])
+@pytest.mark.parametrize("die", [False, "exit"])
 def test_ray_actor_that_fails_or_dies_names_the_shard(tmp_path, capsys, die):
     pytest.importorskip("ray")
     assert _plugin_run(tmp_path, die, "--backend", "ray") == 2

@@ -47,11 +47,14 @@ _worker: dict[str, Any] = {}
 
 def _init_worker(config_json: dict[str, Any], out_url: str, progress_queue) -> None:
     _die_with_parent()
-    config = RenderConfig.from_mapping(config_json)
-    output = Output(out_url)
-    _worker.update(
-        ctx=build_context(config), output=output, write=output.shared, queue=progress_queue, pending=0
-    )
+    try:
+        config = RenderConfig.from_mapping(config_json)
+        output = Output(out_url)
+        ctx = build_context(config)
+    except Exception as err:  # reported with the first shard: an initializer's error only breaks the pool
+        _worker["error"] = err if isinstance(err, TextsynthError) else f"{type(err).__name__}: {err}"
+        return
+    _worker.update(ctx=ctx, output=output, write=output.shared, queue=progress_queue, pending=0)
 
 
 def _die_with_parent() -> None:
@@ -72,6 +75,11 @@ def _report(n: int) -> None:
 
 
 def _run_in_worker(plan: ShardPlan) -> ShardResult:
+    error = _worker.get("error")
+    if isinstance(error, TextsynthError):
+        raise error
+    if error:
+        raise TextsynthError(f"{plan.name}: a worker could not start ({error}); finished shards are kept")
     result = render_shard(_worker["ctx"], plan, _worker["output"], _report, write=_worker["write"])
     if _worker["pending"]:
         _worker["queue"].put(_worker["pending"])
