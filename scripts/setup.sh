@@ -14,6 +14,8 @@ FONT_PACKAGES=(
   fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming fontconfig
 )
 # real photographs for backgrounds (photos_manifest.yaml; ~180 MiB installed, licences per photo there)
+# npm fetches the Fontsource faces scripts/fetch_fonts.py merges (brush, handwriting, display)
+TOOL_PACKAGES=(npm)
 PHOTO_PACKAGES=(mate-backgrounds lomiri-wallpapers-16.04 plasma-workspace-wallpapers lxqt-themes palapeli-data)
 EXTRAS="${TEXTSYNTH_EXTRAS:-dev,ocr,train,ray}"
 BASE_PY="${PYTHON:-python3}"
@@ -23,6 +25,7 @@ apt_packages=()
 for pkg in "${FONT_PACKAGES[@]}" "${PHOTO_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
 done
+command -v npm >/dev/null 2>&1 || apt_packages+=("${TOOL_PACKAGES[@]}")
 # Debian/Ubuntu split venv's pip bootstrap into pythonX.Y-venv
 if [ "$VENV" != none ] && [ ! -x "$VENV/bin/python" ] && ! "$BASE_PY" -c "import ensurepip" 2>/dev/null; then
   apt_packages+=("python$("$BASE_PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')-venv")
@@ -56,5 +59,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! "$PY" -c "import textsynth"
   "${PIP[@]}" -e ".[${EXTRAS}]"
   echo "$want" > "$stamp"
 fi
+# the faces with a `source:` in fonts_manifest.yaml (npm packages merged to TTF, one .deb): once per machine
+"$PY" scripts/fetch_fonts.py
 "$PY" -m textsynth --help >/dev/null  # fails loudly when the install is broken
+# read every font's cmap once now, so the first render (and every test worker) starts warm
+"$PY" -c "from textsynth.sources.fonts import FontLibrary; FontLibrary.load()"
 echo "setup: done (textsynth ready in $("$PY" -c 'import sys; print(sys.prefix)'))"

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # two cores shared by two test workers
+# wall-clock deadlines make property tests flaky on a loaded 2-core machine; the suite's timeout bounds time
+settings.register_profile("textsynth", deadline=None)
+settings.load_profile("textsynth")
+# decoded photos are cached on disk; tests keep theirs apart from the user's cache
+os.environ.setdefault(
+    "TEXTSYNTH_CACHE", os.path.join(tempfile.gettempdir(), f"textsynth-test-cache-{os.getuid()}")
+)
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +52,28 @@ def demo_run(tmp_path_factory):
             "--workers", "2", "--no-progress"]  # fmt: skip
     assert main(argv) == 0
     return out
+
+
+@contextlib.contextmanager
+def registrations_undone():
+    """Kinds, fillers and templates registered inside are removed afterwards (the built-ins stay)."""
+    from textsynth.components.backgrounds import BACKGROUNDS
+    from textsynth.components.decorations import DECORATIONS
+    from textsynth.components.effects import EFFECTS
+    from textsynth.components.geometry import GEOMETRY
+    from textsynth.sources import fillers
+    from textsynth.templates import registry as templates
+
+    saved = [(r, list(r.names), dict(r._components)) for r in (BACKGROUNDS, DECORATIONS, EFFECTS, GEOMETRY)]
+    saved_fillers, saved_templates = list(fillers.FILLER_KINDS), dict(templates._REGISTRY)
+    try:
+        yield
+    finally:
+        for registry, names, components in saved:
+            registry.names[:] = names
+            registry._components.clear()
+            registry._components.update(components)
+        fillers.FILLER_KINDS[:] = saved_fillers
+        fillers._REGISTERED.clear()
+        templates._REGISTRY.clear()
+        templates._REGISTRY.update(saved_templates)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from textsynth.components import backgrounds as bg
 from textsynth.errors import TextsynthError
@@ -21,8 +22,9 @@ from textsynth.render.colors import (
     rgb_to_hex,
 )
 from textsynth.scene import Layer
+from textsynth.sources.photos import load_photos, register_photos, scan_photo_folder
 
-PROCEDURAL = [k for k in bg.BACKGROUND_KINDS if k != "image"]
+PROCEDURAL = [k for k in bg.BACKGROUND_KINDS if k != "photo"]
 
 
 @pytest.fixture
@@ -122,53 +124,42 @@ def test_unknown_kind_lists_valid_ones():
 def test_default_kinds_skip_photos_without_files_and_cover_the_rest():
     seen = {bg.sample_background(np.random.default_rng(s), 32, 32).name for s in range(200)}
     assert seen == set(PROCEDURAL)
-    with pytest.raises(TextsynthError, match="image"):
-        bg.sample_background(np.random.default_rng(0), 32, 32, ["image"])
+    with pytest.raises(TextsynthError, match="photo"):
+        bg.sample_background(np.random.default_rng(0), 32, 32, ["photo"])
 
 
 def test_photo_backgrounds_from_a_folder(photo_folder):
-    files = bg.list_background_images(photo_folder)
-    assert [f.name for f in files] == ["a.png", "b.jpg"]
+    photos = scan_photo_folder(photo_folder)
+    register_photos(photos)
+    assert sorted(p.id for p in photos) == ["a", "b"]
     chosen = set()
     for seed in range(8):
-        layer = bg.sample_background(np.random.default_rng(seed), 40, 30, ["image"], image_files=files)
-        json.dumps(layer.params)
-        chosen.add(layer.params["file"])
+        layer = bg.sample_background(np.random.default_rng(seed), 40, 30, ["photo"], photos=photos)
+        text = json.dumps(layer.params)
+        assert str(photo_folder) not in text, "no host paths in the scene"
+        chosen.add(layer.params["photo"])
         img = bg.render_background(layer, 40, 30)
         assert img.shape == (30, 40, 3) and img.dtype == np.uint8
         assert img.std() > 5, "the photo's content shows, not a flat colour"
         assert np.array_equal(img, bg.render_background(layer, 40, 30))
     assert len(chosen) == 2
-    assert bg.describe_background(layer) == ("一张照片背景", "a photo background")
+    assert bg.describe_background(layer) == ("一张照片", "a photograph")
 
 
-def test_photo_crop_and_flip_follow_params(photo_folder):
-    src = cv2.cvtColor(cv2.imread(str(photo_folder / "a.png")), cv2.COLOR_BGR2RGB)
-    layer = Layer(
-        "image",
-        {"file": str(photo_folder / "a.png"), "crop": [8, 4, 40, 28], "flip": False, "brightness": 1.0},
-    )
-    img = bg.render_background(layer, 32, 24)
-    assert np.array_equal(img, src[4:28, 8:40])
-    layer.params["flip"] = True
-    assert np.array_equal(bg.render_background(layer, 32, 24), src[4:28, 8:40][:, ::-1])
-    layer.params["brightness"] = 0.5
-    assert bg.render_background(layer, 32, 24).mean() < 0.6 * img.mean()
+def test_shipped_photos_are_described_by_their_subject():
+    photos = load_photos().photos
+    if not photos:
+        pytest.skip("photo packages not installed")
+    layer = bg.sample_background(np.random.default_rng(0), 64, 48, ["photo"], photos=photos)
+    zh, en = bg.describe_background(layer)
+    assert zh.endswith("的照片") and en.startswith("a photo of ") and layer.params["license"]
 
 
-def test_bad_folders_and_corrupt_images_name_the_file(tmp_path):
-    with pytest.raises(TextsynthError, match="does not exist"):
-        bg.list_background_images(tmp_path / "missing")
-    (tmp_path / "readme.txt").write_text("x")
-    with pytest.raises(TextsynthError, match="no images"):
-        bg.list_background_images(tmp_path)
-    bad = tmp_path / "broken.jpg"
-    bad.write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg")
-    files = bg.list_background_images(tmp_path)
+def test_corrupt_images_in_a_folder_are_named_before_rendering(tmp_path):
+    Image.new("RGB", (8, 8)).save(tmp_path / "ok.png")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg")
     with pytest.raises(TextsynthError, match=r"broken\.jpg"):
-        bg.sample_background(np.random.default_rng(0), 32, 32, ["image"], image_files=files)
-    with pytest.raises(TextsynthError, match=r"broken\.jpg"):
-        bg.render_background(Layer("image", {"file": str(bad), "crop": [0, 0, 4, 4]}), 32, 32)
+        scan_photo_folder(tmp_path)
 
 
 def test_register_background_uses_the_sample_then_apply_contract():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from textsynth.cli import main
-from textsynth.qa.caption_report import iter_records, score_caption
+from textsynth.io.reader import iter_records
+from textsynth.qa.caption_report import score_caption
 
 
 def test_real_captions_are_faithful(demo_run):

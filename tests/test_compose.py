@@ -71,7 +71,9 @@ def test_char_polygons_cover_ink_under_every_warp(
     geometry = (
         []
         if warp is None
-        else [{"perspective": sample_perspective, "rotation": sample_rotation}[warp](rng, 320, 320)]
+        else [
+            Layer(warp, {"perspective": sample_perspective, "rotation": sample_rotation}[warp](rng, 320, 320))
+        ]
     )
     rendered, ink = _ink(_scene(item, geometry), load_font)
     annotation = rendered.texts[0]

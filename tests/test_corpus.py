@@ -17,7 +17,6 @@ from textsynth.sources.corpus import (
     DEFAULT_WORDS_PATH,
     TSV_HEADER,
     Corpus,
-    build_word_list,
     is_cjk_ideograph,
     is_gb2312_hanzi,
 )
@@ -32,33 +31,30 @@ def _small(n: int) -> Corpus:
     return Corpus.from_words([f"词{i}" for i in range(n)])
 
 
+@pytest.mark.slow
 def test_cli_build_reproduces_the_shipped_file_byte_for_byte(tmp_path: Path, capsys) -> None:
     out = tmp_path / "words.tsv"
     assert main(["corpus", "build", "--out", str(out)]) == 0
     shipped_bytes = DEFAULT_WORDS_PATH.read_bytes()
     assert out.read_bytes() == shipped_bytes
     printed = capsys.readouterr().out
-    assert "50000 words" in printed
+    assert "50000 words" in printed and "blocklist" in printed
     assert hashlib.sha256(shipped_bytes).hexdigest() in printed
 
 
-def test_build_word_list_rule_on_a_small_dictionary(tmp_path: Path) -> None:
-    # ASCII, mixed, full-width punctuation and a mojibake fragment (紝, the tail of "，" read as GBK) go;
-    # ties are broken by code point; a repeated word keeps its larger count.
-    dictionary = tmp_path / "dict.txt"
-    dictionary.write_text(
-        "AT&T 9 nz\nB超 9 n\n紝 900 x\n， 800 x\n中国 50 ns\n乙 7 n\n甲 7 n\n好 3 a\n好 60 a\n人民 5 n\n",
-        encoding="utf-8",
-    )
-    entries = build_word_list(4, dict_path=dictionary)
-    assert [(e.rank, e.word, e.freq) for e in entries] == [
-        (1, "好", 60),
-        (2, "中国", 50),
-        (3, "乙", 7),
-        (4, "甲", 7),
+def test_cli_build_from_a_ready_list_applies_the_blocklist(tmp_path: Path, capsys) -> None:
+    words = tmp_path / "mine.txt"
+    words.write_text("奶茶\n咖啡\n操你妈\n蛋糕\n", encoding="utf-8")
+    out = tmp_path / "out.tsv"
+    assert main(["corpus", "build", "--words", str(words), "--out", str(out), "--n", "10"]) == 0
+    assert [line.split("\t")[1] for line in out.read_text(encoding="utf-8").splitlines()[1:]] == [
+        "奶茶",
+        "咖啡",
+        "蛋糕",
     ]
-    with pytest.raises(TextsynthError, match="at most 5"):
-        build_word_list(6, dict_path=dictionary)
+    assert "blocklist 1" in capsys.readouterr().out
+    assert main(["corpus", "build", "--words", str(words), "--out", str(out), "--no-blocklist"]) == 0
+    assert "操你妈" in out.read_text(encoding="utf-8")
 
 
 def test_shipped_file_format_and_order() -> None:
@@ -71,18 +67,22 @@ def test_shipped_file_format_and_order() -> None:
     words = [r[1] for r in rows]
     assert len(set(words)) == 50000
     assert all(is_cjk_ideograph(ch) and is_gb2312_hanzi(ch) for w in words for ch in w)
-    keys = [(-int(r[2]), r[1]) for r in rows]
-    assert keys == sorted(keys), "frequency descending, ties by word"
-    # The most frequent Chinese function words lead the list; single characters are kept.
+    freqs = [int(r[2]) for r in rows]
+    assert freqs == sorted(freqs, reverse=True), "frequency descending"
+    # The most frequent Chinese function words lead the list; single characters are kept;
+    # everyday modern words are in it.
     assert {"的", "是", "在", "了"} <= set(words[:20])
-    assert sum(len(w) == 1 for w in words) > 4000
+    assert sum(len(w) == 1 for w in words) > 3000
+    assert {"微信", "支付宝", "二维码", "外卖", "网购", "淘宝", "扫码", "优惠券", "手机", "高铁"} <= set(
+        words
+    )
 
 
 def test_shipped_corpus_counts(shipped: Corpus) -> None:
     assert len(shipped) == 50000
     assert shipped.freqs.shape == (50000,) and shipped.freqs[0] >= shipped.freqs[-1] > 0
     chars = shipped.characters()
-    assert len(chars) == 5464
+    assert len(chars) == 4771
     assert all(is_gb2312_hanzi(ch) for ch in chars)
     # Mojibake single characters from jieba (UTF-8 read as GBK) are excluded by the GB2312 rule.
     assert not {"紝", "銆", "鐨", "殑"} & set(shipped.words)
@@ -91,8 +91,8 @@ def test_shipped_corpus_counts(shipped: Corpus) -> None:
 def test_cli_info_reports_coverage(capsys) -> None:
     assert main(["corpus", "info"]) == 0
     out = capsys.readouterr().out
-    assert "5464 of 6763" in out
-    assert "32188" in out  # two-character words
+    assert "4771 of 6763" in out
+    assert "33020" in out  # two-character words
 
 
 def test_cycle_covers_every_shipped_word_in_the_first_epoch(shipped: Corpus) -> None:

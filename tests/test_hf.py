@@ -15,7 +15,7 @@ def test_hugging_face_loader_reads_every_sample(demo_run, tmp_path):
 
     files = sorted(str(p) for p in demo_run.glob("shard-*.tar"))
     ds = datasets.load_dataset(
-        "webdataset", data_files={"train": files}, split="train", features=textsynth.hf_features(),
+        "webdataset", data_files={"train": files}, split="train", features=textsynth.hf_features(out=str(demo_run)),
         cache_dir=str(tmp_path / "hf-cache"),
     )  # fmt: skip
     assert ds.num_rows == 10

@@ -40,11 +40,13 @@ def _write_photo(path: Path, width: int = 320, height: int = 200) -> Path:
 
 def _photo(path: Path) -> P.Photo:
     width, height = P.read_photo_size(path)
-    return P.Photo(id="test", file=str(path), width=width, height=height)
+    photo = P.Photo(id=f"test-{path.stem}", file=str(path), width=width, height=height)
+    P.register_photos([photo])
+    return photo
 
 
 def _params(photo: P.Photo, **changes) -> dict:
-    params = {"photo": photo.id, "file": photo.file, "photo_size": [photo.width, photo.height]}
+    params = {"photo": photo.id, "photo_size": [photo.width, photo.height]}
     params.update(crop=[0, 0, photo.width, photo.height], **NEUTRAL)
     params.update(changes)
     return params
@@ -230,12 +232,14 @@ def test_same_params_render_the_same_bytes_in_any_process_and_cache_state(tmp_pa
     assert first.shape == (64, 96, 3) and first.dtype == np.uint8
     assert first.tobytes() == again.tobytes()
     code = (
-        "import hashlib, json, sys; from textsynth.sources.photos import render_photo_crop;"
-        "print(hashlib.sha256(render_photo_crop(json.loads(sys.argv[1]), 96, 64).tobytes()).hexdigest())"
+        "import hashlib, json, sys; from textsynth.sources import photos as P;"
+        "P.register_photos([P.Photo(**json.loads(sys.argv[2]))]);"
+        "print(hashlib.sha256(P.render_photo_crop(json.loads(sys.argv[1]), 96, 64).tobytes()).hexdigest())"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(params)], cwd=REPO, capture_output=True, text=True, check=True
-    )
+        [sys.executable, "-c", code, json.dumps(params), json.dumps(photo.to_dict())],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    )  # fmt: skip
     assert out.stdout.strip() == hashlib.sha256(first.tobytes()).hexdigest()
 
 
@@ -259,8 +263,10 @@ def test_hue_turns_the_colour_wheel(tmp_path):
     path = tmp_path / "red.png"
     Image.new("RGB", (40, 30), (200, 30, 30)).save(path)
     photo = _photo(path)
-    green = P.render_photo_crop(_params(photo, hue=120.0), 40, 30)
-    assert tuple(green[15, 20]) == pytest.approx((30, 200, 30), abs=1)
+    r, g, b = (int(v) for v in P.render_photo_crop(_params(photo, hue=120.0), 40, 30)[15, 20])
+    assert g > 2 * max(r, b), "a third of the way round the wheel, red turns green"
+    r, g, b = (int(v) for v in P.render_photo_crop(_params(photo, hue=240.0), 40, 30)[15, 20])
+    assert b > 2 * max(r, g), "two thirds of the way round, red turns blue"
 
 
 def test_sampled_jitter_is_what_the_pixels_show(tmp_path):

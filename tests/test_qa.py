@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textsynth.qa.readback import edit_distance, passes_ocr, read_back, score_text
+from textsynth.qa.readback import edit_distance, passes_ocr, read_back, score_item
 from textsynth.render.compose import render_scene
 from textsynth.scene import Fill, Layer, Scene, TextItem, TextStyle
 
@@ -72,7 +72,7 @@ def test_clean_renders_read_back_exactly(clean):
     image, texts, lines = clean
     scores = read_back(image, texts, lines)
     assert [s.ocr for s in scores] == [t["text"] for t in texts]
-    assert all(s.exact and s.ned == 0.0 and s.confidence > 0.8 for s in scores)
+    assert all(s.exact and s.distance == 0.0 and s.confidence > 0.8 for s in scores)
     assert passes_ocr(scores, min_score=1.0)
 
 
@@ -80,17 +80,20 @@ def test_text_in_background_colour_fails_the_gate(fonts):
     scene = make_scene(fonts, [{"text": "春节快乐", "box": (10, 10, 330, 80), "color": BACKGROUND}])
     image, texts, lines = render(fonts, scene)
     (score,) = read_back(image, texts, lines)
-    assert not score.exact and score.ned > 0.5
+    assert not score.exact and score.distance > 0.5
     assert not passes_ocr([score], min_score=0.5)
 
 
 def test_rotation_and_perspective_are_undone_by_the_char_polygons(fonts):
     from textsynth.components.geometry import sample_perspective
+    from textsynth.scene import Layer
 
     scene = make_scene(
         fonts, [{"text": "高铁站台", "box": (100, 120, 420, 240), "size": 60, "rotation": -15.0}]
     )
-    scene.geometry = [sample_perspective(np.random.default_rng(3), 512, 384, strength=0.25)]
+    scene.geometry = [
+        Layer("perspective", sample_perspective(np.random.default_rng(3), 512, 384, strength=0.25))
+    ]
     image, texts, lines = render(fonts, scene)
     polygon = np.array(texts[0]["polygon"])
     assert not np.allclose(polygon[0, 1], polygon[1, 1], atol=1.0)  # the line really is slanted
@@ -98,11 +101,11 @@ def test_rotation_and_perspective_are_undone_by_the_char_polygons(fonts):
 
 
 def test_scores():
-    assert score_text("２０２４年", "2024年").exact  # full and half width are the same to a reader
-    assert score_text("王楠 著", "王楠著").exact  # spaces are layout, not text
-    s = score_text("春节快乐", "春节快")
-    assert not s.exact and s.ned == pytest.approx(0.25)
-    assert score_text("春节", "").ned == 1.0
+    assert score_item("２０２４年", "2024年").exact  # full and half width are the same to a reader
+    assert score_item("王楠 著", "王楠著").exact  # spaces are layout, not text
+    s = score_item("春节快乐", "春节快")
+    assert not s.exact and s.distance == pytest.approx(0.25)
+    assert score_item("春节", "").distance == 1.0
 
 
 @settings(max_examples=60, deadline=None)
@@ -112,4 +115,4 @@ def test_edit_distance_is_a_metric_bounded_by_length(a, b):
     assert d == edit_distance(b, a)
     assert (d == 0) == (a == b)
     assert abs(len(a) - len(b)) <= d <= max(len(a), len(b))
-    assert 0.0 <= score_text(a, b).ned <= 1.0
+    assert 0.0 <= score_item(a, b).distance <= 1.0

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import tarfile
+from collections import Counter
+
+import numpy as np
+import pytest
 
 from textsynth.cli import main
 from textsynth.config import RenderConfig
@@ -86,3 +90,24 @@ def test_table_names_templates_and_shares(demo_run, capsys):
         )
     assert "of 50000 corpus words shown as primary text" in text
     assert "more)" in text  # fonts beyond --top 3 are summed in one row
+
+
+def test_appearance_figures_follow_the_records(demo_run, capsys):
+    """Photo share, primary-text spread per template, style classes and script pairs, recomputed by hand."""
+    from textsynth.sources.fonts import load_manifest
+
+    stats = _stats_json(demo_run, capsys)
+    records = [r for r in _records(demo_run) if isinstance(r, dict)]
+    photos = sum(r["background"] == "photo" for r in records)
+    assert stats["photo_share"] == round(photos / len(records), 4)
+    faces = {f.id: f for f in load_manifest()}
+    styles = Counter(faces[t["font"]].style for r in records for t in r["texts"])
+    assert stats["style_classes"] == dict(styles.most_common())
+    assert sum(stats["script_pairs"].values()) == sum(len(r["texts"]) for r in records)
+    for template, spread in stats["layout_spread"].items():
+        centres = [
+            np.mean(t["polygon"], axis=0) / [r["width"], r["height"]]
+            for r in records if r["template"] == template for t in r["texts"] if t["primary"]
+        ]  # fmt: skip
+        assert spread["n"] == len(centres)
+        assert spread["std_x"] == pytest.approx(np.std([c[0] for c in centres]), abs=1e-4)

@@ -111,7 +111,11 @@ def test_scene_text_shares_one_tilted_plane(ctx):
                 poly = np.asarray(text.polygon)
                 widths = np.linalg.norm(poly[1] - poly[0]), np.linalg.norm(poly[2] - poly[3])
                 heights = np.linalg.norm(poly[3] - poly[0]), np.linalg.norm(poly[2] - poly[1])
-                assert abs(widths[0] - widths[1]) > 0.5 or abs(heights[0] - heights[1]) > 0.5
+                # opposite sides differ by over 0.5% of their length (a small block on a mild plane
+                # is foreshortened by a fraction of a pixel, so an absolute pixel bound misjudges it)
+                assert abs(widths[0] - widths[1]) > 0.005 * max(widths) or abs(
+                    heights[0] - heights[1]
+                ) > 0.005 * max(heights)
     assert tilted >= 6
 
 
@@ -126,15 +130,12 @@ def test_scene_text_on_real_photos(tmp_path):
     for i in range(2):
         noise = cv2.GaussianBlur(rng.integers(0, 255, (96, 128, 3)).astype(np.uint8), (0, 0), 6)
         Image.fromarray(noise).save(photos / f"wall{i}.jpg")
-    config = RenderConfig(seed=1, width=256, height=256, backgrounds=str(photos))
+    config = RenderConfig(seed=1, width=256, height=256, backgrounds=str(photos), default_photos=False)
     config.photo_background_p = 1.0
     local = build_context(config, [TEMPLATES["scene_text_photo"]])
     samples = [make_sample(local, i) for i in range(4)]
-    assert all(s.scene.background.name == "image" for s in samples)
-    assert {s.scene.background.params["file"].rsplit("/", 1)[-1] for s in samples} <= {
-        "wall0.jpg",
-        "wall1.jpg",
-    }
+    assert all(s.scene.background.name == "photo" for s in samples)
+    assert {s.scene.background.params["photo"] for s in samples} <= {"wall0", "wall1"}
     assert all(s.texts for s in samples)
 
 

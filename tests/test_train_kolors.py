@@ -55,3 +55,27 @@ def test_noise_schedule_comes_from_the_folder(tiny_kolors: Path) -> None:  # noq
     config = parts.noise_scheduler.config
     assert (config.num_train_timesteps, config.beta_start, config.beta_end) == (1100, 0.00085, 0.014)
     assert config.prediction_type == "epsilon" and parts.text_encoder is None
+
+
+def test_batched_encoding_and_the_empty_prompt_match_kolors_pipeline(tiny_kolors: Path) -> None:  # noqa: F811
+    prompts = ["一张海报，上面写着“中国人民”。", "白色背景上写着黑色的文字“图书馆”。", "招牌"]
+    tokenizer, text_encoder = kolors.load_text_encoder(tiny_kolors, torch.float32, "cpu")
+    whole = kolors.encode_prompts(tokenizer, text_encoder, prompts)
+    batched = kolors.encode_prompts(tokenizer, text_encoder, prompts, batch_size=2)
+    torch.testing.assert_close(batched, whole, atol=1e-5, rtol=1e-5)
+    pipe = kolors.load_pipeline(tiny_kolors)
+    _, negative, _, negative_pooled = pipe.encode_prompt(
+        "任意", device="cpu", do_classifier_free_guidance=True
+    )
+    empty, empty_pooled = kolors.empty_prompt_embeddings(tokenizer, text_encoder)
+    assert torch.equal(empty, negative) and torch.equal(empty_pooled, negative_pooled)
+    assert not kolors.force_zeros_for_empty_prompt(tiny_kolors)  # KolorsPipeline's default
+
+
+def test_components_load_in_the_asked_dtype(tiny_kolors: Path) -> None:  # noqa: F811
+    parts = kolors.load_parts(
+        tiny_kolors, device="cpu", unet_dtype=torch.bfloat16, text_encoder_dtype=torch.bfloat16
+    )
+    assert parts.unet.dtype == torch.bfloat16 and parts.vae.dtype == torch.float32
+    assert next(parts.text_encoder.parameters()).dtype == torch.bfloat16
+    assert len(kolors.text_encoder_fingerprint(tiny_kolors)) == 16

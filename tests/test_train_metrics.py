@@ -1,4 +1,4 @@
-"""AnyText-style scores: exact definitions, and real OCR on rendered ground truth scores near 1."""
+"""Text scores: exact definitions, and the whole-image mode with real OCR on rendered ground truth."""
 
 from __future__ import annotations
 
@@ -10,23 +10,24 @@ from train_fixtures import corpus_words, render_word
 
 from textsynth.qa import text_metrics as metrics
 from textsynth.train import evaluate
+from textsynth.train.prompt_sets import EvalPrompt
 
 hanzi = st.text(alphabet=st.sampled_from(list("中国人民大学生活动力量天地山水")), max_size=8)
 
 
 def test_ned_and_sentence_accuracy_definitions() -> None:
-    assert metrics.ned("中国人民", "中国人民") == 1.0
-    assert metrics.ned("中国人", "中国人民") == pytest.approx(0.75)
-    assert metrics.ned("天地", "中国") == 0.0
+    assert metrics.edit_similarity("中国人民", "中国人民") == 1.0
+    assert metrics.edit_similarity("中国人", "中国人民") == pytest.approx(0.75)
+    assert metrics.edit_similarity("天地", "中国") == 0.0
     assert metrics.sentence_correct("中国 人民", "中国人民")  # OCR spacing is ignored
     assert not metrics.sentence_correct("中国人", "中国人民")
 
 
 @given(hanzi, hanzi)
 def test_ned_is_a_symmetric_similarity_in_unit_range(a: str, b: str) -> None:
-    value = metrics.ned(a, b)
+    value = metrics.edit_similarity(a, b)
     assert 0.0 <= value <= 1.0
-    assert value == metrics.ned(b, a)
+    assert value == metrics.edit_similarity(b, a)
     assert (value == 1.0) == (a == b)
 
 
@@ -43,19 +44,23 @@ def test_char_precision_recall_count_repeats_once() -> None:
     assert summary["sentence_accuracy"] == 0.0
 
 
-def _prompts(words: list[str], vertical: bool = False) -> list[evaluate.EvalPrompt]:
-    kind = "vertical" if vertical else "unseen"
-    return [evaluate.EvalPrompt(f"{kind}-{i}", kind, f"写着“{w}”", w, vertical) for i, w in enumerate(words)]
+def _prompts(words: list[str], vertical: bool = False) -> list[EvalPrompt]:
+    kind = "vertical" if vertical else "single"
+    return [EvalPrompt(f"{kind}-{i}", kind, f"“{w}”", (w,), vertical, "seen") for i, w in enumerate(words)]
+
+
+def _score(images: list, prompts: list[EvalPrompt]) -> list[dict]:
+    return evaluate.score_whole_image({p.id: [im] for p, im in zip(prompts, images, strict=True)}, prompts)
 
 
 @pytest.mark.slow
 def test_rendered_ground_truth_scores_close_to_one_and_blank_scores_zero() -> None:
     words = [w for w in corpus_words(2000)[1000:] if len(w) >= 2][:12]
     prompts = _prompts(words)
-    truth = evaluate.summarise(evaluate.score_images([render_word(w) for w in words], prompts))
+    truth = evaluate.summarise(_score([render_word(w) for w in words], prompts))
     assert truth["sentence_accuracy"] >= 0.9
     assert truth["ned"] >= 0.95
-    blank = evaluate.summarise(evaluate.score_images([Image.new("RGB", (256, 256), "white")] * 12, prompts))
+    blank = evaluate.summarise(_score([Image.new("RGB", (256, 256), "white")] * 12, prompts))
     assert blank["sentence_accuracy"] == 0.0 and blank["ned"] == 0.0 and blank["char_recall"] == 0.0
 
 
@@ -65,23 +70,18 @@ def test_two_line_ground_truth_is_read_in_order() -> None:
     image = Image.new("RGB", (max(first.width, second.width), first.height + second.height), "white")
     image.paste(first, (0, 0))
     image.paste(second, (0, first.height))
-    prompt = evaluate.EvalPrompt("multiline-0", "multiline", "…", "春节快乐万事如意")
-    assert evaluate.score_images([image], [prompt])[0]["sentence_correct"]
+    prompt = EvalPrompt("multiline-0", "multiline", "…", ("春节快乐", "万事如意"))
+    assert _score([image], [prompt])[0]["sentence_correct"]
 
 
-def test_bootstrap_gain_interval_contains_the_mean_and_is_deterministic() -> None:
-    a = [{"id": str(i), "ned": 0.2} for i in range(50)]
-    b = [{"id": str(i), "ned": 0.2 + (0.4 if i % 2 else 0.0)} for i in range(50)]
-    gain = evaluate.bootstrap_gain(a, b, "ned")
-    assert gain["gain"] == pytest.approx(0.2)
-    assert gain["ci95"][0] < 0.2 < gain["ci95"][1]
-    assert gain == evaluate.bootstrap_gain(a, b, "ned")
+def test_character_recall_is_split_into_seen_and_unseen_characters() -> None:
+    # 骉 is in no word of the training list; 中 and 国 are
+    counts = evaluate.char_counts("中 骉", "中国骉骉")
+    assert counts == {"seen_chars": 2, "seen_hits": 1, "unseen_chars": 2, "unseen_hits": 1}
 
 
 @pytest.mark.slow
 def test_vertical_ground_truth_is_read_top_to_bottom() -> None:
     words = ["春节快乐", "中华人民"]
-    rows = evaluate.score_images(
-        [render_word(w, vertical=True) for w in words], _prompts(words, vertical=True)
-    )
+    rows = _score([render_word(w, vertical=True) for w in words], _prompts(words, vertical=True))
     assert [r["pred"] for r in rows] == words

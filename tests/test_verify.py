@@ -121,6 +121,18 @@ def _edit_json(members: dict, change) -> None:
         (lambda m: m.update(json=b"{not json"), "000000004.json is not valid UTF-8 JSON"),
         (lambda m: m.update(jpg=m["jpg"][:200]), "000000004.jpg does not decode"),
         (lambda m: m.update(txt="别的说明".encode()), "000000004.txt differs from captions.zh"),
+        (
+            lambda m: _edit_json(m, lambda r: r["texts"][0].update(text="改过的字")),
+            "texts[0].text '改过的字' is not quoted in captions.zh",
+        ),
+        (
+            lambda m: _edit_json(m, lambda r: r["texts"].append(dict(r["texts"][0]))),
+            "are all marked primary",
+        ),
+        (
+            lambda m: _edit_json(m, lambda r: [t.update(primary=False) for t in r["texts"]]),
+            "1 samples have no primary text (first 000000004), the manifest counts 0",
+        ),
     ],
 )
 def test_off_contract_sample_is_named(copy, capsys, edit, expected):

@@ -13,8 +13,11 @@ from functools import lru_cache
 import numpy as np
 
 from textsynth.components.backgrounds import describe_background
+from textsynth.components.decorations import DECORATIONS
+from textsynth.components.effects import EFFECTS
+from textsynth.components.geometry import GEOMETRY
 from textsynth.render.colors import color_name
-from textsynth.scene import Layer, Scene, TextItem
+from textsynth.scene import Scene, TextItem
 
 CAPTION_LANGS = ("zh", "en")
 
@@ -45,23 +48,6 @@ _POSITIONS = (
 )
 _SIZES = (("大号", "large"), ("中号", "medium-sized"), ("小号", "small"))
 LARGE_TEXT, SMALL_TEXT = 0.075, 0.035  # size_px / canvas height
-# Effects and warps by Layer.name; names not listed are left out rather than guessed. English
-# phrases starting with "with " are nouns that get merged into one "with A, B and C".
-_EFFECTS = {
-    "perspective": ("以透视角度拍摄", "viewed at an angle"),
-    "rotation": ("略微旋转", "slightly rotated"),
-    "directional_light": ("光线从一侧照射", "lit from one side"),
-    "vignette": ("四周带暗角", "with a dark vignette"),
-    "highlight": ("有一处高光反光", "with a specular highlight"),
-    "cast_shadow": ("有一道投影落在上面", "with a shadow cast across it"),
-    "color_cast": ("带有色偏", "with a color cast"),
-    "noise": ("有轻微噪点", "with slight noise"),
-    "blur": ("略微模糊", "slightly blurred"),
-}
-_SIDES = (
-    ("右侧", "right"), ("右下方", "lower right"), ("下方", "bottom"), ("左下方", "lower left"),
-    ("左侧", "left"), ("左上方", "upper left"), ("上方", "top"), ("右上方", "upper right"),
-)  # fmt: skip
 # Measure words for subjects whose noun does not take 张 (一块招牌, 一副春联), by last character.
 _MEASURE_WORDS = {"牌": "块", "匾": "块", "屏": "块", "板": "块", "联": "副", "旗": "面", "书": "本"}
 
@@ -81,9 +67,7 @@ def make_captions(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
         others=[_describe(t, scene, rng, detail=False) for t in others],
         others_detailed=bool(others) and len(others) <= 3 and rng.random() < 0.4,
         background=_background(scene) if rng.random() < 0.85 else None,
-        effects=[
-            _effect(e) for e in (*scene.geometry, *scene.effects) if e.name in _EFFECTS and rng.random() < 0.9
-        ],
+        effects=_mentioned_components(scene, rng),
     )
     captions = {}
     for lang, build in (("zh", _caption_zh), ("en", _caption_en)):
@@ -139,19 +123,24 @@ class _Facts:
     effects: list[tuple[str, str]]
 
 
-def _effect(layer: Layer) -> tuple[str, str]:
-    """The phrase for one effect, made more precise where its params say more (warm/cool, which side)."""
-    params = layer.params
-    if layer.name == "color_cast" and params.get("tone") in ("warm", "cool"):
-        warm = params["tone"] == "warm"
-        return ("色调偏暖", "with a warm color cast") if warm else ("色调偏冷", "with a cool color cast")
-    if layer.name == "blur" and params.get("kind") == "motion":
-        return ("带有轻微的运动模糊", "slightly motion-blurred")
-    if layer.name == "directional_light" and isinstance(params.get("angle"), (int, float)):
-        # The light ramp is brightest towards `angle` (0 = right, 90 = down, image coordinates).
-        zh, en = _SIDES[round(params["angle"] % 360 / 45) % 8]
-        return f"光线从{zh}照来", f"lit from the {en}"
-    return _EFFECTS[layer.name]
+def _mentioned_components(scene: Scene, rng: np.random.Generator) -> list[tuple[str, str]]:
+    """Phrases of the decorations, warps and effects that describe themselves, each kept with p = 0.9.
+
+    Each component's `describe(params, lang)` gives the phrase (registry.py); one that returns None is
+    left out rather than guessed, and draws no number, so adding a silent kind changes no caption.
+    English phrases starting with "with " are nouns that get merged into one "with A, B and C".
+    """
+    layers = [
+        *((DECORATIONS, d.kind, d.params) for d in scene.decorations),
+        *((GEOMETRY, g.name, g.params) for g in scene.geometry),
+        *((EFFECTS, e.name, e.params) for e in scene.effects),
+    ]
+    phrases = []
+    for registry, name, params in layers:
+        phrase = registry.describe_both(name, params) if name in registry else None
+        if phrase is not None and rng.random() < 0.9:
+            phrases.append(phrase)
+    return phrases
 
 
 def _primary(items: list[TextItem]) -> TextItem | None:

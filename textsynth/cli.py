@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "preview",
     "audit",
     "captions",
+    "recaption",
 )
 
 

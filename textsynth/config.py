@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from textsynth.errors import TextsynthError
+from textsynth.io.record import IMAGE_FORMATS as SHARD_IMAGE_FORMATS
 from textsynth.validation import FieldReader, load_yaml
 
-IMAGE_FORMATS = ("jpg", "png", "webp")
+IMAGE_FORMATS = tuple(SHARD_IMAGE_FORMATS)
 
 
 @dataclass
@@ -31,7 +32,8 @@ class RenderConfig:
         default_factory=dict
     )  # name or YAML path -> weight; empty = all built-in
     backgrounds: str | None = None  # folder of photos mixed in as backgrounds
-    photo_background_p: float = 0.4
+    default_photos: bool = True  # also use the shipped photo set (photos_manifest.yaml)
+    photo_background_p: float = 0.4  # share of samples on a photo, for templates that allow photos
     corpus: str | None = None  # word list (TSV or one word per line); default: the shipped 50k list
     fonts_manifest: str | None = None
     fonts_dirs: list[str] = field(default_factory=list)

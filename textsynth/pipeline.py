@@ -14,6 +14,7 @@ from PIL import Image
 from textsynth.captions import make_captions
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
+from textsynth.io.record import RECORD_FIELDS, TEXT_FIELDS, make_record
 from textsynth.render.compose import Rendered, TextAnnotation, keep_freed_memory, render_scene
 from textsynth.rng import sample_rng
 from textsynth.sampling.context import RenderContext
@@ -21,6 +22,7 @@ from textsynth.sampling.sampler import draw_scene
 from textsynth.scene import Scene, TextItem
 from textsynth.sources.corpus import Corpus
 from textsynth.sources.fonts import FontLibrary
+from textsynth.sources.photos import load_photos
 from textsynth.templates import Template, builtin_template_paths, load_template, resolve_templates
 
 KEY_DIGITS = 9
@@ -47,7 +49,7 @@ class Sample:
         return self.captions["zh"]
 
     def record(self) -> dict[str, Any]:
-        """The KEY.json of the shard contract (DESIGN.md), one fixed shape for every sample.
+        """The KEY.json of the shard contract, in the shape `textsynth.io.record` defines.
 
         Fields whose shape varies with the sample (effect and background parameters, the full
         style of each text) live in `scene`, a JSON string, so Arrow-based loaders such as
@@ -55,32 +57,19 @@ class Sample:
         and `rerender(record)` draws the sample again from it.
         """
         scene = self.scene
-        return {
-            "key": self.key,
-            "seed": self.seed,
-            "index": self.index,
-            "width": scene.width,
-            "height": scene.height,
-            "template": scene.template,
-            "background": scene.background.name,
-            "captions": self.captions,
-            "texts": [
-                {
-                    **t.to_json(),
-                    "primary": item.primary,
-                    "lines": list(item.lines),
-                    "styles": style_names(item),
-                }
-                for t, item in zip(self.texts, scene.texts, strict=True)
-            ],
-            "decorations": [d.kind for d in scene.decorations],
-            "geometry": [g.name for g in scene.geometry],
-            "effects": [e.name for e in scene.effects],
-            "jpeg_quality": scene.jpeg_quality,
-            "skipped_words": self.skipped_words,
-            "resampled": self.resampled,
+        texts = [
+            make_record(TEXT_FIELDS, {**t.to_json(), "primary": item.primary, "lines": list(item.lines),
+                                      "styles": style_names(item)})
+            for t, item in zip(self.texts, scene.texts, strict=True)
+        ]  # fmt: skip
+        return make_record(RECORD_FIELDS, {
+            "key": self.key, "seed": self.seed, "index": self.index, "width": scene.width, "height": scene.height,
+            "template": scene.template, "background": scene.background.name, "captions": self.captions,
+            "texts": texts, "decorations": [d.kind for d in scene.decorations],
+            "geometry": [g.name for g in scene.geometry], "effects": [e.name for e in scene.effects],
+            "jpeg_quality": scene.jpeg_quality, "skipped_words": self.skipped_words, "resampled": self.resampled,
             "scene": json.dumps(scene.to_json(), ensure_ascii=False, sort_keys=True),
-        }
+        })  # fmt: skip
 
     def encode(self, image_format: str = "jpg") -> bytes:
         buffer = io.BytesIO()
@@ -112,7 +101,6 @@ def style_names(item: TextItem) -> list[str]:
 
 def build_context(config: RenderConfig, templates: list[Template] | None = None) -> RenderContext:
     """Load corpus, fonts, templates and background photos once (per worker)."""
-    from textsynth.components.backgrounds import list_background_images
     from textsynth.plugins import load_plugins
 
     load_plugins(config.plugins)
@@ -134,10 +122,14 @@ def build_context(config: RenderConfig, templates: list[Template] | None = None)
         weights = np.ones(len(templates))
     if not templates:
         raise TextsynthError("no templates to render: add YAML files to templates/ or pass --templates")
-    image_files = list_background_images(Path(config.backgrounds)) if config.backgrounds else []
+    # the user's folder is scanned (every header decoded) here, before any sample is drawn
+    photo_set = load_photos(folders=[config.backgrounds] if config.backgrounds else ())
+    user_photos = [p for p in photo_set.photos if not p.package]
+    photos = photo_set.photos if config.default_photos else user_photos
+    image_files = [Path(p.file) for p in user_photos]
     return RenderContext(
         config=config, corpus=corpus, fonts=fonts, templates=templates,
-        template_weights=weights / weights.sum(), image_files=image_files,
+        template_weights=weights / weights.sum(), photos=photos, image_files=image_files,
     )  # fmt: skip
 
 
@@ -162,6 +154,8 @@ def make_sample(ctx: RenderContext, index: int) -> Sample:
 def _passes_checks(ctx: RenderContext, sample: Sample) -> bool:
     from textsynth.qa.legibility import check_sample, is_legible
 
+    if not any(item.primary for item in sample.scene.texts):
+        return False  # the contract: every sample shows its corpus word; redraw, or count it as skipped
     if not is_legible(check_sample(sample, ctx.load_font)):
         return False
     if ctx.config.ocr_check:

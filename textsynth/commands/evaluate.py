@@ -1,14 +1,16 @@
-"""Score Chinese text rendering: generate from a fixed prompt set with the base and fine-tuned Kolors,
-read every image back with PP-OCR (rapidocr, offline), and report AnyText's sentence accuracy and
-NED plus character precision/recall. Writes OUTPUT/metrics.json, metrics.md, grid.png and the images.
+"""Score Chinese text rendering: generate from a fixed, versioned prompt set (the shipped
+benchmark_v1, or --prompts FILE) with the base and fine-tuned Kolors, read the images back with
+PP-OCR (rapidocr, offline) and report two measures: whole-image OCR, and AnyText's line protocol
+(Sen.ACC and NED per located line), each split into seen and unseen characters. Writes
+OUTPUT/metrics.json, metrics.md, grid.png and the images.
 
-With --compare A.json B.json it prints the gain of B over A with paired-bootstrap 95% intervals.
+With --compare A.json B.json it prints the gain of B over A with paired-bootstrap 95% intervals,
+and refuses results whose prompt sets, sample counts or generation settings differ.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 NAME = "evaluate"
@@ -19,29 +21,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, help="local Kolors-diffusers folder (base model)")
     weights = parser.add_mutually_exclusive_group()
     weights.add_argument(
-        "--lora", type=Path, help="LoRA folder written by `textsynth finetune` (OUTPUT/lora)"
+        "--lora", type=Path, help="LoRA from `textsynth finetune`: its --output folder or the lora/ inside"
     )
-    weights.add_argument("--unet", type=Path, help="full UNet folder written by `textsynth finetune --full`")
+    weights.add_argument(
+        "--unet", type=Path, help="full UNet from `finetune --full`: its --output folder or the unet/ inside"
+    )
     parser.add_argument(
         "--output", type=Path, help="folder for metrics.json, metrics.md, grid.png and images"
     )
-    parser.add_argument("--n", type=int, default=200, help="number of built-in prompts")
+    prompts = parser.add_mutually_exclusive_group()
+    prompts.add_argument(
+        "--benchmark", default="benchmark_v1", help="shipped prompt set (default benchmark_v1, 200 prompts)"
+    )
+    prompts.add_argument(
+        "--prompts",
+        type=Path,
+        help="your own prompt file: JSON lines {prompt, lines, vertical?, kind?, split?} or one prompt "
+        "per line with the text to score in “quotes”",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="only the first N prompts, spread over kinds and splits (smoke tests)",
+    )
+    parser.add_argument(
+        "--samples-per-prompt", type=int, default=1, help="images per prompt (AnyText's benchmark uses 4)"
+    )
     parser.add_argument("--resolution", type=int, default=1024, help="generated image side")
     parser.add_argument("--steps", type=int, default=30, help="denoising steps")
     parser.add_argument("--guidance", type=float, default=5.0, help="classifier-free guidance scale")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the prompt set and the starting noise")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the starting noise")
     parser.add_argument(
-        "--prompts",
-        type=Path,
-        help="prompt file: one prompt per line (text to score in “quotes”) or JSON lines",
+        "--device", default="auto", help="auto (CUDA when available, else CPU), cpu or cuda[:N]"
     )
     parser.add_argument(
-        "--train-log",
-        type=Path,
-        help="train_log.json whose words count as 'seen' (default: next to --lora/--unet)",
+        "--dtype",
+        choices=["auto", "fp16", "bf16", "fp32"],
+        default="auto",
+        help="pipeline precision; auto = fp16 on CUDA, fp32 on the CPU",
     )
     parser.add_argument(
-        "--words", type=Path, help="word list TSV for built-in prompts (default: shipped 50k list)"
+        "--offload", action="store_true", help="enable_model_cpu_offload: fit a small GPU (slower)"
+    )
+    parser.add_argument(
+        "--metrics",
+        default="whole_image,anytext_lines",
+        help="comma-separated: whole_image (all OCR text vs target), anytext_lines (AnyText's line protocol)",
     )
     parser.add_argument("--no-baseline", action="store_true", help="with --lora/--unet, skip the base model")
     parser.add_argument(
@@ -50,55 +76,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from textsynth.train.device import quiet_libraries
+
+    quiet_libraries()
     from textsynth.errors import TextsynthError
-    from textsynth.train import evaluate
+    from textsynth.train import compare, evaluate, prompt_sets
 
     if args.compare:
-        result = evaluate.compare(*args.compare)
-        for field in ("sentence_accuracy", "ned"):
-            r = result[field]
-            print(
-                f"{field}: gain {r['gain']:+.3f} "
-                f"(95% CI {r['ci95'][0]:+.3f} to {r['ci95'][1]:+.3f}, n={r['n']})"
-            )
+        result = compare.compare(*args.compare)
+        print(f"prompt set {result['prompt_set']['name']} ({result['prompt_set']['n']} prompts)")
+        for note in result["notes"]:
+            print(f"note: the two runs differ in {note} (compared anyway)")
+        print(compare.format_gains(result), end="")
         return 0
     if args.model is None or args.output is None:
         raise TextsynthError("--model and --output are required (unless --compare A.json B.json)")
-    if args.prompts:
-        prompts = evaluate.read_prompt_file(args.prompts)
-    else:
-        from textsynth.resources import CORPORA_DIR
-        from textsynth.train.tiny import read_words
-
-        words = read_words(args.words or CORPORA_DIR / "words_50k.tsv")
-        log_path = args.train_log
-        weights = args.lora or args.unet
-        if log_path is None and weights is not None and (weights.parent / "train_log.json").is_file():
-            log_path = weights.parent / "train_log.json"
-        seen: set[str] = set()
-        if log_path is not None:
-            try:
-                seen = set(json.loads(log_path.read_text(encoding="utf-8"))["words_seen"])
-            except (OSError, json.JSONDecodeError, KeyError) as err:
-                raise TextsynthError(
-                    f"--train-log {log_path}: not a train_log.json with 'words_seen' ({err})"
-                ) from err
-        prompts = evaluate.builtin_prompts(args.n, words, seen, seed=args.seed)
-    report = evaluate.evaluate(
-        args.model,
-        args.output,
-        prompts,
-        lora=args.lora,
-        unet=args.unet,
+    chosen = (
+        prompt_sets.read_prompt_file(args.prompts) if args.prompts else prompt_sets.benchmark(args.benchmark)
+    )
+    chosen = prompt_sets.limited(chosen, args.limit)
+    settings = evaluate.GenerationSettings(
         resolution=args.resolution,
         steps=args.steps,
         guidance=args.guidance,
         seed=args.seed,
+        samples_per_prompt=args.samples_per_prompt,
+    )
+    report = evaluate.evaluate(
+        args.model,
+        args.output,
+        chosen,
+        lora=args.lora,
+        unet=args.unet,
+        settings=settings,
+        device=args.device,
+        dtype=args.dtype,
+        offload=args.offload,
         with_baseline=not args.no_baseline,
+        modes=tuple(m.strip() for m in args.metrics.split(",") if m.strip()),
     )
     print((args.output / "metrics.md").read_text(encoding="utf-8"), end="")
-    for field, gain in report.get("gain_over_base", {}).items():
-        low, high = gain["ci95"]
-        print(f"gain over base, {field}: {gain['gain']:+.3f} (95% CI {low:+.3f} to {high:+.3f})")
+    if "gain_over_base" in report:
+        print(compare.format_gains({"gains": report["gain_over_base"]}), end="")
     print(f"wrote {args.output / 'metrics.json'} and {args.output / 'grid.png'}")
     return 0

@@ -66,32 +66,32 @@ def run(args: argparse.Namespace) -> int:
     words = _read_words(args.corpus) if args.corpus.is_file() else None
     mismatched = library.verify() if args.check else {}
 
-    header = ["id", "style", "weight", "script"]
-    if words is not None:
-        header += ["chars", "words"]
-        chars_covered = {face.id: (n, total) for face, n, total in library.coverage_report(words)}
-        words_covered = dict.fromkeys((face.id for face in library.faces), 0)
-        unset = 0
-        for word in words:
-            options = library.candidates(word)
-            unset += not options
-            for face in options:
-                words_covered[face.id] += 1
-    header.append("status")
+    coverage = library.word_coverage(words) if words is not None else None
+    header = [
+        "id",
+        "style",
+        "weight",
+        "script",
+        *(["chars", "words"] if coverage is not None else []),
+        "status",
+    ]
 
     rows = []
     for face in library.faces:
         row = [face.id, face.style, str(face.weight), face.script]
-        if words is not None:
-            n, total = chars_covered[face.id]
-            row += [f"{n}/{total} ({100 * n / max(total, 1):.1f}%)", f"{words_covered[face.id]}/{len(words)}"]
+        if coverage is not None:
+            n, total = coverage.chars[face.id]
+            row += [
+                f"{n}/{total} ({100 * n / max(total, 1):.1f}%)",
+                f"{coverage.words_by_face[face.id]}/{coverage.words}",
+            ]
         status = "ok, sha256 verified" if args.check else "ok"
         row.append("sha256 differs" if face.id in mismatched else status)
         rows.append(row)
     for missing in library.missing:
         face = missing.face
         row = [face.id, face.style, str(face.weight), face.script]
-        if words is not None:
+        if coverage is not None:
             row += ["-", "-"]
         hint = f"missing: sudo apt-get install {face.package}" if face.package else "missing: file not found"
         row.append(hint)
@@ -100,8 +100,10 @@ def run(args: argparse.Namespace) -> int:
 
     styles = ", ".join(library.styles())
     print(f"\n{len(library.faces)} faces available ({styles}), {len(library.missing)} missing")
-    if words is not None:
-        print(f"{len(words) - unset}/{len(words)} words of {args.corpus} can be set in at least one face")
+    if coverage is not None:
+        print(
+            f"{coverage.words - coverage.unset}/{coverage.words} words of {args.corpus} can be set in at least one face"
+        )
     for missing in library.missing:
         print(f"note: {missing.reason}")
     for note in library.notes:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from textsynth.io.record import IMAGE_FORMATS
+
 NAME = "render"
 HELP = "render samples into WebDataset shards (resumable, deterministic)"
 
@@ -40,7 +42,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--templates",
         help="comma-separated template names or YAML paths, with optional :weight (e.g. promo_poster:2,my.yaml)",
     )
-    parser.add_argument("--backgrounds", help="folder of photos to mix in as backgrounds")
+    parser.add_argument(
+        "--backgrounds",
+        help="folder of photos (jpg/png/webp, searched recursively) added to the shipped photo set; "
+        "every file is checked before rendering starts",
+    )
+    parser.add_argument(
+        "--no-default-photos", action="store_true",
+        help="leave out the shipped photo set (photos_manifest.yaml): only --backgrounds photos, if any",
+    )  # fmt: skip
     parser.add_argument(
         "--corpus",
         help="word list to use instead of the shipped 50k list (TSV rank/word/freq, or one word per line)",
@@ -53,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Python module or .py file that registers templates/backgrounds/effects; imported in every worker (repeatable)",
     )  # fmt: skip
     parser.add_argument(
-        "--format", choices=["jpg", "png", "webp"], help="image format inside the shards (default jpg)"
+        "--format", choices=list(IMAGE_FORMATS), help="image format inside the shards (default jpg)"
     )
     parser.add_argument(
         "--backend",
@@ -108,6 +118,8 @@ def config_from_args(args: argparse.Namespace):
     for key, value in overrides.items():
         if value is not None:
             setattr(config, key, value)
+    if args.no_default_photos:
+        config.default_photos = False
     if args.size:
         config.width, config.height = parse_size(args.size)
     if args.templates:

@@ -12,35 +12,29 @@ import colorsys
 import functools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
 
 import cv2
 import numpy as np
 
+from textsynth.components.registry import Component, DescribeFn, Registry
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import color_name, hex_to_rgb, pick_color, rgb_to_hex, shade
 from textsynth.rng import child_seed
 from textsynth.scene import Layer
+from textsynth.sources.photos import Photo, render_photo_crop, sample_photo_crop
 
 SampleFn = Callable[[np.random.Generator, int, int, "list[str] | None"], dict]
 ApplyFn = Callable[[dict, int, int], np.ndarray]
-DescribeFn = Callable[[dict], "tuple[str, str]"]
+PhrasesFn = Callable[[dict], "tuple[str, str]"]  # the built-ins' (zh, en) phrases
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
 
-@dataclass(frozen=True)
-class _Kind:
-    sample: SampleFn
-    apply: ApplyFn
-    describe: DescribeFn | None
-
-
-_KINDS: dict[str, _Kind] = {}
+BACKGROUNDS = Registry("background")
 # Names of all registered kinds, in registration order; `register_background` appends to it.
-BACKGROUND_KINDS: list[str] = []
+BACKGROUND_KINDS: list[str] = BACKGROUNDS.names
 
 
 def register_background(
@@ -51,19 +45,33 @@ def register_background(
     Contract: `sample_fn(rng, width, height, palette) -> dict` makes every random choice and returns
     JSON-friendly params (draw a `seed` with `textsynth.rng.child_seed(rng)` for any noise);
     `apply_fn(params, width, height) -> np.ndarray` is pure and returns HxWx3 uint8 RGB. Put a
-    `base_color` ("#rrggbb") in the params to get the colour into captions, or pass `describe_fn(params)
-    -> (zh, en)` for your own caption phrase.
+    `base_color` ("#rrggbb") in the params to get the colour into captions, or pass
+    `describe_fn(params, lang) -> str | None` for your own caption phrase. Registered as a `Registry`
+    component (registry.py); `apply_fn` keeps its documented (params, width, height) form.
     """
-    if name in _KINDS:
-        raise TextsynthError(f"background kind {name!r} is already registered; choose another name")
-    _KINDS[name] = _Kind(sample_fn, apply_fn, describe_fn)
-    BACKGROUND_KINDS.append(name)
+
+    def sample(
+        rng: np.random.Generator, width: int, height: int, palette: list[str] | None = None, **_
+    ) -> dict:
+        return sample_fn(rng, width, height, palette)
+
+    def apply(canvas: np.ndarray, params: dict) -> np.ndarray:
+        return apply_fn(params, canvas.shape[1], canvas.shape[0])
+
+    def describe(params: dict, lang: str) -> str:
+        phrase = describe_fn(params, lang) if describe_fn is not None else None
+        if phrase is None:
+            zh, en = _describe_by_color(name, params)
+            phrase = zh if lang == "zh" else en
+        return phrase
+
+    BACKGROUNDS.register(name, sample, apply, describe)
 
 
-def _check_kind(name: str) -> _Kind:
-    if name not in _KINDS:
+def _check_kind(name: str) -> Component:
+    if name not in BACKGROUNDS:
         raise TextsynthError(f"background kind must be one of {', '.join(BACKGROUND_KINDS)}, got {name!r}")
-    return _KINDS[name]
+    return BACKGROUNDS.get(name)
 
 
 def sample_background(
@@ -72,29 +80,32 @@ def sample_background(
     height: int,
     kinds: Sequence[str] | None = None,
     palette: list[str] | None = None,
-    image_files: Sequence[Path] = (),
+    photos: Sequence[Photo] = (),
 ) -> Layer:
-    """Choose a kind uniformly from `kinds` and sample it; by default the built-in kinds, `image` only given files."""
+    """Choose a kind uniformly from `kinds` and sample it; by default the built-in procedural kinds."""
     if kinds is None:
-        names = [k for k in BUILTIN_BACKGROUND_KINDS if k != "image" or image_files]
+        names = [k for k in BUILTIN_BACKGROUND_KINDS if k != "photo"]
     else:
         names = list(kinds)
         if not names:
             raise TextsynthError(f"background kinds must name at least one of {', '.join(BACKGROUND_KINDS)}")
         for name in names:
             _check_kind(name)
-        if "image" in names and not image_files:
-            raise TextsynthError("background kind 'image' needs image files: pass a background image folder")
+        if "photo" in names and not photos:
+            raise TextsynthError(
+                "background kind 'photo' needs photos: install the photo set or pass --backgrounds"
+            )
     name = names[int(rng.integers(len(names)))]
-    if name == "image":
-        return Layer(name="image", params=_sample_image(rng, width, height, image_files))
-    return Layer(name=name, params=_KINDS[name].sample(rng, width, height, palette))
+    if name == "photo":
+        return Layer(name="photo", params=_sample_photo(rng, width, height, photos))
+    return Layer(name=name, params=BACKGROUNDS.get(name).sample(rng, width, height, palette=palette))
 
 
 def render_background(layer: Layer, width: int, height: int) -> np.ndarray:
     """Render a sampled background Layer to an HxWx3 uint8 RGB array."""
     try:
-        out = _check_kind(layer.name).apply(layer.params, width, height)
+        # the canvas only gives the size: np.empty touches no memory
+        out = _check_kind(layer.name).apply(np.empty((height, width, 3), np.uint8), layer.params)
     except KeyError as e:
         raise TextsynthError(
             f"background {layer.name!r}: params lack {e.args[0]!r}, got {layer.params}"
@@ -109,21 +120,23 @@ def render_background(layer: Layer, width: int, height: int) -> np.ndarray:
 
 def describe_background(layer: Layer) -> tuple[str, str]:
     """Caption phrase (zh, en) for the background, e.g. ("红色渐变背景", "a red gradient background")."""
-    kind = _check_kind(layer.name)
-    if kind.describe is not None:
-        return kind.describe(layer.params)
-    base = layer.params.get("base_color") or layer.params.get("color")
+    _check_kind(layer.name)
+    return BACKGROUNDS.describe_both(layer.name, layer.params)
+
+
+def _describe_by_color(name: str, params: dict) -> tuple[str, str]:
+    base = params.get("base_color") or params.get("color")
     if base:
         zh, en = color_name(base)
         return f"{zh}背景", _a(f"{en} background")
-    return "背景", _a(f"{layer.name.replace('_', ' ')} background")
+    return "背景", _a(f"{name.replace('_', ' ')} background")
 
 
 def _a(phrase: str) -> str:
     return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
 
 
-def _colored(zh_noun: str, en_noun: str) -> DescribeFn:
+def _colored(zh_noun: str, en_noun: str) -> PhrasesFn:
     def describe(params: dict) -> tuple[str, str]:
         zh, en = color_name(params.get("base_color") or params["color"])
         return f"{zh}{zh_noun}", _a(f"{en} {en_noun}")
@@ -546,20 +559,7 @@ def _apply_bokeh(params: dict, width: int, height: int) -> np.ndarray:
     return _resize(np.clip(canvas + 0.5, 0, 255).astype(np.uint8), width, height)
 
 
-# ---------------------------------------------------------------- photos from a user folder
-
-
-def list_background_images(folder: str | Path) -> list[Path]:
-    """All images (jpg, png, webp, bmp, tif) under a folder, sorted so sampling is reproducible."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise TextsynthError(f"background image folder {str(root)!r} does not exist or is not a folder")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-    if not files:
-        raise TextsynthError(
-            f"background image folder {str(root)!r} has no images ({', '.join(IMAGE_SUFFIXES)})"
-        )
-    return files
+# ---------------------------------------------------------------- photographs and pasted pictures
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -595,46 +595,21 @@ def _decode(path: str, mtime_ns: int, size: int) -> np.ndarray:
     return img
 
 
-def _sample_image(rng: np.random.Generator, width: int, height: int, files: Sequence[Path]) -> dict:
-    path = files[int(rng.integers(len(files)))]
-    ih, iw = read_image(path).shape[:2]
-    aspect = width / height
-    cw, ch = (ih * aspect, ih) if iw / ih > aspect else (iw, iw / aspect)
-    scale = rng.uniform(0.6, 1.0)
-    cw, ch = max(1, round(cw * scale)), max(1, round(ch * scale))
-    x0, y0 = int(rng.integers(0, iw - cw + 1)), int(rng.integers(0, ih - ch + 1))
-    return {
-        "file": str(path),
-        "crop": [x0, y0, x0 + cw, y0 + ch],
-        "flip": bool(rng.random() < 0.5),
-        "brightness": round(float(rng.uniform(0.85, 1.1)), 3),
-    }
+def _sample_photo(rng: np.random.Generator, width: int, height: int, photos: Sequence[Photo]) -> dict:
+    return sample_photo_crop(rng, photos[int(rng.integers(len(photos)))], width, height)
 
 
-def _apply_image(params: dict, width: int, height: int) -> np.ndarray:
-    img = read_image(params["file"])
-    if img.shape[2] == 4:  # transparent parts of a photo background show white
-        a = img[:, :, 3:].astype(np.float32) / 255
-        img = (img[:, :, :3] * a + 255 * (1 - a)).astype(np.uint8)
-    ih, iw = img.shape[:2]
-    x0, y0, x1, y1 = params["crop"]
-    x0, y0 = min(max(0, x0), iw - 1), min(max(0, y0), ih - 1)
-    x1, y1 = min(max(x0 + 1, x1), iw), min(max(y0 + 1, y1), ih)
-    crop = img[y0:y1, x0:x1]
-    shrink = crop.shape[1] > width or crop.shape[0] > height
-    out = _resize(crop, width, height, cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-    if params.get("flip"):
-        out = cv2.flip(out, 1)
-    brightness = float(params.get("brightness", 1.0))
-    if brightness != 1.0:
-        out = cv2.convertScaleAbs(out, alpha=brightness)
-    return out
+def _describe_photo(params: dict) -> tuple[str, str]:
+    zh, en = params.get("caption_zh"), params.get("caption_en")
+    return (f"{zh}的照片", f"a photo of {en}") if zh and en else ("一张照片", "a photograph")
+
+
+def _in_lang(phrases: PhrasesFn) -> DescribeFn:
+    return lambda params, lang: phrases(params)[0 if lang == "zh" else 1]
 
 
 def _no_palette_sampler(rng: np.random.Generator, width: int, height: int, palette: list[str] | None) -> dict:
-    raise TextsynthError(
-        "background kind 'image' needs image files: use sample_background(..., image_files=...)"
-    )
+    raise TextsynthError("background kind 'photo' needs photos: use sample_background(..., photos=...)")
 
 
 for _name, _sample, _apply, _describe in (
@@ -652,10 +627,11 @@ for _name, _sample, _apply, _describe in (
     ("wood", _sample_wood, _apply_wood, lambda p: ("木纹背景", "a wood-grain background")),
     ("geometric", _sample_geometric, _apply_geometric, _describe_geometric),
     ("bokeh", _sample_bokeh, _apply_bokeh, _colored("光斑虚化背景", "bokeh background")),
-    ("image", _no_palette_sampler, _apply_image, lambda p: ("一张照片背景", "a photo background")),
+    ("photo", _no_palette_sampler, render_photo_crop, _describe_photo),
 ):
-    register_background(_name, _sample, _apply, _describe)
+    register_background(_name, _sample, _apply, _in_lang(_describe))
 
 # The default choice is the built-in kinds only: registering a kind elsewhere must not
 # change what an existing config renders (name custom kinds in a template to use them).
+BACKGROUNDS.seal_builtins()
 BUILTIN_BACKGROUND_KINDS: tuple[str, ...] = tuple(BACKGROUND_KINDS)

@@ -7,18 +7,39 @@ Each shape is drawn as an anti-aliased coverage mask inside its own box and blen
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from textsynth.components.backgrounds import lut_rgb, read_image
+from textsynth.components.registry import DescribeFn, Registry
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import hex_to_rgb, pick_color, pick_text_color
 from textsynth.scene import Box, Decoration
 
-DECORATION_KINDS = ("rect", "rounded_panel", "line", "frame", "circle", "badge", "stripes", "image_patch")
+DECORATIONS = Registry("decoration")
+DECORATION_KINDS: list[str] = DECORATIONS.names  # live: grows with register_decoration
+
+
+def register_decoration(
+    name: str,
+    sample_fn: Callable[..., dict],
+    apply_fn: Callable[[np.ndarray, dict, Box], None],
+    describe_fn: DescribeFn | None = None,
+) -> None:
+    """Add a decoration kind that templates can place by name (`decorations: [{kind: name, ...}]`).
+
+    Contract: `sample_fn(rng, width, height, *, palette, color, image_files) -> dict` draws the params
+    for a box of that size (take the keywords you need, `**_` for the rest; the colour is already
+    chosen); `apply_fn(mask, params, box)` fills the HxW uint8 coverage `mask` (0..255) for the
+    decoration's `box` (x0, y0, x1, y1, in mask pixels; it may extend past the mask). The mask is
+    blended in the decoration's colour times `params["opacity"]` (default 1), so nothing outside
+    the box changes. `describe_fn(params, lang) -> str | None` puts a phrase in captions.
+    """
+    DECORATIONS.register(name, sample_fn, apply_fn, describe_fn)
+
 
 _SHIFT = 4  # cv2 fixed-point bits: shapes are placed with 1/16 pixel precision
 _ONE = 1 << _SHIFT
@@ -29,10 +50,7 @@ def draw_decorations(image: np.ndarray, decorations: list[Decoration]) -> np.nda
     """Draw decorations in order onto a copy of an HxWx3 uint8 image."""
     out = image.copy()
     for deco in decorations:
-        if deco.kind not in _DRAW:
-            raise TextsynthError(
-                f"decoration kind must be one of {', '.join(DECORATION_KINDS)}, got {deco.kind!r}"
-            )
+        component = DECORATIONS.get(deco.kind)
         x0, y0, x1, y1 = (float(v) for v in deco.box)
         if not (x1 > x0 and y1 > y0):
             raise TextsynthError(
@@ -52,7 +70,7 @@ def draw_decorations(image: np.ndarray, decorations: list[Decoration]) -> np.nda
             _paste_image(roi, local, deco.params, opacity)
             continue
         mask = np.zeros(roi.shape[:2], np.uint8)
-        _DRAW[deco.kind](mask, local, deco.params)
+        component.apply(mask, deco.params, local)
         _blend(roi, mask, hex_to_rgb(deco.color), opacity)
         if deco.kind == "badge" and deco.params.get("ring"):
             ring = np.zeros_like(mask)
@@ -242,18 +260,6 @@ def _paste_image(roi: np.ndarray, box: Box, params: dict, opacity: float) -> Non
     target[:] = cv2.blendLinear(target, rgb, 1.0 - weight, weight)
 
 
-_DRAW = {
-    "rect": _fill_rect,
-    "rounded_panel": _rounded_panel,
-    "line": _line,
-    "frame": _frame,
-    "circle": _circle,
-    "badge": _badge,
-    "stripes": _stripes,
-    "image_patch": None,  # pasted, not masked
-}
-
-
 def sample_decoration(
     rng: np.random.Generator,
     kind: str,
@@ -265,49 +271,95 @@ def sample_decoration(
 
     `image_patch` picks its picture from `image_files`; without them the caller sets `params["file"]`.
     """
-    if kind not in DECORATION_KINDS:
-        raise TextsynthError(f"decoration kind must be one of {', '.join(DECORATION_KINDS)}, got {kind!r}")
+    component = DECORATIONS.get(kind)
     x0, y0, x1, y1 = (float(v) for v in box)
-    short = max(1.0, min(x1 - x0, y1 - y0))
     color = pick_color(rng, palette)
-    params: dict = {}
-    if kind == "rect":
-        params = {"opacity": round(float(rng.uniform(0.6, 1.0)), 3)}
-    elif kind == "rounded_panel":
-        params = {
-            "radius": round(float(rng.uniform(0.05, 0.3) * short), 2),
-            "opacity": round(float(rng.uniform(0.6, 0.95)), 3),
-        }
-    elif kind == "line":
-        params = {
-            "orientation": "horizontal" if x1 - x0 >= y1 - y0 else "vertical",
-            "width": round(float(min(short, rng.uniform(1.0, 6.0))), 2),
-        }
-    elif kind == "frame":
-        params = {
-            "width": round(float(max(1.0, rng.uniform(0.01, 0.05) * short)), 2),
-            "double": bool(rng.random() < 0.4),
-        }
-    elif kind == "circle":
-        params = {"opacity": round(float(rng.uniform(0.8, 1.0)), 3)}
-    elif kind == "badge":
-        params = {
-            "points": int(rng.choice([0, 12, 16, 20, 24])),
-            "inner": round(float(rng.uniform(0.78, 0.9)), 3),
-            "ring": bool(rng.random() < 0.5),
-            "ring_color": pick_text_color(rng, color, palette),
-        }
-    elif kind == "stripes":
-        count = int(rng.integers(3, 12))
-        params = {
-            "angle": round(float(rng.choice([45.0, 135.0, rng.uniform(20, 160)])), 2),
-            "count": count,
-            "width": round(float(rng.uniform(0.3, 0.6) * short / count * 2), 2),
-            "opacity": round(float(rng.uniform(0.5, 1.0)), 3),
-        }
-    elif kind == "image_patch":
-        # Without files the caller must supply params["file"]; drawing without one is an error.
-        params = {"opacity": round(float(rng.uniform(0.85, 1.0)), 3)}
-        if image_files:
-            params["file"] = str(image_files[int(rng.integers(len(image_files)))])
+    params = component.sample(rng, x1 - x0, y1 - y0, palette=palette, color=color, image_files=image_files)
     return Decoration(kind=kind, box=(x0, y0, x1, y1), color=color, params=params)
+
+
+# ---------------------------------------------------------------- the built-in kinds' params
+
+
+def _short(width: float, height: float) -> float:
+    return max(1.0, min(width, height))
+
+
+def _sample_rect(rng: np.random.Generator, width: float, height: float, **_) -> dict:
+    return {"opacity": round(float(rng.uniform(0.6, 1.0)), 3)}
+
+
+def _sample_rounded_panel(rng: np.random.Generator, width: float, height: float, **_) -> dict:
+    return {
+        "radius": round(float(rng.uniform(0.05, 0.3) * _short(width, height)), 2),
+        "opacity": round(float(rng.uniform(0.6, 0.95)), 3),
+    }
+
+
+def _sample_line(rng: np.random.Generator, width: float, height: float, **_) -> dict:
+    return {
+        "orientation": "horizontal" if width >= height else "vertical",
+        "width": round(float(min(_short(width, height), rng.uniform(1.0, 6.0))), 2),
+    }
+
+
+def _sample_frame(rng: np.random.Generator, width: float, height: float, **_) -> dict:
+    return {
+        "width": round(float(max(1.0, rng.uniform(0.01, 0.05) * _short(width, height))), 2),
+        "double": bool(rng.random() < 0.4),
+    }
+
+
+def _sample_circle(rng: np.random.Generator, width: float, height: float, **_) -> dict:
+    return {"opacity": round(float(rng.uniform(0.8, 1.0)), 3)}
+
+
+def _sample_badge(rng: np.random.Generator, width: float, height: float, *, color: str, palette, **_) -> dict:
+    return {
+        "points": int(rng.choice([0, 12, 16, 20, 24])),
+        "inner": round(float(rng.uniform(0.78, 0.9)), 3),
+        "ring": bool(rng.random() < 0.5),
+        "ring_color": pick_text_color(rng, color, palette),
+    }
+
+
+def _sample_stripes(rng: np.random.Generator, width: float, height: float, **_) -> dict:
+    count = int(rng.integers(3, 12))
+    return {
+        "angle": round(float(rng.choice([45.0, 135.0, rng.uniform(20, 160)])), 2),
+        "count": count,
+        "width": round(float(rng.uniform(0.3, 0.6) * _short(width, height) / count * 2), 2),
+        "opacity": round(float(rng.uniform(0.5, 1.0)), 3),
+    }
+
+
+def _sample_image_patch(
+    rng: np.random.Generator, width: float, height: float, *, image_files=(), **_
+) -> dict:
+    # Without files the caller must supply params["file"]; drawing without one is an error.
+    params = {"opacity": round(float(rng.uniform(0.85, 1.0)), 3)}
+    if image_files:
+        params["file"] = str(image_files[int(rng.integers(len(image_files)))])
+    return params
+
+
+def _masked(draw: Callable[[np.ndarray, Box, dict], None]) -> Callable[[np.ndarray, dict, Box], None]:
+    return lambda mask, params, box: draw(mask, box, params)
+
+
+def _pasted(mask: np.ndarray, params: dict, box: Box) -> None:
+    raise AssertionError("image_patch is pasted by draw_decorations, not masked")
+
+
+for _name, _sample, _apply in (
+    ("rect", _sample_rect, _masked(_fill_rect)),
+    ("rounded_panel", _sample_rounded_panel, _masked(_rounded_panel)),
+    ("line", _sample_line, _masked(_line)),
+    ("frame", _sample_frame, _masked(_frame)),
+    ("circle", _sample_circle, _masked(_circle)),
+    ("badge", _sample_badge, _masked(_badge)),
+    ("stripes", _sample_stripes, _masked(_stripes)),
+    ("image_patch", _sample_image_patch, _pasted),
+):
+    register_decoration(_name, _sample, _apply)  # decorations are not mentioned in captions
+DECORATIONS.seal_builtins()

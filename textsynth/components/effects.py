@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from textsynth.components.backgrounds import gaussian_grain
+from textsynth.components.registry import DescribeFn, Registry
 from textsynth.errors import TextsynthError
 from textsynth.rng import child_seed
 from textsynth.scene import Layer
@@ -23,21 +23,17 @@ SampleFn = Callable[[np.random.Generator, int, int], dict]
 ApplyFn = Callable[[np.ndarray, dict], np.ndarray]
 
 
-@dataclass(frozen=True)
-class _Effect:
-    sample: SampleFn
-    apply: ApplyFn
-
-
-_EFFECTS: dict[str, _Effect] = {}
+EFFECTS = Registry("effect")
 # Application order: light falls on the poster, the camera blurs it, the sensor adds noise.
-EFFECT_KINDS: list[str] = []
+EFFECT_KINDS: list[str] = EFFECTS.names
 DEFAULT_EFFECT_PROBS: dict[str, float] = {}
 
 _MAP_SIZE = 64  # long side of the low-resolution light maps
 
 
-def register_effect(name: str, sample_fn: SampleFn, apply_fn: ApplyFn) -> None:
+def register_effect(
+    name: str, sample_fn: SampleFn, apply_fn: ApplyFn, describe_fn: DescribeFn | None = None
+) -> None:
     """Add a photometric effect, applied after the built-in ones.
 
     It fires only where a template or the config gives it a probability (`effects: {name: p}`):
@@ -45,12 +41,10 @@ def register_effect(name: str, sample_fn: SampleFn, apply_fn: ApplyFn) -> None:
 
     Contract: `sample_fn(rng, width, height) -> dict` makes every random choice and returns JSON-friendly
     params (draw a `seed` with `textsynth.rng.child_seed(rng)` for noise); `apply_fn(image, params)` is
-    pure, must not modify `image`, and returns an array of the same shape and dtype (HxWx3 uint8).
+    pure, must not modify `image`, and returns an array of the same shape and dtype (HxWx3 uint8);
+    `describe_fn(params, lang) -> str | None` gives its caption phrase ("zh" or "en"; None leaves it out).
     """
-    if name in _EFFECTS:
-        raise TextsynthError(f"effect {name!r} is already registered; choose another name")
-    _EFFECTS[name] = _Effect(sample_fn, apply_fn)
-    EFFECT_KINDS.append(name)
+    EFFECTS.register(name, sample_fn, apply_fn, describe_fn)
 
 
 def sample_effects(
@@ -63,7 +57,7 @@ def sample_effects(
     """
     chosen = dict(DEFAULT_EFFECT_PROBS)
     for name, p in (probs or {}).items():
-        if name not in _EFFECTS:
+        if name not in EFFECTS:
             raise TextsynthError(
                 f"effect probability key must be one of {', '.join(EFFECT_KINDS)}, got {name!r}"
             )
@@ -72,12 +66,12 @@ def sample_effects(
         chosen[name] = float(p)
     layers = []
     for name in EFFECT_KINDS:
-        if name not in BUILTIN_EFFECT_KINDS and chosen.get(name, 0.0) <= 0.0:
+        if name not in EFFECTS.builtin and chosen.get(name, 0.0) <= 0.0:
             continue
         u, seed = rng.random(), child_seed(rng)
         if u < chosen[name]:
             layers.append(
-                Layer(name=name, params=_EFFECTS[name].sample(np.random.default_rng(seed), width, height))
+                Layer(name=name, params=EFFECTS.get(name).sample(np.random.default_rng(seed), width, height))
             )
     return layers
 
@@ -92,7 +86,7 @@ def apply_effects(image: np.ndarray, effects: list[Layer]) -> np.ndarray:
     out = image
     gain = None  # pending product of consecutive gain maps
     for layer in effects:
-        if layer.name not in _EFFECTS:
+        if layer.name not in EFFECTS:
             raise TextsynthError(f"effect must be one of {', '.join(EFFECT_KINDS)}, got {layer.name!r}")
         if layer.name in _GAIN_MAPS:
             layer_gain = np.atleast_3d(_GAIN_MAPS[layer.name](layer.params, w, h))
@@ -100,7 +94,7 @@ def apply_effects(image: np.ndarray, effects: list[Layer]) -> np.ndarray:
             continue
         if gain is not None:
             out, gain = _apply_gain(out, gain, in_place=out is not image), None
-        result = _EFFECTS[layer.name].apply(out, layer.params)
+        result = EFFECTS.get(layer.name).apply(out, layer.params)
         if not isinstance(result, np.ndarray) or result.shape != image.shape or result.dtype != np.uint8:
             raise TextsynthError(f"effect {layer.name!r} must return a {image.shape} uint8 array")
         out = result
@@ -313,18 +307,55 @@ def _gain_effect(gain_fn: GainFn) -> ApplyFn:
     return apply
 
 
-for _name, _sample, _apply, _prob in (  # built-ins, with their default probabilities
-    ("directional_light", _sample_light, _gain_effect(_light_gain), 0.4),
-    ("cast_shadow", _sample_shadow, _gain_effect(_shadow_gain), 0.15),
-    ("highlight", _sample_highlight, _apply_highlight, 0.15),
-    ("vignette", _sample_vignette, _gain_effect(_vignette_gain), 0.3),
-    ("color_cast", _sample_cast, _gain_effect(_cast_gain), 0.2),
-    ("blur", _sample_blur, _apply_blur, 0.15),
-    ("noise", _sample_noise, _apply_noise, 0.3),
-):
-    register_effect(_name, _sample, _apply)
+# ---------------------------------------------------------------- caption phrases
+
+_SIDES = (
+    ("右侧", "right"), ("右下方", "lower right"), ("下方", "bottom"), ("左下方", "lower left"),
+    ("左侧", "left"), ("左上方", "upper left"), ("上方", "top"), ("右上方", "upper right"),
+)  # fmt: skip
+
+
+def _phrase(zh: str, en: str) -> DescribeFn:
+    """A fixed phrase. English phrases starting with "with " get merged into one "with A, B and C"."""
+    return lambda params, lang: zh if lang == "zh" else en
+
+
+def _describe_light(params: dict, lang: str) -> str:
+    # The light ramp is brightest towards `angle` (0 = right, 90 = down, image coordinates).
+    if not isinstance(params.get("angle"), (int, float)):
+        return "光线从一侧照射" if lang == "zh" else "lit from one side"
+    zh, en = _SIDES[round(params["angle"] % 360 / 45) % 8]
+    return f"光线从{zh}照来" if lang == "zh" else f"lit from the {en}"
+
+
+def _describe_cast(params: dict, lang: str) -> str:
+    tone = params.get("tone")
+    zh, en = {
+        "warm": ("色调偏暖", "with a warm color cast"),
+        "cool": ("色调偏冷", "with a cool color cast"),
+    }.get(tone, ("带有色偏", "with a color cast"))
+    return zh if lang == "zh" else en
+
+
+def _describe_blur(params: dict, lang: str) -> str:
+    if params.get("kind") == "motion":
+        return "带有轻微的运动模糊" if lang == "zh" else "slightly motion-blurred"
+    return "略微模糊" if lang == "zh" else "slightly blurred"
+
+
+for _name, _sample, _apply, _describe, _prob in (  # built-ins, with their default probabilities
+    ("directional_light", _sample_light, _gain_effect(_light_gain), _describe_light, 0.4),
+    ("cast_shadow", _sample_shadow, _gain_effect(_shadow_gain), _phrase("有一道投影落在上面", "with a shadow cast across it"), 0.15),
+    ("highlight", _sample_highlight, _apply_highlight, _phrase("有一处高光反光", "with a specular highlight"), 0.15),
+    ("vignette", _sample_vignette, _gain_effect(_vignette_gain), _phrase("四周带暗角", "with a dark vignette"), 0.3),
+    ("color_cast", _sample_cast, _gain_effect(_cast_gain), _describe_cast, 0.2),
+    ("blur", _sample_blur, _apply_blur, _describe_blur, 0.15),
+    ("noise", _sample_noise, _apply_noise, _phrase("有轻微噪点", "with slight noise"), 0.3),
+):  # fmt: skip
+    register_effect(_name, _sample, _apply, _describe)
     DEFAULT_EFFECT_PROBS[_name] = _prob
 
 # Built-in kinds always draw their numbers (stable streams); registered kinds only when enabled,
 # so registering an effect never changes the bytes of a run that does not use it.
-BUILTIN_EFFECT_KINDS: frozenset[str] = frozenset(EFFECT_KINDS)
+EFFECTS.seal_builtins()
+BUILTIN_EFFECT_KINDS: frozenset[str] = EFFECTS.builtin

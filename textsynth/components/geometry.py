@@ -7,11 +7,13 @@ maps word and character polygons, so annotations cannot drift from the ink.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import cv2
 import numpy as np
 
+from textsynth.components.registry import DescribeFn, Registry
 from textsynth.scene import Layer
 
 
@@ -79,20 +81,65 @@ def min_area_quad(points: np.ndarray) -> np.ndarray:
 
 # --- Global geometry: the whole poster seen at an angle -------------------------------------------
 
+GEOMETRY = Registry("geometry")
+GEOMETRY_KINDS: list[str] = GEOMETRY.names  # live: grows with register_geometry
 
-def sample_perspective(rng: np.random.Generator, width: int, height: int, strength: float = 0.12) -> Layer:
+
+def register_geometry(
+    name: str,
+    sample_fn: Callable[..., dict],
+    matrix_fn: Callable[[np.ndarray, dict], np.ndarray],
+    describe_fn: DescribeFn | None = None,
+) -> None:
+    """Add a global geometry step (a warp of the whole image) that templates and configs turn on by name.
+
+    It fires only where a template or the config gives it a probability (`geometry: {name: p}`).
+    Contract: `sample_fn(rng, width, height) -> dict` makes every random choice (put `surround`,
+    "#rrggbb", in the params for the colour uncovered by the warp); `matrix_fn(image, params)` returns
+    the 3x3 homography for an image of that size, which moves the pixels and every polygon alike;
+    `describe_fn(params, lang) -> str | None` gives its caption phrase.
+    """
+    GEOMETRY.register(name, sample_fn, matrix_fn, describe_fn)
+
+
+def sample_geometry(
+    rng: np.random.Generator, width: int, height: int, probs: dict[str, float]
+) -> list[Layer]:
+    """Decide each geometry step with its probability, in name order, and sample those that fire.
+
+    Built-in steps always draw their uniform (stable streams); registered ones only when enabled.
+    """
+    layers = []
+    for name in sorted(GEOMETRY_KINDS):
+        if name not in GEOMETRY.builtin and probs.get(name, 0.0) <= 0.0:
+            continue
+        if rng.random() < probs.get(name, 0.0):
+            layers.append(Layer(name, GEOMETRY.get(name).sample(rng, width, height)))
+    return layers
+
+
+def geometry_matrix(layer: Layer, width: int, height: int) -> np.ndarray:
+    """The homography of one sampled geometry step on a width x height image."""
+    return GEOMETRY.get(layer.name).apply(np.empty((height, width, 0), np.uint8), layer.params)
+
+
+def sample_perspective(rng: np.random.Generator, width: int, height: int, strength: float = 0.12) -> dict:
     """The poster as a quad inside the frame: corners pulled in by up to `strength` of the size."""
     dx = rng.uniform(0.0, strength, size=4) * width
     dy = rng.uniform(0.0, strength, size=4) * height
     dst = [[dx[0], dy[0]], [width - dx[1], dy[1]], [width - dx[2], height - dy[2]], [dx[3], height - dy[3]]]
     shade = int(rng.integers(20, 235))
     surround = f"#{shade:02x}{shade:02x}{shade:02x}"
-    return Layer(
-        "perspective", {"corners": [[round(x, 2), round(y, 2)] for x, y in dst], "surround": surround}
-    )
+    return {"corners": [[round(x, 2), round(y, 2)] for x, y in dst], "surround": surround}
 
 
-def sample_rotation(rng: np.random.Generator, width: int, height: int, max_deg: float = 8.0) -> Layer:
+def _perspective_matrix(image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    height, width = image.shape[:2]
+    src = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float64)
+    return quad_homography(src, np.array(params["corners"], dtype=np.float64))
+
+
+def sample_rotation(rng: np.random.Generator, width: int, height: int, max_deg: float = 8.0) -> dict:
     """A slightly rotated poster, scaled so its corners stay inside the frame."""
     angle = float(rng.uniform(-max_deg, max_deg))
     a = math.radians(abs(angle))
@@ -101,29 +148,29 @@ def sample_rotation(rng: np.random.Generator, width: int, height: int, max_deg: 
         height / (width * math.sin(a) + height * math.cos(a)),
     )
     shade = int(rng.integers(20, 235))
-    return Layer(
-        "rotation",
-        {
-            "angle": round(angle, 3),
-            "scale": round(scale, 5),
-            "surround": f"#{shade:02x}{shade:02x}{shade:02x}",
-        },
-    )
+    return {
+        "angle": round(angle, 3),
+        "scale": round(scale, 5),
+        "surround": f"#{shade:02x}{shade:02x}{shade:02x}",
+    }
 
 
-def geometry_matrix(layer: Layer, width: int, height: int) -> np.ndarray:
-    params: dict[str, Any] = layer.params
-    if layer.name == "perspective":
-        src = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float64)
-        return quad_homography(src, np.array(params["corners"], dtype=np.float64))
-    if layer.name == "rotation":
-        cx, cy = width / 2, height / 2
-        scale = np.diag([params["scale"], params["scale"], 1.0])
-        return rotation_about(params["angle"], cx, cy) @ translation(cx, cy) @ scale @ translation(-cx, -cy)
-    raise ValueError(f"unknown geometry {layer.name!r}")
+def _rotation_matrix(image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    height, width = image.shape[:2]
+    cx, cy = width / 2, height / 2
+    scale = np.diag([params["scale"], params["scale"], 1.0])
+    return rotation_about(params["angle"], cx, cy) @ translation(cx, cy) @ scale @ translation(-cx, -cy)
 
 
-GEOMETRY_SAMPLERS = {"perspective": sample_perspective, "rotation": sample_rotation}
+def _phrase(zh: str, en: str) -> DescribeFn:
+    return lambda params, lang: zh if lang == "zh" else en
+
+
+register_geometry(
+    "perspective", sample_perspective, _perspective_matrix, _phrase("以透视角度拍摄", "viewed at an angle")
+)
+register_geometry("rotation", sample_rotation, _rotation_matrix, _phrase("略微旋转", "slightly rotated"))
+GEOMETRY.seal_builtins()
 
 
 def warp_image(image: np.ndarray, matrix: np.ndarray, surround: tuple[int, int, int]) -> np.ndarray:

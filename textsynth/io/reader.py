@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import tarfile
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -12,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from textsynth.errors import TextsynthError
+from textsynth.io.record import IMAGE_FORMATS
 from textsynth.io.shards import Output
 
-IMAGE_EXTS = ("jpg", "png", "webp")
+IMAGE_EXTS = tuple(IMAGE_FORMATS)  # KEY.<ext> of the image in a shard
 
 
 def shard_names(output: Output) -> list[str]:
@@ -99,9 +101,9 @@ def record_fields(name: str, key: str) -> Iterator[None]:
         ) from None
 
 
-def iter_records(out: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
+def iter_records(out: str | os.PathLike, limit: int | None = None) -> Iterator[dict[str, Any]]:
     """KEY.json records in key order (images are not decoded)."""
-    for name, key, parts in iter_members(out, ("json",), limit):
+    for name, key, parts in iter_members(str(out), ("json",), limit):
         yield load_record(name, key, parts)
 
 

@@ -275,8 +275,12 @@ def new_manifest(config_json: dict[str, Any], fingerprint: str, plans: list[Shar
     }
 
 
-def read_manifest(output: Output) -> dict[str, Any] | None:
-    """manifest.json, its fields checked: None when there is none; TextsynthError naming the bad field."""
+def read_manifest(output: Output, strict: bool = False) -> dict[str, Any] | None:
+    """manifest.json, its fields checked: None when there is none; TextsynthError naming the bad field.
+
+    Without `strict` only a JSON object is insisted on, for readers that need one field (the image format);
+    runs, resumes, verify and stats read it strictly.
+    """
     if not output.exists(MANIFEST):
         return None
     path = output.path(MANIFEST)
@@ -287,7 +291,9 @@ def read_manifest(output: Output) -> dict[str, Any] | None:
         manifest = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise TextsynthError(f"{path}: not valid JSON ({err}); move it away to start over") from None
-    problem = _manifest_problem(manifest)
+    problem = _manifest_problem(manifest) if strict else None
+    if not strict and not isinstance(manifest, dict):
+        problem = f"must be a JSON object, got {type(manifest).__name__}"
     if problem:
         raise TextsynthError(f"{path}: {problem}; it was not written by textsynth render, or was damaged")
     return manifest

@@ -18,7 +18,6 @@ import numpy as np
 
 SIZE_BUCKETS = (0, 16, 24, 32, 48, 64)  # lower edges of the text size buckets, px
 GROUPS = ("template", "font", "direction", "size", "effect")
-IMAGE_EXTS = ("jpg", "png", "webp")
 
 
 @dataclass
@@ -34,7 +33,7 @@ class ItemRow:
     text: str
     ocr: str
     exact: bool
-    ned: float
+    distance: float  # normalised edit distance, 0 = read exactly
     confidence: float
     strip: np.ndarray | None = field(default=None, repr=False)  # the rectified crop, kept for failures
 
@@ -75,7 +74,7 @@ def audit_rows(folder: str | Path, samples: int | None = None, keep_strips: bool
             row = ItemRow(
                 key=record["key"], template=record["template"], font=text["font"], direction=text["direction"],
                 size_px=int(text["size_px"]), effects=item_effects(text, record), text=text["text"], ocr=score.ocr,
-                exact=score.exact, ned=score.ned, confidence=score.confidence,
+                exact=score.exact, distance=score.distance, confidence=score.confidence,
             )  # fmt: skip
             if keep_strips and not score.exact:
                 strips = item_strips(image, text, text["lines"])
@@ -93,11 +92,11 @@ def _stack(strips: list[np.ndarray]) -> np.ndarray:
 def summarise(rows: list[ItemRow]) -> dict[str, Any]:
     """n, exact-match rate and mean NED of a set of items."""
     if not rows:
-        return {"n": 0, "exact": None, "ned": None}
+        return {"n": 0, "exact": None, "distance": None}
     return {
         "n": len(rows),
         "exact": round(float(np.mean([r.exact for r in rows])), 4),
-        "ned": round(float(np.mean([r.ned for r in rows])), 4),
+        "distance": round(float(np.mean([r.distance for r in rows])), 4),
     }
 
 
@@ -121,7 +120,7 @@ def report(rows: list[ItemRow], min_size: int = 0) -> dict[str, Any]:
         "failures": [
             {
                 k: getattr(r, k)
-                for k in ("key", "template", "font", "size_px", "text", "ocr", "ned", "confidence")
+                for k in ("key", "template", "font", "size_px", "text", "ocr", "distance", "confidence")
             }
             for r in worst(rows, 200)
         ],
@@ -131,7 +130,7 @@ def report(rows: list[ItemRow], min_size: int = 0) -> dict[str, Any]:
 def worst(rows: list[ItemRow], n: int) -> list[ItemRow]:
     """The n worst read-backs: largest edit distance, then lowest confidence, largest text first."""
     failed = [r for r in rows if not r.exact]
-    return sorted(failed, key=lambda r: (-r.ned, r.confidence, -r.size_px, r.key))[:n]
+    return sorted(failed, key=lambda r: (-r.distance, r.confidence, -r.size_px, r.key))[:n]
 
 
 def format_table(summary: dict[str, Any], below: float = 0.9) -> str:
@@ -140,7 +139,9 @@ def format_table(summary: dict[str, Any], below: float = 0.9) -> str:
     for name in ("overall", "size_24_plus"):
         s = summary[name]
         if s["n"]:
-            lines.append(f"{name:<14} n={s['n']:<6} exact={s['exact']:.3f}  mean NED={s['ned']:.3f}")
+            lines.append(
+                f"{name:<14} n={s['n']:<6} exact={s['exact']:.3f}  mean edit distance={s['distance']:.3f}"
+            )
     for group, table in summary["breakdown"].items():
         size_note = f" (items >= {summary['min_size']} px)" if summary["min_size"] else ""
         lines.append(f"\nby {group}{size_note}:")
@@ -148,12 +149,12 @@ def format_table(summary: dict[str, Any], below: float = 0.9) -> str:
         for value, s in table.items():
             flag = " <" if s["exact"] is not None and s["exact"] < below else ""
             lines.append(
-                f"  {value:<{width}}  n={s['n']:<6} exact={s['exact']:.3f}  NED={s['ned']:.3f}{flag}"
+                f"  {value:<{width}}  n={s['n']:<6} exact={s['exact']:.3f}  distance={s['distance']:.3f}{flag}"
             )
     return "\n".join(lines)
 
 
-def contact_sheet(rows: list[ItemRow], n: int = 24, width: int = 900) -> np.ndarray:
+def failure_sheet(rows: list[ItemRow], n: int = 24, width: int = 900) -> np.ndarray:
     """A tall RGB image: for each of the n worst items, its crop, the truth and what OCR read."""
     from PIL import Image, ImageDraw
 
@@ -170,7 +171,7 @@ def contact_sheet(rows: list[ItemRow], n: int = 24, width: int = 900) -> np.ndar
         y = strip.height + 10
         draw.text((10, y), f"truth: {r.text}", fill=(0, 110, 0), font=font)
         draw.text((10, y + 20), f"OCR:   {r.ocr or '(nothing)'}", fill=(190, 0, 0), font=font)
-        meta = f"{r.key} {r.template} {r.font} {r.size_px}px {r.direction} NED={r.ned:.2f} conf={r.confidence:.2f}"
+        meta = f"{r.key} {r.template} {r.font} {r.size_px}px {r.direction} distance={r.distance:.2f} conf={r.confidence:.2f}"
         draw.text(
             (10, y + 40),
             meta + (" " + ",".join(r.effects) if r.effects else ""),
@@ -206,5 +207,5 @@ def run_audit(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "audit.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
-    Image.fromarray(contact_sheet(rows, n_failures)).save(out_dir / "audit_failures.png")
+    Image.fromarray(failure_sheet(rows, n_failures)).save(out_dir / "audit_failures.png")
     return summary

@@ -10,7 +10,6 @@ the mapping is ours and is written out in SCALES).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -85,10 +84,11 @@ def scene_elements(scene: dict[str, Any], lang: str) -> dict[str, tuple[str, ...
         subject = re.sub(r"^(a|an|the) ", "", subject.strip(), flags=re.I)
     if subject:
         elements["subject"] = (subject,)
-    zh, en = describe_background(Layer(**scene["background"]))
-    phrase = zh.removesuffix("背景") if lang == "zh" else re.sub(r"^(a|an) | background$", "", en)
-    if phrase:
-        elements["background"] = (phrase,)
+    if "background" in scene:  # a recaptioned real image has only its texts
+        zh, en = describe_background(Layer(**scene["background"]))
+        phrase = zh.removesuffix("背景") if lang == "zh" else re.sub(r"^(a|an) | background$", "", en)
+        if phrase:
+            elements["background"] = (phrase,)
     for layer in (*scene.get("geometry", []), *scene.get("effects", [])):
         if layer["name"] in EFFECT_WORDS[lang]:
             elements[f"effect:{layer['name']}"] = EFFECT_WORDS[lang][layer["name"]]
@@ -99,7 +99,7 @@ def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> Cap
     """Score one caption against its sample's scene."""
     from textsynth.io.reader import scene_of
 
-    scene = scene_of(record)
+    scene = scene_of(record) if "scene" in record else {"texts": record.get("texts", [])}
     texts = [t["text"] for t in scene.get("texts", []) if t["text"].strip()]
     quoted = QUOTES[lang].findall(caption)
     # what the caption says in its own words: quoted text may contain any word
@@ -143,17 +143,12 @@ def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> Cap
     )  # fmt: skip
 
 
-def iter_records(folder: str | Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """KEY.json records of a render folder's shards, in key order (images are not decoded)."""
-    from textsynth.io.reader import iter_records as read_records
-
-    return read_records(str(folder), limit)
-
-
 def caption_report(
     folder: str | Path, lang: str = "zh", samples: int | None = None, field: str | None = None
 ):
     """Score every caption (`captions[field or lang]`) of a folder: per caption and averaged."""
+    from textsynth.io.reader import iter_records
+
     rows = []
     for record in iter_records(folder, samples):
         caption = record.get("captions", {}).get(field or lang)

@@ -26,12 +26,12 @@ class ItemScore:
     text: str
     ocr: str
     exact: bool
-    ned: float  # normalised edit distance, 0 = identical, 1 = nothing in common
+    distance: float  # normalised edit distance: 0 = identical, 1 = nothing in common
     confidence: float  # the recogniser's own score
 
     @property
     def similarity(self) -> float:
-        return 1.0 - self.ned
+        return 1.0 - self.distance
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -42,10 +42,13 @@ def normalise(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).upper()
 
 
-def score_text(truth: str, ocr: str, confidence: float = 0.0) -> ItemScore:
+def score_item(truth: str, ocr: str, confidence: float = 0.0) -> ItemScore:
+    """How a reading of one text item compares with its truth, as a reader sees them (normalise)."""
     t, o = normalise(truth), normalise(ocr)
-    ned = edit_distance(t, o) / max(len(t), len(o), 1)
-    return ItemScore(text=truth, ocr=ocr, exact=t == o, ned=round(ned, 4), confidence=round(confidence, 4))
+    distance = edit_distance(t, o) / max(len(t), len(o), 1)
+    return ItemScore(
+        text=truth, ocr=ocr, exact=t == o, distance=round(distance, 4), confidence=round(confidence, 4)
+    )
 
 
 def _cell_size(poly: np.ndarray) -> tuple[float, float]:
@@ -152,7 +155,7 @@ def read_item(image: np.ndarray, text: dict[str, Any], lines: list[str] | None =
         ocr, confidence = recognize(strip)
         parts.append(ocr)
         scores.append(confidence)
-    return score_text(text["text"], "".join(parts), float(np.mean(scores)) if scores else 0.0)
+    return score_item(text["text"], "".join(parts), float(np.mean(scores)) if scores else 0.0)
 
 
 def read_back(

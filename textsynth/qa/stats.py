@@ -14,11 +14,13 @@ from typing import Any
 from textsynth.errors import TextsynthError
 from textsynth.io.reader import record_fields
 from textsynth.io.shards import MANIFEST, Output, read_manifest
+from textsynth.qa.appearance import AppearanceCounter, format_appearance
+from textsynth.sources.fonts import FontLibrary
 
 CAPTION_BIN = 20  # characters per caption-length histogram bin
 
 
-def iter_records(output: Output, names: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
+def _records_and_captions(output: Output, names: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
     """(KEY.json record, KEY.txt caption) of every sample in the named shards, skipping the images."""
     from textsynth.io.reader import iter_members, load_record
 
@@ -31,7 +33,7 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
     from textsynth.sources.corpus import Corpus, gb2312_hanzi, is_cjk_ideograph
 
     output = Output(out)
-    manifest = read_manifest(output)
+    manifest = read_manifest(output, strict=True)
     if manifest is None:
         raise TextsynthError(f"{output.path(MANIFEST)}: missing; {out} is not a textsynth render output")
     config = manifest["config"]
@@ -43,21 +45,30 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
     covered: set[str] = set()
     chars: Counter[str] = Counter()
     caption_lengths: list[int] = []
+    appearance = AppearanceCounter(
+        {face.id: face for face in FontLibrary.load(config.get("fonts_manifest")).faces},
+        text_script="TC" if config.get("script") == "traditional" else "SC",
+    )
     samples = texts = skipped = 0
     for name in names:
-        for record, caption in iter_records(output, [name]):
+        for record, caption in _records_and_captions(output, [name]):
             with record_fields(name, str(record.get("key"))):
                 samples += 1
-                counters["templates"][record["template"]] += 1
-                counters["effects"].update([*record["geometry"], *record["effects"]])
+                appearance.add(record)
+                real = record.get("source") == "real"  # recaptioned photo: no template, fonts or effects
+                counters["templates"][record.get("template") or f"({record.get('source')})"] += 1
+                counters["effects"].update([*record.get("geometry", []), *record.get("effects", [])])
                 for item in record["texts"]:
                     texts += 1
-                    counters["fonts"][item["font"]] += 1
+                    counters["fonts"][item.get("font") or "(ocr)"] += 1
                     counters["directions"][item["direction"]] += 1
                     counters["roles"][item["role"]] += 1
                     chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
                 skipped += len(record.get("skipped_words", []))
-                covered |= _primary_words(record, corpus.primary_word(seed, record["index"]), corpus_words)
+                if not real:
+                    covered |= _primary_words(
+                        record, corpus.primary_word(seed, record["index"]), corpus_words
+                    )
                 caption_lengths.append(len(caption))
         if progress is not None:
             progress(1)
@@ -89,6 +100,7 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
         },
         **{key: dict(counter.most_common()) for key, counter in counters.items()},
         "caption_length": _length_summary(caption_lengths),
+        **appearance.summary(),
     }
 
 
@@ -137,6 +149,10 @@ def format_table(stats: dict[str, Any], top: int = 12) -> str:
     for title in ("templates", "fonts", "directions", "effects", "roles"):
         lines += ["", *_counter_table(title, stats[title], stats, top)]
     lines += ["", *_counter_table("caption length", length["histogram"], stats, len(length["histogram"]))]
+    if "layout_spread" in stats:
+        lines += ["", *format_appearance(stats)]
+        for title in ("style_classes", "script_pairs"):
+            lines += ["", *_counter_table(title.replace("_", " "), stats[title], stats, top)]
     return "\n".join(lines)
 
 

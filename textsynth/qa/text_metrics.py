@@ -29,8 +29,8 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def ned(pred: str, target: str) -> float:
-    """AnyText's normalised edit distance similarity: 1 = identical, 0 = nothing in common."""
+def edit_similarity(pred: str, target: str) -> float:
+    """AnyText's "NED", a similarity: 1 - normalised edit distance; 1 = identical, 0 = nothing in common."""
     pred, target = _clean(pred), _clean(target)
     longest = max(len(pred), len(target))
     if longest == 0:
@@ -50,7 +50,7 @@ class TextScore:
     target: str
     pred: str
     sentence_correct: bool
-    ned: float
+    ned: float  # AnyText's column name for edit_similarity (higher is better), kept for metrics.json
     char_hits: int  # multiset intersection of characters
     pred_chars: int
     target_chars: int
@@ -67,7 +67,7 @@ def score_text(pred: str, target: str) -> TextScore:
         target=target,
         pred=pred,
         sentence_correct=p == t,
-        ned=ned(p, t),
+        ned=edit_similarity(p, t),
         char_hits=hits,
         pred_chars=len(p),
         target_chars=len(t),

@@ -16,23 +16,26 @@ from typing import Any
 
 from textsynth.errors import TextsynthError
 from textsynth.io.reader import members_by_key
+from textsynth.io.record import DIRECTIONS, IMAGE_FORMATS, RECORD_FIELDS, TEXT_FIELDS, json_type
 from textsynth.io.shards import MANIFEST, Output, ShardPlan, plan_shards, read_manifest
 
 MEMBERS_TEXT = ("txt", "json")
-DIRECTIONS = ("ltr", "ttb")
 MAX_PROBLEMS_PER_SHARD = 20  # one broken shard should not bury the others in the report
 
-# KEY.json fields users' loaders rely on, with the JSON types they must have
-RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "key": str, "seed": int, "index": int, "width": int, "height": int, "template": str,
-    "background": str, "captions": dict, "texts": list, "decorations": list, "geometry": list,
-    "effects": list, "jpeg_quality": int, "skipped_words": list, "resampled": int, "scene": str,
+# The JSON type each field must have, from the one record schema
+_RECORD_TYPES = {f.name: json_type(f.type) for f in RECORD_FIELDS}
+_TEXT_TYPES = {f.name: json_type(f.type) for f in TEXT_FIELDS}
+_NAME_LISTS = tuple(f.name for f in RECORD_FIELDS if f.type == ["str"])  # lists of strings: one Arrow schema
+# records of real images (`textsynth recaption`, source "real"): no scene; OCR texts with scores
+REAL_RECORD_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "key": str, "seed": int, "index": int, "source": str, "origin": str, "width": int, "height": int,
+    "captions": dict, "original_caption": str, "texts": list, "dropped_texts": list, "recaption": dict,
+    "image_reencoded": bool,
 }  # fmt: skip
-TEXT_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "text": str, "role": str, "font": str, "size_px": int, "color": str, "direction": str, "polygon": list,
-    "chars": list, "primary": bool, "lines": list, "styles": list,
+REAL_TEXT_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "text": str, "role": str, "direction": str, "polygon": list, "score": (int, float), "size_px": int,
+    "primary": bool, "lines": list,
 }  # fmt: skip
-NAME_LISTS = ("decorations", "geometry", "effects", "skipped_words")  # lists of strings, one schema for Arrow
 
 
 @dataclass
@@ -56,7 +59,7 @@ def verify_output(
     report = VerifyReport(out=output.url)
     if not output.fs.exists(output.root):
         raise TextsynthError(f"{out}: no such folder; give the --out of a render run")
-    manifest = read_manifest(output)
+    manifest = read_manifest(output, strict=True)
     if manifest is None:
         raise TextsynthError(f"{output.path(MANIFEST)}: missing; {out} is not a textsynth render output")
     try:
@@ -64,6 +67,7 @@ def verify_output(
         plans = plan_shards(int(manifest["count"]), int(manifest["shard_size"]))
         recorded = manifest["shards"]
         fmt, lang, seed = config["image_format"], config["caption_language"], int(manifest["seed"])
+        subset = config.get("job") == "recaption"  # a shard keeps only the inputs that had text
     except (KeyError, TypeError, ValueError) as err:
         report.problems.append(
             f"{MANIFEST}: missing or malformed field {err}; it was not written by textsynth render"
@@ -90,7 +94,7 @@ def verify_output(
         except TextsynthError as err:  # e.g. a folder where the shard should be: list it, check the rest
             report.problems.append(f"{plan.name}: {err}")
             continue
-        problems, samples = check_shard(data, plan, info, fmt, lang, seed, decode_images)
+        problems, samples = check_shard(data, plan, info, fmt, lang, seed, decode_images, subset=subset)
         if len(problems) > MAX_PROBLEMS_PER_SHARD:
             problems = [
                 *problems[:MAX_PROBLEMS_PER_SHARD],
@@ -123,15 +127,19 @@ def check_shard(
     lang: str,
     seed: int,
     decode_images: bool = True,
+    subset: bool = False,
 ) -> tuple[list[str], int]:
-    """Problems of one shard's bytes against its manifest entry and the contract; and its sample count."""
+    """Problems of one shard's bytes against its manifest entry and the contract; and its sample count.
+
+    With `subset` (recaption outputs) the shard holds some of the keys its plan covers, not all.
+    """
     name = plan.name
     problems = []
     if len(data) != info.get("bytes"):
         problems.append(f"{name}: {len(data)} bytes, manifest says {info.get('bytes')}")
     if hashlib.sha256(data).hexdigest() != info.get("sha256"):
         problems.append(f"{name}: sha256 does not match the manifest (file changed or damaged)")
-    if info.get("count") != plan.count:
+    if info.get("count") != plan.count and not subset:
         problems.append(f"{name}: manifest count {info.get('count')}, the plan has {plan.count} samples")
     try:
         samples = members_by_key(data)
@@ -140,23 +148,33 @@ def check_shard(
     expected = [f"{i:09d}" for i in range(plan.first, plan.first + plan.count)]
     missing = [k for k in expected if k not in samples]
     extra = sorted(set(samples) - set(expected))
-    if missing:
+    if missing and not subset:
         problems.append(f"{name}: {len(missing)} samples missing (first {missing[0]})")
     if extra:
         problems.append(f"{name}: {len(extra)} unexpected keys (first {extra[0]})")
     if len(samples) != info.get("count"):
         problems.append(f"{name}: holds {len(samples)} samples, manifest count is {info.get('count')}")
+    without_primary = []
     for key in sorted(samples):
-        problems += [
-            f"{name}:{key}: {p}" for p in check_sample(key, samples[key], fmt, lang, seed, decode_images)
-        ]
+        sample_problems, record = check_sample(key, samples[key], fmt, lang, seed, decode_images)
+        problems += [f"{name}:{key}: {p}" for p in sample_problems]
+        if not sample_problems and not any(t["primary"] for t in record["texts"]):
+            without_primary.append(key)
+    counted = info.get("stats", {}).get("samples_without_primary", 0)
+    if len(without_primary) != counted:
+        problems.append(
+            f"{name}: {len(without_primary)} samples have no primary text"
+            + (f" (first {without_primary[0]})" if without_primary else "")
+            + f", the manifest counts {counted} (stats.samples_without_primary)"
+        )
     return problems, len(samples)
 
 
 def check_sample(
     key: str, members: dict[str, bytes], fmt: str, lang: str, seed: int, decode_images: bool
-) -> list[str]:
-    """Problems of one sample: members present, KEY.json follows the contract, image decodes at its size."""
+) -> tuple[list[str], dict | None]:
+    """Problems of one sample (members present, KEY.json follows the contract, image decodes at its
+    size), and its parsed record."""
     problems = [f"missing member {key}.{ext}" for ext in (fmt, *MEMBERS_TEXT) if ext not in members]
     problems += [f"unexpected member {key}.{ext}" for ext in members if ext not in (fmt, *MEMBERS_TEXT)]
     record = None
@@ -175,14 +193,16 @@ def check_sample(
             problems.append(f"{key}.txt is not UTF-8")
     if decode_images and fmt in members:
         problems += _check_image(key, fmt, members[fmt], record)
-    return problems
+    return problems, record
 
 
 def check_record(record: Any, key: str, seed: int) -> list[str]:
-    """Problems of one KEY.json against the shard contract (DESIGN.md)."""
+    """Problems of one KEY.json against the shard contract (docs/shard-contract.md)."""
     if not isinstance(record, dict):
         return ["not a JSON object"]
-    problems = _check_fields(record, RECORD_FIELDS, "")
+    if record.get("source") == "real":
+        return _check_real_record(record, key, seed)
+    problems = _check_fields(record, _RECORD_TYPES, "")
     if problems:
         return problems
     if record["key"] != key:
@@ -194,7 +214,7 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
     for lang in ("zh", "en"):
         if not isinstance(record["captions"].get(lang), str) or not record["captions"][lang]:
             problems.append(f"captions.{lang} missing or empty")
-    for name in NAME_LISTS:
+    for name in _NAME_LISTS:
         if not all(isinstance(v, str) for v in record[name]):
             problems.append(f"{name} must be a list of names (strings)")
     try:
@@ -208,7 +228,7 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
         if not isinstance(text, dict):
             problems.append(f"texts[{i}] is not an object")
             continue
-        field_problems = _check_fields(text, TEXT_FIELDS, where)
+        field_problems = _check_fields(text, _TEXT_TYPES, where)
         problems += field_problems
         if field_problems:
             continue
@@ -221,6 +241,60 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
                 isinstance(char, dict) and isinstance(char.get("char"), str) and _is_quad(char.get("polygon"))
             ):
                 problems.append(f"{where}chars[{j}] must be {{char, polygon of 4 points}}")
+    if problems:
+        return problems
+    primaries = [i for i, text in enumerate(record["texts"]) if text["primary"]]
+    if len(primaries) > 1:
+        problems.append(f"texts {primaries} are all marked primary; a sample has at most one")
+    return problems + _unquoted_texts(record)
+
+
+# How each caption language quotes a text (captions.py); a text missing from them was changed.
+QUOTES = {"zh": "“{}”", "en": '"{}"'}
+
+
+def _unquoted_texts(record: dict) -> list[str]:
+    problems = []
+    for i, text in enumerate(record["texts"]):
+        if not text["text"].strip():
+            continue  # blank texts are not mentioned
+        for lang, quote in QUOTES.items():
+            if quote.format(text["text"]) not in record["captions"].get(lang, ""):
+                problems.append(f"texts[{i}].text {text['text']!r} is not quoted in captions.{lang}")
+    return problems
+
+
+def _check_real_record(record: dict, key: str, seed: int) -> list[str]:
+    """A recaptioned real image: same key/index/seed/captions rules, OCR texts instead of a scene."""
+    problems = _check_fields(record, REAL_RECORD_FIELDS, "")
+    if problems:
+        return problems
+    if record["key"] != key or f"{record['index']:09d}" != key:
+        problems.append(
+            f"key {record['key']!r} / index {record['index']} do not match the member name {key!r}"
+        )
+    if record["seed"] != seed:
+        problems.append(f"seed {record['seed']} differs from the run's seed {seed}")
+    for lang in ("zh", "en", "short_zh", "short_en"):
+        if not isinstance(record["captions"].get(lang), str) or not record["captions"][lang]:
+            problems.append(f"captions.{lang} missing or empty")
+    for i, text in enumerate(record["texts"]):
+        where = f"texts[{i}]."
+        if not isinstance(text, dict):
+            problems.append(f"texts[{i}] is not an object")
+            continue
+        field_problems = _check_fields(text, REAL_TEXT_FIELDS, where)
+        problems += field_problems
+        if not field_problems and text["direction"] not in DIRECTIONS:
+            problems.append(f"{where}direction must be ltr or ttb, got {text['direction']!r}")
+        if not field_problems and not _is_quad(text["polygon"]):
+            problems.append(f"{where}polygon must be 4 [x, y] points")
+    if not problems and isinstance(record["captions"].get("zh"), str):
+        from textsynth.recaption.fuse import check_quotes
+
+        check = check_quotes(record["captions"]["zh"], [t["text"] for t in record["texts"]])
+        problems += [f"captions.zh does not quote texts “{t}”" for t in check.missing]
+        problems += [f"captions.zh quotes “{t}”, which is no OCR text" for t in check.extra]
     return problems
 
 
@@ -258,7 +332,7 @@ def _check_image(key: str, fmt: str, data: bytes, record: dict | None) -> list[s
     except Exception as err:  # Pillow raises many types for damaged data
         return [f"{key}.{fmt} does not decode ({type(err).__name__}: {err})"]
     problems = []
-    expected_kind = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[fmt]
+    expected_kind = IMAGE_FORMATS[fmt]
     if kind != expected_kind:
         problems.append(f"{key}.{fmt} holds {kind} data, expected {expected_kind}")
     if (

@@ -1,8 +1,8 @@
-"""Ray backend: shards become tasks on a pool of Ray actors, one render context per actor.
+"""Ray backend: shards become tasks on a pool of Ray actors, one started job worker per actor.
 
-Each actor loads corpus, fonts and templates once and then renders whole shards, writing
-them straight to the output (shared storage on a cluster). Bytes equal the local backend's,
-since a shard depends only on (config, index).
+Each actor loads what its job needs once (corpus, fonts and templates; or the OCR models) and
+then makes whole shards, writing them straight to the output (shared storage on a cluster).
+Bytes equal the local backend's, since a shard depends only on the job's settings and its plan.
 """
 
 from __future__ import annotations
@@ -12,27 +12,25 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
 from textsynth.io.shards import Output, ShardPlan, ShardResult, store_returned
-from textsynth.pipeline import build_context
-from textsynth.run.worker import render_shard
+from textsynth.run.job import Job
 
 
 class _ShardRenderer:
-    """Actor body: one RenderContext per worker process, reused for every shard it is given."""
+    """Actor body: the job started once per worker process, reused for every shard it is given."""
 
-    def __init__(self, config_json: dict[str, Any], out_url: str, write: bool):
-        self.ctx = build_context(RenderConfig.from_mapping(config_json))
+    def __init__(self, job: Job, out_url: str, write: bool):
+        self.worker = job.start()
         self.output = Output(out_url)
         self.write = write
 
     def render(self, plan: ShardPlan) -> ShardResult:
-        return render_shard(self.ctx, plan, self.output, write=self.write)
+        return self.worker.process(plan, self.output, write=self.write)
 
 
 def run_ray(
-    config: RenderConfig, plans: Iterable[ShardPlan], output: Output, address: str | None,
+    job: Job, plans: Iterable[ShardPlan], output: Output, address: str | None,
     progress: Callable[[int], None], num_actors: int | None = None, shards: int | None = None,
 ) -> Iterator[ShardResult]:  # fmt: skip
     """Yield shard results as Ray actors finish them; start a local Ray only when none is running."""
@@ -54,7 +52,7 @@ def run_ray(
         # An output only this process can see (memory://) cannot be written by actors: they return the bytes.
         write_remote = output.shared
         actor_cls = ray.remote(num_cpus=1)(_ShardRenderer)
-        actors = [actor_cls.remote(config.to_json(), output.url, write_remote) for _ in range(actors_n)]
+        actors = [actor_cls.remote(job, output.url, write_remote) for _ in range(actors_n)]
         running: dict[Any, Any] = {}
         for actor in actors:
             plan = next(queue, None)

@@ -1,7 +1,8 @@
-"""Plan shards, render the missing ones on local processes or Ray, keep the manifest current.
+"""Plan a job's shards, make the missing ones on local processes or Ray, keep the manifest current.
 
-Each shard is an independent task (its samples depend only on config and index), so
-worker count, backend and resume never change the bytes.
+Each shard is an independent task (its samples depend only on the job's settings and the
+shard's plan), so worker count, backend and resume never change the bytes. `render` and
+`recaption` are both jobs (textsynth.run.job).
 """
 
 from __future__ import annotations
@@ -26,15 +27,14 @@ from textsynth.io.shards import (
     ShardResult,
     merge_stats,
     new_manifest,
-    plan_shards,
     read_manifest,
     store_returned,
     write_manifest,
 )
-from textsynth.pipeline import build_context
-from textsynth.run.inputs import changed_inputs, input_digests
+from textsynth.run.inputs import changed_inputs
+from textsynth.run.job import Job
 from textsynth.run.ray_backend import run_ray
-from textsynth.run.worker import render_shard
+from textsynth.run.worker import RenderJob
 from textsynth.sampling.context import RenderContext
 
 ProgressFn = Callable[[int], None]
@@ -45,16 +45,15 @@ ProgressFn = Callable[[int], None]
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(config_json: dict[str, Any], out_url: str, progress_queue) -> None:
+def _init_worker(job: Job, out_url: str, progress_queue) -> None:
     _die_with_parent()
     try:
-        config = RenderConfig.from_mapping(config_json)
         output = Output(out_url)
-        ctx = build_context(config)
+        started = job.start()
     except Exception as err:  # reported with the first shard: an initializer's error only breaks the pool
         _worker["error"] = err if isinstance(err, TextsynthError) else f"{type(err).__name__}: {err}"
         return
-    _worker.update(ctx=ctx, output=output, write=output.shared, queue=progress_queue, pending=0)
+    _worker.update(job=started, output=output, write=output.shared, queue=progress_queue, pending=0)
 
 
 def _die_with_parent() -> None:
@@ -80,7 +79,7 @@ def _run_in_worker(plan: ShardPlan) -> ShardResult:
         raise error
     if error:
         raise TextsynthError(f"{plan.name}: a worker could not start ({error}); finished shards are kept")
-    result = render_shard(_worker["ctx"], plan, _worker["output"], _report, write=_worker["write"])
+    result = _worker["job"].process(plan, _worker["output"], _report, write=_worker["write"])
     if _worker["pending"]:
         _worker["queue"].put(_worker["pending"])
         _worker["pending"] = 0
@@ -88,20 +87,19 @@ def _run_in_worker(plan: ShardPlan) -> ShardResult:
 
 
 def run_local(
-    config: RenderConfig, plans: Iterable[ShardPlan], output: Output, workers: int, progress: ProgressFn,
-    ctx: RenderContext | None = None,
-) -> Iterator[ShardResult]:  # fmt: skip
-    """Yield shard results as they finish; workers=1 renders in this process (reusing `ctx` if given)."""
+    job: Job, plans: Iterable[ShardPlan], output: Output, workers: int, progress: ProgressFn
+) -> Iterator[ShardResult]:
+    """Yield shard results as they finish; workers=1 runs in this process."""
     if workers <= 1:
-        ctx = ctx or build_context(config)
+        worker = job.start()
         for plan in plans:
-            yield render_shard(ctx, plan, output, progress)
+            yield worker.process(plan, output, progress)
         return
     mp_context = mp.get_context("spawn")
     progress_queue = mp_context.Queue()
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=mp_context, initializer=_init_worker,
-        initargs=(config.to_json(), output.url, progress_queue),
+        initargs=(job, output.url, progress_queue),
     ) as pool:  # fmt: skip
         queue_ = iter(plans)
         pending: dict[Any, ShardPlan] = {}
@@ -147,13 +145,16 @@ def _result(future, plan: ShardPlan, pool: ProcessPoolExecutor) -> ShardResult:
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Terminate the worker processes now: shutdown alone waits for the shards they are rendering."""
     processes = list(getattr(pool, "_processes", {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):
             process.terminate()
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=5)
+    # with its workers gone the pool's manager thread ends at once; joining it here keeps interpreter
+    # exit from tripping over it (a traceback from threading._shutdown)
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _drain(progress_queue, progress: ProgressFn) -> None:
@@ -185,17 +186,15 @@ class RunSummary:
 
 
 def check_resume(
-    manifest: dict[str, Any] | None,
-    config: RenderConfig,
-    output: Output,
-    inputs: dict[str, str] | None = None,
+    manifest: dict[str, Any] | None, job: Job, output: Output, inputs: dict[str, str] | None = None
 ) -> set[str]:
     """Names of shards already finished; refuse to mix runs with different settings or changed input files."""
     if manifest is None:
         return set()
-    if manifest.get("fingerprint") != config.fingerprint():
+    settings = job.settings()
+    if manifest.get("fingerprint") != job.fingerprint():
         old = manifest.get("config", {})
-        changed = sorted(k for k in set(old) | set(config.to_json()) if old.get(k) != config.to_json().get(k))
+        changed = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
         raise TextsynthError(
             f"{output.path('manifest.json')}: this folder holds a run with different settings "
             f"(changed: {', '.join(changed) or 'version'}); use another --out, or the same settings to resume"
@@ -223,25 +222,34 @@ def run_render(
     `ctx`, when the caller already built it from this config, saves building it again in-process.
     """
     config.validate()  # a config built in Python gets the same checks as one read from YAML
+    return run_job(RenderJob(config, ctx), out, workers, backend, ray_address, progress)
+
+
+def run_job(
+    job: Job, out: str, workers: int = 1, backend: str = "local", ray_address: str | None = None,
+    progress: ProgressFn | None = None,
+) -> RunSummary:  # fmt: skip
+    """Run any job into `out` under the folder lock, finishing only the shards that are missing."""
     output = Output(out)
     output.prepare()
     with output.exclusive():
-        return _render_into(output, config, workers, backend, ray_address, progress, ctx)
+        return _run_into(output, job, workers, backend, ray_address, progress)
 
 
-def _render_into(
-    output: Output, config: RenderConfig, workers: int, backend: str, ray_address: str | None,
-    progress: ProgressFn | None, ctx: RenderContext | None,
-) -> RunSummary:  # fmt: skip
+def _run_into(
+    output: Output, job: Job, workers: int, backend: str, ray_address: str | None, progress: ProgressFn | None
+) -> RunSummary:
     started = time.perf_counter()
     output.remove_stale_temporaries()  # safe: we hold the folder, so no other run is writing them
-    plans = plan_shards(config.count, config.shard_size)
-    manifest = read_manifest(output)
-    inputs = input_digests(config)
-    finished = check_resume(manifest, config, output, inputs)
+    plans = job.plans()
+    manifest = read_manifest(output, strict=True)
+    # digests of the files the job reads (templates, photos, ...), for jobs that name them
+    inputs = job.inputs() if hasattr(job, "inputs") else None
+    finished = check_resume(manifest, job, output, inputs)
     if manifest is None:
-        manifest = new_manifest(config.to_json(), config.fingerprint(), plans)
-        manifest["inputs"] = inputs
+        manifest = new_manifest(job.settings(), job.fingerprint(), plans)
+        if inputs is not None:
+            manifest["inputs"] = inputs
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in finished}
     write_manifest(output, manifest)
     todo = (p for p in plans if p.name not in finished)
@@ -250,17 +258,17 @@ def _render_into(
         progress(already)
     progress = progress or (lambda n: None)
     if backend == "ray":
-        results = run_ray(config, todo, output, ray_address, progress, shards=len(plans) - len(finished))
+        results = run_ray(job, todo, output, ray_address, progress, shards=len(plans) - len(finished))
     elif backend == "local":
-        results = run_local(config, todo, output, max(1, workers), progress, ctx)
+        results = run_local(job, todo, output, max(1, workers), progress)
     else:
         raise TextsynthError(f"--backend must be 'local' or 'ray', got {backend!r}")
-    rendered = 0
+    done = 0
     for result in results:
         manifest["shards"][result.name] = {
             "count": result.count, "sha256": result.sha256, "bytes": result.bytes, "stats": result.stats,
         }  # fmt: skip
-        rendered += result.count
+        done += result.count
         write_manifest(output, manifest)
     totals: dict[str, Any] = {}
     for name in sorted(manifest["shards"]):
@@ -269,8 +277,8 @@ def _render_into(
     manifest["complete"] = len(manifest["shards"]) == len(plans)
     write_manifest(output, manifest)
     return RunSummary(
-        out=output.url, count=config.count, shards=len(plans), rendered_shards=len(plans) - len(finished),
-        resumed_shards=len(finished), seconds=time.perf_counter() - started, rendered_samples=rendered, stats=totals,
+        out=output.url, count=int(job.settings()["count"]), shards=len(plans), rendered_shards=len(plans) - len(finished),
+        resumed_shards=len(finished), seconds=time.perf_counter() - started, rendered_samples=done, stats=totals,
     )  # fmt: skip
 
 

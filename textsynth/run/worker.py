@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
-from textsynth.io.shards import Output, ShardPlan, ShardResult, write_shard
-from textsynth.pipeline import make_sample
+from textsynth.io.shards import Output, ShardPlan, ShardResult, plan_shards, write_shard
+from textsynth.pipeline import build_context, make_sample
 from textsynth.sampling.context import RenderContext
 
 ProgressFn = Callable[[int], None]
@@ -18,9 +19,11 @@ ProgressFn = Callable[[int], None]
 def shard_stats(samples: list) -> dict[str, Any]:
     """Counters the manifest keeps per shard (and `textsynth stats` sums)."""
     templates, fonts, directions, effects = Counter(), Counter(), Counter(), Counter()
-    skipped = resampled = 0
+    skipped = resampled = without_primary = 0
     for sample in samples:
         resampled += sample.resampled
+        # the primary slot can fail to fit on every try; the contract has such samples counted here
+        without_primary += not any(item.primary for item in sample.scene.texts)
         templates[sample.scene.template] += 1
         for item in sample.scene.texts:
             fonts[item.font] += 1
@@ -33,6 +36,7 @@ def shard_stats(samples: list) -> dict[str, Any]:
         "texts": sum(directions.values()),
         "skipped_words": skipped,
         "resampled": resampled,
+        "samples_without_primary": without_primary,
         "templates": dict(templates),
         "fonts": dict(fonts),
         "directions": dict(directions),
@@ -79,3 +83,44 @@ def render_shard(
     return ShardResult(
         plan.name, plan.count, sha, len(data), shard_stats(samples), data=None if write else data
     )
+
+
+class RenderJob:
+    """`textsynth render` as a runner job: shards of `config.count` samples, drawn from (config, index)."""
+
+    kind = "render"
+
+    def __init__(self, config: RenderConfig, ctx: RenderContext | None = None):
+        self.config = config
+        self.ctx = ctx  # already built in this process (the command built it to fail fast); not pickled
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self.config, "ctx": None}
+
+    def settings(self) -> dict[str, Any]:
+        return self.config.to_json()
+
+    def fingerprint(self) -> str:
+        return self.config.fingerprint()
+
+    def plans(self) -> Sequence[ShardPlan]:
+        return plan_shards(self.config.count, self.config.shard_size)
+
+    def inputs(self) -> dict[str, str]:
+        """Digests of the files the run reads, so a resume after they changed is refused."""
+        from textsynth.run.inputs import input_digests
+
+        return input_digests(self.config)
+
+    def start(self) -> RenderWorker:
+        return RenderWorker(self.ctx or build_context(self.config))
+
+
+class RenderWorker:
+    def __init__(self, ctx: RenderContext):
+        self.ctx = ctx
+
+    def process(
+        self, plan: ShardPlan, output: Output, progress: ProgressFn | None = None, write: bool = True
+    ) -> ShardResult:
+        return render_shard(self.ctx, plan, output, progress, write=write)

@@ -11,6 +11,7 @@ from textsynth.config import RenderConfig
 from textsynth.scene import Scene
 from textsynth.sources.corpus import Corpus
 from textsynth.sources.fonts import FontLibrary, get_font
+from textsynth.sources.photos import Photo
 from textsynth.templates import Template
 
 
@@ -23,7 +24,10 @@ class RenderContext:
     fonts: FontLibrary
     templates: list[Template]
     template_weights: np.ndarray
-    image_files: list[Path] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)  # background photos: the shipped set and --backgrounds
+    image_files: list[Path] = field(
+        default_factory=list
+    )  # --backgrounds pictures, for image_patch decorations
 
     def load_font(self, face_id: str, size_px: int):
         return get_font(self.fonts.face(face_id), size_px)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -15,12 +17,13 @@ import numpy as np
 from textsynth.components.backgrounds import render_background, sample_background
 from textsynth.components.decorations import draw_decorations, sample_decoration
 from textsynth.components.effects import DEFAULT_EFFECT_PROBS, sample_effects
-from textsynth.components.geometry import GEOMETRY_SAMPLERS, map_points, tilt_matrix, translation
+from textsynth.components.geometry import map_points, sample_geometry, tilt_matrix, translation
 from textsynth.config import RenderConfig
 from textsynth.render.colors import PALETTES, contrast_ratio, hex_to_rgb, pick_text_color, relative_luminance
 from textsynth.render.compose import block_origin, item_matrix, word_polygon
 from textsynth.render.layout import block_size, layout_block, snap_size
 from textsynth.rng import child_seed
+from textsynth.sampling.arrangement import arrange
 from textsynth.sampling.context import RenderContext, SampledScene
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.sources.fillers import filler
@@ -219,26 +222,65 @@ def _inside(poly: np.ndarray, width: int, height: int) -> bool:
     )
 
 
+@dataclass
+class _Canvas:
+    """What the slots of one scene share while they are placed, in drawing order."""
+
+    base: np.ndarray  # background + decorations (+ backing panels) so far
+    primary: str  # the run's corpus word for this sample
+    placed: list[np.ndarray] = field(default_factory=list)  # polygons text may not overlap
+    skipped: list[str] = field(default_factory=list)  # primary words no font could set
+    plane: np.ndarray | None = None  # one wall for all text, or None
+
+
+class PlacedText(NamedTuple):
+    item: TextItem
+    polygon: np.ndarray  # the block's quadrilateral in canvas pixels
+    panel: Decoration | None  # a backing panel when the ground under the text is very busy
+
+
 def _sample_slot(
-    slot: Slot, template: Template, ctx: RenderContext, rng: np.random.Generator,
-    base: np.ndarray, primary: str, placed: list[np.ndarray], skipped: list[str],
-    plane: np.ndarray | None = None,
-) -> tuple[TextItem, np.ndarray] | None:  # fmt: skip
-    height, width = base.shape[:2]
+    slot: Slot, template: Template, ctx: RenderContext, rng: np.random.Generator, canvas: _Canvas
+) -> PlacedText | None:
+    """One text block for a slot: its text and font, size and style, then a placement that fits."""
     is_primary = slot is template.primary_slot()
-    face = None
+    chosen = _text_and_face(slot, ctx, rng, canvas, is_primary)
+    if chosen is None:
+        return None
+    text, face, primary = chosen
+    item = _fitted_item(slot, template, rng, canvas.base, text, face, primary if is_primary else None)
+    if item is None:
+        return None
+    if slot.jitter[1] > 0:  # only slots that ask for it draw, so other templates keep their bytes
+        item.jitter = round(float(rng.uniform(*slot.jitter)), 4)
+        item.jitter_seed = child_seed(rng)
+    return _place(item, slot, face, _posture(slot, rng, item), canvas)
+
+
+def _text_and_face(
+    slot: Slot, ctx: RenderContext, rng: np.random.Generator, canvas: _Canvas, is_primary: bool
+) -> tuple[str, FontFace, str] | None:
+    """The slot's text and a face that covers it (3 tries), and the primary word as finally used."""
+    primary = canvas.primary
     for _ in range(3):
         text = _text_for(slot, ctx, rng, primary if is_primary else None).strip()
         if not text:
             continue
         face = ctx.fonts.choose(text, rng, styles=slot.font_styles, weight_range=slot.weight)
         if face is not None:
-            break
+            return text, face, primary
         if is_primary:
-            skipped.append(text)
-            primary = ctx.corpus.weighted_word(rng)
-    if face is None:
-        return None
+            canvas.skipped.append(text)
+            primary = ctx.corpus.weighted_word(rng)  # for this slot's next try only
+    return None
+
+
+def _fitted_item(
+    slot: Slot, template: Template, rng: np.random.Generator, base: np.ndarray, text: str, face: FontFace,
+    primary: str | None,
+) -> TextItem | None:  # fmt: skip
+    """The text item sized down until it fits its region, with colour and glyph style; None if it cannot fit."""
+    height, width = base.shape[:2]
     direction = {"horizontal": "ltr", "vertical": "ttb"}.get(slot.direction) or (
         "ttb" if rng.random() < 0.5 else "ltr"
     )
@@ -251,19 +293,26 @@ def _sample_slot(
     item = TextItem(
         text=text, role=slot.role, font=face.id, size_px=size, direction=direction, box=box,
         align=slot.align, char_spacing=round(float(rng.uniform(*slot.char_spacing)), 3),
-        font_style=face.style, font_family=face.family, primary=is_primary,
+        font_style=face.style, font_family=face.family, primary=primary is not None,
     )  # fmt: skip
     if _fit(item, face, slot, box) is None:
-        if not is_primary or text == primary:
+        if primary is None or text == primary:
             return None
         item.text, item.lines, item.size_px = primary, [primary], size  # the primary word alone must fit
         if _fit(item, face, slot, box) is None:
             return None
     item.style = _style(slot, rng, color, local, item.size_px, palette)
-    if slot.jitter[1] > 0:  # only slots that ask for it draw, so other templates keep their bytes
-        item.jitter = round(float(rng.uniform(*slot.jitter)), 4)
-        item.jitter_seed = child_seed(rng)
-    # geometry of the block: each try drops one risky transform
+    return item
+
+
+class _Posture(NamedTuple):
+    rotation: float
+    curve: float
+    tilt: tuple[float, float] | None  # yaw, pitch
+
+
+def _posture(slot: Slot, rng: np.random.Generator, item: TextItem) -> _Posture:
+    """Rotation, curve and tilt drawn from the slot's ranges (dropped one by one if they do not fit)."""
     rotation = float(rng.uniform(*slot.rotation)) if slot.rotation != (0.0, 0.0) else 0.0
     curve_p, curve_lo, curve_hi = slot.curve
     curve = (
@@ -271,7 +320,7 @@ def _sample_slot(
         if rng.random() < curve_p
         else 0.0
     )
-    if direction == "ttb" or len(item.lines) > 1 or len(item.text) < 3:
+    if item.direction == "ttb" or len(item.lines) > 1 or len(item.text) < 3:
         curve = 0.0
     tilt_p, tilt_max = slot.tilt
     tilt = (
@@ -279,34 +328,42 @@ def _sample_slot(
         if rng.random() < tilt_p
         else None
     )
+    return _Posture(rotation, curve, tilt)
+
+
+def _place(
+    item: TextItem, slot: Slot, face: FontFace, posture: _Posture, canvas: _Canvas
+) -> PlacedText | None:
+    """Lay the block out inside the canvas, off other text; each retry drops one risky transform."""
+    height, width = canvas.base.shape[:2]
     font = get_font(face, item.size_px)
     for attempt in range(4):
-        item.rotation = round(rotation, 2) if attempt < 2 else 0.0
-        item.curve = round(curve, 3) if attempt < 1 else 0.0
+        item.rotation = round(posture.rotation, 2) if attempt < 2 else 0.0
+        item.curve = round(posture.curve, 3) if attempt < 1 else 0.0
         item.lines = ["".join(item.lines)] if item.curve else item.lines
         layout = layout_block(item, font)
         item.tilt = None
-        if plane is not None:
-            item.tilt = _plane_tilt(plane, item, layout, width, height)
-        elif tilt is not None and attempt < 3:
-            item.tilt = tilt_matrix(layout.width, layout.height, tilt[0], tilt[1]).round(6).tolist()
-        if item.curve and len(item.lines) == 1 and layout.width > box[2] - box[0]:
+        if canvas.plane is not None:
+            item.tilt = _plane_tilt(canvas.plane, item, layout, width, height)
+        elif posture.tilt is not None and attempt < 3:
+            item.tilt = tilt_matrix(layout.width, layout.height, *posture.tilt).round(6).tolist()
+        if item.curve and len(item.lines) == 1 and layout.width > item.box[2] - item.box[0]:
             continue
         poly = word_polygon(item, layout, item_matrix(item, layout))
         if not _inside(poly, width, height):
             continue
-        if not slot.overlap and any(_quad_overlap(poly, other) > 1.0 for other in placed):
+        if not slot.overlap and any(_quad_overlap(poly, other) > 1.0 for other in canvas.placed):
             continue
         bounds = tuple(poly.min(axis=0)) + tuple(poly.max(axis=0))
-        texture = _texture(base, bounds, item.size_px)
+        texture = _texture(canvas.base, bounds, item.size_px)
         panel = _backing_panel(item, bounds, width, height) if texture >= PANEL_TEXTURE else None
         if panel is None and (
-            _worst_contrast(base, bounds, item.style.color) < 1.5 or texture >= BUSY_TEXTURE
+            _worst_contrast(canvas.base, bounds, item.style.color) < 1.5 or texture >= BUSY_TEXTURE
         ):
             _outline(
                 item
             )  # low contrast or a pattern under the text: outline the glyphs, as a designer would
-        return item, poly, panel
+        return PlacedText(item, poly, panel)
     return None
 
 
@@ -352,7 +409,7 @@ def _decorate(
         files = spec.files or image_files
         if spec.kind == "image_patch" and not files:
             continue  # no pictures to paste: no folder in the template and no --backgrounds
-        decoration = sample_decoration(rng, spec.kind, box, pal, files if spec.kind == "image_patch" else ())
+        decoration = sample_decoration(rng, spec.kind, box, pal, files)  # a kind takes the files it needs
         roles = {
             "accent": pal[int(rng.integers(len(pal)))],
             "light": by_lum[-1],
@@ -373,25 +430,20 @@ def sample_template(
     width, height = _canvas_size(template, config, rng)
     palette = _palette(None, template.palette)
     kinds = list(template.background_kinds) or None
-    image_files = ctx.image_files if template.photo else []
-    use_photo = bool(image_files) and rng.random() < config.photo_background_p
+    photos = ctx.photos if template.photo else []
+    photo_p = config.photo_background_p if template.photo_p is None else template.photo_p
+    use_photo = bool(photos) and rng.random() < photo_p
     background = sample_background(
-        rng,
-        width,
-        height,
-        kinds=["image"] if use_photo else kinds,
-        palette=palette,
-        image_files=image_files if use_photo else (),
+        rng, width, height, kinds=["photo"] if use_photo else kinds, palette=palette, photos=photos
     )
     base = render_background(background, width, height)
+    template = arrange(template, rng, base if background.name == "photo" else None)
     decorations = _decorate(template, rng, width, height, palette, ctx.image_files)
     if decorations:
         base = draw_decorations(base, decorations)  # draws on a copy
-    primary = ctx.corpus.primary_word(config.seed, index)
-    skipped: list[str] = []
+    canvas = _Canvas(base=base, primary=ctx.corpus.primary_word(config.seed, index))
+    canvas.plane = _sample_plane(template, rng, width, height)
     texts: list[TextItem] = []
-    placed: list[np.ndarray] = []
-    plane = _sample_plane(template, rng, width, height)
     primary_slot = template.primary_slot()
     order = sorted(template.slots, key=lambda s: s is not primary_slot)  # primary first: it must fit
     for slot in order:
@@ -399,22 +451,18 @@ def sample_template(
             continue
         tries = 4 if slot is primary_slot else 1  # the primary word must appear
         for _ in range(tries):
-            result = _sample_slot(slot, template, ctx, rng, base, primary, placed, skipped, plane)
-            if result is not None:
+            placed = _sample_slot(slot, template, ctx, rng, canvas)
+            if placed is not None:
                 break
-        if result is not None:
-            item, poly, panel = result
-            texts.append(item)
+        if placed is not None:
+            texts.append(placed.item)
             if not slot.overlap:
-                placed.append(poly)
-            if panel is not None:  # drawn under all text, like the template's own decorations
-                decorations.append(panel)
-                base = draw_decorations(base, [panel])
+                canvas.placed.append(placed.polygon)
+            if placed.panel is not None:  # drawn under all text, like the template's own decorations
+                decorations.append(placed.panel)
+                canvas.base = draw_decorations(canvas.base, [placed.panel])
     geometry_probs = {**DEFAULT_GEOMETRY_PROBS, **template.geometry, **config.geometry}
-    geometry = []
-    for name in sorted(GEOMETRY_SAMPLERS):
-        if rng.random() < geometry_probs.get(name, 0.0):
-            geometry.append(GEOMETRY_SAMPLERS[name](rng, width, height))
+    geometry = sample_geometry(rng, width, height, geometry_probs)
     effects = sample_effects(
         rng, width, height, {**DEFAULT_EFFECT_PROBS, **template.effects, **config.effects}
     )
@@ -424,7 +472,9 @@ def sample_template(
         decorations=decorations, geometry=geometry, effects=effects,
         jpeg_quality=int(rng.integers(lo, hi + 1)), subject=dict(template.subject),
     )  # fmt: skip
-    return SampledScene(scene=scene, base=base, skipped_words=skipped)
+    if not any(item.primary for item in texts) and canvas.primary not in canvas.skipped:
+        canvas.skipped.append(canvas.primary)  # no font or no room: the word is counted, never silently lost
+    return SampledScene(scene=scene, base=canvas.base, skipped_words=canvas.skipped)
 
 
 def draw_scene(template: Template, rng: np.random.Generator, ctx: RenderContext, index: int) -> SampledScene:

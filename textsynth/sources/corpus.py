@@ -7,12 +7,9 @@ least once per `len(corpus)` samples; `weighted_word` draws by frequency for sec
 from __future__ import annotations
 
 import functools
-import hashlib
-import importlib.resources
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,15 +24,6 @@ CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
 GB2312_HANZI_COUNT = 6763
 # "corp" in ASCII: keeps the cycle's stream apart from any other use of the same seed.
 _CYCLE_SALT = 0x636F7270
-
-
-@dataclass(frozen=True)
-class WordEntry:
-    """One line of the word list: 1-based rank, the word, jieba's frequency count."""
-
-    rank: int
-    word: str
-    freq: int
 
 
 def is_cjk_ideograph(ch: str) -> bool:
@@ -66,52 +54,10 @@ def gb2312_hanzi() -> frozenset[str]:
     return frozenset(chars)
 
 
-def jieba_dict_path() -> Path:
-    """The dictionary file bundled inside the installed jieba package."""
-    return Path(str(importlib.resources.files("jieba").joinpath("dict.txt")))
-
-
 def keep_word(word: str) -> bool:
     """The list's rule: every character is a CJK ideograph and one of GB2312's hanzi."""
     allowed = gb2312_hanzi()
     return bool(word) and all(ch in allowed and is_cjk_ideograph(ch) for ch in word)
-
-
-def build_word_list(n: int = 50000, dict_path: Path | None = None) -> list[WordEntry]:
-    """Top-n words of jieba's dictionary that pass `keep_word`, by frequency desc then word."""
-    if n < 1:
-        raise expected("--n", n, "a positive number of words")
-    path = dict_path or jieba_dict_path()
-    freqs: dict[str, int] = {}
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            parts = line.split()
-            if len(parts) < 2 or not keep_word(parts[0]):
-                continue
-            # jieba 0.42.1 has no duplicates; keep the larger count should a future version add any.
-            freqs[parts[0]] = max(int(parts[1]), freqs.get(parts[0], 0))
-    if n > len(freqs):
-        raise expected("--n", n, f"at most {len(freqs)} (the words in {path} that pass the rule)")
-    ranked = sorted(freqs.items(), key=lambda item: (-item[1], item[0]))[:n]
-    return [WordEntry(rank, word, freq) for rank, (word, freq) in enumerate(ranked, start=1)]
-
-
-def format_word_list(entries: Iterable[WordEntry]) -> bytes:
-    """The exact bytes of the TSV file: header, one entry per line, UTF-8, LF."""
-    lines = [TSV_HEADER, *(f"{e.rank}\t{e.word}\t{e.freq}" for e in entries)]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def write_word_list(entries: Iterable[WordEntry], path: Path) -> str:
-    """Write the TSV (byte-for-byte reproducible) and return its sha256 hex digest."""
-    data = format_word_list(entries)
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as err:
-        raise TextsynthError(f"{path}: cannot write the word list ({err.strerror})") from err
-    return hashlib.sha256(data).hexdigest()
 
 
 def corpus_stats(words: Sequence[str]) -> dict:

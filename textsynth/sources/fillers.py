@@ -180,11 +180,25 @@ _MAKERS: dict[str, Callable[..., str]] = {
     "slogan": _slogan,
     "time": _time,
 }
-FILLER_KINDS: tuple[str, ...] = tuple(_MAKERS)
+FILLER_KINDS: list[str] = list(_MAKERS)  # live: grows with register_filler
+_REGISTERED: dict[str, Callable[[np.random.Generator], str]] = {}
+
+
+def register_filler(kind: str, make: Callable[[np.random.Generator], str]) -> None:
+    """Add a text source that slots name as `filler:KIND` or `{KIND}` in a pattern.
+
+    `make(rng) -> str` makes every random choice with `rng` and returns the text to render.
+    """
+    if kind in FILLER_KINDS or kind in ("word", "primary"):
+        raise expected("new filler kind", kind, "a name other than word, primary, " + ", ".join(FILLER_KINDS))
+    _REGISTERED[kind] = make
+    FILLER_KINDS.append(kind)
 
 
 def filler(kind: str, rng: np.random.Generator) -> str:
-    """One filler text of `kind` (see FILLER_KINDS); draws exactly one integer from `rng`."""
+    """One filler text of `kind` (see FILLER_KINDS); a built-in kind draws exactly one integer from `rng`."""
+    if kind in _REGISTERED:
+        return _REGISTERED[kind](rng)
     make = _MAKERS.get(kind)
     if make is None:
         raise expected("filler kind", kind, "one of " + ", ".join(FILLER_KINDS))

@@ -6,6 +6,7 @@ Coverage is read once per font file with fontTools and cached on disk, so each w
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -23,7 +24,8 @@ from textsynth.errors import TextsynthError
 from textsynth.resources import FONTS_MANIFEST
 from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml
 
-STYLES = ("sans", "serif", "kai", "handwriting", "display")
+STYLES = ("sans", "serif", "kai", "fangsong", "brush", "handwriting", "display")
+FONT_DIR_TOKEN = "${TEXTSYNTH_FONT_DIR}"  # in a manifest `file`: the folder scripts/fetch_fonts.py fills
 SCRIPTS = ("SC", "TC")
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -53,9 +55,19 @@ class FontFace:
     license: str = "unknown"
     package: str = ""
     sha256: str = ""
+    source: str = ""  # npm:PKG@VERSION or deb:PKG=VERSION:/PATH for faces scripts/fetch_fonts.py builds
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class WordCoverage(NamedTuple):
+    """Coverage of a word list: per face id (covered, distinct) characters and settable words."""
+
+    words: int
+    chars: dict[str, tuple[int, int]]
+    words_by_face: dict[str, int]
+    unset: int  # words no face can set
 
 
 class MissingFace(NamedTuple):
@@ -122,7 +134,9 @@ def _parse_entry(entry: object, reader: FieldReader, at: tuple, base_dir: Path) 
     file = text_field("file")
     if not file:
         raise bad("file", "the path of a .ttf/.otf/.ttc font file")
-    if not os.path.isabs(file):
+    if file.startswith(FONT_DIR_TOKEN + "/"):
+        file = str(font_dir() / file[len(FONT_DIR_TOKEN) + 1 :])
+    elif not os.path.isabs(file):
         file = str(base_dir / file)
     family = text_field("family")
     if not family:
@@ -147,7 +161,17 @@ def _parse_entry(entry: object, reader: FieldReader, at: tuple, base_dir: Path) 
         license=text_field("license", "unknown") or "unknown",
         package=text_field("package"),
         sha256=sha,
+        source=text_field("source"),
     )
+
+
+def font_dir() -> Path:
+    """Where fetched faces live: $TEXTSYNTH_FONT_DIR, else $XDG_DATA_HOME/textsynth/fonts."""
+    env = os.environ.get("TEXTSYNTH_FONT_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "textsynth" / "fonts"
 
 
 # --------------------------------------------------------------------------- coverage (cmap)
@@ -165,18 +189,23 @@ def cache_dir() -> Path:
 _CMAP_MEMO: dict[tuple[str, int, int, int], np.ndarray] = {}
 
 
-def face_codepoints(face: FontFace) -> np.ndarray:
-    """Sorted uint32 codepoints of the face's cmap, memoised per process and cached on disk per file."""
+def _cmap_key(face: FontFace) -> tuple[tuple[str, int, int, int], Path]:
+    """The memo key (file, face, mtime, size) and the on-disk cache file of a face's cmap."""
     try:
         st = os.stat(face.file)
     except OSError as err:
         raise TextsynthError(f"{face.file}: cannot read font file ({err.strerror or err})") from None
     key = (os.path.realpath(face.file), face.index, st.st_mtime_ns, st.st_size)
+    digest = hashlib.sha1(repr((_CACHE_VERSION, *key)).encode()).hexdigest()[:24]
+    return key, cache_dir() / f"cmap-{digest}.npy"
+
+
+def face_codepoints(face: FontFace) -> np.ndarray:
+    """Sorted uint32 codepoints of the face's cmap, memoised per process and cached on disk per file."""
+    key, cache_file = _cmap_key(face)
     hit = _CMAP_MEMO.get(key)
     if hit is not None:
         return hit
-    digest = hashlib.sha1(repr((_CACHE_VERSION, *key)).encode()).hexdigest()[:24]
-    cache_file = cache_dir() / f"cmap-{digest}.npy"
     codepoints = None
     try:
         codepoints = np.load(cache_file, allow_pickle=False)
@@ -190,6 +219,44 @@ def face_codepoints(face: FontFace) -> np.ndarray:
     codepoints.setflags(write=False)
     _CMAP_MEMO[key] = codepoints
     return codepoints
+
+
+def warm_cmap_cache(faces: Iterable[FontFace]) -> None:
+    """Fill the on-disk cmap cache for `faces`, sharing the work with processes doing the same.
+
+    Each entry is read under an flock of its own: a process skips the fonts another is reading and
+    comes back for them once it is done, so N cold workers (test or render) read each font once.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): every process reads what it needs
+        return
+    pending = []
+    for face in faces:
+        try:
+            key, cache_file = _cmap_key(face)
+        except TextsynthError:
+            continue  # FontLibrary.load reports it
+        if key not in _CMAP_MEMO and not cache_file.is_file():
+            pending.append((face, cache_file))
+    blocking = False
+    while pending:
+        deferred = []
+        for face, cache_file in pending:
+            try:
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                lock = open(cache_file.with_suffix(".lock"), "w")  # noqa: SIM115 - held across the read
+            except OSError:
+                return  # a read-only cache: nothing to share
+            with lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    deferred.append((face, cache_file))
+                    continue
+                with contextlib.suppress(TextsynthError):  # FontLibrary.load reports it
+                    face_codepoints(face)  # loads what the other process wrote, or reads the font
+        pending, blocking = deferred, True
 
 
 def _read_cmap(file: str, index: int) -> np.ndarray:
@@ -322,6 +389,7 @@ class FontLibrary:
                 listed.append(face)
         available: list[FontFace] = []
         missing: list[MissingFace] = []
+        warm_cmap_cache(f for f in listed if os.path.isfile(f.file))
         for face in listed:
             if not os.path.isfile(face.file):
                 missing.append(MissingFace(face, _missing_reason(face, manifest_path)))
@@ -411,6 +479,18 @@ class FontLibrary:
             report.append((face, int(bits.sum()) + high, len(cps)))
         return report
 
+    def word_coverage(self, words: Sequence[str]) -> WordCoverage:
+        """How much of a word list each face can set: its characters, and whole words."""
+        chars = {face.id: (n, total) for face, n, total in self.coverage_report(words)}
+        settable = dict.fromkeys((face.id for face in self.faces), 0)
+        unset = 0
+        for word in words:
+            options = self.candidates(word)
+            unset += not options
+            for face in options:
+                settable[face.id] += 1
+        return WordCoverage(words=len(words), chars=chars, words_by_face=settable, unset=unset)
+
     def verify(self) -> dict[str, str]:
         """Hash every available font file against its manifest sha256; returns {face id: note} for mismatches.
 
@@ -499,6 +579,10 @@ class FontLibrary:
 
 
 def _missing_reason(face: FontFace, manifest: Path) -> str:
+    if face.source:
+        return (
+            f"{face.id}: {face.file} not found; fetch it with `python scripts/fetch_fonts.py` (setup.sh does)"
+        )
     if face.package:
         return f"{face.id}: {face.file} not found; install it with `sudo apt-get install {face.package}`"
     return f"{face.id}: {face.file} not found; restore the file or remove the entry from {manifest}"

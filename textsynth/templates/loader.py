@@ -9,7 +9,7 @@ from typing import Any
 from textsynth.components.backgrounds import BACKGROUND_KINDS, IMAGE_SUFFIXES
 from textsynth.components.decorations import DECORATION_KINDS
 from textsynth.components.effects import EFFECT_KINDS
-from textsynth.components.geometry import GEOMETRY_SAMPLERS
+from textsynth.components.geometry import GEOMETRY_KINDS
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import PALETTES
 from textsynth.sources.fillers import FILLER_KINDS
@@ -20,6 +20,7 @@ from textsynth.templates.schema import (
     STYLE_EFFECTS,
     TEXT_SOURCE_HINT,
     DecorationSpec,
+    LayoutSpec,
     Slot,
     Template,
 )  # fmt: skip
@@ -242,7 +243,7 @@ def _inside(file: Path, base: Path) -> bool:
 
 _TEMPLATE_FIELDS = {
     "name", "description", "subject", "canvas", "background", "slots", "decorations", "geometry", "effects",
-    "plane",
+    "plane", "layout",
 }  # fmt: skip
 
 
@@ -271,7 +272,12 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     if palette is not None:
         palette = _parse_palette(reader, palette, ("background", "palette"))
     template.palette = palette
-    template.photo = reader.boolean(background.get("photo", True), ("background", "photo"))
+    photo = background.get("photo", True)
+    if isinstance(photo, bool):
+        template.photo = photo
+    else:  # a number: the share of this template's samples drawn on a photo
+        template.photo_p = reader.number(photo, ("background", "photo"), 0.0, 1.0)
+        template.photo = template.photo_p > 0
     slots = data.get("slots")
     if not isinstance(slots, list) or not slots:
         raise reader.error(("slots",), "must be a non-empty list of text slots")
@@ -293,7 +299,7 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     template.decorations = [
         _parse_decoration(reader, d, ("decorations", i)) for i, d in enumerate(decorations)
     ]
-    geometry = reader.mapping(data.get("geometry", {}), ("geometry",), set(GEOMETRY_SAMPLERS))
+    geometry = reader.mapping(data.get("geometry", {}), ("geometry",), set(GEOMETRY_KINDS))
     template.geometry = {k: reader.number(v, ("geometry", k), 0.0, 1.0) for k, v in geometry.items()}
     effects = reader.mapping(data.get("effects", {}), ("effects",), set(EFFECT_KINDS))
     template.effects = {k: reader.number(v, ("effects", k), 0.0, 1.0) for k, v in effects.items()}
@@ -303,7 +309,23 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
             reader.number(plane.get("p", 1.0), ("plane", "p"), 0.0, 1.0),
             reader.number(plane.get("max_deg", 30), ("plane", "max_deg"), 0.0, 60.0),
         )
+    if "layout" in data:
+        layout = reader.mapping(data["layout"], ("layout",), {"mirror", "flip", "shift", "scale", "calm"})
+        defaults = LayoutSpec()
+        template.layout = LayoutSpec(
+            mirror=reader.number(layout.get("mirror", defaults.mirror), ("layout", "mirror"), 0.0, 1.0),
+            flip=reader.number(layout.get("flip", defaults.flip), ("layout", "flip"), 0.0, 1.0),
+            shift=reader.number(layout.get("shift", defaults.shift), ("layout", "shift"), 0.0, 0.5),
+            scale=reader.pair(layout.get("scale", list(defaults.scale)), ("layout", "scale"), 0.3, 1.0),
+            calm=_boolean(reader, layout.get("calm", defaults.calm), ("layout", "calm")),
+        )
     return template
+
+
+def _boolean(reader: FieldReader, value: Any, path: tuple) -> bool:
+    if not isinstance(value, bool):
+        raise reader.error(path, f"must be true or false, got {value!r}")
+    return value
 
 
 def load_template(path: str | Path) -> Template:

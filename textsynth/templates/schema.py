@@ -59,6 +59,17 @@ class DecorationSpec:
     files: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LayoutSpec:
+    """How a template's composition varies per sample (see textsynth.sampling.arrangement)."""
+
+    mirror: float = 0.0  # probability of the left-right mirrored composition
+    flip: float = 0.0  # probability of the top-bottom flipped composition
+    shift: float = 0.15  # the slot group moves up to this fraction of the canvas, where there is room
+    scale: tuple[float, float] = (0.75, 1.0)  # and is scaled by a factor in this range
+    calm: bool = False  # on a photo, move the group to the calmest area instead of a random shift
+
+
 @dataclass
 class Template:
     """A kind of image. A subclass may define `sample(rng, ctx, index) -> Scene` for full control."""
@@ -69,13 +80,15 @@ class Template:
     aspects: list[float] = field(default_factory=list)  # width / height choices; empty = the config's size
     background_kinds: list[str] = field(default_factory=list)  # empty = all procedural kinds
     palette: str | list[str] | None = None
-    photo: bool = True  # may use photos from --backgrounds
+    photo: bool = True  # may use background photos (the shipped set and --backgrounds)
+    photo_p: float | None = None  # share of samples on a photo; None = the config's photo_background_p
     slots: list[Slot] = field(default_factory=list)
     decorations: list[DecorationSpec] = field(default_factory=list)
     geometry: dict[str, float] = field(default_factory=dict)  # perspective / rotation -> probability
     effects: dict[str, float] = field(default_factory=dict)  # photometric effect -> probability override
     # All text on one plane seen at an angle (scene text): probability, max yaw/pitch in degrees.
     plane: tuple[float, float] = (0.0, 0.0)
+    layout: LayoutSpec = field(default_factory=LayoutSpec)
     source: str = "<python>"
 
     def primary_slot(self) -> Slot:

@@ -24,6 +24,9 @@ from textsynth.errors import TextsynthError
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)[”\"」』]")
+# runs of CJK ideographs (URO + Extension A): the "words" a run counts as seen; digits, Latin and
+# punctuation (phone numbers, prices, dates) are not words of the corpus
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 def expand_shards(pattern: str, flag: str = "--shards") -> list[str]:
@@ -50,6 +53,7 @@ class RawSample:
     image_bytes: bytes
     caption: str
     meta: dict = field(default_factory=dict)
+    shard: str = ""
 
     def size(self) -> tuple[int, int]:
         """(height, width), read from the image header without decoding pixels."""
@@ -61,6 +65,10 @@ class RawSample:
         texts = [t.get("text", "") for t in self.meta.get("texts", []) if isinstance(t, dict)]
         return [t for t in texts if t] or _QUOTED.findall(self.caption)
 
+    def cjk_words(self) -> list[str]:
+        """The Chinese runs of the rendered texts: what `words_seen` counts (no phone numbers, prices)."""
+        return [run for text in self.words() for run in _CJK_RUN.findall(text)]
+
 
 def read_shard(path: str, source: str) -> Iterator[RawSample]:
     """Samples of one WebDataset tar in file order, grouped by key by webdataset itself."""
@@ -69,7 +77,11 @@ def read_shard(path: str, source: str) -> Iterator[RawSample]:
     if not Path(path).is_file():
         raise TextsynthError(f"{path}: not a readable tar shard (no such file)")
     try:
-        for group in wds.WebDataset(path, shardshuffle=False, empty_check=False):
+        # this shard was already dealt to this process (see `stream`): no second split here
+        dataset = wds.WebDataset(
+            path, shardshuffle=False, empty_check=False, nodesplitter=None, workersplitter=None
+        )
+        for group in dataset:
             members = {k.lower(): v for k, v in group.items() if not k.startswith("__")}
             sample = _to_sample(group["__key__"].rsplit("/", 1)[-1], members, source, path)
             if sample:
@@ -88,28 +100,58 @@ def _to_sample(key: str | None, group: dict[str, bytes], source: str, path: str)
         meta = json.loads(group["json"]) if "json" in group else {}
     except json.JSONDecodeError as err:
         raise TextsynthError(f"{path}: {key}.json is not valid JSON ({err})") from err
-    return RawSample(str(key), source, group[image_ext], group["txt"].decode("utf-8").strip(), meta)
+    return RawSample(str(key), source, group[image_ext], group["txt"].decode("utf-8").strip(), meta, path)
 
 
-def stream(paths: list[str], source: str, rng: np.random.Generator) -> Iterator[RawSample]:
-    """Endless samples: each epoch visits the shards in a fresh rng order."""
+def rank_info() -> tuple[int, int]:
+    """(rank, world size) as webdataset sees them: RANK/WORLD_SIZE or torch.distributed; (0, 1) alone."""
+    from webdataset.utils import pytorch_worker_info
+
+    rank, world, _, _ = pytorch_worker_info()
+    return rank, world
+
+
+def stream(
+    paths: list[str], source: str, rng: np.random.Generator, exclude: frozenset = frozenset()
+) -> Iterator[RawSample]:
+    """Endless samples of this process's share: each epoch orders all shards with `rng` (the same
+    order in every process), then webdataset's split_by_node and split_by_worker deal them out, so
+    processes never read the same shard in the same epoch. (shard, key) pairs in `exclude` are skipped."""
+    import webdataset as wds
+
+    _, world = rank_info()
+    if len(paths) < world:
+        raise TextsynthError(
+            f"{len(paths)} {source} shard(s) for {world} processes: each process needs at least one shard"
+        )
     while True:
-        for index in rng.permutation(len(paths)):
-            yield from read_shard(paths[int(index)], source)
+        order = [paths[int(i)] for i in rng.permutation(len(paths))]
+        found = False
+        for path in wds.split_by_worker(wds.split_by_node(order)):
+            for sample in read_shard(path, source):
+                if (path, sample.key) not in exclude:
+                    found = True
+                    yield sample
+        if not found:
+            raise TextsynthError(f"no {source} training samples left in {len(paths)} shard(s)")
 
 
 def mixed_stream(
-    synthetic: list[str], real: list[str] | None, synthetic_ratio: float, seed: int
+    synthetic: list[str],
+    real: list[str] | None,
+    synthetic_ratio: float,
+    seed: int,
+    exclude: frozenset = frozenset(),
 ) -> Iterator[RawSample]:
     """Synthetic samples with probability `synthetic_ratio`, else real ones; deterministic in `seed`."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
-    synth = stream(synthetic, "synthetic", np.random.default_rng(np.random.SeedSequence([seed, 2])))
+    synth = stream(synthetic, "synthetic", np.random.default_rng(np.random.SeedSequence([seed, 2])), exclude)
     if not real:
         yield from synth
         return
     if not 0.0 <= synthetic_ratio <= 1.0:
         raise TextsynthError(f"--synthetic-ratio must be between 0 and 1, got {synthetic_ratio}")
-    other = stream(real, "real", np.random.default_rng(np.random.SeedSequence([seed, 3])))
+    other = stream(real, "real", np.random.default_rng(np.random.SeedSequence([seed, 3])), exclude)
     while True:
         yield next(synth) if rng.random() < synthetic_ratio else next(other)
 
@@ -151,6 +193,23 @@ def plan_batches(
         group.append(sample)
         if len(group) == batch_size:
             yield PlannedBatch(bucket, waiting.pop(bucket))
+
+
+def holdout_batch(paths: list[str], batch_size: int, buckets: list[tuple[int, int]]) -> PlannedBatch:
+    """A batch training never sees: the first samples of the last shard (in name order) that share
+    the first one's bucket, at most `batch_size`. Exclude `(s.shard, s.key)` of its samples from the stream."""
+    samples = read_shard(sorted(paths)[-1], "synthetic")
+    first = next(samples, None)
+    if first is None:
+        raise TextsynthError(f"{sorted(paths)[-1]}: no samples to hold out for the fixed-batch loss")
+    bucket = nearest_bucket(first.size(), buckets)
+    chosen = [first]
+    for sample in samples:
+        if len(chosen) == batch_size:
+            break
+        if nearest_bucket(sample.size(), buckets) == bucket:
+            chosen.append(sample)
+    return PlannedBatch(bucket, chosen)
 
 
 def resize_and_crop(image: Image.Image, bucket: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
@@ -196,42 +255,59 @@ def sha1(text: str) -> str:
 
 
 class EmbeddingCache:
-    """Text embeddings on disk, one file per caption (sha1 of the caption), for one text encoder."""
+    """Text embeddings on disk in float16, one safetensors file per (text encoder, caption).
 
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
+    The folder is `ROOT/<fingerprint>/<sha1[:2]>/<sha1 of caption>.safetensors`, so caches of
+    different models can share one ROOT and never mix. A Kolors entry (256 × 4096 + 4096 halves)
+    is 2.1 MB: about 2 GB per 1,000 captions (docs/training.md).
+    """
+
+    def __init__(self, root: Path, fingerprint: str):
+        self.folder = Path(root) / fingerprint
+        self.fingerprint = fingerprint
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def path(self, caption: str) -> Path:
         digest = sha1(caption)
-        return self.folder / digest[:2] / f"{digest}.pt"
+        return self.folder / digest[:2] / f"{digest}.safetensors"
 
     def missing(self, captions: list[str]) -> list[str]:
         return sorted({c for c in captions if not self.path(c).is_file()})
 
     def fill(
-        self, captions: list[str], encode: Callable[[list[str]], tuple[Any, Any]], batch: int = 8
+        self, captions: list[str], encode: Callable[[list[str]], tuple[Any, Any]], batch: int = 16
     ) -> int:
-        """Encode and store every caption not cached yet; returns how many were encoded."""
+        """Encode and store (as float16) every caption not cached yet; returns how many were encoded."""
         import torch
+        from safetensors.torch import save_file
 
         todo = self.missing(captions)
         for start in range(0, len(todo), batch):
             chunk = todo[start : start + batch]
             embeds, pooled = encode(chunk)
+            embeds, pooled = embeds.to("cpu", torch.float16), pooled.to("cpu", torch.float16)
+            if not (torch.isfinite(embeds).all() and torch.isfinite(pooled).all()):
+                raise TextsynthError(
+                    "text embeddings overflow float16 (or are NaN): check the text encoder weights"
+                )
             for caption, e, p in zip(chunk, embeds, pooled, strict=True):
                 target = self.path(caption)
                 target.parent.mkdir(exist_ok=True)
                 tmp = target.with_suffix(".tmp")
-                torch.save({"prompt_embeds": e.cpu().clone(), "pooled": p.cpu().clone()}, tmp)
+                save_file({"prompt_embeds": e.contiguous(), "pooled": p.contiguous()}, tmp)
                 tmp.replace(target)
         return len(todo)
 
     def load(self, captions: list[str]) -> tuple[Any, Any]:
+        """(prompt_embeds, pooled) stacked in caption order, float16 as stored."""
         import torch
+        from safetensors.torch import load_file
 
-        items = [torch.load(self.path(c), weights_only=True) for c in captions]
+        items = [load_file(self.path(c)) for c in captions]
         return torch.stack([i["prompt_embeds"] for i in items]), torch.stack([i["pooled"] for i in items])
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.folder.rglob("*.safetensors"))
 
 
 class LatentCache:

@@ -1,13 +1,19 @@
-"""Generate from a fixed Chinese-text prompt set, read the images back with OCR, and tabulate the scores.
+"""Generate from a fixed prompt set with the base and fine-tuned Kolors and score the text two ways.
 
-Base and fine-tuned models see the same prompts with the same starting noise, so the
-difference is the weights. Scores follow the AnyText benchmark (see train/metrics.py).
+- `whole_image`: textsynth's own quick measure: all text PP-OCR finds in the image, joined in
+  reading order, against the prompt's whole target. Not AnyText's protocol.
+- `anytext_lines`: AnyText's line protocol (train/anytext_eval.py): each target line located,
+  cropped, turned upright and recognised alone; Sen.ACC and NED per line.
+
+Both are reported overall, per kind, and per split (seen/unseen, judged per character), with
+character recall on seen and unseen characters separately.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -16,136 +22,163 @@ import numpy as np
 
 from textsynth.errors import TextsynthError
 from textsynth.qa import text_metrics as metrics
+from textsynth.train.compare import FORMAT, gains
+from textsynth.train.prompt_sets import EvalPrompt, PromptSet, char_is_seen, line_split
 
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』]+)[”\"」』]")
-KIND_SHARES = (("unseen", 0.4), ("seen", 0.3), ("multiline", 0.15), ("vertical", 0.15))
+MODES = {
+    "whole_image": "whole-image OCR: every line PP-OCR finds, joined in reading order, vs the whole target "
+    "(textsynth's measure, not AnyText's)",
+    "anytext_lines": "AnyText line protocol: each target line located by detection, cropped, rotated if "
+    "vertical, recognised alone (PP-OCRv4); Sen.ACC and NED per line",
+}
 
 
 @dataclass(frozen=True)
-class EvalPrompt:
-    """One prompt and the text a perfect image would show (lines joined in reading order)."""
+class GenerationSettings:
+    """How images are generated; everything here but dtype/device/offload must match for --compare."""
 
-    id: str
-    kind: str
-    prompt: str
-    target: str
-    vertical: bool = False
-
-
-def builtin_prompts(n: int, corpus_words: list[str], seen_words: set[str], seed: int = 0) -> list[EvalPrompt]:
-    """`n` prompts: words training did not see, words it saw, two-line and vertical layouts.
-
-    Words are 2–4 characters so a score reflects writing, not length; the set is fixed by `seed`.
-    """
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
-    pool = [w for w in corpus_words if 2 <= len(w) <= 4]
-    unseen = [w for w in pool if w not in seen_words]
-    seen = [w for w in pool if w in seen_words] or unseen
-    counts = [round(n * share) for _, share in KIND_SHARES]
-    counts[0] += n - sum(counts)
-
-    def pick(words: list[str], k: int) -> list[str]:
-        if not words:
-            raise TextsynthError("no 2–4 character words available to build prompts (check the word list)")
-        return [words[int(i)] for i in rng.choice(len(words), size=k, replace=len(words) < k)]
-
-    prompts: list[EvalPrompt] = []
-    for (kind, _), count in zip(KIND_SHARES, counts, strict=True):
-        for i in range(count):
-            pid = f"{kind}-{i:03d}"
-            if kind in ("unseen", "seen"):
-                (word,) = pick(unseen if kind == "unseen" else seen, 1)
-                prompts.append(EvalPrompt(pid, kind, f"一张简洁的海报，中间用黑色粗体字写着“{word}”。", word))
-            elif kind == "multiline":
-                first, second = pick(unseen, 2)
-                text = f"一张海报，上下两行文字，第一行写着“{first}”，第二行写着“{second}”。"
-                prompts.append(EvalPrompt(pid, kind, text, first + second))
-            else:
-                (word,) = pick(unseen, 1)
-                text = f"一幅竖排的书法条幅，从上到下写着“{word}”。"
-                prompts.append(EvalPrompt(pid, kind, text, word, vertical=True))
-    return prompts
+    resolution: int = 1024
+    steps: int = 30
+    guidance: float = 5.0
+    seed: int = 0
+    samples_per_prompt: int = 1
+    scheduler: str = ""
+    negative_prompt: str | None = None
+    dtype: str = ""
+    device: str = ""
+    offload: bool = False
 
 
-def read_prompt_file(path: Path) -> list[EvalPrompt]:
-    """Prompts from a file: JSONL {prompt, target?, kind?, vertical?} or plain lines (target: quoted text)."""
-    if not path.is_file():
-        raise TextsynthError(f"--prompts {path}: file not found")
-    prompts = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("{"):
-            try:
-                record = json.loads(line)
-                prompt = str(record["prompt"])
-            except (json.JSONDecodeError, KeyError, TypeError) as err:
-                raise TextsynthError(
-                    f"--prompts {path}, line {number}: expected JSON with 'prompt' ({err})"
-                ) from err
-        else:
-            record, prompt = {}, line
-        target = record.get("target") or "".join(_QUOTED.findall(prompt))
-        if not target:
-            raise TextsynthError(
-                f"--prompts {path}, line {number}: no text to score; put it in quotes (“…”) or give 'target'"
-            )
-        kind = str(record.get("kind", "file"))
-        prompts.append(EvalPrompt(f"{kind}-{number:04d}", kind, prompt, target, bool(record.get("vertical"))))
-    if not prompts:
-        raise TextsynthError(f"--prompts {path}: no prompts in the file")
-    return prompts
+def noise_seed(seed: int, prompt_id: str, sample: int) -> int:
+    """Start noise of one image: a function of (seed, prompt id, sample), so every arm, device and
+    subset of the prompt set starts a given prompt from the same noise."""
+    key = int(hashlib.sha256(prompt_id.encode("utf-8")).hexdigest()[:15], 16)
+    return int(np.random.SeedSequence([seed, key, sample]).generate_state(1)[0])
 
 
-def score_images(images: list[Any], prompts: list[EvalPrompt]) -> list[dict]:
-    """OCR each image and score it against its prompt's target: one row per prompt."""
-    from textsynth.qa.ocr import read_text
-
-    rows = []
-    for image, prompt in zip(images, prompts, strict=True):
-        score = metrics.score_text(read_text(image, vertical=prompt.vertical), prompt.target)
-        rows.append({**asdict(prompt), **score.to_json()})
-    return rows
-
-
-def summarise(rows: list[dict]) -> dict:
-    """Overall scores and the same numbers per prompt kind."""
-
-    def as_scores(subset: list[dict]) -> list[metrics.TextScore]:
-        fields = metrics.TextScore.__dataclass_fields__
-        return [metrics.TextScore(**{k: r[k] for k in fields}) for r in subset]
-
-    kinds = sorted({r["kind"] for r in rows})
-    return {
-        **metrics.aggregate(as_scores(rows)),
-        "by_kind": {k: metrics.aggregate(as_scores([r for r in rows if r["kind"] == k])) for k in kinds},
-    }
-
-
-def generate(
-    pipe: Any, prompts: list[EvalPrompt], resolution: int, steps: int, seed: int, guidance: float
-) -> list:
-    """One image per prompt; prompt i always starts from the noise of seed (seed, i)."""
+def generate(pipe: Any, prompts: list[EvalPrompt], settings: GenerationSettings) -> dict[str, list]:
+    """`samples_per_prompt` images per prompt, batched per prompt, each from its own CPU generator."""
     import torch
 
-    images = []
-    for index, prompt in enumerate(prompts):
-        generator = torch.Generator().manual_seed(seed * 100_003 + index)
+    images = {}
+    for prompt in prompts:
+        generators = [
+            torch.Generator().manual_seed(noise_seed(settings.seed, prompt.id, j))
+            for j in range(settings.samples_per_prompt)
+        ]
         result = pipe(
             prompt.prompt,
-            height=resolution,
-            width=resolution,
-            num_inference_steps=steps,
-            guidance_scale=guidance,
-            generator=generator,
+            negative_prompt=settings.negative_prompt,
+            height=settings.resolution,
+            width=settings.resolution,
+            num_inference_steps=settings.steps,
+            guidance_scale=settings.guidance,
+            num_images_per_prompt=settings.samples_per_prompt,
+            generator=generators,
         )
-        images.append(result.images[0])
+        images[prompt.id] = list(result.images)
     return images
 
 
-def save_grid(columns: dict[str, list[Any]], prompts: list[EvalPrompt], path: Path, cell: int = 256) -> Path:
-    """A grid image: one row per prompt, one column per model, for a quick look."""
+def char_counts(pred: str, target: str) -> dict[str, int]:
+    """Target characters and how many were read back (multiset), split into seen and unseen ones."""
+    p, t = "".join(pred.split()), "".join(target.split())
+    common = Counter(p) & Counter(t)
+    counts = {"seen_chars": 0, "seen_hits": 0, "unseen_chars": 0, "unseen_hits": 0}
+    for char, n in Counter(t).items():
+        kind = "seen" if char_is_seen(char) else "unseen"
+        counts[f"{kind}_chars"] += n
+        counts[f"{kind}_hits"] += common[char]
+    return counts
+
+
+def score_whole_image(images: dict[str, list], prompts: list[EvalPrompt]) -> list[dict]:
+    """One row per image: all OCR text in reading order against the prompt's whole target."""
+    from textsynth.qa.ocr import read_text
+
+    rows = []
+    for prompt in prompts:
+        for sample, image in enumerate(images[prompt.id]):
+            pred = read_text(image, vertical=prompt.vertical)
+            score = metrics.score_text(pred, prompt.target).to_json()
+            rows.append(
+                {
+                    "id": prompt.id,
+                    "sample": sample,
+                    "kind": prompt.kind,
+                    "split": prompt.split,
+                    **score,
+                    **char_counts(pred, prompt.target),
+                }
+            )
+    return rows
+
+
+def score_anytext_lines(images: dict[str, list], prompts: list[EvalPrompt]) -> list[dict]:
+    """One row per image × target line (AnyText's protocol, lines located by detection)."""
+    from textsynth.train.anytext_eval import locate_lines
+
+    rows = []
+    for prompt in prompts:
+        for sample, image in enumerate(images[prompt.id]):
+            for index, reading in enumerate(locate_lines(image, list(prompt.lines))):
+                p, t = "".join(reading.pred.split()), "".join(reading.target.split())
+                rows.append(
+                    {
+                        "id": prompt.id,
+                        "sample": sample,
+                        "line": index,
+                        "kind": prompt.kind,
+                        "split": line_split(reading.target),
+                        **reading.to_json(),
+                        "char_hits": sum((Counter(p) & Counter(t)).values()),
+                        "pred_chars": len(p),
+                        "target_chars": len(t),
+                        **char_counts(reading.pred, reading.target),
+                    }
+                )
+    return rows
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def _aggregate(rows: list[dict]) -> dict:
+    if not rows:
+        return {"n": 0, "prompts": 0}
+    total = {k: sum(r[k] for r in rows) for k in ("char_hits", "pred_chars", "target_chars")}
+    return {
+        "n": len(rows),
+        "prompts": len({r["id"] for r in rows}),
+        "sentence_accuracy": float(np.mean([bool(r["sentence_correct"]) for r in rows])),
+        "ned": float(np.mean([r["ned"] for r in rows])),
+        "char_precision": _ratio(total["char_hits"], total["pred_chars"]),
+        "char_recall": _ratio(total["char_hits"], total["target_chars"]),
+        "char_recall_seen": _ratio(sum(r["seen_hits"] for r in rows), sum(r["seen_chars"] for r in rows)),
+        "char_recall_unseen": _ratio(
+            sum(r["unseen_hits"] for r in rows), sum(r["unseen_chars"] for r in rows)
+        ),
+    }
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Overall numbers, and the same per prompt kind and per split (seen/unseen)."""
+    return {
+        **_aggregate(rows),
+        "by_split": {
+            s: _aggregate([r for r in rows if r["split"] == s]) for s in sorted({r["split"] for r in rows})
+        },
+        "by_kind": {
+            k: _aggregate([r for r in rows if r["kind"] == k]) for k in sorted({r["kind"] for r in rows})
+        },
+    }
+
+
+def save_grid(
+    columns: dict[str, dict[str, list]], prompts: list[EvalPrompt], path: Path, cell: int = 256
+) -> Path:
+    """One row per prompt, one column per model (its first image): never more images than cells."""
     from PIL import Image, ImageDraw
 
     names = list(columns)
@@ -154,141 +187,165 @@ def save_grid(columns: dict[str, list[Any]], prompts: list[EvalPrompt], path: Pa
     draw = ImageDraw.Draw(grid)
     for c, name in enumerate(names):
         draw.text((c * cell + 4, 4), name, fill="black")
-        for r, image in enumerate(columns[name]):
+        for r, prompt in enumerate(prompts):
+            image = columns[name][prompt.id][0]
             grid.paste(image.convert("RGB").resize((cell, cell)), (c * cell, header + r * cell))
     grid.save(path)
     return path
 
 
-def markdown_table(results: dict[str, dict]) -> str:
-    """Markdown: one row per model variant, overall and per kind."""
-    lines = [
-        "| model | prompts | sentence acc | NED | char precision | char recall |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for name, summary in results.items():
-        for kind, s in [("all", summary), *summary["by_kind"].items()]:
-            label = name if kind == "all" else f"{name} / {kind}"
-            lines.append(
-                f"| {label} | {s['n']} | {s['sentence_accuracy']:.3f} | {s['ned']:.3f} | "
-                f"{s['char_precision']:.3f} | {s['char_recall']:.3f} |"
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def markdown_table(variants: dict[str, dict]) -> str:
+    """One table per metric mode: rows per model × (all, per split, per kind)."""
+    out = []
+    for mode, description in MODES.items():
+        out += [
+            f"### {mode}: {description}",
+            "",
+            "| model | rows | prompts | Sen.ACC | NED | char recall | seen chars | unseen chars |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, modes in variants.items():
+            if mode not in modes:
+                continue
+            summary = modes[mode]["summary"]
+            groups = [("all", summary), *summary["by_split"].items(), *summary["by_kind"].items()]
+            for label, s in groups:
+                if not s["n"]:
+                    continue
+                out.append(
+                    f"| {name if label == 'all' else f'{name} / {label}'} | {s['n']} | {s['prompts']} | "
+                    f"{_fmt(s['sentence_accuracy'])} | {_fmt(s['ned'])} | {_fmt(s['char_recall'])} | "
+                    f"{_fmt(s['char_recall_seen'])} | {_fmt(s['char_recall_unseen'])} |"
+                )
+        out.append("")
+    return "\n".join(out)
+
+
+def resolve_weights(lora: Path | None, unet: Path | None) -> tuple[Path | None, Path | None]:
+    """Accept the `finetune --output` folder as well as its lora/ or unet/ subfolder."""
+    if lora is not None:
+        lora = Path(lora)
+        if not (lora / "pytorch_lora_weights.safetensors").is_file() and (lora / "lora").is_dir():
+            lora = lora / "lora"
+        if not (lora / "pytorch_lora_weights.safetensors").is_file():
+            raise TextsynthError(
+                f"--lora {lora}: no pytorch_lora_weights.safetensors (give a `finetune --output` folder or its lora/)"
             )
-    return "\n".join(lines) + "\n"
+    if unet is not None:
+        unet = Path(unet)
+        if not (unet / "config.json").is_file() and (unet / "unet" / "config.json").is_file():
+            unet = unet / "unet"
+        if not (unet / "config.json").is_file():
+            raise TextsynthError(
+                f"--unet {unet}: no config.json (give a `finetune --full --output` folder or its unet/)"
+            )
+    return lora, unet
 
 
-def bootstrap_gain(
-    a_rows: list[dict], b_rows: list[dict], field: str, n_boot: int = 2000, seed: int = 0
-) -> dict:
-    """Paired bootstrap of mean(B) - mean(A) over prompts both runs share: mean and 95% interval."""
-    a = {r["id"]: float(r[field]) for r in a_rows}
-    b = {r["id"]: float(r[field]) for r in b_rows}
-    ids = sorted(a.keys() & b.keys())
-    if not ids:
-        raise TextsynthError("--compare: the two metrics files share no prompt ids")
-    diffs = np.array([b[i] - a[i] for i in ids])
-    rng = np.random.default_rng(seed)
-    means = diffs[rng.integers(0, len(diffs), size=(n_boot, len(diffs)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return {"n": len(ids), "gain": float(diffs.mean()), "ci95": [float(low), float(high)]}
-
-
-def load_metrics(path: Path) -> dict:
-    try:
-        result = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise TextsynthError(f"{path}: not a readable metrics.json ({err})") from err
-    if "rows" not in result:
-        raise TextsynthError(
-            f"{path}: no 'rows' field; expected a metrics.json written by `textsynth evaluate`"
-        )
-    return result
-
-
-def compare(a_path: Path, b_path: Path) -> dict:
-    """Gain of B over A in sentence accuracy and NED, with paired-bootstrap 95% intervals."""
-    a, b = load_metrics(a_path), load_metrics(b_path)
-    rows_a, rows_b = a["rows"], b["rows"]
-    return {
-        "a": str(a_path),
-        "b": str(b_path),
-        "sentence_accuracy": bootstrap_gain(
-            [{**r, "sentence_correct": float(r["sentence_correct"])} for r in rows_a],
-            [{**r, "sentence_correct": float(r["sentence_correct"])} for r in rows_b],
-            "sentence_correct",
-        ),
-        "ned": bootstrap_gain(rows_a, rows_b, "ned"),
-    }
+def _place(pipe: Any, device: Any, offload: bool) -> Any:
+    pipe.set_progress_bar_config(disable=True)
+    if offload:
+        pipe.enable_model_cpu_offload(device=device)
+    else:
+        pipe.to(device)
+    return pipe
 
 
 def evaluate(
     model: Path,
     output: Path,
-    prompts: list[EvalPrompt],
+    prompt_set: PromptSet,
     lora: Path | None = None,
     unet: Path | None = None,
-    resolution: int = 1024,
-    steps: int = 30,
-    guidance: float = 5.0,
-    seed: int = 0,
+    settings: GenerationSettings | None = None,
+    device: str = "auto",
+    dtype: str = "auto",
+    offload: bool = False,
     with_baseline: bool = True,
+    modes: tuple[str, ...] = tuple(MODES),
 ) -> dict:
-    """Generate with base (and fine-tuned) weights, OCR-score, write metrics.json/.md and grid.png."""
+    """Generate with base (and fine-tuned) weights, score in each mode, write metrics.json/.md, grid.png."""
+    import torch
+
     from textsynth.train import kolors
+    from textsynth.train.device import check_precision, resolve_device, torch_dtype
+
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise TextsynthError(f"--metrics {','.join(unknown)}: expected any of {', '.join(MODES)}")
+    settings = settings or GenerationSettings()
+    if settings.samples_per_prompt < 1:
+        raise TextsynthError("--samples-per-prompt must be at least 1")
+    lora, unet = resolve_weights(lora, unet)
+    place = resolve_device(device)
+    precision = dtype if dtype != "auto" else ("fp16" if place.type == "cuda" else "fp32")
+    check_precision(place, precision, "--dtype")
+    if offload and place.type != "cuda":
+        raise TextsynthError("--offload moves models between CPU and GPU: it needs --device cuda")
+    weight_dtype = torch_dtype(precision)
 
     output.mkdir(parents=True, exist_ok=True)
-    pipe = kolors.load_pipeline(model)
-    pipe.set_progress_bar_config(disable=True)
-    columns: dict[str, list[Any]] = {}
+    pipe = _place(kolors.load_pipeline(model, dtype=weight_dtype), place, offload)
+    settings = GenerationSettings(
+        **{
+            **asdict(settings),
+            "scheduler": type(pipe.scheduler).__name__,
+            "dtype": str(weight_dtype).removeprefix("torch."),
+            "device": str(place),
+            "offload": offload,
+        }
+    )
+    prompts = prompt_set.prompts
+    columns: dict[str, dict[str, list]] = {}
     if (lora is None and unet is None) or with_baseline:
-        columns["base"] = generate(pipe, prompts, resolution, steps, seed, guidance)
+        columns["base"] = generate(pipe, prompts, settings)
     if lora is not None:
-        if not (Path(lora) / "pytorch_lora_weights.safetensors").is_file():
-            raise TextsynthError(
-                f"--lora {lora}: no pytorch_lora_weights.safetensors (written by `finetune`)"
-            )
         pipe.load_lora_weights(str(lora))
-        columns["finetuned"] = generate(pipe, prompts, resolution, steps, seed, guidance)
+        columns["finetuned"] = generate(pipe, prompts, settings)
     elif unet is not None:
         from diffusers import UNet2DConditionModel
 
-        if not (Path(unet) / "config.json").is_file():
-            raise TextsynthError(
-                f"--unet {unet}: no config.json (expected a folder written by `finetune --full`)"
-            )
-        pipe.unet = UNet2DConditionModel.from_pretrained(str(unet), local_files_only=True)
-        columns["finetuned"] = generate(pipe, prompts, resolution, steps, seed, guidance)
+        del pipe
+        trained = UNet2DConditionModel.from_pretrained(str(unet), local_files_only=True, dtype=weight_dtype)
+        pipe = _place(kolors.load_pipeline(model, dtype=weight_dtype, unet=trained), place, offload)
+        columns["finetuned"] = generate(pipe, prompts, settings)
+    del pipe
+    if place.type == "cuda":
+        torch.cuda.empty_cache()
 
-    results, all_rows = {}, {}
+    scorers = {"whole_image": score_whole_image, "anytext_lines": score_anytext_lines}
+    variants: dict[str, dict] = {}
     for name, images in columns.items():
         folder = output / name
         folder.mkdir(exist_ok=True)
-        for prompt, image in zip(prompts, images, strict=True):
-            image.save(folder / f"{prompt.id}.png")
-        all_rows[name] = score_images(images, prompts)
-        results[name] = summarise(all_rows[name])
-    main = "finetuned" if "finetuned" in results else "base"
+        for prompt in prompts:
+            for j, image in enumerate(images[prompt.id]):
+                image.save(folder / f"{prompt.id}-{j}.png")
+        variants[name] = {}
+        for mode in modes:
+            rows = scorers[mode](images, prompts)
+            variants[name][mode] = {"summary": summarise(rows), "rows": rows}
+    main = "finetuned" if "finetuned" in variants else "base"
     report = {
+        "format": FORMAT,
         "model": str(model),
         "weights": str(lora or unet or ""),
-        "settings": {"resolution": resolution, "steps": steps, "guidance": guidance, "seed": seed},
-        **{k: v for k, v in results[main].items()},
-        "rows": all_rows[main],
-        "variants": {name: {**results[name], "rows": all_rows[name]} for name in results},
+        "prompt_set": prompt_set.describe(),
+        "settings": asdict(settings),
+        "metrics": {m: MODES[m] for m in modes},
+        "main": main,
+        "variants": variants,
     }
-    (output / "metrics.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    (output / "metrics.md").write_text(markdown_table(results), encoding="utf-8")
-    save_grid(columns, prompts[:16], output / "grid.png")
-    if "base" in results and main == "finetuned":
-        gain = {
-            field: bootstrap_gain(
-                [{**r, "sentence_correct": float(r["sentence_correct"])} for r in all_rows["base"]],
-                [{**r, "sentence_correct": float(r["sentence_correct"])} for r in all_rows["finetuned"]],
-                field,
-            )
-            for field in ("sentence_correct", "ned")
-        }
-        report["gain_over_base"] = gain
-        (output / "metrics.json").write_text(
-            json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8"
+    if "base" in variants and main == "finetuned":
+        report["gain_over_base"] = gains(
+            {m: v["rows"] for m, v in variants["base"].items()},
+            {m: v["rows"] for m, v in variants["finetuned"].items()},
         )
+    (output / "metrics.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    (output / "metrics.md").write_text(markdown_table(variants), encoding="utf-8")
+    save_grid(columns, prompts[:16], output / "grid.png")
     return report

@@ -1,8 +1,10 @@
 """Fine-tune the Kolors UNet (LoRA or full) on shards: one readable path, after diffusers' SDXL example.
 
-Order of work: replay the deterministic data plan once to cache every caption's text
-embedding (then free ChatGLM), train the UNet with epsilon/v loss under accelerate,
-checkpoint every N steps, save LoRA weights (`lora/`) or a full UNet (`unet/`).
+Order of work: every process replays its share of the deterministic data plan; the main process
+encodes each caption once into the float16 embedding cache (then frees ChatGLM); the UNet trains
+with epsilon/v loss under accelerate (optionally min-SNR weighted, with noise offset and caption
+dropout); checkpoints every N steps; the main process saves LoRA weights (`lora/`) or a full UNet
+(`unet/`) and the run log. Only the main process writes, except `--cache-latents` files (see there).
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ import json
 import math
 import shutil
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from textsynth.errors import TextsynthError
 from textsynth.train import data, kolors
+from textsynth.train.device import check_precision, resolve_device, text_encoder_dtype, torch_dtype
 
 LORA_TARGETS = ["to_k", "to_q", "to_v", "to_out.0"]
 
@@ -30,7 +37,7 @@ class TrainConfig:
     shards: str
     output: str
     real_shards: str | None = None
-    synthetic_ratio: float = 1.0
+    synthetic_ratio: float = 1.0  # share of synthetic samples; 1.0 (and recorded so) without real shards
     resolution: int = 1024
     bucket_step: int = 64
     steps: int = 1000
@@ -46,6 +53,12 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     gradient_checkpointing: bool = False
     mixed_precision: str = "no"
+    device: str = "auto"
+    caption_dropout: float = 0.0
+    snr_gamma: float | None = None
+    noise_offset: float = 0.0
+    embedding_cache: bool = True
+    cache_dir: str | None = None  # default OUTPUT/cache; caches are keyed by model, so arms can share one
     ema: bool = False
     ema_decay: float = 0.9999
     checkpoint_every: int = 500
@@ -55,16 +68,45 @@ class TrainConfig:
     seed: int = 0
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        if not self.real_shards:
+            if self.synthetic_ratio != 1.0:
+                raise TextsynthError(
+                    "--synthetic-ratio needs --real-shards (without them every sample is synthetic)"
+                )
+        elif not 0.0 <= self.synthetic_ratio <= 1.0:
+            raise TextsynthError(f"--synthetic-ratio must be between 0 and 1, got {self.synthetic_ratio}")
+        if self.resolution % 8 or self.resolution < 64:
+            raise TextsynthError(
+                f"--resolution must be a multiple of 8 and at least 64, got {self.resolution}"
+            )
+        if self.steps < 1 or self.batch_size < 1 or self.gradient_accumulation < 1:
+            raise TextsynthError("--steps, --batch-size and --gradient-accumulation must be at least 1")
+        if not 0.0 <= self.caption_dropout <= 1.0:
+            raise TextsynthError(f"--caption-dropout must be between 0 and 1, got {self.caption_dropout}")
+        if self.snr_gamma is not None and self.snr_gamma <= 0:
+            raise TextsynthError(
+                f"--snr-gamma must be positive (diffusers recommends 5.0), got {self.snr_gamma}"
+            )
+        if self.noise_offset < 0:
+            raise TextsynthError(f"--noise-offset must be at least 0, got {self.noise_offset}")
 
-def _batch_stream(config: TrainConfig) -> Any:
-    """The run's batches in order (images still encoded): a pure function of the config."""
+
+def _paths(config: TrainConfig) -> tuple[list[str], list[str] | None]:
     synthetic = data.expand_shards(config.shards, "--shards")
     real = data.expand_shards(config.real_shards, "--real-shards") if config.real_shards else None
-    ratio = config.synthetic_ratio if real else 1.0
-    samples = data.mixed_stream(synthetic, real, ratio, config.seed)
-    return data.plan_batches(
-        samples, config.batch_size, data.bucket_sizes(config.resolution, config.bucket_step)
-    )
+    return synthetic, real
+
+
+def _buckets(config: TrainConfig) -> list[tuple[int, int]]:
+    return data.bucket_sizes(config.resolution, config.bucket_step)
+
+
+def _batch_stream(config: TrainConfig, exclude: frozenset = frozenset()) -> Any:
+    """This process's batches in order (images still encoded): a pure function of the config and rank."""
+    synthetic, real = _paths(config)
+    samples = data.mixed_stream(synthetic, real, config.synthetic_ratio, config.seed, exclude)
+    return data.plan_batches(samples, config.batch_size, _buckets(config))
 
 
 def _micro_batches(config: TrainConfig) -> int:
@@ -102,51 +144,79 @@ def _optimizer(config: TrainConfig, params: list) -> Any:
     return cls(params, lr=config.learning_rate, weight_decay=config.adam_weight_decay)
 
 
-def diffusion_loss(parts: kolors.KolorsParts, batch: dict, generator: Any) -> Any:
-    """Noise-prediction MSE for one decoded batch with cached embeddings, noise drawn from `generator`."""
+def drop_captions(captions: list[str], rate: float, rng: np.random.Generator) -> list[str]:
+    """Caption dropout: each caption becomes "" with probability `rate` (one draw per caption)."""
+    drops = rng.random(len(captions)) < rate
+    return ["" if drop else caption for caption, drop in zip(captions, drops, strict=True)]
+
+
+def diffusion_loss(
+    parts: kolors.KolorsParts,
+    batch: dict,
+    generator: Any,
+    snr_gamma: float | None = None,
+    noise_offset: float = 0.0,
+) -> Any:
+    """Noise-prediction MSE for one decoded batch with its embeddings, noise drawn from `generator`.
+
+    `noise_offset` adds per-channel constant noise; `snr_gamma` weights each sample by
+    min(SNR, γ)/SNR (ε) or min(SNR, γ)/(SNR+1) (v), as diffusers' training scripts do."""
     import torch
     import torch.nn.functional as F
+    from diffusers.training_utils import compute_snr
 
     unet, vae, scheduler = parts.unet, parts.vae, parts.noise_scheduler
-    device = next(unet.parameters()).device
+    device = vae.device
+    dtype = vae.dtype
     with torch.no_grad():
         if "latents" in batch:
             latents = batch["latents"].to(device)
         else:
-            pixels = batch["pixel_values"].to(device, dtype=vae.dtype)
+            pixels = batch["pixel_values"].to(device, dtype=dtype)
             dist = vae.encode(pixels).latent_dist
-            latents = dist.mean + dist.std * torch.randn(dist.mean.shape, generator=generator).to(device)
+            latents = dist.mean + dist.std * torch.randn(dist.mean.shape, generator=generator).to(
+                device, dtype
+            )
         latents = latents.float() * vae.config.scaling_factor
-    noise = torch.randn(latents.shape, generator=generator).to(device)
+    noise = torch.randn(latents.shape, generator=generator)
+    if noise_offset:
+        noise = noise + noise_offset * torch.randn((*latents.shape[:2], 1, 1), generator=generator)
+    noise = noise.to(device)
     timesteps = torch.randint(
         0, scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator
     ).to(device)
     noisy = scheduler.add_noise(latents, noise, timesteps)
-    if scheduler.config.prediction_type == "epsilon":
+    prediction_type = scheduler.config.prediction_type
+    if prediction_type == "epsilon":
         target = noise
-    elif scheduler.config.prediction_type == "v_prediction":
+    elif prediction_type == "v_prediction":
         target = scheduler.get_velocity(latents, noise, timesteps)
     else:
-        raise TextsynthError(
-            f"scheduler prediction_type {scheduler.config.prediction_type!r} is not supported"
-        )
+        raise TextsynthError(f"scheduler prediction_type {prediction_type!r} is not supported")
     height, width = batch["pixel_values"].shape[-2:] if "pixel_values" in batch else batch["target_size"]
     time_ids = kolors.add_time_ids(batch["original_sizes"], batch["crops_top_left"], (height, width))
-    dtype = next(unet.parameters()).dtype
+    unet_dtype = batch["unet_dtype"]
     pred = unet(
-        noisy.to(dtype),
+        noisy.to(unet_dtype),
         timesteps,
-        encoder_hidden_states=batch["prompt_embeds"].to(device, dtype=dtype),
+        encoder_hidden_states=batch["prompt_embeds"].to(device, dtype=unet_dtype),
         added_cond_kwargs={
-            "text_embeds": batch["pooled"].to(device, dtype=dtype),
-            "time_ids": time_ids.to(device, dtype=dtype),
+            "text_embeds": batch["pooled"].to(device, dtype=unet_dtype),
+            "time_ids": time_ids.to(device, dtype=unet_dtype),
         },
     ).sample
-    return F.mse_loss(pred.float(), target.float())
+    if snr_gamma is None:
+        return F.mse_loss(pred.float(), target.float())
+    snr = compute_snr(scheduler, timesteps)
+    weights = torch.stack([snr, snr_gamma * torch.ones_like(snr)], dim=1).min(dim=1)[0]
+    weights = weights / snr if prediction_type == "epsilon" else weights / (snr + 1)
+    per_sample = F.mse_loss(pred.float(), target.float(), reduction="none").mean(dim=(1, 2, 3))
+    return (per_sample * weights).mean()
 
 
 def fixed_batch_loss(parts: kolors.KolorsParts, batch: dict, seed: int = 1234, repeats: int = 4) -> float:
-    """Mean loss on one batch over fixed noise draws: a comparable number before/after training."""
+    """Plain mean loss on one held-out batch over fixed noise draws: comparable before/after and across
+    arms (no SNR weighting, no noise offset)."""
     import torch
 
     generator = torch.Generator().manual_seed(seed)
@@ -154,32 +224,80 @@ def fixed_batch_loss(parts: kolors.KolorsParts, batch: dict, seed: int = 1234, r
         return float(sum(diffusion_loss(parts, batch, generator).item() for _ in range(repeats)) / repeats)
 
 
-def _cache_text_embeddings(config: TrainConfig, cache: data.EmbeddingCache, log: Any) -> int:
-    """Replay the run's data plan, encode each unseen caption once, then drop ChatGLM from memory."""
+class TextConditioning:
+    """Caption → (prompt_embeds, pooled): from the float16 cache, or encoded on the fly on the device."""
+
+    def __init__(self, cache: data.EmbeddingCache | None, encoder: tuple[Any, Any] | None, zeros: bool):
+        self.cache, self.encoder, self.zeros_for_empty = cache, encoder, zeros
+
+    def __call__(self, captions: list[str]) -> tuple[Any, Any]:
+        import torch
+
+        if self.cache is not None:
+            embeds, pooled = self.cache.load(captions)
+        else:
+            tokenizer, text_encoder = self.encoder
+            embeds, pooled = kolors.encode_prompts(tokenizer, text_encoder, captions)
+        if self.zeros_for_empty:  # KolorsPipeline's force_zeros_for_empty_prompt
+            empty = torch.tensor([c == "" for c in captions], device=embeds.device)
+            embeds = torch.where(empty[:, None, None], torch.zeros_like(embeds), embeds)
+            pooled = torch.where(empty[:, None], torch.zeros_like(pooled), pooled)
+        return embeds, pooled
+
+
+def _dropout_rng(config: TrainConfig, rank: int, micro_index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([config.seed, rank, micro_index, 0x64726F70]))
+
+
+def _plan_summary(config: TrainConfig, exclude: frozenset, rank: int) -> dict:
+    """What this process will train on, replayed from the plan: captions (incl. dropped ones), words, keys."""
+    captions: set[str] = set()
+    words: Counter = Counter()
+    keys, shards, dropped = [], set(), 0
+    batches = itertools.islice(_batch_stream(config, exclude), _micro_batches(config))
+    for micro_index, planned in enumerate(batches):
+        texts = [s.caption for s in planned.samples]
+        if config.caption_dropout:
+            texts = drop_captions(texts, config.caption_dropout, _dropout_rng(config, rank, micro_index))
+            dropped += texts.count("")
+        captions.update(texts)
+        for sample in planned.samples:
+            words.update(sample.cjk_words())
+            keys.append(f"{sample.shard}#{sample.key}")
+            shards.add(sample.shard)
+    return {
+        "rank": rank,
+        "captions": sorted(captions),
+        "words": dict(words),
+        "keys": keys,
+        "shards": sorted(shards),
+        "dropped": dropped,
+    }
+
+
+def _cache_text_embeddings(
+    config: TrainConfig, cache: data.EmbeddingCache, captions: list[str], device: Any, log: Any
+) -> int:
+    """Encode every caption not in the cache (on `device`, fp16 on a GPU), then free ChatGLM."""
     import gc
 
-    captions = [
-        s.caption
-        for batch in itertools.islice(_batch_stream(config), _micro_batches(config))
-        for s in batch.samples
-    ]
     missing = cache.missing(captions)
     if missing:
-        tokenizer, text_encoder = kolors.load_text_encoder(config.model)
+        tokenizer, text_encoder = kolors.load_text_encoder(config.model, text_encoder_dtype(device), device)
         cache.fill(missing, lambda chunk: kolors.encode_prompts(tokenizer, text_encoder, chunk))
         del tokenizer, text_encoder
         gc.collect()
-    log(f"text embeddings: {len(set(captions))} captions, {len(missing)} newly encoded")
+    log(f"text embeddings: {len(set(captions))} captions, {len(missing)} newly encoded into {cache.folder}")
     return len(missing)
 
 
-def _with_embeddings(batch: dict, cache: data.EmbeddingCache) -> dict:
-    batch["prompt_embeds"], batch["pooled"] = cache.load(batch["captions"])
-    return batch
+def _with_latents(
+    planned: data.PlannedBatch, decoded: dict, parts: Any, cache: data.LatentCache, rank: int
+) -> dict:
+    """Replace pixels by cached VAE latent means (computed on first use), keeping pixels' shape for time ids.
 
-
-def _with_latents(planned: data.PlannedBatch, decoded: dict, parts: Any, cache: data.LatentCache) -> dict:
-    """Replace pixels by cached VAE latents (computed on first use), keeping pixels' shape for time ids."""
+    Each process writes the latents of its own samples (atomically, under a per-rank temporary name):
+    the one write outside the main process, since only the process holding the pixels can encode them."""
     import torch
 
     latents = []
@@ -188,9 +306,11 @@ def _with_latents(planned: data.PlannedBatch, decoded: dict, parts: Any, cache: 
         if not path.is_file():
             pixels = decoded["pixel_values"][index : index + 1].to(parts.vae.device, dtype=parts.vae.dtype)
             with torch.no_grad():
-                mean = parts.vae.encode(pixels).latent_dist.mean[0].cpu()
+                mean = parts.vae.encode(pixels).latent_dist.mean[0].float().cpu()
             path.parent.mkdir(exist_ok=True)
-            torch.save(mean, path)
+            tmp = path.with_suffix(f".tmp{rank}")
+            torch.save(mean, tmp)
+            tmp.replace(path)
         latents.append(torch.load(path, weights_only=True))
     decoded["latents"] = torch.stack(latents)
     return decoded
@@ -227,46 +347,109 @@ def _export(config: TrainConfig, unet: Any, output: Path) -> Path:
     return output / "lora"
 
 
+def _ranks_report(plans: list[dict]) -> list[dict]:
+    """Per process: shards read, samples planned, and how many of its samples another process also has."""
+    report = []
+    for plan in plans:
+        others = {k for other in plans if other["rank"] != plan["rank"] for k in other["keys"]}
+        report.append(
+            {
+                "rank": plan["rank"],
+                "shards": plan["shards"],
+                "samples": len(plan["keys"]),
+                "shared_with_other_ranks": sum(k in others for k in set(plan["keys"])),
+            }
+        )
+    return report
+
+
 def train(config: TrainConfig) -> dict:
-    """Run (or resume) one fine-tune; returns the run log that is also written to OUTPUT/train_log.json."""
+    """Run (or resume) one fine-tune; returns the run log that the main process also writes to
+    OUTPUT/train_log.json (other processes return it too, without writing)."""
     import torch
     from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
+    from accelerate.utils import InitProcessGroupKwargs, gather_object
     from diffusers.optimization import get_scheduler
-    from diffusers.training_utils import EMAModel
+    from diffusers.training_utils import EMAModel, cast_training_params
     from safetensors.torch import load_file
     from tqdm.auto import tqdm
 
     output = Path(config.output)
-    output.mkdir(parents=True, exist_ok=True)
     kolors.check_model_dir(config.model)
-    if config.resolution % 8 or config.resolution < 64:
-        raise TextsynthError(f"--resolution must be a multiple of 8 and at least 64, got {config.resolution}")
-    if config.steps < 1 or config.batch_size < 1 or config.gradient_accumulation < 1:
-        raise TextsynthError("--steps, --batch-size and --gradient-accumulation must be at least 1")
+    device = resolve_device(config.device)
+    check_precision(device, config.mixed_precision, "--mixed-precision")
+    if device.index not in (None, 0):
+        raise TextsynthError(
+            f"--device {config.device}: finetune places each process with accelerate; choose the GPU "
+            f"with CUDA_VISIBLE_DEVICES={device.index} and --device cuda"
+        )
+    # accelerate keeps one process-wide state; a second train() in the same process (tests, notebooks)
+    # may use another precision, so forget the previous run's (the process group itself is kept)
+    AcceleratorState._reset_state()
     accelerator = Accelerator(
-        mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.gradient_accumulation
+        mixed_precision=config.mixed_precision,
+        gradient_accumulation_steps=config.gradient_accumulation,
+        cpu=device.type == "cpu",
+        # the other processes wait while the main one encodes every caption: allow hours, not minutes
+        kwargs_handlers=[InitProcessGroupKwargs(timeout=timedelta(hours=4))],
     )
+    main, rank = accelerator.is_main_process, accelerator.process_index
     say = accelerator.print
+    if main:
+        output.mkdir(parents=True, exist_ok=True)
     checkpoint = _latest_checkpoint(output) if config.resume else None
     if config.resume and checkpoint is None:
         say(f"--resume: no checkpoint in {output}, starting from step 0")
 
-    cache = data.EmbeddingCache(output / "cache" / "text_embeddings")
-    _cache_text_embeddings(config, cache, say)
-    latent_cache = data.LatentCache(output / "cache" / "latents") if config.cache_latents else None
+    synthetic, _ = _paths(config)
+    holdout = data.holdout_batch(synthetic, config.batch_size, _buckets(config))
+    exclude = frozenset((s.shard, s.key) for s in holdout.samples)
+    plans = gather_object([_plan_summary(config, exclude, rank)])
+    zeros_for_empty = kolors.force_zeros_for_empty_prompt(config.model)
 
-    parts = kolors.load_parts(config.model, with_text_encoder=False)
+    cache = None
+    cache_root = Path(config.cache_dir) if config.cache_dir else output / "cache"
+    if config.embedding_cache:
+        cache = data.EmbeddingCache(
+            cache_root / "text_embeddings", kolors.text_encoder_fingerprint(config.model)
+        )
+        if main:
+            captions = sorted(
+                {c for plan in plans for c in plan["captions"]} | {s.caption for s in holdout.samples}
+            )
+            _cache_text_embeddings(config, cache, captions, accelerator.device, say)
+        accelerator.wait_for_everyone()
+        text = TextConditioning(cache, None, zeros_for_empty)
+    else:
+        encoder = kolors.load_text_encoder(
+            config.model, text_encoder_dtype(accelerator.device), accelerator.device
+        )
+        text = TextConditioning(None, encoder, zeros_for_empty)
+    latent_cache = data.LatentCache(cache_root / "latents") if config.cache_latents else None
+
+    # Mixed precision as diffusers' SDXL LoRA script: frozen weights in the low-precision dtype, trained
+    # LoRA weights in fp32; a full fine-tune keeps fp32 master weights and runs under autocast.
+    weight_dtype = torch_dtype(config.mixed_precision)
+    # The SDXL VAE (Kolors') overflows in fp16: keep it fp32 there, as diffusers' script does.
+    vae_dtype = torch.float32 if weight_dtype == torch.float16 else weight_dtype
+    unet_dtype = torch.float32 if config.full else weight_dtype
+    parts = kolors.load_parts(
+        config.model,
+        with_text_encoder=False,
+        device=accelerator.device,
+        unet_dtype=unet_dtype,
+        vae_dtype=vae_dtype,
+    )
     unet = parts.unet
     unet.requires_grad_(False)
     if config.full:
         unet.requires_grad_(True)
     else:
         _add_lora(unet, config.lora_rank, config.seed)
+        cast_training_params(unet, dtype=torch.float32)
     if config.gradient_checkpointing:
         unet.enable_gradient_checkpointing()
-    weight_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(config.mixed_precision, torch.float32)
-    parts.vae.to(accelerator.device, dtype=torch.float32 if parts.vae.config.force_upcast else weight_dtype)
-    unet.to(accelerator.device)
     trainable_names = [n for n, p in unet.named_parameters() if p.requires_grad]
     params = [p for p in unet.parameters() if p.requires_grad]
     optimizer = _optimizer(config, params)
@@ -277,7 +460,28 @@ def train(config: TrainConfig) -> dict:
     unet, optimizer = accelerator.prepare(unet, optimizer)
     parts.unet = unet
 
-    run_log: dict[str, Any] = {"config": asdict(config), "loss": [], "words_seen": {}, "samples_seen": 0}
+    words = Counter()
+    for plan in plans:
+        words.update(plan["words"])
+    run_log: dict[str, Any] = {
+        "config": asdict(config),
+        "processes": accelerator.num_processes,
+        "device": str(accelerator.device),
+        "loss": [],
+        "words_seen": dict(sorted(words.items())),
+        "chars_seen": dict(sorted(Counter(c for w, n in words.items() for c in w * n).items())),
+        "samples_seen": sum(len(plan["keys"]) for plan in plans),
+        "caption_dropout_realised": sum(p["dropped"] for p in plans)
+        / max(1, sum(len(p["keys"]) for p in plans)),
+        "ranks": _ranks_report(plans),
+        "dtypes": {  # as placed, read back from the parameters
+            "unet_frozen": str(next((p.dtype for p in unet.parameters() if not p.requires_grad), None)),
+            "trainable": str(params[0].dtype),
+            "vae": str(parts.vae.dtype),
+            "text_encoder": str(text_encoder_dtype(accelerator.device)),
+        },
+        "holdout": [f"{s.shard}#{s.key}" for s in holdout.samples],
+    }
     step = 0
     if checkpoint is not None:
         saved = load_file(checkpoint / "trainable.safetensors")
@@ -292,65 +496,62 @@ def train(config: TrainConfig) -> dict:
             ema.load_state_dict(state["ema"])
         previous = json.loads((checkpoint / "run.json").read_text(encoding="utf-8"))
         step = int(previous["step"])
-        run_log.update(
-            {k: previous[k] for k in ("loss", "words_seen", "samples_seen", "fixed_batch_loss_start")}
-        )
+        run_log.update({k: previous[k] for k in ("loss", "fixed_batch_loss_start")})
         say(f"resumed from {checkpoint} at step {step}")
 
-    planned_batches = _batch_stream(config)
     skip = step * config.gradient_accumulation
-    planned_batches = itertools.islice(planned_batches, skip, _micro_batches(config))
+    planned_batches = itertools.islice(_batch_stream(config, exclude), skip, _micro_batches(config))
 
-    def prepare(planned: data.PlannedBatch) -> dict:
-        decoded = _with_embeddings(data.decode_batch(planned), cache)
+    def prepare(planned: data.PlannedBatch, captions: list[str]) -> dict:
+        decoded = data.decode_batch(planned)
+        decoded["prompt_embeds"], decoded["pooled"] = text(captions)
+        decoded["unet_dtype"] = unet_dtype
         if latent_cache is not None:
-            decoded = _with_latents(planned, decoded, parts, latent_cache)
+            decoded = _with_latents(planned, decoded, parts, latent_cache, rank)
         return decoded
 
-    first_plan = next(itertools.islice(_batch_stream(config), 1))
-    fixed_batch = prepare(first_plan)
+    fixed_batch = prepare(holdout, [s.caption for s in holdout.samples])
     if "fixed_batch_loss_start" not in run_log:
         unet.eval()
         run_log["fixed_batch_loss_start"] = fixed_batch_loss(parts, fixed_batch)
     unet.train()
 
-    progress = tqdm(
-        total=config.steps,
-        initial=step,
-        desc="finetune",
-        disable=not (config.progress and accelerator.is_main_process),
-    )
+    progress = tqdm(total=config.steps, initial=step, desc="finetune", disable=not (config.progress and main))
     started, start_step = time.monotonic(), step
     running: list[float] = []
     for micro_index, planned in enumerate(planned_batches, start=skip):
-        batch = prepare(planned)
-        # Noise depends only on (seed, micro-batch index): a resumed run draws what the first would have.
-        generator = torch.Generator().manual_seed(config.seed * 1_000_003 + micro_index)
+        captions = [s.caption for s in planned.samples]
+        if config.caption_dropout:
+            captions = drop_captions(
+                captions, config.caption_dropout, _dropout_rng(config, rank, micro_index)
+            )
+        batch = prepare(planned, captions)
+        # Noise depends only on (seed, rank, micro-batch index): a resumed run draws what the first would have.
+        noise_seed = int(np.random.SeedSequence([config.seed, rank, micro_index]).generate_state(1)[0])
+        generator = torch.Generator().manual_seed(noise_seed)
         with accelerator.accumulate(unet):
-            loss = diffusion_loss(parts, batch, generator)
+            loss = diffusion_loss(parts, batch, generator, config.snr_gamma, config.noise_offset)
             accelerator.backward(loss)
             if accelerator.sync_gradients:
                 accelerator.clip_grad_norm_(params, config.max_grad_norm)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
         running.append(float(loss.detach().item()))
-        for sample in planned.samples:
-            for word in sample.words():
-                run_log["words_seen"][word] = run_log["words_seen"].get(word, 0) + 1
-        run_log["samples_seen"] += len(planned.samples)
         if not accelerator.sync_gradients:
             continue
         lr_scheduler.step()
         if ema is not None:
             ema.step(params)
         step += 1
-        mean_loss = sum(running) / len(running)
+        mean_loss = float(
+            accelerator.reduce(torch.tensor(sum(running) / len(running), device=accelerator.device), "mean")
+        )
         running = []
         run_log["loss"].append({"step": step, "loss": mean_loss, "lr": lr_scheduler.get_last_lr()[0]})
         rate = (step - start_step) / max(time.monotonic() - started, 1e-9)
         progress.set_postfix(loss=f"{mean_loss:.4f}", steps_per_s=f"{rate:.2f}")
         progress.update(1)
-        if step % config.checkpoint_every == 0 or step == config.steps:
+        if main and (step % config.checkpoint_every == 0 or step == config.steps):
             trainable = {
                 n: p for n, p in accelerator.unwrap_model(unet).named_parameters() if n in trainable_names
             }
@@ -362,6 +563,7 @@ def train(config: TrainConfig) -> dict:
             ]:
                 shutil.rmtree(old, ignore_errors=True)
     progress.close()
+    accelerator.wait_for_everyone()
 
     final_unet = accelerator.unwrap_model(unet)
     if ema is not None:
@@ -370,15 +572,17 @@ def train(config: TrainConfig) -> dict:
     run_log["fixed_batch_loss_end"] = fixed_batch_loss(parts, fixed_batch)
     run_log["step"] = step
     run_log["seconds"] = time.monotonic() - started
-    run_log["weights"] = str(_export(config, final_unet, output))
     run_log["words_seen_count"] = len(run_log["words_seen"])
-    (output / "train_log.json").write_text(
-        json.dumps(run_log, ensure_ascii=False, indent=1), encoding="utf-8"
-    )
-    say(
-        f"done: step {step}, loss on a fixed batch {run_log['fixed_batch_loss_start']:.4f} → "
-        f"{run_log['fixed_batch_loss_end']:.4f}, weights in {run_log['weights']}"
-    )
+    if main:
+        run_log["weights"] = str(_export(config, final_unet, output))
+        (output / "train_log.json").write_text(
+            json.dumps(run_log, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        say(
+            f"done: step {step}, loss on a held-out batch {run_log['fixed_batch_loss_start']:.4f} → "
+            f"{run_log['fixed_batch_loss_end']:.4f}, weights in {run_log['weights']}"
+        )
+    accelerator.wait_for_everyone()
     if not math.isfinite(run_log["fixed_batch_loss_end"]):
         raise TextsynthError("training diverged: loss is not finite (try a lower --learning-rate)")
     return run_log

@@ -134,6 +134,13 @@ def tiny_configs(vocab_size: int, hidden: int = 64) -> dict[str, dict]:
 
 def build_tiny_kolors(out_dir: Path, words: list[str], seed: int = 0) -> Path:
     """Build tiny random Kolors components and save them with KolorsPipeline.save_pretrained."""
+    from textsynth.train.device import libraries_quiet
+
+    with libraries_quiet():  # the import-time torchvision notice, "Writing model shards" bars
+        return _build(out_dir, words, seed)
+
+
+def _build(out_dir: Path, words: list[str], seed: int) -> Path:
     import torch
     from diffusers import AutoencoderKL, EulerDiscreteScheduler, KolorsPipeline, UNet2DConditionModel
     from diffusers.pipelines.kolors.text_encoder import ChatGLMConfig, ChatGLMModel

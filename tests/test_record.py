@@ -1,0 +1,48 @@
+"""One record schema: the record, verify, hf_features and the contract's tables all follow textsynth.io.record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from textsynth.errors import TextsynthError
+from textsynth.io import record as schema
+from textsynth.pipeline import make_sample
+
+DOC = Path(__file__).parents[1] / "docs" / "shard-contract.md"
+
+
+def test_sample_record_has_the_schema_fields_in_order(ctx):
+    record = make_sample(ctx, 0).record()
+    assert list(record) == [f.name for f in schema.RECORD_FIELDS]
+    assert all(list(t) == [f.name for f in schema.TEXT_FIELDS] for t in record["texts"])
+    assert set(record["captions"]) == set(schema.CAPTION_KEYS)
+    assert {s for t in record["texts"] for s in t["styles"]} <= set(schema.STYLE_NAMES)
+
+
+def test_contract_tables_are_written_from_the_schema():
+    doc = DOC.read_text(encoding="utf-8")
+    assert schema.with_doc_tables(doc) == doc, "run `python -m textsynth.io.record` to rewrite the tables"
+
+
+def test_a_record_missing_a_field_is_a_programming_error():
+    with pytest.raises(ValueError, match=r"missing \['text'\]"):
+        schema.make_record(schema.TEXT_FIELDS, {f.name: None for f in schema.TEXT_FIELDS[1:]})
+
+
+def test_hf_features_follow_the_image_format_of_the_output(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    from textsynth import hf_features
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"config": {"image_format": "png"}}))
+    features = hf_features(out=str(tmp_path))
+    assert "png" in features and "jpg" not in features
+    assert "webp" in hf_features("webp") and "jpg" in hf_features()
+    assert features["json"]["skipped_words"] == datasets.List(datasets.Value("string"))
+    assert set(features["json"]) == {f.name for f in schema.RECORD_FIELDS}
+    with pytest.raises(TextsynthError, match=r"manifest\.json"):
+        hf_features(out=str(tmp_path / "elsewhere"))
+    with pytest.raises(TextsynthError, match="jpg, png, webp"):
+        hf_features("gif")

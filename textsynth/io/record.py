@@ -1,0 +1,133 @@
+"""The KEY.json record: one schema from which the record, `verify`, `hf_features` and the docs derive.
+
+A field's type is a small tree: a scalar name (`str`, `int`, `float`, `bool`), `[type]` for a list,
+or `{name: type}` for an object with fixed keys. `docs/shard-contract.md` holds the tables that
+`python -m textsynth.io.record` writes from this module; a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Type = str | list | dict
+
+CAPTION_KEYS = ("zh", "en", "short_zh", "short_en")
+DIRECTIONS = ("ltr", "ttb")
+IMAGE_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}  # KEY.<ext> of the image, and its Pillow format
+STYLE_NAMES = ("stroke", "shadow", "extrude", "glow", "gradient", "curve", "rotation", "tilt", "jitter")
+POLYGON: Type = [["float"]]  # four [x, y] points in final image pixels
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: Type
+    meaning: str
+    doc_type: str  # the type as the contract's table shows it
+
+
+TEXT_FIELDS: tuple[Field, ...] = (
+    Field("text", "str", "the text as rendered (lines joined)", "str"),
+    Field("role", "str", "its slot's role", "str"),
+    Field("font", "str", "font face id from `fonts_manifest.yaml` (its cmap covers every character)", "str"),
+    Field("size_px", "int", "glyph size in pixels before geometry", "int"),
+    Field("color", "str", "main fill colour `#rrggbb`", "str"),
+    Field("direction", "str", "`ltr` (horizontal) or `ttb` (vertical, columns right to left)", "`ltr` or `ttb`"),
+    Field("polygon", POLYGON, "the text's quadrilateral in final image pixels (after every warp)", "4 × [x, y]"),
+    Field("chars", [{"char": "str", "polygon": POLYGON}],
+          "one quadrilateral per non-space character, covering its ink", "list of {`char`, `polygon`}"),
+    Field("primary", "bool", "holds the run's corpus word (one per sample; see below)", "bool"),
+    Field("lines", ["str"], "the lines as laid out", "list of str"),
+    Field("styles", ["str"], "what was done to it: " + ", ".join(f"`{s}`" for s in STYLE_NAMES), "list of str"),
+)  # fmt: skip
+
+RECORD_FIELDS: tuple[Field, ...] = (
+    Field("key", "str", "the sample's key (its zero-padded global index)", "str"),
+    Field("seed", "int", "the run's seed", "int"),
+    Field("index", "int", "the sample's global index", "int"),
+    Field("width", "int", "image width in pixels", "int"),
+    Field("height", "int", "image height in pixels", "int"),
+    Field("template", "str", "template name", "str"),
+    Field("background", "str", "background kind (`paper`, `wood`, `image`, ...)", "str"),
+    Field("captions", dict.fromkeys(CAPTION_KEYS, "str"),
+          "captions made from the scene; `zh` and `en` quote every rendered text exactly",
+          "{" + ", ".join(f"`{k}`" for k in CAPTION_KEYS) + "}: str"),
+    Field("texts", [{f.name: f.type for f in TEXT_FIELDS}],
+          "text records (below), in drawing order; the primary text first", "list of text records"),
+    Field("decorations", ["str"], "kinds of the decorations drawn, in order", "list of str"),
+    Field("geometry", ["str"], "names of the geometry steps applied, in order", "list of str"),
+    Field("effects", ["str"], "names of the effects applied, in order", "list of str"),
+    Field("jpeg_quality", "int", "JPEG quality used", "int"),
+    Field("skipped_words", ["str"], "corpus words no font could set (replaced for this sample)", "list of str"),
+    Field("resampled", "int", "how many times the scene was redrawn by the quality checks", "int"),
+    Field("scene", "str", "the full Scene as JSON: every parameter of the background, decorations, texts, "
+          "styles, geometry and effects. `textsynth.rerender(record)` draws the image again from it", "str (JSON)"),
+)  # fmt: skip
+
+
+def make_record(fields: tuple[Field, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """`values` in schema order; a missing or extra field is a programming error."""
+    names = [f.name for f in fields]
+    if set(values) != set(names):
+        missing, extra = sorted(set(names) - set(values)), sorted(set(values) - set(names))
+        raise ValueError(f"record fields differ from the schema: missing {missing}, extra {extra}")
+    return {name: values[name] for name in names}
+
+
+# ---------------------------------------------------------------- derived views
+
+
+_PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
+    "str": str,
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+}
+
+
+def json_type(type_: Type) -> type | tuple[type, ...]:
+    """The Python type a JSON value of this schema type decodes to (the outer level only)."""
+    if isinstance(type_, list):
+        return list
+    if isinstance(type_, dict):
+        return dict
+    return _PYTHON_TYPES[type_]
+
+
+def hf_type(type_: Type, datasets: Any) -> Any:
+    """The `datasets` feature of a schema type."""
+    if isinstance(type_, list):
+        return [hf_type(type_[0], datasets)]
+    if isinstance(type_, dict):
+        return {name: hf_type(t, datasets) for name, t in type_.items()}
+    return datasets.Value({"str": "string", "int": "int64", "float": "float64", "bool": "bool"}[type_])
+
+
+def markdown_table(fields: tuple[Field, ...]) -> str:
+    rows = ["| field | type | meaning |", "|---|---|---|"]
+    rows += [f"| `{f.name}` | {f.doc_type} | {f.meaning} |" for f in fields]
+    return "\n".join(rows) + "\n"
+
+
+# The doc's generated parts sit between these markers.
+DOC_TABLES = {"record-fields": RECORD_FIELDS, "text-fields": TEXT_FIELDS}
+
+
+def with_doc_tables(doc: str) -> str:
+    """`doc` with each `<!-- NAME:begin -->...<!-- NAME:end -->` block replaced by the schema's table."""
+    for name, fields in DOC_TABLES.items():
+        begin, end = f"<!-- {name}:begin -->\n", f"<!-- {name}:end -->"
+        head, sep, rest = doc.partition(begin)
+        if not sep or end not in rest:
+            raise ValueError(f"markers {begin.strip()} ... {end} not found")
+        doc = head + begin + markdown_table(fields) + end + rest.split(end, 1)[1]
+    return doc
+
+
+if __name__ == "__main__":  # python -m textsynth.io.record [docs/shard-contract.md]
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/shard-contract.md")
+    path.write_text(with_doc_tables(path.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"wrote the record tables into {path}", file=sys.stderr)

@@ -1,0 +1,75 @@
+"""How the images look, from the records: photo share, layout spread, style classes, script/face pairs.
+
+A model learns the distribution it is shown: a run whose main text always sits in the same
+place, or whose Simplified text is set in Traditional faces, teaches that. These counts make
+both visible in `textsynth stats`.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from typing import Any
+
+from textsynth.sources.fonts import FontFace
+
+
+class AppearanceCounter:
+    """Fed one KEY.json record at a time; `summary()` gives JSON-friendly figures."""
+
+    def __init__(self, faces: dict[str, FontFace], text_script: str = "SC"):
+        self.faces = faces
+        self.text_script = text_script  # the glyph forms the run's text is written in
+        self.samples = 0
+        self.photos = 0
+        self.centres: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        self.styles: Counter[str] = Counter()
+        self.script_pairs: Counter[str] = Counter()
+
+    def add(self, record: dict[str, Any]) -> None:
+        if record.get("source") == "real":
+            return  # recaptioned photos: no template, no fonts of ours
+        self.samples += 1
+        self.photos += record.get("background") == "photo"
+        width, height = record["width"], record["height"]
+        for text in record["texts"]:
+            face = self.faces.get(text.get("font", ""))
+            self.styles[face.style if face else "(unknown face)"] += 1
+            face_script = face.script if face else "?"
+            self.script_pairs[f"{self.text_script} text in {face_script} face"] += 1
+            if text.get("primary"):
+                xs, ys = zip(*text["polygon"], strict=True)
+                self.centres[record["template"]].append(
+                    (sum(xs) / len(xs) / width, sum(ys) / len(ys) / height)
+                )
+
+    def summary(self) -> dict[str, Any]:
+        spread = {
+            template: {
+                "n": len(points),
+                "std_x": round(statistics.pstdev(p[0] for p in points), 4),
+                "std_y": round(statistics.pstdev(p[1] for p in points), 4),
+            }
+            for template, points in sorted(self.centres.items())
+            if len(points) >= 2
+        }
+        return {
+            "photo_share": round(self.photos / self.samples, 4) if self.samples else 0.0,
+            "layout_spread": spread,  # std of the primary text's centre, as a fraction of the canvas
+            "style_classes": dict(self.styles.most_common()),
+            "script_pairs": dict(self.script_pairs.most_common()),
+        }
+
+
+def format_appearance(summary: dict[str, Any]) -> list[str]:
+    lines = [f"photo backgrounds  {100 * summary['photo_share']:.1f}% of samples", ""]
+    spread = summary["layout_spread"]
+    if spread:
+        width = max(len("layout spread"), *(len(t) for t in spread))
+        lines.append(
+            f"{'layout spread':<{width}}  {'n':>5}  {'std x':>6}  {'std y':>6}   (primary-text centre)"
+        )
+        lines += [
+            f"{t:<{width}}  {s['n']:>5}  {s['std_x']:>6.3f}  {s['std_y']:>6.3f}" for t, s in spread.items()
+        ]
+    return lines

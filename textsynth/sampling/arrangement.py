@@ -1,0 +1,138 @@
+"""Per-sample arrangement of a template: the same slots, mirrored, flipped, moved and scaled.
+
+A template's regions describe one composition; real posters of a genre put the title at the
+top or the bottom, the text block left or right, large or small. Before any slot is placed,
+the whole group of slots (and the decorations that belong to them) is transformed as one, so
+relations inside the design hold while its place on the canvas varies. On a photo, the group
+can be moved to the calmest part of the picture, where real designers put text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+from textsynth.templates.schema import DecorationSpec, Template
+
+Box = tuple[float, float, float, float]
+FULL_CANVAS = 0.9  # a decoration spanning this much of both sides is the canvas's own (frame, border)
+_ALIGN_MIRROR = {"start": "end", "end": "start", "center": "center"}
+
+
+def arrange(template: Template, rng: np.random.Generator, base: np.ndarray | None = None) -> Template:
+    """A copy of `template` with its slot group placed for this sample (every choice from `rng`)."""
+    spec = template.layout
+    mirror = rng.random() < spec.mirror
+    flip = rng.random() < spec.flip
+    scale = float(rng.uniform(*spec.scale))
+    jitter = rng.uniform(-1.0, 1.0, size=2)
+    group = _group_box([s.region for s in template.slots])
+
+    def moved(box: Box) -> Box:
+        return _mirror_flip(box, mirror, flip)
+
+    g = _mirror_flip(group, mirror, flip)
+    cx, cy = (g[0] + g[2]) / 2, (g[1] + g[3]) / 2
+    half_w, half_h = (g[2] - g[0]) * scale / 2, (g[3] - g[1]) * scale / 2
+    # how far the scaled group may travel and stay on the canvas
+    room_x = (max(0.0, cx - half_w), max(0.0, 1 - cx - half_w))
+    room_y = (max(0.0, cy - half_h), max(0.0, 1 - cy - half_h))
+    if spec.calm and base is not None:
+        dx, dy = _calmest_offset(base, (cx - half_w, cy - half_h, cx + half_w, cy + half_h), room_x, room_y)
+    else:
+        dx = _travel(jitter[0] * spec.shift, room_x)
+        dy = _travel(jitter[1] * spec.shift, room_y)
+
+    def place(box: Box, keep_size: bool = False) -> Box:
+        x0, y0, x1, y1 = moved(box)
+        mx, my = cx + ((x0 + x1) / 2 - cx) * scale + dx, cy + ((y0 + y1) / 2 - cy) * scale + dy
+        hw, hh = (x1 - x0) / 2, (y1 - y0) / 2
+        if not keep_size:
+            hw, hh = hw * scale, hh * scale
+        return _shift_inside((mx - hw, my - hh, mx + hw, my + hh))
+
+    # the primary slot keeps its size, so the corpus word fits as often as in the template's own layout
+    primary = template.primary_slot()
+    slots = [
+        dataclasses.replace(
+            s, region=_clip(place(s.region, keep_size=s is primary)),
+            align=_ALIGN_MIRROR[s.align] if mirror else s.align,
+        )
+        for s in template.slots
+    ]  # fmt: skip
+    decorations = [d if _spans_canvas(d) else dataclasses.replace(d, region=_clip(place(d.region)))
+                   for d in template.decorations]  # fmt: skip
+    return dataclasses.replace(template, slots=slots, decorations=decorations)
+
+
+def _group_box(boxes: list[Box]) -> Box:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _mirror_flip(box: Box, mirror: bool, flip: bool) -> Box:
+    x0, y0, x1, y1 = box
+    if mirror:
+        x0, x1 = 1 - x1, 1 - x0
+    if flip:
+        y0, y1 = 1 - y1, 1 - y0
+    return (x0, y0, x1, y1)
+
+
+def _travel(want: float, room: tuple[float, float]) -> float:
+    return float(min(max(want, -room[0]), room[1]))
+
+
+def _shift_inside(box: Box) -> Box:
+    """Move a box back onto the canvas (as far as its size allows) rather than cutting it."""
+    x0, y0, x1, y1 = box
+    dx = -x0 if x0 < 0 else min(0.0, 1 - x1)
+    dy = -y0 if y0 < 0 else min(0.0, 1 - y1)
+    return (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+
+
+def _clip(box: Box) -> Box:
+    x0, y0, x1, y1 = (min(1.0, max(0.0, v)) for v in box)
+    return (x0, y0, max(x1, x0 + 1e-3), max(y1, y0 + 1e-3))
+
+
+def _spans_canvas(spec: DecorationSpec) -> bool:
+    x0, y0, x1, y1 = spec.region
+    return x1 - x0 >= FULL_CANVAS and y1 - y0 >= FULL_CANVAS
+
+
+def _calmest_offset(
+    base: np.ndarray, group: Box, room_x: tuple[float, float], room_y: tuple[float, float], steps: int = 9
+) -> tuple[float, float]:
+    """The move of `group` (within its room) whose box covers the least image detail.
+
+    Detail is the gradient magnitude of a small grey copy, summed with an integral image, so
+    each candidate position costs four lookups.
+    """
+    h, w = base.shape[:2]
+    scale = 96 / max(h, w)
+    small = cv2.resize(
+        base, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    detail = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+    integral = cv2.integral(detail)
+    sh, sw = detail.shape
+    best, best_cost = (0.0, 0.0), np.inf
+    for dx in np.linspace(-room_x[0], room_x[1], steps):
+        for dy in np.linspace(-room_y[0], room_y[1], steps):
+            x0, x1 = round((group[0] + dx) * sw), round((group[2] + dx) * sw)
+            y0, y1 = round((group[1] + dy) * sh), round((group[3] + dy) * sh)
+            x0, y0 = min(max(x0, 0), sw - 1), min(max(y0, 0), sh - 1)
+            x1, y1 = min(max(x1, x0 + 1), sw), min(max(y1, y0 + 1), sh)
+            total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+            cost = total / ((x1 - x0) * (y1 - y0))
+            if cost < best_cost - 1e-6:
+                best, best_cost = (float(dx), float(dy)), cost
+    return best
