@@ -296,3 +296,145 @@ def test_effect_params_make_phrases_precise():
     assert not any("偏冷" in c["zh"] or "cool" in c["en"] for c in warm_caps)
     assert any("从左侧照来" in c["zh"] and "from the left" in c["en"] for c in left_caps)
     assert not any("右" in c["zh"].split("“光”")[1] for c in left_caps)
+
+
+# --- captions that are true of the final rendered scene -------------------------------------------
+
+from hypothesis import HealthCheck  # noqa: E402
+
+from textsynth.captions import CAPTION_FORMS, polygon_position  # noqa: E402
+from textsynth.pipeline import make_sample  # noqa: E402
+from textsynth.qa.caption_claims import claims, wrong_claims  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.integers(0, 10**6))
+def test_position_words_agree_with_final_polygon_centroids(ctx, index):
+    sample = make_sample(ctx, index)
+    record = sample.record()
+    where = {}
+    for annotation in record["texts"]:
+        where.setdefault(annotation["text"], set()).add(
+            polygon_position(annotation["polygon"], record["width"], record["height"])
+        )
+    for form, lang in (("zh", "zh"), ("en", "en"), ("detailed_zh", "zh")):
+        caption = sample.captions[form]
+        for claim in claims(caption, lang):
+            for word in claim.positions:
+                assert word in {p[lang == "en"] for p in where[claim.text]}, (form, claim, caption)
+        assert wrong_claims(caption, record, lang) == [], caption
+
+
+def test_positions_follow_the_warp_not_the_layout_box():
+    # The layout box is at the top left, the final polygon (after a warp) at the bottom right.
+    sc = scene([item("标题", role="title", box=(10, 10, 150, 60), size=40)])
+    polygon = [[400, 650], [500, 650], [500, 740], [400, 740]]
+    for seed in range(30):
+        caps = make_captions(sc, np.random.default_rng(seed), [polygon])
+        assert "左上角" not in caps["zh"] + caps["detailed_zh"] and "top-left" not in caps["en"]
+    assert "右下角" in make_captions(sc, np.random.default_rng(0), [polygon])["detailed_zh"]
+
+
+def test_every_caption_form_is_there_and_quotes_every_text():
+    for seed in range(20):
+        caps = captions(several_items(), seed)
+        assert set(caps) == set(CAPTION_FORMS)
+        for text in ("限时特惠", "全场五折", "仅限周末", "新品上市"):
+            assert f"“{text}”" in caps["detailed_zh"] and f'"{text}"' in caps["bilingual"]
+        assert caps["bilingual"] == caps["zh"] + "\n" + caps["en"]
+        # detailed: every text with its place, colour, size and font; the layout; the effects
+        assert caps["detailed_zh"].count("为") >= 4 and "构图" in caps["detailed_zh"]
+
+
+def test_style_words_match_the_face_class():
+    for style, zh, en in (("kai", "楷体", "regular-script"), ("handwriting", "手写体", "handwritten")):
+        sc = scene([item("字样", role="title", size=60, font_style=style)])
+        caps = [captions(sc, s) for s in range(40)]
+        assert all(zh in c["detailed_zh"] for c in caps)
+        assert any(en in c["en"] for c in caps)
+    kai = scene([item("字样", role="title", size=60, font_style="kai")])
+    for seed in range(40):
+        caps = captions(kai, seed)
+        assert "手写" not in caps["zh"] + caps["detailed_zh"] and "handwritten" not in caps["en"]
+    unknown = scene([item("字样", role="title", size=60, font_style="mystery")])
+    assert "mystery" not in captions(unknown, 0)["en"]
+
+
+def test_english_is_written_in_whole_sentences():
+    import re
+
+    fragments = re.compile(r"(^|\. )(Lit|Viewed|Slightly|With|Further text:)")
+    for name in SCENES:
+        for seed in range(40):
+            en = captions(SCENES[name](), seed)["en"]
+            assert not fragments.search(en), en
+            assert "(" not in en.replace('"', "") and "kaishu" not in en, en
+    lit = scene([item("光", role="title")], effects=[Layer("directional_light", {"angle": 135.0})])
+    for seed in range(20):
+        en = captions(lit, seed)["en"]
+        assert "lit from the lower left" not in en or re.search(
+            r"The (image|picture|whole scene) is lit", en
+        ), en
+
+
+def test_a_background_is_called_a_photo_only_when_it_is_one():
+    photo = scene(
+        [item("字", role="title")],
+        background=Layer("photo", {"photo": "x", "caption_zh": "湖面", "caption_en": "a lake"}),
+    )
+    paper = scene([item("字", role="title")], background=Layer("paper", {}))
+    assert any("照片" in captions(photo, s)["zh"] for s in range(20))
+    for seed in range(20):
+        caps = captions(paper, seed)
+        assert "照片" not in caps["zh"] + caps["detailed_zh"] and "photo" not in caps["en"]
+
+
+def test_no_builtin_subject_calls_a_drawn_background_a_photo():
+    from textsynth.templates import available_templates
+
+    for name, template in available_templates().items():
+        subject = getattr(template, "subject", {})
+        assert "照片" not in subject.get("zh", "") and "photo" not in subject.get("en", ""), name
+
+
+def test_colour_words_name_colours_that_are_drawn(ctx):
+    """With photometric effects off, a solid text's stated colour is the colour of its ink pixels."""
+    from dataclasses import replace
+
+    import cv2
+
+    from textsynth.components.effects import EFFECT_KINDS
+    from textsynth.render.colors import color_name
+
+    # no photometric effects and no whole-image warp (resampling thins 2-px strokes below full ink)
+    config = replace(
+        ctx.config, effects=dict.fromkeys(EFFECT_KINDS, 0.0), geometry={"perspective": 0, "rotation": 0}
+    )
+    plain = replace(ctx, config=config)
+    checked = 0
+    for index in range(40):
+        sample = make_sample(plain, index)
+        for item, annotation in zip(sample.scene.texts, sample.texts, strict=True):
+            style = item.style
+            if (
+                style.fill.kind != "solid"
+                or style.stroke_width
+                or style.shadow
+                or style.glow
+                or style.extrude
+            ):
+                continue
+            said = [c for claim in claims(sample.captions["detailed_zh"], "zh") if claim.text == item.text
+                    for c in claim.colors]  # fmt: skip
+            if not said or item.size_px < 20 or plain.fonts.face(item.font).weight < 300:
+                continue  # small or hairline (thin, extra-light) strokes never reach full ink
+            mask = np.zeros(sample.image.shape[:2], np.uint8)
+            for char in annotation.chars:
+                cv2.fillPoly(mask, [np.int32(char["polygon"])], 1)
+            pixels = sample.image[mask.astype(bool)][::7]
+            target = np.array([int(style.color[i : i + 2], 16) for i in (1, 3, 5)])
+            ink = pixels[np.abs(pixels.astype(int) - target).max(axis=1) <= 24]
+            assert len(ink) >= max(3, 0.01 * len(pixels)), (item.text, style.color)  # the fill is drawn
+            assert said[0] == color_name(style.color)[0], (item.text, said)  # named from that drawn fill
+            checked += 1
+    assert checked >= 10

@@ -93,7 +93,7 @@ def test_table_names_templates_and_shares(demo_run, capsys):
 
 
 def test_appearance_figures_follow_the_records(demo_run, capsys):
-    """Photo share, primary-text spread per template, style classes and script pairs, recomputed by hand."""
+    """Photo share, primary-text spread per template and style classes, recomputed by hand."""
     from textsynth.sources.fonts import load_manifest
 
     stats = _stats_json(demo_run, capsys)
@@ -103,7 +103,6 @@ def test_appearance_figures_follow_the_records(demo_run, capsys):
     faces = {f.id: f for f in load_manifest()}
     styles = Counter(faces[t["font"]].style for r in records for t in r["texts"])
     assert stats["style_classes"] == dict(styles.most_common())
-    assert sum(stats["script_pairs"].values()) == sum(len(r["texts"]) for r in records)
     for template, spread in stats["layout_spread"].items():
         centres = [
             np.mean(t["polygon"], axis=0) / [r["width"], r["height"]]
@@ -111,3 +110,12 @@ def test_appearance_figures_follow_the_records(demo_run, capsys):
         ]  # fmt: skip
         assert spread["n"] == len(centres)
         assert spread["std_x"] == pytest.approx(np.std([c[0] for c in centres]), abs=1e-4)
+
+
+def test_scripts_table_counts_the_faces_of_chinese_text(demo_run):
+    from textsynth.qa.stats import collect_stats
+
+    stats = collect_stats(str(demo_run))
+    assert set(stats["scripts"]) == {"SC"}  # the default, simplified, never uses a TC face
+    assert sum(stats["scripts"].values()) <= stats["texts"]
+    assert stats["exposure"]["charset"] == "gb2312" and stats["exposure"]["seen_1"] > 0

@@ -174,6 +174,11 @@ def _write(tmp_path, text: str, name: str = "my.yaml"):
         ("    text: word\n", "    txt: word\n", 6, "slots.0.txt", "valid fields"),
         ("region: [0.1, 0.6, 0.9, 0.9]", "region: [0.9, 0.6, 0.1, 0.9]", 9, "slots.1.region", "x0 < x1"),
         ("pattern:¥{price}", "pattern:¥{cost}", 10, "slots.1.text", "price"),
+        ("pattern:¥{price}", "pattern:{street_adress}", 10, "slots.1.text", "street_address"),
+        ("pattern:¥{price}", "genre:dishes", 10, "slots.1.text", "dish_with_price, product"),
+        ("pattern:¥{price}", "genre:dish|idoim", 10, "slots.1.text", "'idoim'"),
+        ("pattern:¥{price}", "group:menu.price", 10, "slots.1.text", "menu_item.dish, menu_item.price"),
+        ("pattern:¥{price}", "group:couplet.middle", 10, "slots.1.text", "upper, lower, horizontal"),
         (
             "    primary: true\n",
             "    primary: true\n    direction: diagonal\n",

@@ -1,7 +1,9 @@
 """Scene → Chinese and English captions, built from the Scene's own fields, never guessed from pixels.
 
 Every phrase maps to a field (text, colour, size, font style, position, effects), so a caption can
-leave things out but cannot invent them. Text to render is always quoted exactly.
+leave things out but cannot invent them. Text to render is always quoted exactly. Positions come from
+each text's final polygon (after layout, perspective and every warp), colours from the fill and
+outline that were drawn, font words from the face's style class.
 """
 
 from __future__ import annotations
@@ -16,17 +18,26 @@ from textsynth.components.backgrounds import describe_background
 from textsynth.components.decorations import DECORATIONS
 from textsynth.components.effects import EFFECTS
 from textsynth.components.geometry import GEOMETRY
+from textsynth.io.record import CAPTION_KEYS
 from textsynth.render.colors import color_name
 from textsynth.scene import Scene, TextItem
 
 CAPTION_LANGS = ("zh", "en")
+# Every caption a sample carries, by its KEY.json `captions` key: zh/en (varied detail), short_zh/short_en
+# (subject and main text), detailed_zh (every fact: subject, texts, layout, colours, fonts, lighting;
+# as Kolors' captions are written) and bilingual (the Chinese caption, then the English one).
+CAPTION_FORMS = CAPTION_KEYS
 
+# Face style class -> (zh, en adjective). A class without an entry is not named rather than guessed.
 _FONT_STYLES = {
     "sans": ("黑体", "sans-serif"),
     "serif": ("宋体", "serif"),
-    "kai": ("楷体", "regular-script (kaishu)"),
-    "handwriting": ("手写体", "handwritten"),
-    "display": ("艺术字", "display"),
+    "kai": ("楷体", "regular-script"),
+    "handwriting": ("手写体", "handwritten-style"),
+    "display": ("艺术字", "decorative display"),
+    "brush": ("毛笔字", "brush-calligraphy"),
+    "fangsong": ("仿宋体", "fangsong"),
+    "li": ("隶书", "clerical-script"),
 }
 _ROLES = {
     "title": ("标题", "title"),
@@ -35,6 +46,12 @@ _ROLES = {
     "price": ("价格", "price"),
     "couplet_right": ("上联", "first line of the couplet"),
     "couplet_left": ("下联", "second line of the couplet"),
+    "banner": ("横批", "horizontal scroll"),
+    "dish": ("菜名", "dish name"),
+    "address": ("地址", "address"),
+    "date": ("日期", "date"),
+    "venue": ("场馆", "venue"),
+    "promotion": ("促销语", "promotion"),
 }
 # 3x3 grid of the canvas: (zh, en prepositional phrase), indexed [row][column].
 _POSITIONS = (
@@ -52,19 +69,24 @@ LARGE_TEXT, SMALL_TEXT = 0.075, 0.035  # size_px / canvas height
 _MEASURE_WORDS = {"牌": "块", "匾": "块", "屏": "块", "板": "块", "联": "副", "旗": "面", "书": "本"}
 
 
-def make_captions(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
-    """Captions `zh`, `en` (detailed) and `short_zh`, `short_en` (subject + primary text) for one Scene.
+def make_captions(
+    scene: Scene, rng: np.random.Generator, polygons: Sequence[Sequence[Sequence[float]]] | None = None
+) -> dict[str, str]:
+    """The CAPTION_FORMS of one Scene; `polygons` are the texts' final 4-point polygons (as in KEY.json).
 
     Which optional facts are mentioned is drawn once and shared by both languages; the
-    phrasing is drawn per language, so the model does not learn one sentence.
+    phrasing is drawn per language, so the model does not learn one sentence. Without `polygons`
+    positions fall back to the layout boxes, which a warp may have moved.
     """
+    boxes = final_boxes(scene, polygons)  # reading order
+    centres = _centres(scene, polygons)  # position words
     items = [t for t in scene.texts if t.text.strip()]
     primary = _primary(items)
-    others = [t for t in reading_order(items) if t is not primary]
+    others = [t for t in reading_order(items, boxes) if t is not primary]
     subject = _subject(scene)
     facts = _Facts(
-        primary=_describe(primary, scene, rng, detail=True) if primary else None,
-        others=[_describe(t, scene, rng, detail=False) for t in others],
+        primary=_describe(primary, scene, rng, detail=True, box=centres[id(primary)]) if primary else None,
+        others=[_describe(t, scene, rng, detail=False, box=centres[id(t)]) for t in others],
         others_detailed=bool(others) and len(others) <= 3 and rng.random() < 0.4,
         background=_background(scene) if rng.random() < 0.85 else None,
         effects=_mentioned_components(scene, rng),
@@ -74,19 +96,59 @@ def make_captions(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
         captions[lang] = build(facts, subject, rng)
     captions["short_zh"] = _short_zh(facts, subject[0], rng)
     captions["short_en"] = _short_en(facts, subject[1], rng)
+    full = _Facts(
+        primary=_describe(primary, scene, None, detail=True, box=centres[id(primary)]) if primary else None,
+        others=[_describe(t, scene, None, detail=True, box=centres[id(t)]) for t in others],
+        others_detailed=True,
+        background=_background(scene),
+        effects=_mentioned_components(scene, None),
+    )
+    captions["detailed_zh"] = _caption_detailed_zh(full, subject, scene, rng)
+    captions["bilingual"] = captions["zh"] + "\n" + captions["en"]
     return captions
 
 
-def reading_order(items: Sequence[TextItem]) -> list[TextItem]:
+def final_boxes(
+    scene: Scene, polygons: Sequence[Sequence[Sequence[float]]] | None = None
+) -> dict[int, tuple[float, float, float, float]]:
+    """id(item) -> where the item ended up: the bounds of its final polygon, or its layout box."""
+    if polygons is None:
+        return {id(t): tuple(t.box) for t in scene.texts}
+    if len(polygons) != len(scene.texts):
+        raise ValueError(f"{len(polygons)} polygons for {len(scene.texts)} texts")
+    out = {}
+    for item, poly in zip(scene.texts, polygons, strict=True):
+        pts = np.asarray(poly, dtype=np.float64).reshape(-1, 2)
+        out[id(item)] = (*pts.min(axis=0), *pts.max(axis=0))
+    return out
+
+
+def _centres(
+    scene: Scene, polygons: Sequence[Sequence[Sequence[float]]] | None
+) -> dict[int, tuple[float, float, float, float]]:
+    """id(item) -> its centroid as a point box: of the final polygon's corners, or of the layout box."""
+    if polygons is None:
+        return {id(t): tuple(t.box) for t in scene.texts}
+    out = {}
+    for item, poly in zip(scene.texts, polygons, strict=True):
+        cx, cy = np.asarray(poly, dtype=np.float64).reshape(-1, 2).mean(axis=0)
+        out[id(item)] = (cx, cy, cx, cy)
+    return out
+
+
+def reading_order(
+    items: Sequence[TextItem], boxes: dict[int, Sequence[float]] | None = None
+) -> list[TextItem]:
     """Top to bottom, then left to right: items whose centre lies within a row's first box share that row."""
+    box = (lambda t: boxes[id(t)]) if boxes is not None else (lambda t: t.box)
     rows: list[list[TextItem]] = []
-    for item in sorted(items, key=lambda t: (t.box[1], t.box[0])):
-        centre_y = (item.box[1] + item.box[3]) / 2
-        if rows and rows[-1][0].box[1] <= centre_y <= rows[-1][0].box[3]:
+    for item in sorted(items, key=lambda t: (box(t)[1], box(t)[0])):
+        centre_y = (box(item)[1] + box(item)[3]) / 2
+        if rows and box(rows[-1][0])[1] <= centre_y <= box(rows[-1][0])[3]:
             rows[-1].append(item)
         else:
             rows.append([item])
-    return [item for row in rows for item in sorted(row, key=lambda t: t.box[0])]
+    return [item for row in rows for item in sorted(row, key=lambda t: box(t)[0])]
 
 
 def position_name(box: Sequence[float], width: int, height: int) -> tuple[str, str]:
@@ -94,6 +156,12 @@ def position_name(box: Sequence[float], width: int, height: int) -> tuple[str, s
     column = min(2, max(0, int(3 * (box[0] + box[2]) / 2 / width)))
     row = min(2, max(0, int(3 * (box[1] + box[3]) / 2 / height)))
     return _POSITIONS[row][column]
+
+
+def polygon_position(polygon: Sequence[Sequence[float]], width: int, height: int) -> tuple[str, str]:
+    """position_name of a final polygon: where the centroid of its corners falls."""
+    cx, cy = np.asarray(polygon, dtype=np.float64).reshape(-1, 2).mean(axis=0)
+    return position_name((cx, cy, cx, cy), width, height)
 
 
 # --- Facts: what can be said about the scene, already filtered by rng -----------------------------
@@ -110,6 +178,7 @@ class _Item:
     size: tuple[str, str] | None
     font: tuple[str, str] | None
     vertical: bool
+    traditional: bool  # set in Traditional characters (a TC face): always said, it is what the text is
     decorated: list[tuple[str, str]]  # "带有…" / "with …" parts: outline, shadow, 3D, glow, gradient
     posture: list[tuple[str, str]]  # rotation, curve, tilt
 
@@ -123,8 +192,9 @@ class _Facts:
     effects: list[tuple[str, str]]
 
 
-def _mentioned_components(scene: Scene, rng: np.random.Generator) -> list[tuple[str, str]]:
-    """Phrases of the decorations, warps and effects that describe themselves, each kept with p = 0.9.
+def _mentioned_components(scene: Scene, rng: np.random.Generator | None) -> list[tuple[str, str]]:
+    """Phrases of the decorations, warps and effects that describe themselves, each kept with p = 0.9
+    (all of them without `rng`, for the detailed caption).
 
     Each component's `describe(params, lang)` gives the phrase (registry.py); one that returns None is
     left out rather than guessed, and draws no number, so adding a silent kind changes no caption.
@@ -138,7 +208,7 @@ def _mentioned_components(scene: Scene, rng: np.random.Generator) -> list[tuple[
     phrases = []
     for registry, name, params in layers:
         phrase = registry.describe_both(name, params) if name in registry else None
-        if phrase is not None and rng.random() < 0.9:
+        if phrase is not None and (rng is None or rng.random() < 0.9):
             phrases.append(phrase)
     return phrases
 
@@ -170,10 +240,12 @@ def _color(hex_color: str) -> tuple[str, str]:
     return color_name(hex_color)
 
 
-def _describe(item: TextItem, scene: Scene, rng: np.random.Generator, detail: bool) -> _Item:
-    """Draw which facts of one item to mention: the primary item keeps most, others fewer."""
+def _describe(
+    item: TextItem, scene: Scene, rng: np.random.Generator | None, detail: bool, box: Sequence[float]
+) -> _Item:
+    """Draw which facts of one item to mention: the primary item keeps most, others fewer; rng None: all."""
     keep = (0.85, 0.9, 0.75, 0.8, 0.85) if detail else (0.7, 0.6, 0.5, 0.4, 0.5)
-    draws = rng.random(len(keep) + 4)
+    draws = rng.random(len(keep) + 4) if rng is not None else np.zeros(len(keep) + 4)
     style = item.style
     gradient = style.fill.kind == "gradient" and len(style.fill.colors) > 1
     ratio = item.size_px / scene.height
@@ -204,11 +276,12 @@ def _describe(item: TextItem, scene: Scene, rng: np.random.Generator, detail: bo
     return _Item(
         text=item.text,
         role=_ROLES.get(item.role, ("文字", "text")),
-        position=position_name(item.box, scene.width, scene.height) if draws[0] < keep[0] else None,
+        position=position_name(box, scene.width, scene.height) if draws[0] < keep[0] else None,
         color=_color(style.color) if not gradient and draws[1] < keep[1] else None,
         size=size if draws[2] < keep[2] else None,
         font=_FONT_STYLES.get(item.font_style) if draws[3] < keep[3] else None,
         vertical=item.direction == "ttb",
+        traditional=item.script == "TC" and not item.text.isascii(),
         decorated=decorated,
         posture=posture,
     )
@@ -234,6 +307,7 @@ def _join_zh(parts: Sequence[str]) -> str:
 def _look_zh(it: _Item) -> str:
     """Adjectives before the noun: 红色大号竖排楷体."""
     adjectives = [p[0] for p in (it.color, it.size) if p] + (["竖排"] if it.vertical else [])
+    adjectives += ["繁体"] if it.traditional else []
     return "".join(adjectives) + (it.font[0] if it.font else "")
 
 
@@ -310,6 +384,41 @@ def _caption_zh(facts: _Facts, subject: tuple[str, str], rng: np.random.Generato
     return first + "".join(tail) + "".join(_shuffled(extra, rng))
 
 
+def _detail_zh(it: _Item, rng: np.random.Generator) -> str:
+    """One text, every fact: 右侧竖排写着“…”，为黑色中号楷体，带有白色描边."""
+    where = it.position[0] if it.position else "画面中"
+    verb = ("写着", "印着", "是")[int(rng.integers(3))]
+    clause = f"{where}{'竖排' if it.vertical else ''}{verb}{_quote_zh(it.text)}"
+    look = "".join(p[0] for p in (it.color, it.size) if p) + ("繁体" if it.traditional else "")
+    look += it.font[0] if it.font else ("字" if look else "")
+    extras = _extras_zh(it)
+    return clause + (f"，为{look}" if look else "") + (f"，{extras}" if extras else "")
+
+
+def _caption_detailed_zh(
+    facts: _Facts, subject: tuple[str, str], scene: Scene, rng: np.random.Generator
+) -> str:
+    """Kolors-style: subject and background, each text with place, colour, size and font, layout, lighting."""
+    subj, bg = subject[0], facts.background
+    frame = "横版" if scene.width > scene.height else "竖版" if scene.width < scene.height else "方形"
+    head = _one(subj) + (f"，{bg[0]}" if bg else "") + f"，{frame}构图。"
+    items = ([facts.primary] if facts.primary else []) + facts.others
+    if not items:
+        return head + (_effects_zh(facts.effects, rng) if facts.effects else "")
+    count = f"画面中共有{len(items)}处文字：" if len(items) > 1 else ""
+    body = count + "；".join(_detail_zh(it, rng) for it in items) + "。"
+    vertical = sum(it.vertical for it in items)
+    if len(items) > 1:
+        body += (
+            "文字均为竖排。"
+            if vertical == len(items)
+            else "文字均为横排。"
+            if not vertical
+            else "横排与竖排文字并存。"
+        )
+    return head + body + (_effects_zh(facts.effects, rng) if facts.effects else "")
+
+
 def _short_zh(facts: _Facts, subj: str, rng: np.random.Generator) -> str:
     if not facts.primary:
         return f"{_one(subj)}。"
@@ -342,6 +451,7 @@ def _look_en(it: _Item, noun: str) -> str:
     """'large red vertical sans-serif text', or '' when nothing about the look is mentioned."""
     words = [p[1] for p in (it.size, it.color) if p] + (["vertical"] if it.vertical else [])
     words += [it.font[1]] if it.font else []
+    words += ["Traditional Chinese"] if it.traditional else []
     return " ".join([*words, noun]) if words else ""
 
 
@@ -396,11 +506,13 @@ def _others_en(facts: _Facts, rng: np.random.Generator) -> str:
                 + (f" in {look}" if look else "")
             )
         return f"There is also {_join_en(parts)}."
-    listed = _join_en([_quote_en(it.text) + (" (vertical)" if it.vertical else "") for it in facts.others])
+    listed = _join_en(
+        [_quote_en(it.text) + (" in vertical lettering" if it.vertical else "") for it in facts.others]
+    )
     templates = (
         "It also says {}.",
         "Other text reads {}.",
-        "Further text: {}.",
+        "Smaller text reads {}.",
         "There is also the text {}.",
     )
     return templates[int(rng.integers(len(templates)))].replace("{}", listed)
@@ -424,9 +536,9 @@ def _effects_en(effects: list[tuple[str, str]], rng: np.random.Generator) -> str
     said = ", ".join(done + ([f"with {_join_en(withs)}"] if withs else []))
     if not done:
         return f"The image is shown {said}."
-    if rng.random() < 0.5:
-        return f"The image is {said}."
-    return said[0].upper() + said[1:] + "."
+    # always a whole sentence: "The photo is lit from the lower left.", never a bare "Lit from ..."
+    lead = ("The image is", "The picture is", "The whole scene is")[int(rng.integers(3))]
+    return f"{lead} {said}."
 
 
 def _caption_en(facts: _Facts, subject: tuple[str, str], rng: np.random.Generator) -> str:

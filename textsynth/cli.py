@@ -31,6 +31,8 @@ COMMAND_MODULES = (
     "audit",
     "captions",
     "recaption",
+    "export",
+    "crops",
 )
 
 

@@ -15,10 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from textsynth.errors import TextsynthError
+from textsynth.io.record import CAPTION_KEYS
 from textsynth.io.record import IMAGE_FORMATS as SHARD_IMAGE_FORMATS
 from textsynth.validation import FieldReader, load_yaml
 
 IMAGE_FORMATS = tuple(SHARD_IMAGE_FORMATS)
+SCRIPTS = {"simplified": "SC", "traditional": "TC"}  # --script -> the faces' glyph forms
+CAPTION_FORMS = CAPTION_KEYS  # the `captions` keys of KEY.json; any of them can go into KEY.txt
+CONDITIONING_KINDS = ("glyph", "position", "charseg")  # the maps `--conditioning` can add per sample
+OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "conditioning": [],
+    "glyph_font": "own",
+    "contours": False,
+    "pairs": False,
+}
 
 
 @dataclass
@@ -45,6 +55,15 @@ class RenderConfig:
     ocr_check: bool = False
     min_ocr_score: float = 0.5
     plugins: list[str] = field(default_factory=list)  # modules / .py files imported in every worker
+    # simplified: text as drawn, SC faces only; traditional: converted with OpenCC (s2tw), TC faces only
+    script: str = "simplified"
+    # {charset, k, per}: every character of the set at least k times per `per` samples, by steering
+    # secondary corpus words towards under-exposed characters (textsynth.sampling.balance); None = off
+    char_balance: dict[str, Any] | None = None
+    conditioning: list[str] = field(default_factory=list)  # extra maps per sample: glyph, position, charseg
+    glyph_font: str = "own"  # glyph map face: "own" (each text's face) or one face id for every text
+    contours: bool = False  # add each text's `contour` (16 points along an arc) to KEY.json
+    pairs: bool = False  # also render each scene with another primary word (KEY.pair.*), for text editing
 
     def validate(self, where: str = "config", label: Callable[[tuple], str] | None = None) -> RenderConfig:
         """Check every field's type and range (in place); TextsynthError 'WHERE: FIELD: must be ...'."""
@@ -53,10 +72,35 @@ class RenderConfig:
             setattr(self, name, value)
         return self
 
+    def _validate_balance(self, where: str) -> None:
+        from textsynth.sources.charsets import CHARSETS
+
+        spec = self.char_balance
+        if not isinstance(spec, dict) or set(spec) - {"charset", "k", "per"}:
+            raise TextsynthError(
+                f"{where}: char_balance must be a mapping with charset, k and per, got {spec!r}"
+            )
+        if spec.get("charset", "gb2312") not in CHARSETS:
+            raise TextsynthError(
+                f"{where}: char_balance.charset must be one of {', '.join(CHARSETS)}, got {spec.get('charset')!r}"
+            )
+        for name, default in (("k", 1), ("per", 50000)):
+            value = spec.get(name, default)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise TextsynthError(
+                    f"{where}: char_balance.{name} must be a positive integer, got {value!r}"
+                )
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         if isinstance(self.jpeg_quality, (list, tuple)):
             data["jpeg_quality"] = list(self.jpeg_quality)
+        # fields added later are left out at their defaults, so earlier runs keep their fingerprint;
+        # a run with maps always records which face drew its glyph maps
+        keep = {"glyph_font"} if self.conditioning else set()
+        for name, default in OPTIONAL_DEFAULTS.items():
+            if data.get(name) == default and name not in keep:
+                del data[name]
         return data
 
     def fingerprint(self) -> str:
@@ -126,7 +170,14 @@ def read_config(reader: FieldReader, data: Any) -> dict[str, Any]:
     )
     get("image_format", lambda v, p: reader.choice(v, p, IMAGE_FORMATS))
     get("jpeg_quality", lambda v, p: reader.integer_pair(v, p, 1, 100))
-    get("caption_language", lambda v, p: reader.choice(v, p, ("zh", "en")))
+    get("caption_language", lambda v, p: reader.choice(v, p, tuple(CAPTION_FORMS)))
+    get("default_photos", lambda v, p: reader.boolean(v, p))
+    get("script", lambda v, p: reader.choice(v, p, tuple(SCRIPTS)))
+    get("char_balance", lambda v, p: None if v is None else _read_balance(reader, v, p))
+    get("conditioning", lambda v, p: _read_conditioning(reader, v, p))
+    get("glyph_font", lambda v, p: reader.string(v, p, "'own' or a font face id (see `textsynth fonts`)"))
+    for name in ("contours", "pairs"):
+        get(name, lambda v, p: reader.boolean(v, p))
     for name, example in (("effects", "{blur: 0.2}"), ("geometry", "{perspective: 0.5}")):
         get(name, lambda v, p, example=example: _read_probabilities(reader, v, p, example))
     get("ocr_check", lambda v, p: reader.boolean(v, p))
@@ -144,6 +195,28 @@ def read_config(reader: FieldReader, data: Any) -> dict[str, Any]:
             f"count {count} in shards of {shard_size} makes more than {MAX_SHARDS} shards; raise shard_size",
         )
     return out
+
+
+def _read_balance(reader: FieldReader, value: Any, path: tuple) -> dict[str, Any]:
+    from textsynth.sources.charsets import CHARSETS
+
+    spec = dict(reader.mapping(value, path, {"charset", "k", "per"}))
+    if "charset" in spec:
+        reader.choice(spec["charset"], (*path, "charset"), tuple(CHARSETS))
+    for name in ("k", "per"):
+        if name in spec:
+            reader.integer(spec[name], (*path, name), 1, MAX_COUNT, "a positive integer")
+    return spec
+
+
+def _read_conditioning(reader: FieldReader, value: Any, path: tuple) -> list[str]:
+    kinds = reader.list_of(
+        value, path, lambda v, p: reader.choice(v, p, CONDITIONING_KINDS),
+        "a list of distinct map names from " + ", ".join(CONDITIONING_KINDS),
+    )  # fmt: skip
+    if len(set(kinds)) != len(kinds):
+        raise reader.error(path, f"must list each map once, got {kinds!r}")
+    return kinds
 
 
 def _read_probabilities(reader: FieldReader, value: Any, path: tuple, example: str) -> dict[str, float]:

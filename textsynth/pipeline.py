@@ -127,9 +127,15 @@ def build_context(config: RenderConfig, templates: list[Template] | None = None)
     user_photos = [p for p in photo_set.photos if not p.package]
     photos = photo_set.photos if config.default_photos else user_photos
     image_files = [Path(p.file) for p in user_photos]
+    weights = weights / weights.sum()
+    balance = None
+    if config.char_balance:
+        from textsynth.sampling.balance import build_balance
+
+        balance = build_balance(config.char_balance, corpus, templates, weights)
     return RenderContext(
         config=config, corpus=corpus, fonts=fonts, templates=templates,
-        template_weights=weights / weights.sum(), photos=photos, image_files=image_files,
+        template_weights=weights, photos=photos, image_files=image_files, balance=balance,
     )  # fmt: skip
 
 
@@ -171,7 +177,7 @@ def _draw_sample(ctx: RenderContext, index: int, stream: int) -> Sample:
     template = ctx.templates[int(rng.choice(len(ctx.templates), p=ctx.template_weights))]
     sampled = draw_scene(template, rng, ctx, index)
     rendered: Rendered = render_scene(sampled.scene, ctx.load_font, base=sampled.base, own_base=True)
-    captions = make_captions(sampled.scene, rng)
+    captions = make_captions(sampled.scene, rng, [t.polygon for t in rendered.texts])
     return Sample(
         key=sample_key(index), index=index, seed=seed, scene=sampled.scene, image=rendered.image,
         texts=rendered.texts, captions=captions, skipped_words=sampled.skipped_words,

@@ -91,6 +91,7 @@ class TextItem:
     primary: bool = False  # holds the run's cycle word (the one the 50k coverage counts)
     jitter: float = 0.0  # hand-written wobble: per-character offset sd, as a fraction of size_px
     jitter_seed: int = 0  # the offsets are drawn from this, so applying stays a pure function
+    script: str = ""  # the face's glyph forms, SC or TC ("" in records made before it was kept)
 
     def __post_init__(self) -> None:
         if not self.lines:

@@ -1,9 +1,10 @@
 """Caption quality report for a rendered dataset.
 
 For each caption: length, completeness (share of rendered texts and scene elements
-mentioned), relevance, hallucination (anything mentioned that is not in the scene) and
+mentioned), relevance, hallucination (anything mentioned that is not in the scene, and any
+position or colour that a text's final polygon or drawn colours contradict) and
 subjectivity (subjective words), each with a 1-5 score next to the raw figure; then the
-averages. Works from the KEY.json records alone, so it is fast.
+averages and the diversity of phrasing (distinct sentence skeletons). Works from the KEY.json records alone, so it is fast.
 """
 
 from __future__ import annotations
@@ -60,6 +61,18 @@ def run(args: argparse.Namespace) -> int:
             f"completeness {avg['completeness']:.3f} ({sc['completeness']:.2f}), relevance {avg['relevance']:.3f} "
             f"({sc['relevance']:.2f}), hallucinations {avg['hallucinations']:.3f} ({sc['hallucination']:.2f}), "
             f"subjective words {avg['subjective']:.3f} ({sc['subjectivity']:.2f})"
+        )
+    if avg["n"]:
+        div = avg["diversity"]
+        print(
+            f"position/colour claims contradicted by the final polygons and drawn colours: "
+            f"{avg['wrong_positions']} positions, {avg['wrong_colors']} colours; captions with any "
+            f"hallucination: {avg['captions_with_hallucinations']:.1%}"
+        )
+        print(
+            f"diversity: {div['distinct_caption_skeletons']} distinct caption skeletons in {div['captions']}, "
+            f"{div['distinct_sentence_skeletons']} distinct sentence skeletons in {div['sentences']} sentences "
+            "(quoted text, colours, positions and numbers masked)"
         )
     print("scales: " + "; ".join(f"{k}: {v}" for k, v in SCALES.items()), file=sys.stderr)
     if args.json_out:

@@ -88,8 +88,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --ocr-check: the lowest similarity (1 - normalised edit distance) an item may read back with (default 0.5)",
     )
     parser.add_argument(
-        "--caption-language", choices=["zh", "en"],
-        help="which caption goes into KEY.txt (both are always in KEY.json) (default: zh)",
+        "--caption-language", choices=["zh", "en", "short_zh", "short_en", "detailed_zh", "bilingual"],
+        help="which caption goes into KEY.txt (all are always in KEY.json's captions) (default: zh)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--script", choices=["simplified", "traditional"],
+        help="simplified (default): text as the sources give it, in SC faces only; traditional: converted "
+        "with OpenCC (s2tw) and set in TC faces only",
+    )  # fmt: skip
+    parser.add_argument(
+        "--conditioning",
+        help="comma-separated maps to add per sample as KEY.<map>.png: glyph (plain black text, same geometry), "
+        "position (text polygons, index+1), charseg (16-bit character classes of charset.json)",
+    )
+    parser.add_argument(
+        "--glyph-font",
+        help="face of the glyph map: 'own' (each text's own face) or one face id for all texts, e.g. "
+        "noto-sans-sc-regular (default: own)",
+    )
+    parser.add_argument(
+        "--contours", action="store_true", default=None,
+        help="add each text's `contour` to KEY.json: 16 points along the arc for curved text (CTW1500 / Total-Text style), else its 4-point polygon",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pairs", action="store_true", default=None,
+        help="text-editing pairs: each sample also holds KEY.pair.jpg/.txt/.json, the same scene with another primary word",
     )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
@@ -98,7 +121,8 @@ _FLAGS = {
     "count": "--count", "seed": "--seed", "shard_size": "--shard-size", "backgrounds": "--backgrounds",
     "corpus": "--corpus", "image_format": "--format", "ocr_check": "--ocr-check", "min_ocr_score": "--min-ocr-score",
     "caption_language": "--caption-language", "templates": "--templates", "plugins": "--plugin",
-    "fonts_dirs": "--fonts-dir", "width": "--size", "height": "--size",
+    "fonts_dirs": "--fonts-dir", "width": "--size", "height": "--size", "script": "--script",
+    "glyph_font": "--glyph-font", "conditioning": "--conditioning", "contours": "--contours", "pairs": "--pairs",
 }  # fmt: skip
 
 
@@ -114,6 +138,8 @@ def config_from_args(args: argparse.Namespace):
         "count": args.count, "seed": args.seed, "shard_size": args.shard_size, "backgrounds": args.backgrounds,
         "corpus": args.corpus, "image_format": args.format, "ocr_check": args.ocr_check,
         "min_ocr_score": args.min_ocr_score, "caption_language": args.caption_language,
+        "script": args.script,
+        "glyph_font": args.glyph_font, "contours": args.contours, "pairs": args.pairs,
     }  # fmt: skip
     for key, value in overrides.items():
         if value is not None:
@@ -122,6 +148,8 @@ def config_from_args(args: argparse.Namespace):
         config.default_photos = False
     if args.size:
         config.width, config.height = parse_size(args.size)
+    if args.conditioning:
+        config.conditioning = [k.strip() for k in args.conditioning.split(",") if k.strip()]
     if args.templates:
         config.templates = parse_template_weights(args.templates)
     if args.plugin:
@@ -162,10 +190,10 @@ def run(args: argparse.Namespace) -> int:
     # fail fast on bad templates, fonts, corpus or backgrounds, before any worker starts;
     # with --workers 1 the run renders with this same context
     ctx = build_context(config)
-    if ctx.image_files:  # a corrupt photo is found now, not by a worker halfway through the run
-        from textsynth.sources.photos import check_readable
+    if config.conditioning:
+        from textsynth.render.conditioning import glyph_font_for
 
-        check_readable(ctx.image_files, config.backgrounds)
+        glyph_font_for(ctx.fonts, config.glyph_font)  # an unknown face id fails here, naming the valid ones
     bar = tqdm(total=config.count, unit="img", disable=args.no_progress, dynamic_ncols=True, desc="render")
     try:
         summary = run_render(

@@ -14,7 +14,7 @@ from typing import Any
 
 Type = str | list | dict
 
-CAPTION_KEYS = ("zh", "en", "short_zh", "short_en")
+CAPTION_KEYS = ("zh", "en", "short_zh", "short_en", "detailed_zh", "bilingual")
 DIRECTIONS = ("ltr", "ttb")
 IMAGE_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}  # KEY.<ext> of the image, and its Pillow format
 STYLE_NAMES = ("stroke", "shadow", "extrude", "glow", "gradient", "curve", "rotation", "tilt", "jitter")
@@ -53,7 +53,10 @@ RECORD_FIELDS: tuple[Field, ...] = (
     Field("template", "str", "template name", "str"),
     Field("background", "str", "background kind (`paper`, `wood`, `image`, ...)", "str"),
     Field("captions", dict.fromkeys(CAPTION_KEYS, "str"),
-          "captions made from the scene; `zh` and `en` quote every rendered text exactly",
+          "captions made from the scene; every rendered text is quoted exactly. `zh`/`en` vary how much they "
+          "say, `short_*` give the subject and main text, `detailed_zh` says every fact (subject, background, "
+          "each text with its place, colour, size and font, layout, lighting), `bilingual` is `zh`, a newline, "
+          "then `en`. Positions come from the final polygons, colours from the drawn fill and outline",
           "{" + ", ".join(f"`{k}`" for k in CAPTION_KEYS) + "}: str"),
     Field("texts", [{f.name: f.type for f in TEXT_FIELDS}],
           "text records (below), in drawing order; the primary text first", "list of text records"),

@@ -1,8 +1,8 @@
-"""How the images look, from the records: photo share, layout spread, style classes, script/face pairs.
+"""How the images look, from the records: photo share, layout spread and style classes.
 
 A model learns the distribution it is shown: a run whose main text always sits in the same
-place, or whose Simplified text is set in Traditional faces, teaches that. These counts make
-both visible in `textsynth stats`.
+place, or whose text is always in one kind of face, teaches that. These counts make it
+visible in `textsynth stats` (which also counts the SC/TC faces Chinese text is set in).
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from textsynth.sources.fonts import FontFace
 class AppearanceCounter:
     """Fed one KEY.json record at a time; `summary()` gives JSON-friendly figures."""
 
-    def __init__(self, faces: dict[str, FontFace], text_script: str = "SC"):
+    def __init__(self, faces: dict[str, FontFace]):
         self.faces = faces
-        self.text_script = text_script  # the glyph forms the run's text is written in
         self.samples = 0
         self.photos = 0
         self.centres: dict[str, list[tuple[float, float]]] = defaultdict(list)
         self.styles: Counter[str] = Counter()
-        self.script_pairs: Counter[str] = Counter()
 
     def add(self, record: dict[str, Any]) -> None:
         if record.get("source") == "real":
@@ -35,8 +33,6 @@ class AppearanceCounter:
         for text in record["texts"]:
             face = self.faces.get(text.get("font", ""))
             self.styles[face.style if face else "(unknown face)"] += 1
-            face_script = face.script if face else "?"
-            self.script_pairs[f"{self.text_script} text in {face_script} face"] += 1
             if text.get("primary"):
                 xs, ys = zip(*text["polygon"], strict=True)
                 self.centres[record["template"]].append(
@@ -57,7 +53,6 @@ class AppearanceCounter:
             "photo_share": round(self.photos / self.samples, 4) if self.samples else 0.0,
             "layout_spread": spread,  # std of the primary text's centre, as a fraction of the canvas
             "style_classes": dict(self.styles.most_common()),
-            "script_pairs": dict(self.script_pairs.most_common()),
         }
 
 

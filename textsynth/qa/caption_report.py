@@ -2,7 +2,9 @@
 
 Each caption is checked against its own Scene (the KEY.json `scene`): which rendered
 texts and scene elements (subject, background, effects) it mentions, what it mentions
-that is not there (hallucination), and subjective words. Raw figures come with a 1-5
+that is not there or not so (hallucination: a text, an effect, or a position or colour that the
+text's final polygon or drawn colours contradict), and subjective words. Diversity counts the
+distinct sentence skeletons (quoted text, colours, positions and numbers masked) over a set. Raw figures come with a 1-5
 score each, in the spirit of caption-quality rubrics for text-to-image data (5 = best;
 the mapping is ours and is written out in SCALES).
 """
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from textsynth.errors import TextsynthError
+from textsynth.qa.caption_claims import COLOR_WORDS, POSITION_WORDS, claims, wrong_claims
 
 # Effect name -> words that say it, per language; a caption using them claims the effect.
 EFFECT_WORDS = {
@@ -42,7 +45,8 @@ SCALES = {
     "length": "zh characters (en words x 2): <15 -> 1, <30 -> 2, <60 -> 3, <120 -> 4, else 5",
     "completeness": "1 + 4 x share of texts and scene elements mentioned, rounded",
     "relevance": "1 + 4 x share of mentioned things that are in the scene, rounded",
-    "hallucination": "5 - number of things mentioned that are not in the scene, at least 1",
+    "hallucination": "5 - number of things mentioned that are not in the scene (or not where/what colour "
+    "the caption says), at least 1",
     "subjectivity": "5 - number of subjective words, at least 1",
 }
 
@@ -53,6 +57,7 @@ class CaptionScore:
 
     key: str
     caption: str
+    lang: str
     length: int
     completeness: float
     relevance: float
@@ -109,6 +114,8 @@ def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> Cap
     elements = scene_elements(scene, lang)
     mentioned_elements = [name for name, words in elements.items() if any(w.lower() in folded for w in words)]
     hallucinations = [f"text “{q}”" for q in quoted if q not in texts]
+    said = claims(caption, lang)
+    hallucinations += wrong_claims(caption, record, lang)
     present = {layer["name"] for layer in (*scene.get("geometry", []), *scene.get("effects", []))}
     for name, words in EFFECT_WORDS[lang].items():
         if name not in present and any(w in folded for w in words):
@@ -118,13 +125,13 @@ def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> Cap
     ]
     wanted = len(texts) + len(elements)
     completeness = (len(mentioned_texts) + len(mentioned_elements)) / wanted if wanted else 1.0
-    claims = (
+    n_claims = (
         len(quoted)
         + len(mentioned_elements)
-        + len(hallucinations)
-        - sum(h.startswith("text") for h in hallucinations)
+        + sum(len(c.positions) + len(c.colors) for c in said)
+        + sum(h.startswith("effect") for h in hallucinations)
     )
-    relevance = 1.0 - len(hallucinations) / claims if claims else 1.0
+    relevance = 1.0 - len(hallucinations) / n_claims if n_claims else 1.0
     length = len(caption) if lang == "zh" else len(caption.split())
     missing = [f"text “{t}”" for t in texts if t not in mentioned_texts] + [
         name for name in elements if name not in mentioned_elements
@@ -137,7 +144,7 @@ def score_caption(caption: str, record: dict[str, Any], lang: str = "zh") -> Cap
         "subjectivity": max(1, 5 - len(subjective)),
     }
     return CaptionScore(
-        key=record.get("key", ""), caption=caption, length=length, completeness=round(completeness, 4),
+        key=record.get("key", ""), caption=caption, lang=lang, length=length, completeness=round(completeness, 4),
         relevance=round(max(relevance, 0.0), 4), hallucinations=hallucinations, subjective=subjective,
         missing=missing, scores=scores,
     )  # fmt: skip
@@ -166,5 +173,48 @@ def averages(rows: list[CaptionScore]) -> dict[str, Any]:
         out[name] = round(float(np.mean([getattr(r, name) for r in rows])), 4)
     out["hallucinations"] = round(float(np.mean([len(r.hallucinations) for r in rows])), 4)
     out["subjective"] = round(float(np.mean([len(r.subjective) for r in rows])), 4)
+    out["wrong_positions"] = sum(h.startswith("position") for r in rows for h in r.hallucinations)
+    out["wrong_colors"] = sum(h.startswith("colour") for r in rows for h in r.hallucinations)
+    out["captions_with_hallucinations"] = round(float(np.mean([bool(r.hallucinations) for r in rows])), 4)
+    out["diversity"] = diversity([r.caption for r in rows], rows[0].lang)
     out["scores"] = {k: round(float(np.mean([r.scores[k] for r in rows])), 3) for k in SCALES}
     return out
+
+
+_NUMBER = re.compile(r"\d+")
+# size and font words vary with the item, not with the phrasing
+_LOOK_WORDS = {
+    "zh": ("大号", "中号", "小号", "黑体", "宋体", "楷体", "手写体", "艺术字", "毛笔字", "仿宋体", "隶书"),
+    "en": ("large", "medium-sized", "small", "sans-serif", "serif", "regular-script", "handwritten-style",
+           "decorative display", "brush-calligraphy", "fangsong", "clerical-script"),
+}  # fmt: skip
+
+
+def skeleton(sentence: str, lang: str) -> str:
+    """A sentence with its quoted text, colours, positions and numbers masked: its phrasing alone."""
+    from textsynth.qa.caption_claims import _alternation
+
+    out = QUOTES[lang].sub("Q", sentence)
+    out = _alternation(POSITION_WORDS[lang], lang).sub("P", out)
+    out = _alternation(COLOR_WORDS[lang], lang).sub("C", out)
+    out = _alternation(_LOOK_WORDS[lang], lang).sub("L", out)
+    return _NUMBER.sub("N", out).strip()
+
+
+def _sentences(caption: str, lang: str) -> list[str]:
+    masked = QUOTES[lang].sub("Q", caption)
+    parts = re.split(r"(?<=[。！？])|\n" if lang == "zh" else r"(?<=[.!?])\s+|\n", masked)
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def diversity(captions: list[str], lang: str) -> dict[str, Any]:
+    """Distinct skeletons over a set of captions: of whole captions, and of their sentences."""
+    whole = {skeleton(c, lang) for c in captions}
+    sentences = [skeleton(s, lang) for c in captions for s in _sentences(c, lang)]
+    return {
+        "captions": len(captions),
+        "distinct_caption_skeletons": len(whole),
+        "sentences": len(sentences),
+        "distinct_sentence_skeletons": len(set(sentences)),
+        "distinct_sentence_share": round(len(set(sentences)) / len(sentences), 4) if sentences else 0.0,
+    }

@@ -15,7 +15,7 @@ from textsynth.errors import TextsynthError
 from textsynth.io.reader import record_fields
 from textsynth.io.shards import MANIFEST, Output, read_manifest
 from textsynth.qa.appearance import AppearanceCounter, format_appearance
-from textsynth.sources.fonts import FontLibrary
+from textsynth.sources.fonts import FontFace, load_manifest
 
 CAPTION_BIN = 20  # characters per caption-length histogram bin
 
@@ -28,9 +28,12 @@ def _records_and_captions(output: Output, names: list[str]) -> Iterator[tuple[di
         yield load_record(name, key, parts), parts.get("txt", b"").decode("utf-8", "replace")
 
 
-def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Count what the finished shards of `out` hold; JSON-friendly."""
+def collect_stats(
+    out: str, progress: Callable[[int], None] | None = None, charset: str = "gb2312", k: int = 5
+) -> dict[str, Any]:
+    """Count what the finished shards of `out` hold; JSON-friendly. `charset` and `k`: exposure figures."""
     from textsynth.sources.corpus import Corpus, gb2312_hanzi, is_cjk_ideograph
+    from textsynth.sources.script import convert
 
     output = Output(out)
     manifest = read_manifest(output, strict=True)
@@ -41,14 +44,14 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
     names = [n for n in sorted(manifest["shards"]) if output.exists(n)]
     corpus = Corpus.load(Path(config["corpus"]) if config.get("corpus") else None)
     corpus_words = set(corpus.words)
-    counters = {k: Counter() for k in ("templates", "fonts", "directions", "effects", "roles")}
+    script = config.get("script", "simplified")  # traditional runs show the cycle word converted
+    counters = {k: Counter() for k in ("templates", "fonts", "scripts", "directions", "effects", "roles")}
+    faces = _faces(config)
+    face_script = {face_id: face.script for face_id, face in faces.items()}
     covered: set[str] = set()
     chars: Counter[str] = Counter()
     caption_lengths: list[int] = []
-    appearance = AppearanceCounter(
-        {face.id: face for face in FontLibrary.load(config.get("fonts_manifest")).faces},
-        text_script="TC" if config.get("script") == "traditional" else "SC",
-    )
+    appearance = AppearanceCounter(faces)
     samples = texts = skipped = 0
     for name in names:
         for record, caption in _records_and_captions(output, [name]):
@@ -64,11 +67,12 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
                     counters["directions"][item["direction"]] += 1
                     counters["roles"][item["role"]] += 1
                     chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
+                    if any(is_cjk_ideograph(ch) for ch in item["text"]):  # Latin-only text has no glyph forms
+                        counters["scripts"][face_script.get(item.get("font", ""), "unknown")] += 1
                 skipped += len(record.get("skipped_words", []))
                 if not real:
-                    covered |= _primary_words(
-                        record, corpus.primary_word(seed, record["index"]), corpus_words
-                    )
+                    cycle_word = convert(corpus.primary_word(seed, record["index"]), script)
+                    covered |= _primary_words(record, cycle_word, corpus_words)
                 caption_lengths.append(len(caption))
         if progress is not None:
             progress(1)
@@ -98,10 +102,41 @@ def collect_stats(out: str, progress: Callable[[int], None] | None = None) -> di
             "gb2312_covered": len(distinct & gb),
             "outside_gb2312": len(distinct - gb),
         },
+        "exposure": exposure(chars, charset, k),
         **{key: dict(counter.most_common()) for key, counter in counters.items()},
         "caption_length": _length_summary(caption_lengths),
         **appearance.summary(),
     }
+
+
+def exposure(chars: Counter[str], name: str = "gb2312", k: int = 5, listed: int = 30) -> dict[str, Any]:
+    """How often each character of a set was rendered: the share seen at least once and at least k times."""
+    from textsynth.sources.charsets import charset
+
+    members = charset(name)
+    counts = [chars.get(ch, 0) for ch in members]
+    seen_1 = sum(c >= 1 for c in counts)
+    seen_k = sum(c >= k for c in counts)
+    histogram = Counter(min(c, k) for c in counts)
+    return {
+        "charset": name,
+        "size": len(members),
+        "k": k,
+        "seen_1": seen_1,
+        "seen_k": seen_k,
+        "share_1": round(seen_1 / len(members), 6),
+        "share_k": round(seen_k / len(members), 6),
+        "histogram": {(f"{n}+" if n == k else str(n)): histogram[n] for n in range(k + 1)},
+        "unseen": "".join(ch for ch, c in zip(members, counts, strict=True) if c == 0)[:listed],
+    }
+
+
+def _faces(config: dict[str, Any]) -> dict[str, FontFace]:
+    """The run's font manifest by face id (user fonts from --fonts-dir are not in it)."""
+    try:
+        return {face.id: face for face in load_manifest(config.get("fonts_manifest"))}
+    except TextsynthError:
+        return {}
 
 
 def _primary_words(record: dict[str, Any], cycle_word: str, corpus_words: set[str]) -> set[str]:
@@ -141,18 +176,23 @@ def format_table(stats: dict[str, Any], top: int = 12) -> str:
         f"{chars['corpus_chars']} corpus characters, {chars['gb2312_covered']} of {chars['gb2312']} "
         f"GB2312 hanzi, {chars['outside_gb2312']} outside GB2312",
     ]
+    exp = stats["exposure"]
+    lines.append(
+        f"exposure      {exp['charset']} ({exp['size']} characters): {exp['seen_1']} seen at least once "
+        f"({100 * exp['share_1']:.1f}%), {exp['seen_k']} at least {exp['k']} times ({100 * exp['share_k']:.1f}%)"
+        + (f"; unseen e.g. {exp['unseen']}" if exp["unseen"] else "")
+    )
     length = stats["caption_length"]
     lines.append(
         f"caption chars min {length['min']}, median {length['median']:g}, "
         f"mean {length['mean']:g}, max {length['max']}"
     )
-    for title in ("templates", "fonts", "directions", "effects", "roles"):
+    for title in ("templates", "fonts", "scripts", "directions", "effects", "roles"):
         lines += ["", *_counter_table(title, stats[title], stats, top)]
     lines += ["", *_counter_table("caption length", length["histogram"], stats, len(length["histogram"]))]
     if "layout_spread" in stats:
         lines += ["", *format_appearance(stats)]
-        for title in ("style_classes", "script_pairs"):
-            lines += ["", *_counter_table(title.replace("_", " "), stats[title], stats, top)]
+        lines += ["", *_counter_table("style classes", stats["style_classes"], stats, top)]
     return "\n".join(lines)
 
 

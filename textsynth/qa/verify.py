@@ -18,8 +18,10 @@ from textsynth.errors import TextsynthError
 from textsynth.io.reader import members_by_key
 from textsynth.io.record import DIRECTIONS, IMAGE_FORMATS, RECORD_FIELDS, TEXT_FIELDS, json_type
 from textsynth.io.shards import MANIFEST, Output, ShardPlan, plan_shards, read_manifest
+from textsynth.qa.maps import MAP_MEMBERS, check_contours, check_maps, read_charset
 
 MEMBERS_TEXT = ("txt", "json")
+PAIR = "pair."  # prefix of the second image's members in --pairs runs
 MAX_PROBLEMS_PER_SHARD = 20  # one broken shard should not bury the others in the report
 
 # The JSON type each field must have, from the one record schema
@@ -81,6 +83,10 @@ def verify_output(
     if not manifest.get("complete"):
         report.problems.append(f"{MANIFEST}: run not complete; rerun the same render command to finish it")
     report.problems += _stray_files(output, {p.name for p in plans})
+    maps = {
+        "expected": list(config.get("conditioning", [])), "charset": read_charset(output),
+        "pairs": bool(config.get("pairs")),
+    }  # fmt: skip
     for plan in plans:
         info = recorded.get(plan.name)
         if info is None:
@@ -94,7 +100,9 @@ def verify_output(
         except TextsynthError as err:  # e.g. a folder where the shard should be: list it, check the rest
             report.problems.append(f"{plan.name}: {err}")
             continue
-        problems, samples = check_shard(data, plan, info, fmt, lang, seed, decode_images, subset=subset)
+        problems, samples = check_shard(
+            data, plan, info, fmt, lang, seed, decode_images, subset=subset, maps=maps
+        )
         if len(problems) > MAX_PROBLEMS_PER_SHARD:
             problems = [
                 *problems[:MAX_PROBLEMS_PER_SHARD],
@@ -128,6 +136,7 @@ def check_shard(
     seed: int,
     decode_images: bool = True,
     subset: bool = False,
+    maps: dict[str, Any] | None = None,
 ) -> tuple[list[str], int]:
     """Problems of one shard's bytes against its manifest entry and the contract; and its sample count.
 
@@ -156,7 +165,7 @@ def check_shard(
         problems.append(f"{name}: holds {len(samples)} samples, manifest count is {info.get('count')}")
     without_primary = []
     for key in sorted(samples):
-        sample_problems, record = check_sample(key, samples[key], fmt, lang, seed, decode_images)
+        sample_problems, record = check_sample(key, samples[key], fmt, lang, seed, decode_images, maps)
         problems += [f"{name}:{key}: {p}" for p in sample_problems]
         if not sample_problems and not any(t["primary"] for t in record["texts"]):
             without_primary.append(key)
@@ -171,12 +180,26 @@ def check_shard(
 
 
 def check_sample(
-    key: str, members: dict[str, bytes], fmt: str, lang: str, seed: int, decode_images: bool
+    key: str,
+    members: dict[str, bytes],
+    fmt: str,
+    lang: str,
+    seed: int,
+    decode_images: bool,
+    maps: dict[str, Any] | None = None,
 ) -> tuple[list[str], dict | None]:
     """Problems of one sample (members present, KEY.json follows the contract, image decodes at its
     size), and its parsed record."""
-    problems = [f"missing member {key}.{ext}" for ext in (fmt, *MEMBERS_TEXT) if ext not in members]
-    problems += [f"unexpected member {key}.{ext}" for ext in members if ext not in (fmt, *MEMBERS_TEXT)]
+    maps = maps or {}
+    pair = {ext.removeprefix(PAIR): data for ext, data in members.items() if ext.startswith(PAIR)}
+    members = {ext: data for ext, data in members.items() if not ext.startswith(PAIR)}
+    problems = []
+    if pair or maps.get("pairs"):  # --pairs: KEY.pair.* is a whole second sample under the same key
+        inner, _ = check_sample(key, pair, fmt, lang, seed, decode_images, {**maps, "pairs": False})
+        problems += [p.replace(f"{key}.", f"{key}.{PAIR}") for p in inner]
+    problems += [f"missing member {key}.{ext}" for ext in (fmt, *MEMBERS_TEXT) if ext not in members]
+    known = (fmt, *MEMBERS_TEXT, *MAP_MEMBERS)
+    problems += [f"unexpected member {key}.{ext}" for ext in members if ext not in known]
     record = None
     if "json" in members:
         try:
@@ -184,7 +207,7 @@ def check_sample(
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             problems.append(f"{key}.json is not valid UTF-8 JSON ({err})")
     if record is not None:
-        problems += [f"{key}.json: {p}" for p in check_record(record, key, seed)]
+        problems += [f"{key}.json: {p}" for p in check_record(record, key, seed) + check_contours(record)]
     if record is not None and "txt" in members and isinstance(record.get("captions"), dict):
         try:
             if members["txt"].decode("utf-8") != record["captions"].get(lang):
@@ -193,6 +216,8 @@ def check_sample(
             problems.append(f"{key}.txt is not UTF-8")
     if decode_images and fmt in members:
         problems += _check_image(key, fmt, members[fmt], record)
+    if decode_images and (maps.get("expected") or any(ext in members for ext in MAP_MEMBERS)):
+        problems += check_maps(key, members, record, maps.get("charset"), maps.get("expected", []))
     return problems, record
 
 

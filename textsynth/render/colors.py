@@ -59,6 +59,10 @@ _NAMED: list[tuple[str, str, tuple[str, ...]]] = [
     ("黑色", "black", ("#000000", "#0d0d0d", "#1a1a1a")),
 ]
 
+COLOR_NAMES: tuple[tuple[str, str], ...] = tuple(
+    (zh, en) for zh, en, _ in _NAMED
+)  # every name color_name gives
+
 NEAR_BLACK = "#141414"
 NEAR_WHITE = "#f8f8f8"
 

@@ -110,36 +110,50 @@ def _is_integer_shift(matrix: np.ndarray) -> bool:
     )  # fmt: skip
 
 
+def warp_layer(layer: TextLayer, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """A layer's premultiplied colour and alpha moved through `matrix`, with their canvas offset (x, y)."""
+    import cv2
+
+    to_canvas = matrix @ translation(*layer.origin)
+    lh, lw = layer.alpha.shape
+    if _is_integer_shift(to_canvas):
+        return layer.rgb, layer.alpha, round(float(to_canvas[0, 2])), round(float(to_canvas[1, 2]))
+    corners = map_points(np.array([[0, 0], [lw, 0], [lw, lh], [0, lh]]), to_canvas)
+    ox, oy = int(np.floor(corners[:, 0].min())), int(np.floor(corners[:, 1].min()))
+    rw = int(np.ceil(corners[:, 0].max())) - ox + 1
+    rh = int(np.ceil(corners[:, 1].max())) - oy + 1
+    local = translation(-ox, -oy) @ to_canvas
+    stacked = np.dstack([layer.rgb, layer.alpha])
+    warped = cv2.warpPerspective(stacked, local, (rw, rh), flags=cv2.INTER_LINEAR, borderValue=0)
+    return warped[..., :-1], np.ascontiguousarray(warped[..., -1]), ox, oy
+
+
+def clip_to_canvas(
+    shape: tuple[int, ...], tile: tuple[int, ...], ox: int, oy: int
+) -> tuple[tuple[slice, slice], tuple[slice, slice]] | None:
+    """Where a tile at (ox, oy) overlaps the canvas: (canvas slices, tile slices), or None."""
+    height, width = shape[:2]
+    x0, y0 = max(ox, 0), max(oy, 0)
+    x1, y1 = min(ox + tile[1], width), min(oy + tile[0], height)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (slice(y0, y1), slice(x0, x1)), (slice(y0 - oy, y1 - oy), slice(x0 - ox, x1 - ox))
+
+
 def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray) -> None:
     """Alpha-composite a premultiplied layer onto the uint8 canvas through `matrix`, in place."""
     import cv2
 
-    height, width = canvas.shape[:2]
-    to_canvas = matrix @ translation(*layer.origin)
-    lh, lw = layer.alpha.shape
-    if _is_integer_shift(to_canvas):
-        ox, oy = round(float(to_canvas[0, 2])), round(float(to_canvas[1, 2]))
-        rgb, alpha = layer.rgb, layer.alpha
-    else:
-        corners = map_points(np.array([[0, 0], [lw, 0], [lw, lh], [0, lh]]), to_canvas)
-        ox, oy = int(np.floor(corners[:, 0].min())), int(np.floor(corners[:, 1].min()))
-        rw = int(np.ceil(corners[:, 0].max())) - ox + 1
-        rh = int(np.ceil(corners[:, 1].max())) - oy + 1
-        local = translation(-ox, -oy) @ to_canvas
-        stacked = np.dstack([layer.rgb, layer.alpha])
-        warped = cv2.warpPerspective(stacked, local, (rw, rh), flags=cv2.INTER_LINEAR, borderValue=0)
-        rgb, alpha = warped[..., :3], np.ascontiguousarray(warped[..., 3])
-    # clip the layer to the canvas
-    x0, y0 = max(ox, 0), max(oy, 0)
-    x1, y1 = min(ox + alpha.shape[1], width), min(oy + alpha.shape[0], height)
-    if x1 <= x0 or y1 <= y0:
+    rgb, alpha, ox, oy = warp_layer(layer, matrix)
+    overlap = clip_to_canvas(canvas.shape, alpha.shape, ox, oy)
+    if overlap is None:
         return
-    src = (slice(y0 - oy, y1 - oy), slice(x0 - ox, x1 - ox))
+    dst, src = overlap
     # premultiplied "over" in uint8 with OpenCV's saturating SIMD ops: canvas*(1-a) + colour
     keep = cv2.bitwise_not(alpha[src])
-    region = canvas[y0:y1, x0:x1]
+    region = canvas[dst]
     kept = cv2.multiply(region, cv2.merge([keep, keep, keep]), scale=1.0 / 255.0)
-    canvas[y0:y1, x0:x1] = cv2.add(kept, np.ascontiguousarray(rgb[src]))
+    canvas[dst] = cv2.add(kept, np.ascontiguousarray(rgb[src]))
 
 
 def render_base(scene: Scene) -> np.ndarray:

@@ -220,18 +220,48 @@ def _layout_vertical(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph
     return glyphs
 
 
+@dataclass
+class Arc:
+    """The circle a curved line sits on, in block pixels."""
+
+    centre_x: float
+    centre_y: float
+    radius: float
+    sign: float  # > 0: ends bend down (a smile is < 0)
+    line_h: float
+    length: float
+
+
+def _arc(item: TextItem, font: ImageFont.FreeTypeFont) -> Arc:
+    ascent, descent = font_metrics(font)
+    length = measure_line(font, "".join(item.lines), item.size_px, item.char_spacing)
+    sagitta = item.curve * length
+    radius = (length**2 / 4 + sagitta**2) / (2 * abs(sagitta))
+    sign = 1.0 if sagitta > 0 else -1.0
+    line_h = ascent + descent
+    return Arc(length / 2, line_h / 2 + sign * radius, radius, sign, line_h, length)
+
+
+def arc_outline(item: TextItem, font: ImageFont.FreeTypeFont, points_per_side: int = 8) -> np.ndarray:
+    """Outline of a curved line as 2 x points_per_side points in block pixels (CTW1500 / Total-Text
+    style): along the top edge left to right, then the bottom edge right to left."""
+    arc = _arc(item, font)
+    half = arc.line_h / 2 + (2 * item.jitter * item.size_px if item.jitter else 0.0)
+    theta = (np.linspace(0.0, arc.length, points_per_side) - arc.centre_x) / arc.radius
+    sides = []
+    for r in (arc.radius + arc.sign * half, arc.radius - arc.sign * half):
+        sides.append(
+            np.stack([arc.centre_x + r * np.sin(theta), arc.centre_y - arc.sign * r * np.cos(theta)], axis=1)
+        )
+    return np.concatenate([sides[0], sides[1][::-1]])
+
+
 def _layout_arc(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph]:
     """One line on a circular arc; `curve` is the sagitta over the line length (sign = bend)."""
     size = item.size_px
-    ascent, descent = font_metrics(font)
+    arc = _arc(item, font)
     line = "".join(item.lines)
-    length = measure_line(font, line, size, item.char_spacing)
-    sagitta = item.curve * length
-    radius = (length**2 / 4 + sagitta**2) / (2 * abs(sagitta))
-    sign = 1.0 if sagitta > 0 else -1.0  # > 0: ends bend down (a smile is < 0)
-    line_h = ascent + descent
-    centre_x = length / 2
-    centre_y = line_h / 2 + sign * radius
+    radius, sign, line_h, centre_x, centre_y = arc.radius, arc.sign, arc.line_h, arc.centre_x, arc.centre_y
     gap = item.char_spacing * size
     glyphs: list[Glyph] = []
     x = 0.0

@@ -252,6 +252,8 @@ def _run_into(
             manifest["inputs"] = inputs
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in finished}
     write_manifest(output, manifest)
+    if hasattr(job, "prepare"):  # optional: files a job writes once per run (render: charset.json)
+        job.prepare(output)
     todo = (p for p in plans if p.name not in finished)
     already = sum(manifest["shards"][name]["count"] for name in finished)
     if progress is not None and already:

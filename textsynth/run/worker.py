@@ -44,6 +44,54 @@ def shard_stats(samples: list) -> dict[str, Any]:
     }
 
 
+def _record(ctx: RenderContext, sample) -> dict[str, Any]:
+    """KEY.json; with `contours` each text also gets its outline (docs/shard-contract.md)."""
+    record = sample.record()
+    if ctx.config.contours:
+        from textsynth.render.conditioning import place_texts, text_contours
+
+        outlines = text_contours(sample.scene, place_texts(sample.scene, ctx.load_font))
+        for text, outline in zip(record["texts"], outlines, strict=True):
+            text["contour"] = [[round(float(x), 2), round(float(y), 2)] for x, y in outline]
+    return record
+
+
+def conditioning_members(ctx: RenderContext, sample) -> dict[str, bytes]:
+    """KEY.glyph.png, KEY.position.png, KEY.charseg.png as the config asks (docs/shard-contract.md)."""
+    from textsynth.render import conditioning
+    from textsynth.render.charset import run_charset
+
+    kinds = ctx.config.conditioning
+    index = run_charset(ctx.corpus, ctx.fonts)[1] if "charseg" in kinds else None
+    glyph_font = conditioning.glyph_font_for(ctx.fonts, ctx.config.glyph_font)
+    maps = conditioning.conditioning_maps(sample.scene, ctx.load_font, kinds, index, glyph_font)
+    return conditioning.encode_maps(maps)
+
+
+def pair_members(ctx: RenderContext, sample) -> dict[str, bytes]:
+    """KEY.pair.<fmt|txt|json> (and KEY.pair.<map>.png): the scene again with another primary word."""
+    from dataclasses import replace
+
+    from textsynth.render.compose import render_scene
+    from textsynth.sampling.pairs import pair_scene
+
+    config = ctx.config
+    edit = pair_scene(sample.scene, ctx.corpus, ctx.fonts, config.seed, sample.index)
+    rendered = render_scene(edit.scene, ctx.load_font)
+    captions = {
+        k: v.replace(edit.old_text, edit.new_text) if edit.old_text else v for k, v in sample.captions.items()
+    }
+    pair = replace(sample, scene=edit.scene, image=rendered.image, texts=rendered.texts, captions=captions)
+    members = {
+        f"pair.{config.image_format}": pair.encode(config.image_format),
+        "pair.txt": captions[config.caption_language].encode("utf-8"),
+        "pair.json": json.dumps(_record(ctx, pair), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+    }
+    if config.conditioning:
+        members.update({f"pair.{ext}": data for ext, data in conditioning_members(ctx, pair).items()})
+    return members
+
+
 def render_shard(
     ctx: RenderContext,
     plan: ShardPlan,
@@ -70,9 +118,13 @@ def render_shard(
                 "__key__": sample.key,
                 fmt: sample.encode(fmt),
                 "txt": sample.captions[lang].encode("utf-8"),
-                "json": json.dumps(sample.record(), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                "json": json.dumps(_record(ctx, sample), ensure_ascii=False, sort_keys=True).encode("utf-8"),
             }
         )
+        if ctx.config.conditioning:
+            members[-1].update(conditioning_members(ctx, sample))
+        if ctx.config.pairs:
+            members[-1].update(pair_members(ctx, sample))
         sample.image = None  # keep only what the stats need
         samples.append(sample)
         if progress is not None:
@@ -115,6 +167,11 @@ class RenderJob:
     def start(self) -> RenderWorker:
         return RenderWorker(self.ctx or build_context(self.config))
 
+    def prepare(self, output: Output) -> None:
+        """Once per run, before any shard: charset.json, the class table of every KEY.charseg.png."""
+        if "charseg" in self.config.conditioning:
+            write_charset(output, self.config, self.ctx)
+
 
 class RenderWorker:
     def __init__(self, ctx: RenderContext):
@@ -124,3 +181,23 @@ class RenderWorker:
         self, plan: ShardPlan, output: Output, progress: ProgressFn | None = None, write: bool = True
     ) -> ShardResult:
         return render_shard(self.ctx, plan, output, progress, write=write)
+
+
+def write_charset(output: Output, config: RenderConfig, ctx: RenderContext | None) -> None:
+    """charset.json from the run's corpus and fonts alone (the same bytes on resume)."""
+    from pathlib import Path
+
+    from textsynth.render.charset import CHARSET_FILE, charset_json, run_charset
+    from textsynth.sources.corpus import Corpus
+    from textsynth.sources.fonts import FontLibrary
+
+    if ctx is not None:
+        corpus, fonts = ctx.corpus, ctx.fonts
+    else:  # the same loading as build_context, without templates and photos
+        corpus = Corpus.load(Path(config.corpus) if config.corpus else None)
+        fonts = FontLibrary.load(
+            Path(config.fonts_manifest) if config.fonts_manifest else None,
+            extra_dirs=[Path(d) for d in config.fonts_dirs],
+        )
+    table, _ = run_charset(corpus, fonts)
+    output.write_atomic(CHARSET_FILE, json.dumps(charset_json(table), ensure_ascii=False).encode())

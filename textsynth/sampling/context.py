@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from textsynth.config import RenderConfig
+from textsynth.sampling.balance import CharBalance
 from textsynth.scene import Scene
 from textsynth.sources.corpus import Corpus
 from textsynth.sources.fonts import FontLibrary, get_font
@@ -28,6 +29,7 @@ class RenderContext:
     image_files: list[Path] = field(
         default_factory=list
     )  # --backgrounds pictures, for image_patch decorations
+    balance: CharBalance | None = None  # config.char_balance, worked out for this corpus and templates
 
     def load_font(self, face_id: str, size_px: int):
         return get_font(self.fonts.face(face_id), size_px)

@@ -28,6 +28,8 @@ from textsynth.sampling.context import RenderContext, SampledScene
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.sources.fillers import filler
 from textsynth.sources.fonts import FontFace, get_font
+from textsynth.sources.genre_text import GENRE_TEXT_GROUPS, GENRE_TEXT_KINDS
+from textsynth.sources.script import convert, face_script
 from textsynth.templates import Slot, Template
 
 DEFAULT_GEOMETRY_PROBS = {"perspective": 0.2, "rotation": 0.1}
@@ -51,15 +53,42 @@ def _canvas_size(template: Template, config: RenderConfig, rng: np.random.Genera
     return width, height
 
 
-def _text_for(slot: Slot, ctx: RenderContext, rng: np.random.Generator, primary: str | None) -> str:
+def _group_part(spec: str, groups: dict[str, tuple[str, ...]], rng: np.random.Generator) -> str:
+    """One part of a group draw ('couplet.upper', 'menu_item#2.price'), drawn once per scene and key."""
+    key, _, part = spec.rpartition(".")
+    name = key.partition("#")[0]
+    draw, parts = GENRE_TEXT_GROUPS[name]
+    if key not in groups:
+        groups[key] = tuple(draw(rng))
+    return groups[key][parts.index(part)]
+
+
+@dataclass
+class SceneDraws:
+    """What one scene's slots share: its group draws, and the characters char_balance asks it to carry."""
+
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    targets: list[str] = field(default_factory=list)
+
+
+def _text_for(
+    slot: Slot, ctx: RenderContext, rng: np.random.Generator, primary: str | None,
+    draws: SceneDraws | None = None,
+) -> str:  # fmt: skip
     """Draw a slot's text. In the primary slot the first word drawn is the run's cycle word."""
     source = slot.text
+    draws = draws if draws is not None else SceneDraws()
+    groups = draws.groups
     if isinstance(source, list):
         return source[int(rng.integers(len(source)))]
     pending = [primary] if primary else []
 
     def next_word() -> str:
-        return pending.pop() if pending else ctx.corpus.weighted_word(rng)
+        if pending:
+            return pending.pop()
+        if draws.targets and ctx.balance is not None:  # a secondary word that carries a rare character
+            return ctx.balance.word(draws.targets.pop(0), rng)
+        return ctx.corpus.weighted_word(rng)
 
     kind, _, arg = source.partition(":")
     if kind in ("word", "primary"):
@@ -70,6 +99,12 @@ def _text_for(slot: Slot, ctx: RenderContext, rng: np.random.Generator, primary:
         return slot.separator.join(next_word() for _ in range(n))
     if kind == "filler":
         return filler(arg, rng)
+    if kind == "genre":  # genre:A|B draws one of the kinds, then its text
+        kinds = arg.split("|")
+        name = kinds[int(rng.integers(len(kinds)))] if len(kinds) > 1 else arg
+        return GENRE_TEXT_KINDS[name](rng)
+    if kind == "group":
+        return _group_part(arg, groups, rng)
     if kind == "literal":
         return arg
 
@@ -77,6 +112,8 @@ def _text_for(slot: Slot, ctx: RenderContext, rng: np.random.Generator, primary:
         name = match.group(1)
         if name in ("word", "primary"):
             return next_word()
+        if name in GENRE_TEXT_KINDS:
+            return GENRE_TEXT_KINDS[name](rng)
         return filler(name, rng)
 
     return re.sub(r"\{(\w+)\}", fill_placeholder, arg)
@@ -89,8 +126,23 @@ def _wrap(text: str, per_line: int, max_lines: int) -> list[str] | None:
     n_lines = math.ceil(len(text) / per_line)
     if n_lines > max_lines:
         return None
+    if n_lines > 1 and " " in text and sum(c.isascii() for c in text) * 2 > len(text):
+        return _wrap_words(text, per_line, max_lines)
     step = math.ceil(len(text) / n_lines)
     return [text[i : i + step] for i in range(0, len(text), step)]
+
+
+def _wrap_words(text: str, per_line: int, max_lines: int) -> list[str] | None:
+    """Latin text breaks between words; each break keeps its space, so the lines join back to the text."""
+    lines: list[str] = []
+    for word in re.findall(r"\S+\s*", text):
+        if lines and len(lines[-1]) + len(word.rstrip()) <= per_line:
+            lines[-1] += word
+        else:
+            lines.append(word)
+    if len(lines) > max_lines or any(len(line.rstrip()) > per_line for line in lines):
+        return None
+    return lines
 
 
 def _fit(item: TextItem, font_face: FontFace, slot: Slot, box_px: tuple[float, ...]) -> TextItem | None:
@@ -231,6 +283,7 @@ class _Canvas:
     placed: list[np.ndarray] = field(default_factory=list)  # polygons text may not overlap
     skipped: list[str] = field(default_factory=list)  # primary words no font could set
     plane: np.ndarray | None = None  # one wall for all text, or None
+    draws: SceneDraws = field(default_factory=lambda: SceneDraws())  # group draws, char_balance targets
 
 
 class PlacedText(NamedTuple):
@@ -248,7 +301,9 @@ def _sample_slot(
     if chosen is None:
         return None
     text, face, primary = chosen
-    item = _fitted_item(slot, template, rng, canvas.base, text, face, primary if is_primary else None)
+    item = _fitted_item(
+        slot, template, rng, canvas.base, text, face, primary if is_primary else None, ctx.config.script
+    )
     if item is None:
         return None
     if slot.jitter[1] > 0:  # only slots that ask for it draw, so other templates keep their bytes
@@ -263,10 +318,19 @@ def _text_and_face(
     """The slot's text and a face that covers it (3 tries), and the primary word as finally used."""
     primary = canvas.primary
     for _ in range(3):
-        text = _text_for(slot, ctx, rng, primary if is_primary else None).strip()
+        text = convert(
+            _text_for(slot, ctx, rng, primary if is_primary else None, canvas.draws).strip(),
+            ctx.config.script,
+        )
         if not text:
             continue
-        face = ctx.fonts.choose(text, rng, styles=slot.font_styles, weight_range=slot.weight)
+        face = ctx.fonts.choose(
+            text,
+            rng,
+            styles=slot.font_styles,
+            weight_range=slot.weight,
+            script=face_script(ctx.config.script),
+        )
         if face is not None:
             return text, face, primary
         if is_primary:
@@ -277,7 +341,7 @@ def _text_and_face(
 
 def _fitted_item(
     slot: Slot, template: Template, rng: np.random.Generator, base: np.ndarray, text: str, face: FontFace,
-    primary: str | None,
+    primary: str | None, script: str = "simplified",
 ) -> TextItem | None:  # fmt: skip
     """The text item sized down until it fits its region, with colour and glyph style; None if it cannot fit."""
     height, width = base.shape[:2]
@@ -293,12 +357,13 @@ def _fitted_item(
     item = TextItem(
         text=text, role=slot.role, font=face.id, size_px=size, direction=direction, box=box,
         align=slot.align, char_spacing=round(float(rng.uniform(*slot.char_spacing)), 3),
-        font_style=face.style, font_family=face.family, primary=primary is not None,
+        font_style=face.style, font_family=face.family, primary=primary is not None, script=face.script,
     )  # fmt: skip
     if _fit(item, face, slot, box) is None:
-        if primary is None or text == primary:
+        alone = convert(primary, script) if primary is not None else None
+        if alone is None or text == alone:
             return None
-        item.text, item.lines, item.size_px = primary, [primary], size  # the primary word alone must fit
+        item.text, item.lines, item.size_px = alone, [alone], size  # the primary word alone must fit
         if _fit(item, face, slot, box) is None:
             return None
     item.style = _style(slot, rng, color, local, item.size_px, palette)
@@ -444,6 +509,7 @@ def sample_template(
     canvas = _Canvas(base=base, primary=ctx.corpus.primary_word(config.seed, index))
     canvas.plane = _sample_plane(template, rng, width, height)
     texts: list[TextItem] = []
+    canvas.draws = SceneDraws(targets=ctx.balance.for_sample(index) if ctx.balance is not None else [])
     primary_slot = template.primary_slot()
     order = sorted(template.slots, key=lambda s: s is not primary_slot)  # primary first: it must fit
     for slot in order:

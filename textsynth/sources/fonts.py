@@ -448,23 +448,22 @@ class FontLibrary:
         weight_range: tuple[int, int] | None = None,
         script: str | None = None,
     ) -> FontFace | None:
-        """A face covering `text`, uniform over candidates; constraints are relaxed (weight, script, style)
-        until one matches, and None means no face covers the text (the caller skips and counts it)."""
+        """A face covering `text`, uniform over candidates; weight, then style are relaxed until one
+        matches. A given script is never relaxed: simplified text set in a TC face shows Taiwan glyph
+        forms. None means no face covers the text (the caller skips and counts it)."""
         text_mask = self._text_mask(text)
         if not text_mask:
             return None
         for relaxed in (
             (styles, weight_range, script),
             (styles, None, script),
-            (styles, None, None),
             (None, None, script),
-            (None, None, None),
         ):
             mask = text_mask & self._constraint_mask(*relaxed)
             if mask:
                 options = self._faces_of(mask)
                 return options[int(rng.integers(len(options)))]
-        return None  # pragma: no cover - the last step has no constraints
+        return None
 
     def coverage_report(self, chars: Iterable[str]) -> list[tuple[FontFace, int, int]]:
         """(face, covered, total) per face over the distinct characters in `chars` (ASCII spaces aside)."""

@@ -316,11 +316,11 @@ def _event_time(g: np.random.Generator) -> str:
     return _pick(g, ("19:30", "19:30", "20:00", "19:00", "14:00", "14:30", "10:00", "09:30", "15:00"))
 
 
-def _event_datetime(g: np.random.Generator, form: str | None = None) -> str:
+def _event_datetime(g: np.random.Generator, form: str | None = None, day: datetime.date | None = None) -> str:
     form = form or _pick(g, EVENT_DATETIME_FORMS)
     if form not in EVENT_DATETIME_FORMS:
         raise ValueError(f"event_datetime form {form!r}; valid: {', '.join(EVENT_DATETIME_FORMS)}")
-    day = _FIRST_DAY + datetime.timedelta(days=int(g.integers(_N_DAYS)))
+    day = day or _FIRST_DAY + datetime.timedelta(days=int(g.integers(_N_DAYS)))
     end = day + datetime.timedelta(days=int(g.integers(1, 10)))
     week = _WEEKDAYS[day.weekday()]
     if form == "full":
@@ -351,16 +351,43 @@ def event_kind(g: np.random.Generator) -> str:
     return _pick(g, _table("events.tsv"))[0]
 
 
-@_one_draw
-def event_title(g: np.random.Generator) -> str:
-    """An event's title: 第12届杭州美食节, 2026成都音乐节, 张伟个人演唱会."""
+def _event_title(g: np.random.Generator, city: str | None = None, year: int | None = None) -> str:
     kind, kind_type = _pick(g, _table("events.tsv"))
     form = int(g.integers(3))
     if kind_type == "performance" and form == 0:
         return f"{_faker_name(g)}{kind}"
     if form == 1:
-        return f"第{g.integers(2, 31)}届{_city_short(g)}{kind}"
-    return f"{_FIRST_DAY.year + int(g.integers(4))}{_city_short(g)}{kind}"
+        return f"第{g.integers(2, 31)}届{city or _city_short(g)}{kind}"
+    return f"{year or _FIRST_DAY.year + int(g.integers(4))}{city or _city_short(g)}{kind}"
+
+
+event_title = _one_draw(_event_title)
+event_title.__doc__ = "An event's title: 第12届杭州美食节, 2026成都音乐节, 张伟个人演唱会."
+
+
+_SHOWTIME_FORMS = ("full", "date_time", "weekday", "dot_full")  # one day and an hour: what a ticket prints
+
+
+@_one_draw
+def event(g: np.random.Generator) -> tuple[str, str, str, str]:
+    """(title, datetime, venue, showtime) of one event in one city and year: 2026成都音乐节,
+    5月20日-26日, 成都体育中心, 2026年5月20日 周三 19:30 (showtime: the start day, as tickets print it)."""
+    city = _city_short(g)
+    day = _FIRST_DAY + datetime.timedelta(days=int(g.integers(_N_DAYS)))
+    title = _event_title(g, city, day.year)
+    when = _event_datetime(g, day=day)
+    showtime = _event_datetime(g, _pick(g, _SHOWTIME_FORMS), day=day)
+    return title, when, city + _pick(g, _lines("venues.txt")), showtime
+
+
+@_one_draw
+def issue_date(g: np.random.Generator) -> str:
+    """The date a notice is signed with: 2025年3月1日, 2025.03.01 or 2025-03-01."""
+    day = _FIRST_DAY + datetime.timedelta(days=int(g.integers(_N_DAYS)))
+    form = int(g.integers(4))
+    if form <= 1:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.year}.{day.month:02d}.{day.day:02d}" if form == 2 else day.isoformat()
 
 
 # ---- people -------------------------------------------------------------------------------------
@@ -499,6 +526,7 @@ GENRE_TEXT_KINDS: dict[str, Callable[[np.random.Generator], str]] = {
         f"event_datetime_{form}": functools.partial(event_datetime, form=form)
         for form in EVENT_DATETIME_FORMS
     },
+    "issue_date": issue_date,
     "event_kind": event_kind,
     "event_title": event_title,
     "job_title": job_title,
@@ -521,6 +549,7 @@ GENRE_TEXT_GROUPS: dict[str, tuple[Callable[[np.random.Generator], tuple[str, ..
     "couplet": (couplet, ("upper", "lower", "horizontal")),
     "couplet_classical": (functools.partial(couplet, source="classical"), ("upper", "lower", "horizontal")),
     "menu_item": (dish_with_price, ("dish", "price")),
+    "event": (event, ("title", "datetime", "venue", "showtime")),
     "packaged_product": (product_with_spec, ("product", "spec")),
     "business_title": (business_title, ("name", "title")),
 }

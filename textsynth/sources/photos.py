@@ -296,22 +296,6 @@ def scan_photo_folder(path: Path | str) -> list[Photo]:
     return photos
 
 
-def check_readable(files: Iterable[Path | str], root: Path | str) -> None:
-    """Decode every file's header (and a PNG's checksums) up front; one TextsynthError names every bad file."""
-    files = list(files)
-    corrupt = []
-    for file in files:
-        try:
-            read_photo_size(file)
-        except TextsynthError as err:
-            corrupt.append(str(err))
-    if corrupt:
-        raise TextsynthError(
-            f"{root}: {len(corrupt)} of {len(files)} images cannot be read (fix or remove them): "
-            + "; ".join(corrupt)
-        )
-
-
 def _with_unique_id(photo: Photo, taken: set[str]) -> Photo:
     if photo.id not in taken:
         return photo

@@ -13,6 +13,7 @@ from textsynth.components.geometry import GEOMETRY_KINDS
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import PALETTES
 from textsynth.sources.fillers import FILLER_KINDS
+from textsynth.sources.genre_text import GENRE_TEXT_GROUPS, GENRE_TEXT_KINDS
 from textsynth.templates.schema import (
     ALIGNS,
     DIRECTIONS,
@@ -56,12 +57,32 @@ def _parse_text_source(reader: FieldReader, value: Any, path: tuple) -> str | li
         if arg not in FILLER_KINDS:
             raise reader.error(path, f"unknown filler {arg!r}; valid: {', '.join(FILLER_KINDS)}")
         return value
+    if kind == "genre":
+        for name in arg.split("|"):
+            if name not in GENRE_TEXT_KINDS:
+                valid = ", ".join(GENRE_TEXT_KINDS)
+                raise reader.error(
+                    path, f"unknown genre text {name!r} (genre:KIND or genre:A|B); valid: {valid}"
+                )
+        return value
+    if kind == "group":
+        key, _, part = arg.rpartition(".")
+        name, _, row = key.partition("#")
+        if name not in GENRE_TEXT_GROUPS or (row and not row.isalnum()):
+            valid = ", ".join(f"{g}.{p}" for g, (_, parts) in GENRE_TEXT_GROUPS.items() for p in parts)
+            raise reader.error(
+                path, f"unknown group {key!r} (group:NAME.PART or NAME#ROW.PART); valid: {valid}"
+            )
+        parts = GENRE_TEXT_GROUPS[name][1]
+        if part not in parts:
+            raise reader.error(path, f"group {name} has no part {part!r}; valid: {', '.join(parts)}")
+        return value
     if kind == "literal" and arg:
         return value
     if kind == "pattern" and arg:
         for name in re.findall(r"\{(\w+)\}", arg):
-            if name not in ("word", "primary") and name not in FILLER_KINDS:
-                valid = ", ".join(("word", "primary", *FILLER_KINDS))
+            if name not in ("word", "primary") and name not in FILLER_KINDS and name not in GENRE_TEXT_KINDS:
+                valid = ", ".join(("word", "primary", *FILLER_KINDS, *GENRE_TEXT_KINDS))
                 raise reader.error(path, f"unknown placeholder {{{name}}}; valid: {valid}")
         return value
     raise reader.error(path, f"must be {TEXT_SOURCE_HINT}, got {value!r}")

@@ -14,8 +14,9 @@ DIRECTIONS = ("horizontal", "vertical", "either")
 ALIGNS = ("start", "center", "end")
 STYLE_EFFECTS = ("stroke", "shadow", "extrude", "glow", "gradient")
 TEXT_SOURCE_HINT = (
-    "'word', 'primary', 'words:N' or 'words:N-M', 'filler:KIND', 'literal:TEXT', "
-    "'pattern:...{word}...{price}...', or a list of literal choices"
+    "'word', 'primary', 'words:N' or 'words:N-M', 'filler:KIND', 'genre:KIND' (or 'genre:A|B'), 'group:NAME.PART' "
+    "(or 'group:NAME#ROW.PART'), 'literal:TEXT', 'pattern:...{word}...{price}...{street_address}...', "
+    "or a list of literal choices"
 )
 
 
@@ -66,7 +67,7 @@ class LayoutSpec:
     mirror: float = 0.0  # probability of the left-right mirrored composition
     flip: float = 0.0  # probability of the top-bottom flipped composition
     shift: float = 0.15  # the slot group moves up to this fraction of the canvas, where there is room
-    scale: tuple[float, float] = (0.75, 1.0)  # and is scaled by a factor in this range
+    scale: tuple[float, float] = (1.0, 1.0)  # and is scaled by a factor in this range (< 1 compacts it)
     calm: bool = False  # on a photo, move the group to the calmest area instead of a random shift
 
 

@@ -140,7 +140,7 @@ def locate_lines(image: Any, targets: list[str]) -> list[LineReading]:
         candidates.append((set(run), quad, read_crop(array, quad)))
     pairs = sorted(
         (
-            (-metrics.ned(pred, target), len(members), t, c)
+            (-metrics.edit_similarity(pred, target), len(members), t, c)
             for t, target in enumerate(targets)
             for c, (members, _, pred) in enumerate(candidates)
             if pred
@@ -171,4 +171,6 @@ def read_lines_at(image: Any, targets: list[str], boxes: list[Any]) -> list[Line
 
 
 def _score(target: str, pred: str, quad: Quad | None) -> LineReading:
-    return LineReading(target, pred, quad, metrics.sentence_correct(pred, target), metrics.ned(pred, target))
+    return LineReading(
+        target, pred, quad, metrics.sentence_correct(pred, target), metrics.edit_similarity(pred, target)
+    )

@@ -113,17 +113,11 @@ def held_out_characters() -> tuple[set[str], set[str], dict]:
     words_path = CORPORA_DIR / "words_50k.tsv"
     seen = set("".join(read_words(words_path)))
     faker_chars, faker_version = _faker_chars()
+    # slogans, literal template text and Faker's data. The genre sources (corpora/text: idioms, poems,
+    # place names) are not excluded, or under 200 GB2312 characters would be left to hold out; they
+    # can show a held-out character in secondary text, which `textsynth stats --charset` counts.
     other = (
-        # every other text a sample can show: fillers, genre sources (corpora/text), literal template text
-        _chars_of_files(
-            [
-                p
-                for p in sorted(CORPORA_DIR.rglob("*"))
-                if p.is_file() and p.name not in ("words_50k.tsv", "blocklist.txt")
-            ]
-            + sorted(TEMPLATES_DIR.rglob("*.yaml"))
-        )
-        | faker_chars
+        _chars_of_files([CORPORA_DIR / "slogans.txt", *sorted(TEMPLATES_DIR.rglob("*.yaml"))]) | faker_chars
     )
     held_out = set(gb2312_hanzi()) - seen - other
     provenance = {
