@@ -28,6 +28,7 @@ OPTIONAL_DEFAULTS: dict[str, Any] = {
     "glyph_font": "own",
     "contours": False,
     "pairs": False,
+    "blocklist": None,
 }
 
 
@@ -55,6 +56,8 @@ class RenderConfig:
     ocr_check: bool = False
     min_ocr_score: float = 0.5
     plugins: list[str] = field(default_factory=list)  # modules / .py files imported in every worker
+    # no sample text may contain a term of this file (default: the shipped corpora/blocklist.txt); "none": off
+    blocklist: str | None = None
     # simplified: text as drawn, SC faces only; traditional: converted with OpenCC (s2tw), TC faces only
     script: str = "simplified"
     # {charset, k, per}: every character of the set at least k times per `per` samples, by steering

@@ -20,6 +20,7 @@ from textsynth.rng import sample_rng
 from textsynth.sampling.context import RenderContext
 from textsynth.sampling.sampler import draw_scene
 from textsynth.scene import Scene, TextItem
+from textsynth.sources.blocklist import load_blocklist
 from textsynth.sources.corpus import Corpus
 from textsynth.sources.fonts import FontLibrary
 from textsynth.sources.photos import load_photos
@@ -43,6 +44,7 @@ class Sample:
     captions: dict[str, str]
     skipped_words: list[str] = field(default_factory=list)
     resampled: int = 0  # scenes redrawn because a quality check failed
+    blocked_texts: int = 0  # texts drawn again because they held a blocklisted term
 
     @property
     def caption(self) -> str:
@@ -106,6 +108,7 @@ def build_context(config: RenderConfig, templates: list[Template] | None = None)
     load_plugins(config.plugins)
     keep_freed_memory()  # per-process allocator policy for a worker that renders many images
     corpus = Corpus.load(Path(config.corpus) if config.corpus else None)
+    blocked = frozenset() if config.blocklist == "none" else load_blocklist(config.blocklist)
     fonts = FontLibrary.load(
         Path(config.fonts_manifest) if config.fonts_manifest else None,
         extra_dirs=[Path(d) for d in config.fonts_dirs],
@@ -136,6 +139,7 @@ def build_context(config: RenderConfig, templates: list[Template] | None = None)
     return RenderContext(
         config=config, corpus=corpus, fonts=fonts, templates=templates,
         template_weights=weights, photos=photos, image_files=image_files, balance=balance,
+        blocked=blocked,
     )  # fmt: skip
 
 
@@ -181,6 +185,7 @@ def _draw_sample(ctx: RenderContext, index: int, stream: int) -> Sample:
     return Sample(
         key=sample_key(index), index=index, seed=seed, scene=sampled.scene, image=rendered.image,
         texts=rendered.texts, captions=captions, skipped_words=sampled.skipped_words,
+        blocked_texts=sampled.blocked_texts,
     )  # fmt: skip
 
 

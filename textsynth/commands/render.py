@@ -114,6 +114,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pairs", action="store_true", default=None,
         help="text-editing pairs: each sample also holds KEY.pair.jpg/.txt/.json, the same scene with another primary word",
     )  # fmt: skip
+    blocks = parser.add_mutually_exclusive_group()
+    blocks.add_argument(
+        "--blocklist", metavar="FILE",
+        help="terms no sample text may contain, one per line (default: the shipped corpora/blocklist.txt: "
+        "profanity, slurs, sexual and political terms); a text holding one is drawn again and counted",
+    )  # fmt: skip
+    blocks.add_argument("--no-blocklist", action="store_true", help="apply no blocklist to the text")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
 
@@ -146,6 +153,8 @@ def config_from_args(args: argparse.Namespace):
             setattr(config, key, value)
     if args.no_default_photos:
         config.default_photos = False
+    if args.blocklist or args.no_blocklist:
+        config.blocklist = "none" if args.no_blocklist else args.blocklist
     if args.size:
         config.width, config.height = parse_size(args.size)
     if args.conditioning:
@@ -218,6 +227,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"text items: {stats.get('texts', 0)}; words no font could set (skipped): {stats.get('skipped_words', 0)}; "
         f"scenes redrawn by the quality checks: {stats.get('resampled', 0)}; "
+        f"texts drawn again for holding a blocklisted term: {stats.get('blocked_texts', 0)}; "
         f"templates: {', '.join(f'{k} {v}' for k, v in sorted(stats.get('templates', {}).items()))}",
         file=sys.stderr,
     )

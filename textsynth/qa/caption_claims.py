@@ -87,18 +87,24 @@ def _add(claim: Claim, stretch: str, lang: str) -> None:
     claim.colors += _COLOR_RE[lang].findall(stretch)
 
 
-def truths(record: dict[str, Any], lang: str) -> dict[str, list[tuple[str, set[str]]]]:
+def truths(record: dict[str, Any], lang: str) -> dict[str, list[tuple[str, set[str] | None]]]:
     """text -> [(its position word, the colour words of what was drawn)] per rendered text of that string."""
     from textsynth.io.reader import scene_of
 
-    scene = scene_of(record)
     lang_i = 0 if lang == "zh" else 1
-    out: dict[str, list[tuple[str, set[str]]]] = {}
-    for annotation, item in zip(record["texts"], scene["texts"], strict=True):
+    # a recaptioned photo has no scene: its positions are checked, its colours are unknown (any is allowed)
+    styles = [item["style"] for item in scene_of(record)["texts"]] if "scene" in record else None
+    out: dict[str, list[tuple[str, set[str] | None]]] = {}
+    for i, annotation in enumerate(record["texts"]):
         where = polygon_position(annotation["polygon"], record["width"], record["height"])[lang_i]
-        style = item["style"]
-        drawn = list(style["fill"]["colors"]) + ([style["stroke_color"]] if style["stroke_width"] > 0 else [])
-        out.setdefault(annotation["text"], []).append((where, {color_name(c)[lang_i] for c in drawn}))
+        colors = None
+        if styles is not None:
+            style = styles[i]
+            drawn = list(style["fill"]["colors"]) + (
+                [style["stroke_color"]] if style["stroke_width"] > 0 else []
+            )
+            colors = {color_name(c)[lang_i] for c in drawn}
+        out.setdefault(annotation["text"], []).append((where, colors))
     return out
 
 
@@ -114,7 +120,7 @@ def wrong_claims(caption: str, record: dict[str, Any], lang: str) -> list[str]:
             if not any(word == where for where, _ in options):
                 wrong.append(f"position of “{claim.text}”: says {word}, is {options[0][0]}")
         for word in claim.colors:
-            if not any(word in colors for _, colors in options):
+            if not any(colors is None or word in colors for _, colors in options):
                 drawn = "/".join(sorted(options[0][1]))
                 wrong.append(f"colour of “{claim.text}”: says {word}, drawn {drawn}")
     return wrong

@@ -19,9 +19,10 @@ ProgressFn = Callable[[int], None]
 def shard_stats(samples: list) -> dict[str, Any]:
     """Counters the manifest keeps per shard (and `textsynth stats` sums)."""
     templates, fonts, directions, effects = Counter(), Counter(), Counter(), Counter()
-    skipped = resampled = without_primary = 0
+    skipped = resampled = without_primary = blocked = 0
     for sample in samples:
         resampled += sample.resampled
+        blocked += sample.blocked_texts
         # the primary slot can fail to fit on every try; the contract has such samples counted here
         without_primary += not any(item.primary for item in sample.scene.texts)
         templates[sample.scene.template] += 1
@@ -37,6 +38,7 @@ def shard_stats(samples: list) -> dict[str, Any]:
         "skipped_words": skipped,
         "resampled": resampled,
         "samples_without_primary": without_primary,
+        "blocked_texts": blocked,
         "templates": dict(templates),
         "fonts": dict(fonts),
         "directions": dict(directions),

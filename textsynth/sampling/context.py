@@ -29,6 +29,7 @@ class RenderContext:
     image_files: list[Path] = field(
         default_factory=list
     )  # --backgrounds pictures, for image_patch decorations
+    blocked: frozenset[str] = frozenset()  # terms no sample text may contain (config.blocklist)
     balance: CharBalance | None = None  # config.char_balance, worked out for this corpus and templates
 
     def load_font(self, face_id: str, size_px: int):
@@ -40,3 +41,4 @@ class SampledScene:
     scene: Scene
     base: np.ndarray | None  # background + decorations, reused by the renderer
     skipped_words: list[str] = field(default_factory=list)  # primary words no font could set
+    blocked_texts: int = 0  # drawn texts redrawn because they held a blocklisted term

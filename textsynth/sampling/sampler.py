@@ -26,6 +26,7 @@ from textsynth.rng import child_seed
 from textsynth.sampling.arrangement import arrange
 from textsynth.sampling.context import RenderContext, SampledScene
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
+from textsynth.sources.blocklist import is_blocked
 from textsynth.sources.fillers import filler
 from textsynth.sources.fonts import FontFace, get_font
 from textsynth.sources.genre_text import GENRE_TEXT_GROUPS, GENRE_TEXT_KINDS
@@ -284,6 +285,7 @@ class _Canvas:
     skipped: list[str] = field(default_factory=list)  # primary words no font could set
     plane: np.ndarray | None = None  # one wall for all text, or None
     draws: SceneDraws = field(default_factory=lambda: SceneDraws())  # group draws, char_balance targets
+    blocked: int = 0  # drawn texts thrown away because they held a blocklisted term
 
 
 class PlacedText(NamedTuple):
@@ -323,6 +325,12 @@ def _text_and_face(
             ctx.config.script,
         )
         if not text:
+            continue
+        if ctx.blocked and is_blocked(text, ctx.blocked):  # every source, fillers and user lists included
+            canvas.blocked += 1
+            if is_primary:
+                canvas.skipped.append(text)
+                primary = ctx.corpus.weighted_word(rng)
             continue
         face = ctx.fonts.choose(
             text,
@@ -540,7 +548,9 @@ def sample_template(
     )  # fmt: skip
     if not any(item.primary for item in texts) and canvas.primary not in canvas.skipped:
         canvas.skipped.append(canvas.primary)  # no font or no room: the word is counted, never silently lost
-    return SampledScene(scene=scene, base=canvas.base, skipped_words=canvas.skipped)
+    return SampledScene(
+        scene=scene, base=canvas.base, skipped_words=canvas.skipped, blocked_texts=canvas.blocked
+    )
 
 
 def draw_scene(template: Template, rng: np.random.Generator, ctx: RenderContext, index: int) -> SampledScene:
