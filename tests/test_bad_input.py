@@ -787,3 +787,16 @@ def test_oversized_or_deep_yaml_is_refused_quickly(tmp_path, text, expected):
     with pytest.raises(TextsynthError, match=expected):
         RenderConfig.from_yaml(path)
     assert time.perf_counter() - started < 3
+
+
+def test_every_config_field_is_checked():
+    """A field added to RenderConfig gets a type check in read_config too."""
+    import inspect
+    from dataclasses import fields
+
+    import textsynth.config as config_module
+
+    source = inspect.getsource(config_module.read_config)
+    unchecked = [f.name for f in fields(_Config) if f'"{f.name}"' not in source]
+    assert not unchecked, f"read_config does not check {unchecked}"
+    assert _Config.from_mapping({"blocklist": "none"}).blocklist == "none"

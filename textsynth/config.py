@@ -181,6 +181,9 @@ def read_config(reader: FieldReader, data: Any) -> dict[str, Any]:
     get("glyph_font", lambda v, p: reader.string(v, p, "'own' or a font face id (see `textsynth fonts`)"))
     for name in ("contours", "pairs"):
         get(name, lambda v, p: reader.boolean(v, p))
+    get("blocklist", lambda v, p: reader.optional_string(v, p, "a blocklist file, or 'none'"))
+    # a field added to RenderConfig without a check here still arrives (test_every_config_field_is_checked)
+    out.update({name: value for name, value in data.items() if name not in out})
     for name, example in (("effects", "{blur: 0.2}"), ("geometry", "{perspective: 0.5}")):
         get(name, lambda v, p, example=example: _read_probabilities(reader, v, p, example))
     get("ocr_check", lambda v, p: reader.boolean(v, p))
