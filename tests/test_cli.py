@@ -48,7 +48,7 @@ def _render(tmp_path, *extra):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--count", "0"], "count must be a positive integer"),
+        (["--count", "0"], "--count: must be a positive integer"),
         (["--size", "12x12"], "between 64x64"),
         (["--size", "big"], "WIDTHxHEIGHT"),
         (["--templates", "no_such_template"], "unknown template 'no_such_template'; valid:"),

@@ -138,7 +138,7 @@ def test_unknown_map_or_face_is_a_user_error(ctx):
     from textsynth.config import RenderConfig
     from textsynth.errors import TextsynthError
 
-    with pytest.raises(TextsynthError, match=r"conditioning must be .*glyph, position, charseg"):
+    with pytest.raises(TextsynthError, match=r"conditioning.*must be .*glyph, position, charseg"):
         RenderConfig(conditioning=["depth"]).validate()
     with pytest.raises(TextsynthError, match="unknown font face 'nope'"):
         glyph_font_for(ctx.fonts, "nope")

@@ -47,5 +47,5 @@ def test_convert_uses_taiwan_forms_and_keeps_latin():
 
 
 def test_unknown_script_is_refused_with_the_choices():
-    with pytest.raises(TextsynthError, match="script must be one of simplified, traditional"):
+    with pytest.raises(TextsynthError, match=r"script:? must be one of simplified, traditional"):
         RenderConfig(script="cantonese").validate()

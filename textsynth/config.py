@@ -9,15 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from textsynth.errors import TextsynthError
 from textsynth.io.record import CAPTION_KEYS
 from textsynth.io.record import IMAGE_FORMATS as SHARD_IMAGE_FORMATS
+from textsynth.validation import FieldReader, load_yaml
 
 IMAGE_FORMATS = tuple(SHARD_IMAGE_FORMATS)
 SCRIPTS = {"simplified": "SC", "traditional": "TC"}  # --script -> the faces' glyph forms
@@ -68,53 +68,11 @@ class RenderConfig:
     contours: bool = False  # add each text's `contour` (16 points along an arc) to KEY.json
     pairs: bool = False  # also render each scene with another primary word (KEY.pair.*), for text editing
 
-    def validate(self, where: str = "config") -> RenderConfig:
-        def bad(name: str, valid: str) -> TextsynthError:
-            return TextsynthError(f"{where}: {name} must be {valid}, got {getattr(self, name)!r}")
-
-        if not isinstance(self.count, int) or self.count < 1:
-            raise bad("count", "a positive integer (number of samples to render)")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise bad("seed", "a non-negative integer")
-        for name in ("width", "height"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or not 64 <= value <= 8192:
-                raise bad(name, "an integer between 64 and 8192 pixels")
-        if not isinstance(self.shard_size, int) or self.shard_size < 1:
-            raise bad("shard_size", "a positive integer (samples per shard)")
-        if self.image_format not in IMAGE_FORMATS:
-            raise bad("image_format", "one of " + ", ".join(IMAGE_FORMATS))
-        lo, hi = self.jpeg_quality
-        if not 1 <= lo <= hi <= 100:
-            raise bad("jpeg_quality", "a range [low, high] within 1..100")
-        if self.char_balance is not None:
-            self._validate_balance(where)
-        if self.script not in SCRIPTS:
-            raise bad("script", "one of " + ", ".join(SCRIPTS))
-        if self.caption_language not in CAPTION_FORMS:
-            raise bad("caption_language", "one of " + ", ".join(CAPTION_FORMS))
-        for name, weight in self.templates.items():
-            if not isinstance(weight, (int, float)) or weight <= 0:
-                raise TextsynthError(
-                    f"{where}: templates.{name} weight must be a positive number, got {weight!r}"
-                )
-        if not isinstance(self.min_ocr_score, (int, float)) or not 0 <= self.min_ocr_score <= 1:
-            raise bad("min_ocr_score", "a number in [0, 1] (1 - normalised edit distance)")
-        for group in ("effects", "geometry"):
-            for name, p in getattr(self, group).items():
-                if not isinstance(p, (int, float)) or not 0 <= p <= 1:
-                    raise TextsynthError(
-                        f"{where}: {group}.{name} must be a probability in [0, 1], got {p!r}"
-                    )
-        unknown = [k for k in self.conditioning if k not in CONDITIONING_KINDS]
-        if (
-            not isinstance(self.conditioning, list)
-            or unknown
-            or len(set(self.conditioning)) != len(self.conditioning)
-        ):
-            raise bad("conditioning", "a list of distinct map names from " + ", ".join(CONDITIONING_KINDS))
-        if not isinstance(self.glyph_font, str) or not self.glyph_font:
-            raise bad("glyph_font", "'own' or a font face id (see `textsynth fonts`)")
+    def validate(self, where: str = "config", label: Callable[[tuple], str] | None = None) -> RenderConfig:
+        """Check every field's type and range (in place); TextsynthError 'WHERE: FIELD: must be ...'."""
+        checked = read_config(FieldReader(where, label=label), self.to_json())
+        for name, value in checked.items():
+            setattr(self, name, value)
         return self
 
     def _validate_balance(self, where: str) -> None:
@@ -138,7 +96,8 @@ class RenderConfig:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["jpeg_quality"] = list(self.jpeg_quality)
+        if isinstance(self.jpeg_quality, (list, tuple)):
+            data["jpeg_quality"] = list(self.jpeg_quality)
         # fields added later are left out at their defaults, so earlier runs keep their fingerprint;
         # a run with maps always records which face drew its glyph maps
         keep = {"glyph_font"} if self.conditioning else set()
@@ -153,59 +112,175 @@ class RenderConfig:
         return hashlib.sha256(blob).hexdigest()[:16]
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any], where: str = "config") -> RenderConfig:
-        known = {f.name for f in fields(cls)}
-        data = dict(data)
-        if "size" in data:
-            data["width"], data["height"] = parse_size(str(data.pop("size")), where=f"{where}: size")
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise TextsynthError(
-                f"{where}: unknown field(s) {', '.join(unknown)}; valid fields: size, {', '.join(sorted(known))}"
-            )
-        if isinstance(data.get("templates"), list):
-            data["templates"] = {str(name): 1.0 for name in data["templates"]}
-        if "jpeg_quality" in data:
-            q = data["jpeg_quality"]
-            data["jpeg_quality"] = (int(q), int(q)) if isinstance(q, int) else tuple(q)
-        return cls(**data).validate(where)
+    def from_mapping(
+        cls, data: dict[str, Any], where: str = "config", lines: dict[tuple, int] | None = None
+    ) -> RenderConfig:
+        """A config from plain data (YAML, JSON, a manifest's `config`), every field checked."""
+        return cls(**read_config(FieldReader(where, lines), data))
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> RenderConfig:
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise TextsynthError(f"{path}: config file not found") from None
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            line = f" line {mark.line + 1}" if mark else ""
-            raise TextsynthError(f"{path}:{line} malformed YAML: {getattr(err, 'problem', err)}") from None
+        data, lines = load_yaml(path, "config")
+        if data is None:
+            data = {}
         if not isinstance(data, dict):
-            raise TextsynthError(f"{path}: a config must be a YAML mapping of field: value")
-        return cls.from_mapping(data, where=str(path))
+            raise TextsynthError(
+                f"{path}: a config must be a YAML mapping of field: value, got {data!r}"[:300]
+            )
+        return cls.from_mapping(data, where=str(path), lines=lines)
+
+
+MAX_COUNT = 10**9  # sample keys have 9 digits
+MAX_SHARDS = 10**6  # shard names have 6 digits
+MAX_SEED = 2**63 - 1
+MAX_SHARD_SIZE = 100_000  # a shard is assembled in memory: ~5 GB of 512² JPEGs at most
+
+
+def read_config(reader: FieldReader, data: Any) -> dict[str, Any]:
+    """Check a config mapping field by field; return RenderConfig keyword arguments."""
+    known = {f.name for f in fields(RenderConfig)}
+    data = dict(reader.mapping(data, (), known | {"size"}))
+    out: dict[str, Any] = {}
+    if "size" in data:
+        size = data.pop("size")
+        problem = _size_problem(size)
+        if problem:
+            raise reader.error(("size",), problem)
+        out["width"], out["height"] = parse_size(size)
+
+    def get(name: str, check: Callable[[Any, tuple], Any]) -> None:
+        if name in data:
+            out[name] = check(data[name], (name,))
+
+    get("seed", lambda v, p: reader.integer(v, p, 0, MAX_SEED, "a non-negative integer"))
+    get("count", lambda v, p: reader.integer(v, p, 1, MAX_COUNT, "a positive integer (number of samples)"))
+    for name in ("width", "height"):
+        get(name, lambda v, p: reader.integer(v, p, 64, 8192, "a size in pixels"))
+    get(
+        "shard_size",
+        lambda v, p: reader.integer(v, p, 1, MAX_SHARD_SIZE, "a positive integer (samples per shard)"),
+    )
+    get("templates", lambda v, p: _read_templates(reader, v, p))
+    for name, valid in (
+        ("backgrounds", "a folder of photos"), ("corpus", "the path of a word list"),
+        ("fonts_manifest", "the path of a font manifest YAML"),
+    ):  # fmt: skip
+        get(name, lambda v, p, valid=valid: reader.optional_string(v, p, valid))
+    get("photo_background_p", lambda v, p: reader.number(v, p, 0.0, 1.0))
+    get(
+        "fonts_dirs",
+        lambda v, p: reader.list_of(v, p, lambda x, q: reader.string(x, q, "a folder"), "a list of folders"),
+    )
+    get("image_format", lambda v, p: reader.choice(v, p, IMAGE_FORMATS))
+    get("jpeg_quality", lambda v, p: reader.integer_pair(v, p, 1, 100))
+    get("caption_language", lambda v, p: reader.choice(v, p, tuple(CAPTION_FORMS)))
+    get("default_photos", lambda v, p: reader.boolean(v, p))
+    get("script", lambda v, p: reader.choice(v, p, tuple(SCRIPTS)))
+    get("char_balance", lambda v, p: None if v is None else _read_balance(reader, v, p))
+    get("conditioning", lambda v, p: _read_conditioning(reader, v, p))
+    get("glyph_font", lambda v, p: reader.string(v, p, "'own' or a font face id (see `textsynth fonts`)"))
+    for name in ("contours", "pairs"):
+        get(name, lambda v, p: reader.boolean(v, p))
+    get("blocklist", lambda v, p: reader.optional_string(v, p, "a blocklist file, or 'none'"))
+    # a field added to RenderConfig without a check here still arrives (test_every_config_field_is_checked)
+    out.update({name: value for name, value in data.items() if name not in out})
+    for name, example in (("effects", "{blur: 0.2}"), ("geometry", "{perspective: 0.5}")):
+        get(name, lambda v, p, example=example: _read_probabilities(reader, v, p, example))
+    get("ocr_check", lambda v, p: reader.boolean(v, p))
+    get("min_ocr_score", lambda v, p: reader.number(v, p, 0.0, 1.0))
+    get(
+        "plugins",
+        lambda v, p: reader.list_of(v, p, lambda x, q: reader.string(x, q, "a module name or .py path"),
+                                    "a list of module names or .py paths"),
+    )  # fmt: skip
+    count = out.get("count", RenderConfig.count)
+    shard_size = out.get("shard_size", RenderConfig.shard_size)
+    if -(-count // shard_size) > MAX_SHARDS:
+        raise reader.error(
+            ("shard_size",),
+            f"count {count} in shards of {shard_size} makes more than {MAX_SHARDS} shards; raise shard_size",
+        )
+    return out
+
+
+def _read_balance(reader: FieldReader, value: Any, path: tuple) -> dict[str, Any]:
+    from textsynth.sources.charsets import CHARSETS
+
+    spec = dict(reader.mapping(value, path, {"charset", "k", "per"}))
+    if "charset" in spec:
+        reader.choice(spec["charset"], (*path, "charset"), tuple(CHARSETS))
+    for name in ("k", "per"):
+        if name in spec:
+            reader.integer(spec[name], (*path, name), 1, MAX_COUNT, "a positive integer")
+    return spec
+
+
+def _read_conditioning(reader: FieldReader, value: Any, path: tuple) -> list[str]:
+    kinds = reader.list_of(
+        value, path, lambda v, p: reader.choice(v, p, CONDITIONING_KINDS),
+        "a list of distinct map names from " + ", ".join(CONDITIONING_KINDS),
+    )  # fmt: skip
+    if len(set(kinds)) != len(kinds):
+        raise reader.error(path, f"must list each map once, got {kinds!r}")
+    return kinds
+
+
+def _read_probabilities(reader: FieldReader, value: Any, path: tuple, example: str) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise reader.error(path, f"must be a mapping of name: probability (e.g. {example}), got {value!r}")
+    return {k: reader.number(x, (*path, k), 0.0, 1.0) for k, x in reader.mapping(value, path).items()}
+
+
+def _read_templates(reader: FieldReader, value: Any, path: tuple) -> dict[str, float]:
+    valid = "a mapping of template name or YAML path to a positive weight, or a list of names"
+    if isinstance(value, list):
+        names = reader.list_of(
+            value, path, lambda x, q: reader.string(x, q, "a template name or YAML path"), valid
+        )
+        return {name: 1.0 for name in names}
+    if not isinstance(value, dict):
+        raise reader.error(path, f"must be {valid}, got {value!r}")
+    weights = {}
+    for name, weight in reader.mapping(value, path).items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight < float("inf"):
+            raise reader.error((*path, name), f"weight must be a positive number, got {weight!r}")
+        weights[name] = weight
+    return weights
+
+
+def _size_problem(text: Any) -> str | None:
+    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text) if isinstance(text, str) else None
+    if not match:
+        return f"must look like WIDTHxHEIGHT (e.g. 512x512), got {text!r}"
+    if not (64 <= int(match.group(1)) <= 8192 and 64 <= int(match.group(2)) <= 8192):
+        return f"must be between 64x64 and 8192x8192 pixels, got {text!r}"
+    return None
 
 
 def parse_size(text: str, where: str = "--size") -> tuple[int, int]:
-    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
-    if not match:
-        raise TextsynthError(f"{where} must look like WIDTHxHEIGHT (e.g. 512x512), got {text!r}")
-    width, height = int(match.group(1)), int(match.group(2))
-    if not (64 <= width <= 8192 and 64 <= height <= 8192):
-        raise TextsynthError(f"{where} must be between 64x64 and 8192x8192 pixels, got {text!r}")
-    return width, height
+    problem = _size_problem(text)
+    if problem:
+        raise TextsynthError(f"{where} {problem}")
+    width, height = re.split(r"\s*[xX×]\s*", text.strip())
+    return int(width), int(height)
 
 
 def parse_template_weights(text: str) -> dict[str, float]:
     """'poster,sign:2,my.yaml' -> {'poster': 1, 'sign': 2, 'my.yaml': 1}."""
     weights: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, weight = part.rpartition(":") if re.search(r":[\d.]+$", part) else (part, "", "1")
+        name, colon, weight = part.rpartition(":")
+        if not colon or "/" in weight or weight.endswith((".yaml", ".yml")):  # no weight (or a path with ':')
+            name, weight = part, "1"
         try:
             value = float(weight)
         except ValueError:
-            raise TextsynthError(f"--templates: weight in {part!r} must be a number") from None
-        if value <= 0:
-            raise TextsynthError(f"--templates: weight in {part!r} must be positive")
+            value = float("nan")
+        if not 0 < value < float("inf"):
+            raise TextsynthError(
+                f"--templates: weight in {part!r} must be a positive number (e.g. {name or 'couplet'}:2), got {weight!r}"
+            )
+        if not name:
+            raise TextsynthError(f"--templates: {part!r} needs a template name or YAML path before the ':'")
         weights[name] = value
     return weights

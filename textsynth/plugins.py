@@ -34,9 +34,9 @@ def load_plugin(name: str) -> None:
         except TextsynthError:
             del sys.modules[module_name]
             raise
-        except Exception as err:
+        except (Exception, SystemExit) as err:
             del sys.modules[module_name]
-            raise TextsynthError(f"plugin {name}: failed to load ({type(err).__name__}: {err})") from err
+            raise _load_error(name, err) from None
         return
     try:
         importlib.import_module(name)
@@ -44,6 +44,58 @@ def load_plugin(name: str) -> None:
         raise TextsynthError(
             f"plugin {name!r}: no such module ({err}); give an importable module or a .py path"
         ) from None
+    except TextsynthError:
+        raise
+    except (Exception, SystemExit) as err:
+        raise _load_error(name, err) from None
+
+
+def _load_error(name: str, err: BaseException) -> TextsynthError:
+    if isinstance(err, SystemExit):
+        return TextsynthError(
+            f"plugin {name}: called sys.exit({err.code!r}) while being imported; a plugin must only register "
+            "templates, backgrounds or effects"
+        )
+    return TextsynthError(f"plugin {name}: failed to load ({type(err).__name__}: {err})")
+
+
+_PROBE = """
+import sys
+from textsynth.errors import TextsynthError
+from textsynth.plugins import load_plugins
+try:
+    load_plugins(sys.argv[1:])
+except TextsynthError as err:
+    print("TEXTSYNTH_PLUGIN_ERROR", err, flush=True)
+    sys.exit(3)
+print("TEXTSYNTH_PLUGINS_OK", flush=True)
+"""
+
+
+def probe_plugins(names: list[str], timeout_s: float = 120.0) -> None:
+    """Import the plugins in a throwaway process first: one that calls os._exit would end this one silently."""
+    import os
+    import subprocess
+
+    if not names:
+        return
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, *names], capture_output=True, text=True, timeout=timeout_s, env=env
+        )
+    except subprocess.TimeoutExpired:
+        raise TextsynthError(
+            f"plugin {', '.join(names)}: importing took more than {timeout_s:.0f} s; a plugin must only register things"
+        ) from None
+    for line in done.stdout.splitlines():
+        if line.startswith("TEXTSYNTH_PLUGIN_ERROR "):
+            raise TextsynthError(line.removeprefix("TEXTSYNTH_PLUGIN_ERROR "))
+    if "TEXTSYNTH_PLUGINS_OK" not in done.stdout:
+        raise TextsynthError(
+            f"plugin {', '.join(names)}: the process importing it ended (exit code {done.returncode}) before the "
+            "import finished; a plugin must not call os._exit or sys.exit, or kill its process"
+        )
 
 
 def load_plugins(names: list[str]) -> None:

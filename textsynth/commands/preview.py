@@ -15,7 +15,11 @@ HELP = "write a contact sheet of renders of one template"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("template", metavar="NAME_OR_PATH", help="template name or YAML path")
-    parser.add_argument("--out", type=Path, required=True, help="output image (.png, .jpg or .webp)")
+    parser.add_argument(
+        "--out", type=Path, required=True,
+        help="output image (.png, .jpg or .webp); a missing folder is created, one that cannot be is an error "
+        "before anything is rendered",
+    )  # fmt: skip
     parser.add_argument("--n", type=int, default=16, help="number of renders on the sheet")
     parser.add_argument("--seed", type=int, default=0, help="run seed; the same seed gives the same sheet")
     parser.add_argument("--size", default="512x512", help="render size WxH (templates keep its area)")
@@ -26,8 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from textsynth.config import parse_size
-    from textsynth.qa.preview import preview_template, write_image
+    from textsynth.qa.preview import check_output, preview_template, write_image
 
+    check_output(args.out)  # before minutes of rendering, not after
     sheet = preview_template(
         args.template, n=args.n, seed=args.seed, size=parse_size(args.size), boxes=args.boxes,
         backgrounds=args.backgrounds, tile=args.tile,

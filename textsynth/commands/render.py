@@ -27,7 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, help="run seed; same seed and config give the same bytes (default 0)"
     )
-    parser.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="local worker processes (default: all cores; more than the cores is capped)",
+    )
     parser.add_argument("--shard-size", type=int, help="samples per shard (default 1000)")
     parser.add_argument(
         "--size",
@@ -68,7 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="local processes, or Ray tasks (one per shard)",
     )
     parser.add_argument(
-        "--address", help="Ray cluster address (with --backend ray); default starts Ray locally"
+        "--address",
+        help="Ray cluster address HOST:PORT, ray://HOST:PORT or auto (only with --backend ray; a token-protected "
+        "cluster needs RAY_AUTH_MODE=token and RAY_AUTH_TOKEN, see docs/scale.md); default starts Ray locally",
     )
     parser.add_argument(
         "--ocr-check",
@@ -118,6 +124,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
 
+_FLAGS = {
+    "count": "--count", "seed": "--seed", "shard_size": "--shard-size", "backgrounds": "--backgrounds",
+    "corpus": "--corpus", "image_format": "--format", "ocr_check": "--ocr-check", "min_ocr_score": "--min-ocr-score",
+    "caption_language": "--caption-language", "templates": "--templates", "plugins": "--plugin",
+    "fonts_dirs": "--fonts-dir", "width": "--size", "height": "--size", "script": "--script",
+    "glyph_font": "--glyph-font", "conditioning": "--conditioning", "contours": "--contours", "pairs": "--pairs",
+}  # fmt: skip
+
+
+def _flag(path: tuple) -> str:
+    return _FLAGS.get(path[0], str(path[0])) if path else "(command line)"
+
+
 def config_from_args(args: argparse.Namespace):
     from textsynth.config import RenderConfig, parse_size, parse_template_weights
 
@@ -146,23 +165,37 @@ def config_from_args(args: argparse.Namespace):
         config.plugins = list(args.plugin)
     if args.fonts_dir:
         config.fonts_dirs = list(args.fonts_dir)
-    if not 0.0 <= config.min_ocr_score <= 1.0:
-        from textsynth.errors import TextsynthError
-
-        raise TextsynthError(f"--min-ocr-score must be between 0 and 1, got {config.min_ocr_score}")
-    return config.validate("command line" if not args.config else f"{args.config} + command line")
+    # the config file was checked as it was read: what fails now came from a flag
+    return config.validate("command line", label=_flag)
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from textsynth.errors import TextsynthError
+    from textsynth.io.shards import Output
     from textsynth.pipeline import build_context
     from textsynth.run.runner import default_workers, run_render
 
     config = config_from_args(args)
     if args.workers is not None and args.workers < 1:
         raise TextsynthError(f"--workers must be at least 1, got {args.workers}")
+    if args.address and args.backend != "ray":
+        raise TextsynthError(
+            f"--address {args.address}: only used with --backend ray; add --backend ray or drop it"
+        )
+    Output(args.out, label="--out")  # an unknown scheme or a missing package is reported before any work
+    workers = args.workers or default_workers()
+    if args.backend == "local" and workers > default_workers():
+        print(
+            f"textsynth render: note: --workers {workers} is more than the {default_workers()} cores here; "
+            f"using {default_workers()}",
+            file=sys.stderr,
+        )
+        workers = default_workers()
+    from textsynth.plugins import probe_plugins
+
+    probe_plugins(config.plugins)  # a plugin that ends its process at import must not end this one
     # fail fast on bad templates, fonts, corpus or backgrounds, before any worker starts;
     # with --workers 1 the run renders with this same context
     ctx = build_context(config)
@@ -170,7 +203,6 @@ def run(args: argparse.Namespace) -> int:
         from textsynth.render.conditioning import glyph_font_for
 
         glyph_font_for(ctx.fonts, config.glyph_font)  # an unknown face id fails here, naming the valid ones
-    workers = args.workers or default_workers()
     bar = tqdm(total=config.count, unit="img", disable=args.no_progress, dynamic_ncols=True, desc="render")
     try:
         summary = run_render(

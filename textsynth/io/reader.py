@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -61,7 +62,7 @@ def iter_members(
     for name in names if names is not None else shard_names(output):
         try:
             members = members_by_key(output.read_bytes(name), extensions)
-        except tarfile.TarError as err:
+        except (tarfile.TarError, EOFError, OSError) as err:
             raise TextsynthError(
                 f"{output.path(name)}: not a readable tar file ({err}); `textsynth verify` lists problems"
             ) from None
@@ -72,10 +73,38 @@ def iter_members(
                 return
 
 
+def load_record(name: str, key: str, parts: dict[str, bytes]) -> dict[str, Any]:
+    """A sample's KEY.json as a dict; TextsynthError naming shard and key when absent or not a JSON object."""
+    if "json" not in parts:
+        raise TextsynthError(f"{name}: sample {key} has no {key}.json; `textsynth verify` lists problems")
+    try:
+        record = json.loads(parts["json"].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise TextsynthError(
+            f"{name}: {key}.json is not valid JSON ({err}); `textsynth verify` lists problems"
+        ) from None
+    if not isinstance(record, dict):
+        raise TextsynthError(f"{name}: {key}.json is not a JSON object; `textsynth verify` lists problems")
+    record.setdefault("key", key)
+    return record
+
+
+@contextlib.contextmanager
+def record_fields(name: str, key: str) -> Iterator[None]:
+    """Turn a record that lacks a field, or has one of the wrong type, into one error naming the sample."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        raise TextsynthError(
+            f"{name}: {key}.json does not follow the shard contract ({type(err).__name__}: {err}); "
+            "`textsynth verify` lists problems"
+        ) from None
+
+
 def iter_records(out: str | os.PathLike, limit: int | None = None) -> Iterator[dict[str, Any]]:
     """KEY.json records in key order (images are not decoded)."""
-    for _, _, parts in iter_members(str(out), ("json",), limit):
-        yield json.loads(parts["json"])
+    for name, key, parts in iter_members(str(out), ("json",), limit):
+        yield load_record(name, key, parts)
 
 
 def iter_images(out: str, limit: int | None = None) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
@@ -86,7 +115,16 @@ def iter_images(out: str, limit: int | None = None) -> Iterator[tuple[np.ndarray
         image_ext = next((e for e in IMAGE_EXTS if e in parts), None)
         if image_ext is None or "json" not in parts:
             raise TextsynthError(f"{name}: sample {key} lacks an image or its .json record")
-        yield np.asarray(Image.open(io.BytesIO(parts[image_ext])).convert("RGB")), json.loads(parts["json"])
+        record = load_record(name, key, parts)
+        try:
+            with Image.open(io.BytesIO(parts[image_ext])) as image:
+                pixels = np.asarray(image.convert("RGB"))
+        except Exception as err:  # Pillow raises many types for damaged data
+            raise TextsynthError(
+                f"{name}: {key}.{image_ext} does not decode ({type(err).__name__}: {err}); "
+                "`textsynth verify` lists problems"
+            ) from None
+        yield pixels, record
 
 
 def scene_of(record: dict[str, Any]) -> dict[str, Any]:

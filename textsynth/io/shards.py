@@ -12,8 +12,9 @@ import io
 import json
 import os
 import platform
+import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,25 @@ class ShardPlan:
         return shard_name(self.index)
 
 
-def plan_shards(count: int, shard_size: int) -> list[ShardPlan]:
-    return [
-        ShardPlan(i, first, min(shard_size, count - first))
-        for i, first in enumerate(range(0, count, shard_size))
-    ]
+class ShardPlans(Sequence):
+    """The run's shards, made on demand: a plan of a million shards costs no memory until walked."""
+
+    def __init__(self, count: int, shard_size: int):
+        self.count, self.shard_size = count, shard_size
+        self._firsts = range(0, count, shard_size)
+
+    def __len__(self) -> int:
+        return len(self._firsts)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        first = self._firsts[i]
+        return ShardPlan(self._firsts.index(first), first, min(self.shard_size, self.count - first))
+
+
+def plan_shards(count: int, shard_size: int) -> ShardPlans:
+    return ShardPlans(count, shard_size)
 
 
 @dataclass
@@ -63,9 +78,23 @@ class ShardResult:
 class Output:
     """Where shards go: a local folder or any fsspec URL (file://, s3://, gs://...)."""
 
-    def __init__(self, url: str | os.PathLike):
+    def __init__(self, url: str | os.PathLike, label: str = "output"):
         self.url = str(url)
-        self.fs, self.root = fsspec.core.url_to_fs(self.url)
+        if not self.url.strip():
+            raise TextsynthError(
+                f"{label}: must be a folder or an fsspec URL (e.g. out/, s3://bucket/run), got ''"
+            )
+        try:
+            self.fs, self.root = fsspec.core.url_to_fs(self.url)
+        except ImportError as err:  # fsspec's message names the package, e.g. "Install s3fs to access S3"
+            raise TextsynthError(f"{label} {self.url}: this URL scheme needs a package: {err}") from None
+        except ValueError as err:
+            raise TextsynthError(
+                f"{label} {self.url}: unknown URL scheme ({err}); use a local folder, file://, memory://, "
+                "or a scheme fsspec knows (s3:// with s3fs, gs:// with gcsfs, ...)"
+            ) from None
+        except OSError as err:
+            raise TextsynthError(f"{label} {self.url}: cannot open ({err.strerror or err})") from None
         protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
         self.local = "file" in protocols
         # memory:// lives inside one process: workers hand their bytes back instead of writing
@@ -100,7 +129,14 @@ class Output:
         import fcntl
 
         path = self.path(LOCK)
-        with open(path, "a+") as handle:
+        try:  # O_NOFOLLOW: a symlink planted under the lock's name must not get the file it points to truncated
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError as err:
+            reason = (
+                "it is a symbolic link; remove it" if os.path.islink(path) else (err.strerror or str(err))
+            )
+            raise TextsynthError(f"{path}: cannot use as the run's lock file ({reason})") from None
+        with os.fdopen(fd, "r+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -146,17 +182,27 @@ class Output:
                 raise _write_error(final, err) from None
 
     def read_bytes(self, name: str) -> bytes:
-        with self.fs.open(self.path(name), "rb") as handle:
-            return handle.read()
+        path = self.path(name)
+        try:
+            if self.fs.isdir(path):
+                raise IsADirectoryError(21, "is a folder, not a file")
+            with self.fs.open(path, "rb") as handle:
+                return handle.read()
+        except OSError as err:
+            raise TextsynthError(f"{path}: cannot read ({err.strerror or err})") from None
 
     def remove_stale_temporaries(self) -> list[str]:
         """Temporary shards left by a killed run: never valid, always safe to delete."""
         if not self.local or not self.fs.exists(self.root):
             return []
-        stale = [p for p in self.fs.ls(self.root, detail=False) if ".tmp-" in Path(p).name]
+        stale = [p for p in self.fs.ls(self.root, detail=False) if _TEMPORARY.fullmatch(Path(p).name)]
         for path in stale:
             _remove_quietly(path)
         return stale
+
+
+# exactly what write_atomic names its temporaries: a user's "notes.tmp-1" in the folder is not ours to delete
+_TEMPORARY = re.compile(r"(shard-\d{6}\.tar|manifest\.json)\.tmp-\d+")
 
 
 def _write_error(path: str, err: OSError) -> TextsynthError:
@@ -229,15 +275,55 @@ def new_manifest(config_json: dict[str, Any], fingerprint: str, plans: list[Shar
     }
 
 
-def read_manifest(output: Output) -> dict[str, Any] | None:
+def read_manifest(output: Output, strict: bool = False) -> dict[str, Any] | None:
+    """manifest.json, its fields checked: None when there is none; TextsynthError naming the bad field.
+
+    Without `strict` only a JSON object is insisted on, for readers that need one field (the image format);
+    runs, resumes, verify and stats read it strictly.
+    """
     if not output.exists(MANIFEST):
         return None
+    path = output.path(MANIFEST)
+    data = output.read_bytes(MANIFEST)
+    if not data.strip():
+        raise TextsynthError(f"{path}: empty (0 bytes of JSON); move it away to start over")
     try:
-        return json.loads(output.read_bytes(MANIFEST))
+        manifest = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise TextsynthError(
-            f"{output.path(MANIFEST)}: not valid JSON ({err}); move it away to start over"
-        ) from None
+        raise TextsynthError(f"{path}: not valid JSON ({err}); move it away to start over") from None
+    problem = _manifest_problem(manifest) if strict else None
+    if not strict and not isinstance(manifest, dict):
+        problem = f"must be a JSON object, got {type(manifest).__name__}"
+    if problem:
+        raise TextsynthError(f"{path}: {problem}; it was not written by textsynth render, or was damaged")
+    return manifest
+
+
+def _manifest_problem(manifest: Any) -> str | None:
+    from textsynth.config import MAX_COUNT, MAX_SHARDS
+
+    if not isinstance(manifest, dict):
+        return f"must be a JSON object, got {type(manifest).__name__}"
+    for name, kind in (("config", dict), ("shards", dict), ("fingerprint", str)):
+        if not isinstance(manifest.get(name), kind):
+            return f"field {name!r} must be a JSON {'object' if kind is dict else 'string'}, got {manifest.get(name)!r}"[
+                :300
+            ]
+    for name, lo, hi in (("count", 1, MAX_COUNT), ("shard_size", 1, MAX_COUNT), ("seed", 0, 2**63 - 1)):
+        value = manifest.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            return f"field {name!r} must be an integer from {lo} to {hi}, got {value!r}"
+    if -(-manifest["count"] // manifest["shard_size"]) > MAX_SHARDS:
+        return f"count / shard_size plans more than {MAX_SHARDS} shards"
+    for shard, info in manifest["shards"].items():
+        if not isinstance(info, dict):
+            return f"shards.{shard} must be a JSON object, got {info!r}"[:300]
+        for name, kind in (("count", int), ("bytes", int), ("sha256", str), ("stats", dict)):
+            if isinstance(info.get(name), bool) or not isinstance(info.get(name), kind):
+                return f"shards.{shard}.{name} must be {'an integer' if kind is int else 'a JSON ' + ('string' if kind is str else 'object')}, got {info.get(name)!r}"[
+                    :300
+                ]
+    return None
 
 
 def write_manifest(output: Output, manifest: dict[str, Any]) -> None:

@@ -84,6 +84,25 @@ def preview_template(
     return contact_sheet(images, tile=tile)
 
 
+def check_output(path: str | Path) -> None:
+    """The sheet's path has an image suffix and its folder exists (created if missing) and takes files."""
+    import os
+
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
+        raise TextsynthError(f"--out {path}: must end in .png, .jpg or .webp")
+    if path.is_dir():
+        raise TextsynthError(f"--out {path}: is a folder; give an image file name, e.g. {path / 'sheet.png'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise TextsynthError(
+            f"--out {path}: cannot create its folder {path.parent} ({err.strerror or err})"
+        ) from None
+    if not os.access(path.parent, os.W_OK):
+        raise TextsynthError(f"--out {path}: its folder {path.parent} is not writable")
+
+
 def write_image(image: np.ndarray, path: str | Path) -> Path:
     """Write an RGB array as PNG/JPEG (by suffix), creating the folder; errors name the path."""
     from PIL import Image

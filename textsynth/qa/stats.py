@@ -5,7 +5,6 @@ Read from the shards' KEY.json records (not from pixels), so it describes exactl
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -13,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from textsynth.errors import TextsynthError
-from textsynth.io.shards import MANIFEST, Output, plan_shards, read_manifest
+from textsynth.io.reader import record_fields
+from textsynth.io.shards import MANIFEST, Output, read_manifest
 from textsynth.qa.appearance import AppearanceCounter, format_appearance
 from textsynth.sources.fonts import FontFace, load_manifest
 
@@ -22,10 +22,10 @@ CAPTION_BIN = 20  # characters per caption-length histogram bin
 
 def _records_and_captions(output: Output, names: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
     """(KEY.json record, KEY.txt caption) of every sample in the named shards, skipping the images."""
-    from textsynth.io.reader import iter_members
+    from textsynth.io.reader import iter_members, load_record
 
-    for _, _, parts in iter_members(output.url, ("json", "txt"), names=names):
-        yield json.loads(parts["json"]), parts.get("txt", b"").decode("utf-8")
+    for name, key, parts in iter_members(output.url, ("json", "txt"), names=names):
+        yield load_record(name, key, parts), parts.get("txt", b"").decode("utf-8", "replace")
 
 
 def collect_stats(
@@ -36,13 +36,12 @@ def collect_stats(
     from textsynth.sources.script import convert
 
     output = Output(out)
-    manifest = read_manifest(output)
+    manifest = read_manifest(output, strict=True)
     if manifest is None:
         raise TextsynthError(f"{output.path(MANIFEST)}: missing; {out} is not a textsynth render output")
-    config = manifest.get("config", {})
-    seed = int(manifest.get("seed", 0))
-    names = [p.name for p in plan_shards(int(manifest["count"]), int(manifest["shard_size"]))]
-    names = [n for n in names if n in manifest.get("shards", {}) and output.exists(n)]
+    config = manifest["config"]
+    seed = manifest["seed"]
+    names = [n for n in sorted(manifest["shards"]) if output.exists(n)]
     corpus = Corpus.load(Path(config["corpus"]) if config.get("corpus") else None)
     corpus_words = set(corpus.words)
     script = config.get("script", "simplified")  # traditional runs show the cycle word converted
@@ -56,24 +55,25 @@ def collect_stats(
     samples = texts = skipped = 0
     for name in names:
         for record, caption in _records_and_captions(output, [name]):
-            samples += 1
-            appearance.add(record)
-            real = record.get("source") == "real"  # recaptioned photo: no template, fonts or effects
-            counters["templates"][record.get("template") or f"({record.get('source')})"] += 1
-            counters["effects"].update([*record.get("geometry", []), *record.get("effects", [])])
-            for item in record["texts"]:
-                texts += 1
-                counters["fonts"][item.get("font") or "(ocr)"] += 1
-                counters["directions"][item["direction"]] += 1
-                counters["roles"][item["role"]] += 1
-                chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
-                if any(is_cjk_ideograph(ch) for ch in item["text"]):  # Latin-only text has no glyph forms
-                    counters["scripts"][face_script.get(item.get("font", ""), "unknown")] += 1
-            skipped += len(record.get("skipped_words", []))
-            if not real:
-                cycle_word = convert(corpus.primary_word(seed, record["index"]), script)
-                covered |= _primary_words(record, cycle_word, corpus_words)
-            caption_lengths.append(len(caption))
+            with record_fields(name, str(record.get("key"))):
+                samples += 1
+                appearance.add(record)
+                real = record.get("source") == "real"  # recaptioned photo: no template, fonts or effects
+                counters["templates"][record.get("template") or f"({record.get('source')})"] += 1
+                counters["effects"].update([*record.get("geometry", []), *record.get("effects", [])])
+                for item in record["texts"]:
+                    texts += 1
+                    counters["fonts"][item.get("font") or "(ocr)"] += 1
+                    counters["directions"][item["direction"]] += 1
+                    counters["roles"][item["role"]] += 1
+                    chars.update(ch for ch in item["text"] if is_cjk_ideograph(ch))
+                    if any(is_cjk_ideograph(ch) for ch in item["text"]):  # Latin-only text has no glyph forms
+                        counters["scripts"][face_script.get(item.get("font", ""), "unknown")] += 1
+                skipped += len(record.get("skipped_words", []))
+                if not real:
+                    cycle_word = convert(corpus.primary_word(seed, record["index"]), script)
+                    covered |= _primary_words(record, cycle_word, corpus_words)
+                caption_lengths.append(len(caption))
         if progress is not None:
             progress(1)
     distinct = set(chars)

@@ -61,7 +61,7 @@ def verify_output(
     report = VerifyReport(out=output.url)
     if not output.fs.exists(output.root):
         raise TextsynthError(f"{out}: no such folder; give the --out of a render run")
-    manifest = read_manifest(output)
+    manifest = read_manifest(output, strict=True)
     if manifest is None:
         raise TextsynthError(f"{output.path(MANIFEST)}: missing; {out} is not a textsynth render output")
     try:
@@ -95,8 +95,13 @@ def verify_output(
         if not output.exists(plan.name):
             report.problems.append(f"{plan.name}: listed in {MANIFEST} but the file is missing")
             continue
+        try:
+            data = output.read_bytes(plan.name)
+        except TextsynthError as err:  # e.g. a folder where the shard should be: list it, check the rest
+            report.problems.append(f"{plan.name}: {err}")
+            continue
         problems, samples = check_shard(
-            output.read_bytes(plan.name), plan, info, fmt, lang, seed, decode_images, subset=subset, maps=maps
+            data, plan, info, fmt, lang, seed, decode_images, subset=subset, maps=maps
         )
         if len(problems) > MAX_PROBLEMS_PER_SHARD:
             problems = [

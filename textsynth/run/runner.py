@@ -7,12 +7,15 @@ shard's plan), so worker count, backend and resume never change the bytes. `rend
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import multiprocessing as mp
 import os
 import queue
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +31,7 @@ from textsynth.io.shards import (
     store_returned,
     write_manifest,
 )
+from textsynth.run.inputs import changed_inputs
 from textsynth.run.job import Job
 from textsynth.run.ray_backend import run_ray
 from textsynth.run.worker import RenderJob
@@ -42,8 +46,24 @@ _worker: dict[str, Any] = {}
 
 
 def _init_worker(job: Job, out_url: str, progress_queue) -> None:
-    output = Output(out_url)
-    _worker.update(job=job.start(), output=output, write=output.shared, queue=progress_queue, pending=0)
+    _die_with_parent()
+    try:
+        output = Output(out_url)
+        started = job.start()
+    except Exception as err:  # reported with the first shard: an initializer's error only breaks the pool
+        _worker["error"] = err if isinstance(err, TextsynthError) else f"{type(err).__name__}: {err}"
+        return
+    _worker.update(job=started, output=output, write=output.shared, queue=progress_queue, pending=0)
+
+
+def _die_with_parent() -> None:
+    """Linux: this worker gets SIGTERM when the coordinator dies, even by SIGKILL, so none is orphaned."""
+    import ctypes
+    import signal
+
+    # not Linux: no prctl, and the coordinator's own clean-up still stops workers
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
 def _report(n: int) -> None:
@@ -54,6 +74,11 @@ def _report(n: int) -> None:
 
 
 def _run_in_worker(plan: ShardPlan) -> ShardResult:
+    error = _worker.get("error")
+    if isinstance(error, TextsynthError):
+        raise error
+    if error:
+        raise TextsynthError(f"{plan.name}: a worker could not start ({error}); finished shards are kept")
     result = _worker["job"].process(plan, _worker["output"], _report, write=_worker["write"])
     if _worker["pending"]:
         _worker["queue"].put(_worker["pending"])
@@ -62,7 +87,7 @@ def _run_in_worker(plan: ShardPlan) -> ShardResult:
 
 
 def run_local(
-    job: Job, plans: list[ShardPlan], output: Output, workers: int, progress: ProgressFn
+    job: Job, plans: Iterable[ShardPlan], output: Output, workers: int, progress: ProgressFn
 ) -> Iterator[ShardResult]:
     """Yield shard results as they finish; workers=1 runs in this process."""
     if workers <= 1:
@@ -76,18 +101,60 @@ def run_local(
         max_workers=workers, mp_context=mp_context, initializer=_init_worker,
         initargs=(job, output.url, progress_queue),
     ) as pool:  # fmt: skip
-        pending = {pool.submit(_run_in_worker, plan) for plan in plans}
+        queue_ = iter(plans)
+        pending: dict[Any, ShardPlan] = {}
         try:
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            while True:
+                # a bounded window of shards in flight: a run of a million shards plans lazily
+                for plan in itertools.islice(queue_, 2 * workers - len(pending)):
+                    pending[pool.submit(_run_in_worker, plan)] = plan
+                if not pending:
+                    break
+                done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 _drain(progress_queue, progress)
                 for future in done:
-                    yield store_returned(future.result(), output)
+                    plan = pending.pop(future)
+                    yield store_returned(_result(future, plan, pool), output)
             _drain(progress_queue, progress)
         except BaseException:
             # shards in flight are lost; finished ones are already written and in the manifest
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_workers(pool)
             raise
+
+
+def _result(future, plan: ShardPlan, pool: ProcessPoolExecutor) -> ShardResult:
+    """A worker's result, or one TextsynthError naming the shard and why its worker failed."""
+    try:
+        return future.result()
+    except TextsynthError:
+        raise
+    except BrokenProcessPool:
+        codes = sorted({p.exitcode for p in list(getattr(pool, "_processes", {}).values()) if p.exitcode})
+        how = f" (exit code {', '.join(map(str, codes))})" if codes else ""
+        raise TextsynthError(
+            f"{plan.name} (samples {plan.first:09d}-{plan.first + plan.count - 1:09d}): a worker process died"
+            f"{how} while rendering it or while starting (a plugin that calls os._exit, a crash, or out of "
+            "memory); finished shards are kept, rerun the same command to resume"
+        ) from None
+    except Exception as err:
+        raise TextsynthError(
+            f"{plan.name}: rendering failed in a worker ({type(err).__name__}: {err}); finished shards are kept"
+        ) from None
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the worker processes now: shutdown alone waits for the shards they are rendering."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+    # with its workers gone the pool's manager thread ends at once; joining it here keeps interpreter
+    # exit from tripping over it (a traceback from threading._shutdown)
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _drain(progress_queue, progress: ProgressFn) -> None:
@@ -118,8 +185,10 @@ class RunSummary:
         return self.rendered_samples / self.seconds if self.seconds else 0.0
 
 
-def check_resume(manifest: dict[str, Any] | None, job: Job, output: Output) -> set[str]:
-    """Names of shards already finished; refuse to mix runs with different settings."""
+def check_resume(
+    manifest: dict[str, Any] | None, job: Job, output: Output, inputs: dict[str, str] | None = None
+) -> set[str]:
+    """Names of shards already finished; refuse to mix runs with different settings or changed input files."""
     if manifest is None:
         return set()
     settings = job.settings()
@@ -130,6 +199,13 @@ def check_resume(manifest: dict[str, Any] | None, job: Job, output: Output) -> s
             f"{output.path('manifest.json')}: this folder holds a run with different settings "
             f"(changed: {', '.join(changed) or 'version'}); use another --out, or the same settings to resume"
         )
+    if inputs is not None and isinstance(manifest.get("inputs"), dict):
+        changed = changed_inputs(manifest["inputs"], inputs)
+        if changed:
+            raise TextsynthError(
+                f"{output.path('manifest.json')}: the files this run reads changed since its first shards "
+                f"(changed: {', '.join(changed)}); restore them to resume, or render into another --out"
+            )
     return {
         name
         for name, info in manifest.get("shards", {}).items()
@@ -145,6 +221,7 @@ def run_render(
 
     `ctx`, when the caller already built it from this config, saves building it again in-process.
     """
+    config.validate()  # a config built in Python gets the same checks as one read from YAML
     return run_job(RenderJob(config, ctx), out, workers, backend, ray_address, progress)
 
 
@@ -165,21 +242,25 @@ def _run_into(
     started = time.perf_counter()
     output.remove_stale_temporaries()  # safe: we hold the folder, so no other run is writing them
     plans = job.plans()
-    manifest = read_manifest(output)
-    finished = check_resume(manifest, job, output)
+    manifest = read_manifest(output, strict=True)
+    # digests of the files the job reads (templates, photos, ...), for jobs that name them
+    inputs = job.inputs() if hasattr(job, "inputs") else None
+    finished = check_resume(manifest, job, output, inputs)
     if manifest is None:
         manifest = new_manifest(job.settings(), job.fingerprint(), plans)
+        if inputs is not None:
+            manifest["inputs"] = inputs
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in finished}
     write_manifest(output, manifest)
     if hasattr(job, "prepare"):  # optional: files a job writes once per run (render: charset.json)
         job.prepare(output)
-    todo = [p for p in plans if p.name not in finished]
-    already = sum(p.count for p in plans if p.name in finished)
+    todo = (p for p in plans if p.name not in finished)
+    already = sum(manifest["shards"][name]["count"] for name in finished)
     if progress is not None and already:
         progress(already)
     progress = progress or (lambda n: None)
     if backend == "ray":
-        results = run_ray(job, todo, output, ray_address, progress)
+        results = run_ray(job, todo, output, ray_address, progress, shards=len(plans) - len(finished))
     elif backend == "local":
         results = run_local(job, todo, output, max(1, workers), progress)
     else:
@@ -198,7 +279,7 @@ def _run_into(
     manifest["complete"] = len(manifest["shards"]) == len(plans)
     write_manifest(output, manifest)
     return RunSummary(
-        out=output.url, count=int(job.settings()["count"]), shards=len(plans), rendered_shards=len(todo),
+        out=output.url, count=int(job.settings()["count"]), shards=len(plans), rendered_shards=len(plans) - len(finished),
         resumed_shards=len(finished), seconds=time.perf_counter() - started, rendered_samples=done, stats=totals,
     )  # fmt: skip
 

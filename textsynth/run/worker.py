@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from textsynth.config import RenderConfig
+from textsynth.errors import TextsynthError
 from textsynth.io.shards import Output, ShardPlan, ShardResult, plan_shards, write_shard
 from textsynth.pipeline import build_context, make_sample
 from textsynth.sampling.context import RenderContext
@@ -105,7 +106,15 @@ def render_shard(
     lang = ctx.config.caption_language
     members, samples = [], []
     for index in range(plan.first, plan.first + plan.count):
-        sample = make_sample(ctx, index)
+        try:
+            sample = make_sample(ctx, index)
+        except TextsynthError as err:
+            raise TextsynthError(f"{plan.name}, sample {index:09d}: {err}") from None
+        except Exception as err:  # e.g. a plugin's effect that fails: name the sample, keep finished shards
+            raise TextsynthError(
+                f"{plan.name}, sample {index:09d}: rendering failed ({type(err).__name__}: {err}); "
+                "finished shards are kept"
+            ) from err
         members.append(
             {
                 "__key__": sample.key,
@@ -148,8 +157,14 @@ class RenderJob:
     def fingerprint(self) -> str:
         return self.config.fingerprint()
 
-    def plans(self) -> list[ShardPlan]:
+    def plans(self) -> Sequence[ShardPlan]:
         return plan_shards(self.config.count, self.config.shard_size)
+
+    def inputs(self) -> dict[str, str]:
+        """Digests of the files the run reads, so a resume after they changed is refused."""
+        from textsynth.run.inputs import input_digests
+
+        return input_digests(self.config)
 
     def start(self) -> RenderWorker:
         return RenderWorker(self.ctx or build_context(self.config))

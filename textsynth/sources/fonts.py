@@ -22,6 +22,7 @@ from PIL import ImageFont
 
 from textsynth.errors import TextsynthError
 from textsynth.resources import FONTS_MANIFEST
+from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml
 
 STYLES = ("sans", "serif", "kai", "fangsong", "brush", "handwriting", "display")
 FONT_DIR_TOKEN = "${TEXTSYNTH_FONT_DIR}"  # in a manifest `file`: the folder scripts/fetch_fonts.py fills
@@ -84,44 +85,34 @@ _REQUIRED = ("id", "file", "family", "style", "weight", "script")
 def load_manifest(path: Path | str | None = None) -> list[FontFace]:
     """Read and validate a font manifest; any bad entry is a TextsynthError naming file, entry and field."""
     path = Path(path) if path is not None else FONTS_MANIFEST
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise TextsynthError(f"{path}: cannot read font manifest ({err.strerror or err})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise TextsynthError(f"{path}: font manifest is not valid YAML{where}: {problem}") from None
+    data, lines = load_yaml(path, "font manifest", **MANIFEST_LIMITS)
+    reader = FieldReader(str(path), lines)
     if not isinstance(data, dict) or not isinstance(data.get("faces"), list):
-        raise TextsynthError(f"{path}: font manifest must be a mapping with a 'faces:' list of font entries")
+        raise reader.error((), "font manifest must be a mapping with a 'faces:' list of font entries")
     faces: list[FontFace] = []
     seen: set[str] = set()
     for position, entry in enumerate(data["faces"]):
-        face = _parse_entry(entry, f"{path}: faces[{position}]", path.parent)
+        face = _parse_entry(entry, reader, ("faces", position), path.parent)
         if face.id in seen:
-            raise TextsynthError(f"{path}: faces[{position}]: field 'id' must be unique, {face.id!r} repeats")
+            raise reader.error(("faces", position, "id"), f"must be unique, {face.id!r} repeats")
         seen.add(face.id)
         faces.append(face)
     return faces
 
 
-def _parse_entry(entry: object, where: str, base_dir: Path) -> FontFace:
+def _parse_entry(entry: object, reader: FieldReader, at: tuple, base_dir: Path) -> FontFace:
     if not isinstance(entry, dict):
-        raise TextsynthError(f"{where}: each face must be a mapping of {', '.join(_FIELDS)}, got {entry!r}")
-    if isinstance(entry.get("id"), str):
-        where = f"{where} (id {entry['id']!r})"
+        raise reader.error(at, f"each face must be a mapping of {', '.join(_FIELDS)}, got {entry!r}")
+    face_of = f" (face {entry['id']!r})" if isinstance(entry.get("id"), str) else ""
     unknown = sorted(set(map(str, entry)) - set(_FIELDS))
     if unknown:
-        raise TextsynthError(f"{where}: unknown field {unknown[0]!r}; valid fields: {', '.join(_FIELDS)}")
+        raise reader.error((*at, unknown[0]), f"unknown field{face_of}; valid fields: {', '.join(_FIELDS)}")
     for name in _REQUIRED:
         if name not in entry:
-            raise TextsynthError(f"{where}: field {name!r} is missing")
+            raise reader.error(at, f"field {name!r} is missing{face_of}")
 
     def bad(name: str, valid: str) -> TextsynthError:
-        return TextsynthError(f"{where}: field {name!r} must be {valid}, got {entry[name]!r}")
+        return reader.error((*at, name), f"must be {valid}, got {entry[name]!r}{face_of}")
 
     def text_field(name: str, default: str = "") -> str:
         value = entry.get(name, default)

@@ -25,6 +25,7 @@ from PIL import Image, ImageOps
 
 from textsynth.errors import TextsynthError
 from textsynth.resources import PHOTOS_MANIFEST
+from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml
 
 SUBJECTS = ("city", "building", "wall", "indoor", "nature", "sky", "water", "texture")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -85,19 +86,7 @@ _REQUIRED = ("id", "file", "width", "height", "subject", "license")
 def load_manifest(path: Path | str | None = None) -> list[Photo]:
     """Read and validate a photo manifest; a bad entry raises TextsynthError 'FILE:LINE: photos.N.FIELD: ...'."""
     path = Path(path) if path is not None else PHOTOS_MANIFEST
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise TextsynthError(f"{path}: cannot read photo manifest ({err})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or err
-        raise TextsynthError(f"{path}{line}: malformed YAML: {problem}") from None
-    lines = _line_index(node) if node is not None else {}
+    data, lines = load_yaml(path, "photo manifest", **MANIFEST_LIMITS)
     if not isinstance(data, dict) or not isinstance(data.get("photos"), list):
         raise _error(path, lines, (), "must be a mapping with a 'photos:' list of photo entries")
     photos: list[Photo] = []
@@ -111,24 +100,8 @@ def load_manifest(path: Path | str | None = None) -> list[Photo]:
     return photos
 
 
-def _line_index(node: yaml.Node, at: tuple = ()) -> dict[tuple, int]:
-    """Map each key path in a YAML document to its 1-based line, for error messages."""
-    lines = {at: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines.update(_line_index(value, (*at, key.value)))
-            lines[(*at, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.update(_line_index(item, (*at, i)))
-    return lines
-
-
 def _error(path: Path, lines: dict[tuple, int], at: tuple, message: str) -> TextsynthError:
-    line = next((lines[at[:n]] for n in range(len(at), -1, -1) if at[:n] in lines), None)
-    where = f"{path}:{line}" if line else str(path)
-    dotted = ".".join(str(p) for p in at) or "(top level)"
-    return TextsynthError(f"{where}: {dotted}: {message}")
+    return FieldReader(str(path), lines).error(at, message)
 
 
 def _parse_entry(entry: object, path: Path, lines: dict[tuple, int], at: tuple) -> Photo:

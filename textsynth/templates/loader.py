@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from textsynth.components.backgrounds import BACKGROUND_KINDS, IMAGE_SUFFIXES
 from textsynth.components.decorations import DECORATION_KINDS
 from textsynth.components.effects import EFFECT_KINDS
@@ -27,70 +25,10 @@ from textsynth.templates.schema import (
     Slot,
     Template,
 )  # fmt: skip
+from textsynth.validation import FieldReader, load_yaml
 
-
-def _line_index(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
-    """Map each key path in a YAML document to its 1-based line, for error messages."""
-    lines = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines.update(_line_index(value, (*path, key.value)))
-            lines[(*path, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.update(_line_index(item, (*path, i)))
-    return lines
-
-
-class _Reader:
-    """Typed access to a parsed YAML mapping that reports file, line and field on bad values."""
-
-    def __init__(self, source: str, lines: dict[tuple, int]):
-        self.source = source
-        self.lines = lines
-
-    def error(self, path: tuple, message: str) -> TextsynthError:
-        line = next((self.lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in self.lines), None)
-        where = f"{self.source}:{line}" if line else self.source
-        dotted = ".".join(str(p) for p in path) or "(top level)"
-        return TextsynthError(f"{where}: {dotted}: {message}")
-
-    def mapping(self, data: Any, path: tuple, allowed: set[str]) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            raise self.error(path, f"must be a mapping, got {type(data).__name__}")
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            valid = ", ".join(sorted(allowed))
-            raise self.error((*path, unknown[0]), f"unknown field; valid fields: {valid}")
-        return data
-
-    def number(self, value: Any, path: tuple, lo: float, hi: float) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-            raise self.error(path, f"must be a number in [{lo}, {hi}], got {value!r}")
-        return float(value)
-
-    def pair(self, value: Any, path: tuple, lo: float, hi: float) -> tuple[float, float]:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = [value, value]
-        if not isinstance(value, list) or len(value) != 2:
-            raise self.error(path, f"must be a number or a [low, high] pair in [{lo}, {hi}], got {value!r}")
-        a, b = (self.number(v, (*path, i), lo, hi) for i, v in enumerate(value))
-        if a > b:
-            raise self.error(path, f"low must not exceed high, got {value!r}")
-        return a, b
-
-    def region(self, value: Any, path: tuple) -> tuple[float, float, float, float]:
-        if not isinstance(value, list) or len(value) != 4:
-            raise self.error(path, f"must be [x0, y0, x1, y1] as canvas fractions (0..1), got {value!r}")
-        x0, y0, x1, y1 = (self.number(v, (*path, i), 0.0, 1.0) for i, v in enumerate(value))
-        if x1 <= x0 or y1 <= y0:
-            raise self.error(path, f"must have x0 < x1 and y0 < y1, got {value!r}")
-        return x0, y0, x1, y1
-
-    def choice(self, value: Any, path: tuple, valid: tuple[str, ...]) -> str:
-        if value not in valid:
-            raise self.error(path, f"must be one of {', '.join(valid)}, got {value!r}")
-        return value
+MAX_WORDS = 20  # words one slot may draw (the fit to the region keeps what fits)
+MAX_ITEMS = 64  # slots, and decorations, per template
 
 
 def _draws_a_word(source: str | list[str]) -> bool:
@@ -102,8 +40,8 @@ def _draws_a_word(source: str | list[str]) -> bool:
     )
 
 
-def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[str]:
-    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+def _parse_text_source(reader: FieldReader, value: Any, path: tuple) -> str | list[str]:
+    if isinstance(value, list) and 0 < len(value) <= 10_000 and all(isinstance(v, str) and v for v in value):
         return value
     if not isinstance(value, str):
         raise reader.error(path, f"must be {TEXT_SOURCE_HINT}, got {value!r}")
@@ -111,6 +49,9 @@ def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[s
     if kind in ("word", "primary") and not arg:
         return value
     if kind == "words" and re.fullmatch(r"\d+(-\d+)?", arg):
+        lo, _, hi = arg.partition("-")
+        if not 1 <= int(lo) <= int(hi or lo) <= MAX_WORDS:
+            raise reader.error(path, f"words:N or words:N-M needs 1 <= N <= M <= {MAX_WORDS}, got {value!r}")
         return value
     if kind == "filler":
         if arg not in FILLER_KINDS:
@@ -147,7 +88,7 @@ def _parse_text_source(reader: _Reader, value: Any, path: tuple) -> str | list[s
     raise reader.error(path, f"must be {TEXT_SOURCE_HINT}, got {value!r}")
 
 
-def _parse_palette(reader: _Reader, value: Any, path: tuple) -> str | list[str]:
+def _parse_palette(reader: FieldReader, value: Any, path: tuple) -> str | list[str]:
     if isinstance(value, str):
         if value not in PALETTES:
             raise reader.error(path, f"unknown palette {value!r}; valid: {', '.join(sorted(PALETTES))}")
@@ -167,7 +108,7 @@ _SLOT_FIELDS = {
 }  # fmt: skip
 
 
-def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
+def _parse_slot(reader: FieldReader, data: Any, path: tuple) -> Slot:
 
     data = reader.mapping(data, path, _SLOT_FIELDS)
     if "role" not in data or not isinstance(data["role"], str):
@@ -176,7 +117,7 @@ def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
         raise reader.error(path, "needs a 'region': [x0, y0, x1, y1] as fractions of the canvas")
     slot = Slot(role=data["role"], region=reader.region(data["region"], (*path, "region")))
     slot.text = _parse_text_source(reader, data.get("text", "word"), (*path, "text"))
-    slot.primary = bool(data.get("primary", False))
+    slot.primary = reader.boolean(data.get("primary", False), (*path, "primary"))
     slot.p = reader.number(data.get("p", 1.0), (*path, "p"), 0.0, 1.0)
     font = reader.mapping(data.get("font", {}), (*path, "font"), {"styles", "weight"})
     if "styles" in font:
@@ -202,7 +143,9 @@ def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
     slot.direction = reader.choice(data.get("direction", "horizontal"), (*path, "direction"), DIRECTIONS)
     slot.max_chars = int(reader.number(data.get("max_chars", 10), (*path, "max_chars"), 1, 200))
     slot.max_lines = int(reader.number(data.get("max_lines", 2), (*path, "max_lines"), 1, 20))
-    slot.separator = str(data.get("separator", ""))
+    slot.separator = reader.string(data.get("separator", ""), (*path, "separator"), "text", empty=True)
+    if len(slot.separator) > 8:
+        raise reader.error((*path, "separator"), f"must be at most 8 characters, got {slot.separator!r}")
     effects = reader.mapping(data.get("effects", {}), (*path, "effects"), set(STYLE_EFFECTS))
     slot.effects = {k: reader.number(v, (*path, "effects", k), 0.0, 1.0) for k, v in effects.items()}
     if "rotation" in data:
@@ -221,39 +164,102 @@ def _parse_slot(reader: _Reader, data: Any, path: tuple) -> Slot:
         slot.char_spacing = reader.pair(data["char_spacing"], (*path, "char_spacing"), -0.2, 2.0)
     if "jitter" in data:
         slot.jitter = reader.pair(data["jitter"], (*path, "jitter"), 0.0, 0.2)
-    slot.overlap = bool(data.get("overlap", False))
+    slot.overlap = reader.boolean(data.get("overlap", False), (*path, "overlap"))
     return slot
 
 
-def _parse_decoration(reader: _Reader, data: Any, path: tuple) -> DecorationSpec:
+_HEX = r"#[0-9a-fA-F]{6}"
+MAX_PIXELS = 8192.0  # the largest canvas side: no length a decoration takes need exceed it
+
+# Each decoration kind's params: name -> (check, what is valid). Bounds keep one sample's cost bounded
+# (a badge of 30 million points would take minutes to draw, and memory with it).
+_NUMBER = "number"
+_DECORATION_PARAMS: dict[str, dict[str, tuple]] = {
+    "rect": {},
+    "rounded_panel": {"radius": (_NUMBER, 0.0, MAX_PIXELS)},
+    "line": {"orientation": (("horizontal", "vertical"),), "width": (_NUMBER, 0.0, MAX_PIXELS)},
+    "frame": {"width": (_NUMBER, 0.0, MAX_PIXELS), "double": (bool,)},
+    "circle": {},
+    "badge": {
+        "points": (int, 0, 64),
+        "inner": (_NUMBER, 0.1, 1.0),
+        "ring": (bool,),
+        "ring_color": (_HEX,),
+    },
+    "stripes": {
+        "angle": (_NUMBER, -360.0, 360.0),
+        "count": (int, 1, 200),
+        "width": (_NUMBER, 0.0, MAX_PIXELS),
+    },
+    "image_patch": {"folder": (str,)},
+}
+
+
+def _check_params(reader: FieldReader, kind: str, params: Any, path: tuple) -> dict[str, Any]:
+    """Every decoration parameter checked at load time, so nothing fails halfway through a run."""
+    schema = _DECORATION_PARAMS.get(kind)
+    if schema is None:  # a kind this loader has no schema for: its own code checks its params
+        return dict(reader.mapping(params, path))
+    schema = {"opacity": (_NUMBER, 0.0, 1.0), **schema}
+    params = reader.mapping(params, path, set(schema))
+    for name, value in params.items():
+        rule, where = schema[name], (*path, name)
+        if rule[0] == _NUMBER:
+            reader.number(value, where, rule[1], rule[2])
+        elif rule[0] is int:
+            reader.integer(value, where, rule[1], rule[2])
+        elif rule[0] is bool:
+            reader.boolean(value, where)
+        elif rule[0] is str:
+            reader.string(value, where, "a folder of images, relative to the template file")
+        elif rule[0] == _HEX:
+            if not isinstance(value, str) or not re.fullmatch(_HEX, value):
+                raise reader.error(where, f"must be a #rrggbb colour, got {value!r}")
+        else:
+            reader.choice(value, where, rule[0])
+    return dict(params)
+
+
+def _parse_decoration(reader: FieldReader, data: Any, path: tuple) -> DecorationSpec:
     data = reader.mapping(data, path, {"kind", "region", "p", "color", "params"})
     kind = reader.choice(data.get("kind"), (*path, "kind"), tuple(DECORATION_KINDS))
     spec = DecorationSpec(kind=kind, region=reader.region(data.get("region"), (*path, "region")))
     spec.p = reader.number(data.get("p", 1.0), (*path, "p"), 0.0, 1.0)
     color = data.get("color", "accent")
-    if not (color in ("accent", "light", "dark", "any") or re.fullmatch(r"#[0-9a-fA-F]{6}", str(color))):
+    if not (color in ("accent", "light", "dark", "any") or re.fullmatch(_HEX, str(color))):
         raise reader.error((*path, "color"), f"must be #rrggbb or accent, light, dark or any; got {color!r}")
     spec.color = color
-    params = data.get("params", {}) or {}
-    allowed = set(params) if isinstance(params, dict) else set()
-    spec.params = dict(reader.mapping(params, (*path, "params"), allowed))
+    params = data.get("params", {})
+    spec.params = _check_params(reader, kind, {} if params is None else params, (*path, "params"))
     if "folder" in spec.params:
         spec.files = _patch_files(reader, spec.params.pop("folder"), (*path, "params", "folder"))
     return spec
 
 
-def _patch_files(reader: _Reader, folder: Any, path: tuple) -> list[str]:
-    """Pictures for an image_patch; a relative folder is relative to the template file."""
+def _patch_files(reader: FieldReader, folder: Any, path: tuple) -> list[str]:
+    """Pictures for an image_patch: a folder inside the template file's folder (it may not point elsewhere)."""
     if not isinstance(folder, str) or not folder:
         raise reader.error(path, f"must be a folder of images, got {folder!r}")
-    base = Path(reader.source).parent if not reader.source.startswith("<") else Path.cwd()
-    resolved = (base / folder).expanduser()
+    base = (Path(reader.source).parent if not reader.source.startswith("<") else Path.cwd()).resolve()
+    resolved = (base / folder).resolve()
+    if resolved != base and base not in resolved.parents:
+        raise reader.error(
+            path, f"must be a folder inside the template's folder {str(base)!r}, got {folder!r} (outside it)"
+        )
     if not resolved.is_dir():
-        raise reader.error(path, f"folder {str(resolved)!r} does not exist")
-    files = sorted(str(p) for p in resolved.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        raise reader.error(path, f"folder {folder!r} does not exist next to the template")
+    files = sorted(
+        str(p) for p in resolved.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and _inside(p, base)
+    )
     if not files:
-        raise reader.error(path, f"folder {str(resolved)!r} has no images ({', '.join(IMAGE_SUFFIXES)})")
+        raise reader.error(path, f"folder {folder!r} has no images ({', '.join(IMAGE_SUFFIXES)})")
     return files
+
+
+def _inside(file: Path, base: Path) -> bool:
+    """A file reached through a symlink that leads out of the template's folder is not taken."""
+    real = file.resolve()
+    return real.is_file() and base in real.parents
 
 
 _TEMPLATE_FIELDS = {
@@ -264,7 +270,7 @@ _TEMPLATE_FIELDS = {
 
 def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int] | None = None) -> Template:
     """Validate a template mapping (as loaded from YAML) and build a Template."""
-    reader = _Reader(source, lines or {})
+    reader = FieldReader(source, lines or {})
     data = reader.mapping(data, (), _TEMPLATE_FIELDS)
     name = data.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
@@ -273,12 +279,15 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     subject = reader.mapping(data.get("subject", {}), ("subject",), {"zh", "en"})
     template.subject = {k: str(v) for k, v in subject.items()}
     canvas = reader.mapping(data.get("canvas", {}), ("canvas",), {"aspects"})
-    aspects = canvas.get("aspects", [])
-    template.aspects = [reader.number(a, ("canvas", "aspects", i), 0.2, 5.0) for i, a in enumerate(aspects)]
+    template.aspects = reader.list_of(
+        canvas.get("aspects", []), ("canvas", "aspects"), lambda a, p: reader.number(a, p, 0.2, 5.0),
+        "a list of width/height ratios", max_items=100,
+    )  # fmt: skip
     background = reader.mapping(data.get("background", {}), ("background",), {"kinds", "palette", "photo"})
-    kinds = background.get("kinds", [])
-    for i, kind in enumerate(kinds):
-        reader.choice(kind, ("background", "kinds", i), tuple(BACKGROUND_KINDS))
+    kinds = reader.list_of(
+        background.get("kinds", []), ("background", "kinds"),
+        lambda k, p: reader.choice(k, p, tuple(BACKGROUND_KINDS)), "a list of background kinds", max_items=100,
+    )  # fmt: skip
     template.background_kinds = list(kinds)
     palette = background.get("palette")
     if palette is not None:
@@ -293,6 +302,8 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     slots = data.get("slots")
     if not isinstance(slots, list) or not slots:
         raise reader.error(("slots",), "must be a non-empty list of text slots")
+    if len(slots) > MAX_ITEMS:
+        raise reader.error(("slots",), f"must have at most {MAX_ITEMS} slots, got {len(slots)}")
     template.slots = [_parse_slot(reader, s, ("slots", i)) for i, s in enumerate(slots)]
     if sum(s.primary for s in template.slots) > 1:
         raise reader.error(("slots",), "at most one slot may be 'primary: true'")
@@ -304,8 +315,8 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
             "use 'word', 'words:N', or a pattern with {word}",
         )
     decorations = data.get("decorations", []) or []
-    if not isinstance(decorations, list):
-        raise reader.error(("decorations",), "must be a list of decorations")
+    if not isinstance(decorations, list) or len(decorations) > MAX_ITEMS:
+        raise reader.error(("decorations",), f"must be a list of at most {MAX_ITEMS} decorations")
     template.decorations = [
         _parse_decoration(reader, d, ("decorations", i)) for i, d in enumerate(decorations)
     ]
@@ -332,7 +343,7 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     return template
 
 
-def _boolean(reader: _Reader, value: Any, path: tuple) -> bool:
+def _boolean(reader: FieldReader, value: Any, path: tuple) -> bool:
     if not isinstance(value, bool):
         raise reader.error(path, f"must be true or false, got {value!r}")
     return value
@@ -341,20 +352,7 @@ def _boolean(reader: _Reader, value: Any, path: tuple) -> bool:
 def load_template(path: str | Path) -> Template:
     """Load and validate one YAML template; errors name the file, line and field."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TextsynthError(f"{path}: template file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise TextsynthError(f"{path}: cannot read template ({err})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or err
-        raise TextsynthError(f"{path}{line}: malformed YAML: {problem}") from None
-    if node is None:
+    data, lines = load_yaml(path, "template")
+    if data is None:
         raise TextsynthError(f"{path}: empty template; needs at least 'name' and 'slots'")
-    return template_from_dict(data, source=str(path), lines=_line_index(node))
+    return template_from_dict(data, source=str(path), lines=lines)
