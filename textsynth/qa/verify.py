@@ -233,15 +233,7 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
     problems = _check_fields(record, _RECORD_TYPES, "")
     if problems:
         return problems
-    if record["key"] != key:
-        problems.append(f"key is {record['key']!r}, the member name says {key!r}")
-    if f"{record['index']:09d}" != key:
-        problems.append(f"index {record['index']} does not match key {key}")
-    if record["seed"] != seed:
-        problems.append(f"seed {record['seed']} differs from the run's seed {seed}")
-    for lang in ("zh", "en"):
-        if not isinstance(record["captions"].get(lang), str) or not record["captions"][lang]:
-            problems.append(f"captions.{lang} missing or empty")
+    problems = _check_sample_and_texts(record, key, seed, _TEXT_TYPES, ("zh", "en"))
     for name in _NAME_LISTS:
         if not all(isinstance(v, str) for v in record[name]):
             problems.append(f"{name} must be a list of names (strings)")
@@ -252,11 +244,41 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
     except json.JSONDecodeError as err:
         problems.append(f"scene is not valid JSON ({err.msg})")
     for i, text in enumerate(record["texts"]):
+        if not isinstance(text, dict) or _check_fields(text, _TEXT_TYPES, ""):
+            continue  # already reported
+        for j, char in enumerate(text["chars"]):
+            if not (
+                isinstance(char, dict) and isinstance(char.get("char"), str) and _is_quad(char.get("polygon"))
+            ):
+                problems.append(f"texts[{i}].chars[{j}] must be {{char, polygon of 4 points}}")
+    if problems:
+        return problems
+    primaries = [i for i, text in enumerate(record["texts"]) if text["primary"]]
+    if len(primaries) > 1:
+        problems.append(f"texts {primaries} are all marked primary; a sample has at most one")
+    return problems + _unquoted_texts(record)
+
+
+def _check_sample_and_texts(
+    record: dict, key: str, seed: int, text_types: dict[str, Any], langs: tuple[str, ...]
+) -> list[str]:
+    """What synthetic and real records share: key, index and seed, captions, each text's fields and shape."""
+    problems = []
+    if record["key"] != key:
+        problems.append(f"key is {record['key']!r}, the member name says {key!r}")
+    if f"{record['index']:09d}" != key:
+        problems.append(f"index {record['index']} does not match key {key}")
+    if record["seed"] != seed:
+        problems.append(f"seed {record['seed']} differs from the run's seed {seed}")
+    for lang in langs:
+        if not isinstance(record["captions"].get(lang), str) or not record["captions"][lang]:
+            problems.append(f"captions.{lang} missing or empty")
+    for i, text in enumerate(record["texts"]):
         where = f"texts[{i}]."
         if not isinstance(text, dict):
             problems.append(f"texts[{i}] is not an object")
             continue
-        field_problems = _check_fields(text, _TEXT_TYPES, where)
+        field_problems = _check_fields(text, text_types, where)
         problems += field_problems
         if field_problems:
             continue
@@ -264,17 +286,7 @@ def check_record(record: Any, key: str, seed: int) -> list[str]:
             problems.append(f"{where}direction must be ltr or ttb, got {text['direction']!r}")
         if not _is_quad(text["polygon"]):
             problems.append(f"{where}polygon must be 4 [x, y] points")
-        for j, char in enumerate(text["chars"]):
-            if not (
-                isinstance(char, dict) and isinstance(char.get("char"), str) and _is_quad(char.get("polygon"))
-            ):
-                problems.append(f"{where}chars[{j}] must be {{char, polygon of 4 points}}")
-    if problems:
-        return problems
-    primaries = [i for i, text in enumerate(record["texts"]) if text["primary"]]
-    if len(primaries) > 1:
-        problems.append(f"texts {primaries} are all marked primary; a sample has at most one")
-    return problems + _unquoted_texts(record)
+    return problems
 
 
 # How each caption language quotes a text (captions.py); a text missing from them was changed.
@@ -297,26 +309,9 @@ def _check_real_record(record: dict, key: str, seed: int) -> list[str]:
     problems = _check_fields(record, REAL_RECORD_FIELDS, "")
     if problems:
         return problems
-    if record["key"] != key or f"{record['index']:09d}" != key:
-        problems.append(
-            f"key {record['key']!r} / index {record['index']} do not match the member name {key!r}"
-        )
-    if record["seed"] != seed:
-        problems.append(f"seed {record['seed']} differs from the run's seed {seed}")
-    for lang in ("zh", "en", "short_zh", "short_en"):
-        if not isinstance(record["captions"].get(lang), str) or not record["captions"][lang]:
-            problems.append(f"captions.{lang} missing or empty")
-    for i, text in enumerate(record["texts"]):
-        where = f"texts[{i}]."
-        if not isinstance(text, dict):
-            problems.append(f"texts[{i}] is not an object")
-            continue
-        field_problems = _check_fields(text, REAL_TEXT_FIELDS, where)
-        problems += field_problems
-        if not field_problems and text["direction"] not in DIRECTIONS:
-            problems.append(f"{where}direction must be ltr or ttb, got {text['direction']!r}")
-        if not field_problems and not _is_quad(text["polygon"]):
-            problems.append(f"{where}polygon must be 4 [x, y] points")
+    problems = _check_sample_and_texts(
+        record, key, seed, REAL_TEXT_FIELDS, ("zh", "en", "short_zh", "short_en")
+    )
     if not problems and isinstance(record["captions"].get("zh"), str):
         from textsynth.recaption.fuse import check_quotes
 
