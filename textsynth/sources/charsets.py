@@ -24,7 +24,8 @@ CHARSETS = {
 }
 
 
-def _gb2312_rows(first: int, last: int) -> tuple[str, ...]:
+def gb2312_rows(first: int, last: int) -> tuple[str, ...]:
+    """The hanzi of GB2312's rows first..last (0xB0-0xD7 level 1, 0xD8-0xF7 level 2), in code order."""
     chars = []
     for hi in range(first, last + 1):
         for lo in range(0xA1, 0xFF):
@@ -46,9 +47,9 @@ def charset(name: str) -> tuple[str, ...]:
     if name == "gb2312":
         return charset("gb2312-1") + charset("gb2312-2")
     if name == "gb2312-1":
-        return _gb2312_rows(0xB0, 0xD7)
+        return gb2312_rows(0xB0, 0xD7)
     if name == "gb2312-2":
-        return _gb2312_rows(0xD8, 0xF7)
+        return gb2312_rows(0xD8, 0xF7)
     if name.startswith("tgh"):
         table = _tgh()
         levels = {"tgh-1": (0,), "tgh-2": (1,), "tgh-12": (0, 1), "tgh": (0, 1, 2)}.get(name)

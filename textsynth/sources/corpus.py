@@ -16,6 +16,7 @@ import numpy as np
 
 from textsynth.errors import TextsynthError, expected
 from textsynth.resources import CORPORA_DIR
+from textsynth.sources.charsets import gb2312_rows
 
 DEFAULT_WORDS_PATH = CORPORA_DIR / "words_50k.tsv"
 TSV_HEADER = "rank\tword\tfreq"
@@ -44,14 +45,7 @@ def is_gb2312_hanzi(ch: str) -> bool:
 @functools.cache
 def gb2312_hanzi() -> frozenset[str]:
     """GB2312's 6,763 hanzi, decoded once from the codec's rows 0xB0-0xF7."""
-    chars = set()
-    for hi in range(0xB0, 0xF8):
-        for lo in range(0xA1, 0xFF):
-            try:
-                chars.add(bytes((hi, lo)).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    return frozenset(chars)
+    return frozenset(gb2312_rows(0xB0, 0xF7))
 
 
 def keep_word(word: str) -> bool:
