@@ -123,3 +123,29 @@ def test_scene_json_round_trip_renders_identically(ctx, load_font):
     sample = make_sample(ctx, 5)
     again = render_scene(Scene.from_json(sample.scene.to_json()), load_font)
     assert np.array_equal(again.image, sample.image)
+
+
+def test_textured_ink_shows_the_surface_detail_under_it():
+    """Paint on a wall: with `texture` the wall's grain shows inside the letters; without, ink is flat."""
+    import cv2
+
+    from textsynth.render.compose import paste_layer
+    from textsynth.render.text import TextLayer
+
+    rng = np.random.default_rng(0)
+    wall = cv2.GaussianBlur(rng.integers(60, 200, (64, 64, 3), dtype=np.uint8), (0, 0), 0.8)
+    alpha = np.zeros((64, 64), np.uint8)
+    alpha[16:48, 16:48] = 255
+    ink = np.zeros((64, 64, 3), np.uint8)
+    ink[16:48, 16:48] = (30, 30, 30)  # premultiplied: opaque dark ink
+    layer = TextLayer(rgb=ink, alpha=alpha, origin=(0, 0))
+    flat, painted = wall.copy(), wall.copy()
+    paste_layer(flat, layer, np.eye(3))
+    paste_layer(painted, layer, np.eye(3), texture=0.6)
+    inside = (slice(20, 44), slice(20, 44))
+    assert flat[inside].std() < 1.0  # printed on top: one colour
+    grain = wall[inside].astype(float) - cv2.GaussianBlur(wall, (0, 0), 2.0)[inside].astype(float)
+    shown = painted[inside].astype(float) - flat[inside].astype(float)
+    assert painted[inside].std() > 5.0
+    assert np.corrcoef(grain.ravel(), shown.ravel())[0, 1] > 0.9  # the detail under the ink is the wall's
+    assert np.array_equal(painted[:12], wall[:12])  # outside the ink nothing changes

@@ -58,6 +58,9 @@ class TextStyle:
     shadow: Shadow | None = None
     extrude: Extrude | None = None
     glow: Glow | None = None
+    # share of the surface's fine detail (brick, plaster, wood grain) that shows through the ink, as
+    # paint on a wall does; 0 = printed flat on top
+    texture: float = 0.0
 
     @property
     def color(self) -> str:

@@ -140,8 +140,12 @@ def clip_to_canvas(
     return (slice(y0, y1), slice(x0, x1)), (slice(y0 - oy, y1 - oy), slice(x0 - ox, x1 - ox))
 
 
-def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray) -> None:
-    """Alpha-composite a premultiplied layer onto the uint8 canvas through `matrix`, in place."""
+def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray, texture: float = 0.0) -> None:
+    """Alpha-composite a premultiplied layer onto the uint8 canvas through `matrix`, in place.
+
+    With `texture`, that share of the surface's fine detail (the region minus its blur) is added back
+    under the ink, so text reads as painted on the wall rather than pasted over the photo.
+    """
     import cv2
 
     rgb, alpha, ox, oy = warp_layer(layer, matrix)
@@ -152,8 +156,15 @@ def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray) -> Non
     # premultiplied "over" in uint8 with OpenCV's saturating SIMD ops: canvas*(1-a) + colour
     keep = cv2.bitwise_not(alpha[src])
     region = canvas[dst]
+    detail = None
+    if texture > 0:
+        detail = region.astype(np.float32) - cv2.GaussianBlur(region, (0, 0), 2.0).astype(np.float32)
     kept = cv2.multiply(region, cv2.merge([keep, keep, keep]), scale=1.0 / 255.0)
-    canvas[dst] = cv2.add(kept, np.ascontiguousarray(rgb[src]))
+    out = cv2.add(kept, np.ascontiguousarray(rgb[src]))
+    if detail is not None:
+        weight = alpha[src].astype(np.float32)[..., None] * np.float32(texture / 255)
+        out = np.clip(out + detail * weight + 0.5, 0, 255).astype(np.uint8)
+    canvas[dst] = out
 
 
 def render_base(scene: Scene) -> np.ndarray:
@@ -198,7 +209,7 @@ def render_scene(
         font = load_font(item.font, item.size_px)
         layout = layout_block(item, font)
         matrix = item_matrix(item, layout)
-        paste_layer(canvas, draw_text_layer(item, layout, font), matrix)
+        paste_layer(canvas, draw_text_layer(item, layout, font), matrix, item.style.texture)
         placed.append((item, layout, matrix))
     global_matrix = np.eye(3)
     for layer in scene.geometry:

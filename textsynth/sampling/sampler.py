@@ -254,6 +254,8 @@ def _style(
         style.glow = Glow(
             round(size * rng.uniform(0.06, 0.15), 2), color if not text_is_light else "#ffffff", 0.8
         )
+    if slot.texture[1] > 0:  # only slots that ask for it draw, so other templates keep their bytes
+        style.texture = round(float(rng.uniform(*slot.texture)), 3)
     return style
 
 

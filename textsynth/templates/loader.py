@@ -104,7 +104,7 @@ def _parse_palette(reader: FieldReader, value: Any, path: tuple) -> str | list[s
 
 _SLOT_FIELDS = {
     "role", "region", "text", "primary", "p", "font", "size", "color", "align", "direction",
-    "max_chars", "max_lines", "separator", "effects", "rotation", "curve", "tilt", "char_spacing", "jitter", "overlap",
+    "max_chars", "max_lines", "separator", "effects", "rotation", "curve", "tilt", "char_spacing", "jitter", "overlap", "texture",
 }  # fmt: skip
 
 
@@ -162,6 +162,8 @@ def _parse_slot(reader: FieldReader, data: Any, path: tuple) -> Slot:
         )
     if "char_spacing" in data:
         slot.char_spacing = reader.pair(data["char_spacing"], (*path, "char_spacing"), -0.2, 2.0)
+    if "texture" in data:
+        slot.texture = reader.pair(data["texture"], (*path, "texture"), 0.0, 0.8)
     if "jitter" in data:
         slot.jitter = reader.pair(data["jitter"], (*path, "jitter"), 0.0, 0.2)
     slot.overlap = reader.boolean(data.get("overlap", False), (*path, "overlap"))

@@ -46,6 +46,7 @@ class Slot:
     tilt: tuple[float, float] = (0.0, 0.0)  # probability, max angle in degrees
     char_spacing: tuple[float, float] = (0.0, 0.08)
     jitter: tuple[float, float] = (0.0, 0.0)  # hand-written wobble: per-character offset sd / size_px
+    texture: tuple[float, float] = (0.0, 0.0)  # share of the surface detail showing through the ink
     overlap: bool = False  # may overlap other text (e.g. a watermark)
 
 
