@@ -95,6 +95,17 @@ def _ink_box(font: ImageFont.FreeTypeFont, draw: str) -> tuple[int, int, int, in
     return box
 
 
+def _vertical_form(font: ImageFont.FreeTypeFont, char: str) -> str:
+    """The vertical presentation form of CJK punctuation when the face draws it; else the character.
+
+    Some faces map the forms to blank glyphs (an advance, no ink), which would leave a hole."""
+    vertical = VERTICAL_FORMS.get(char)
+    if vertical is None:
+        return char
+    left, top, right, bottom = _ink_box(font, vertical)
+    return vertical if right > left and bottom > top else char
+
+
 def _ink_cell(font: ImageFont.FreeTypeFont, draw: str, x: float, y: float, cell: np.ndarray) -> np.ndarray:
     """Grow the advance cell to the glyph's ink box, so oblique or wide glyphs stay covered."""
     left, top, right, bottom = _ink_box(font, draw)
@@ -203,9 +214,7 @@ def _layout_vertical(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph
         y = {"start": 0.0, "center": (height - used) / 2, "end": height - used}[item.align]
         for char in line:
             if not char.isspace():
-                draw = (
-                    VERTICAL_FORMS.get(char, char) if font.getlength(VERTICAL_FORMS.get(char, char)) else char
-                )
+                draw = _vertical_form(font, char)
                 left, top, right, bottom = _ink_box(font, draw)
                 # centre the ink in the square cell: vertical forms sit oddly in their em box
                 ink_w, ink_h = right - left, bottom - top
