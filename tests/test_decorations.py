@@ -115,9 +115,13 @@ def test_image_patch_pastes_a_real_image(tmp_path):
     patch[:, :15, 3] = 0  # left half transparent
     cv2.imwrite(str(tmp_path / "sticker.png"), patch)
     img = np.full((60, 80, 3), 50, np.uint8)
+    from textsynth.sources.photos import register_picture
+
+    register_picture("test/sticker.png", str(tmp_path / "sticker.png"))  # pictures are named by id
     deco = sample_decoration(
-        np.random.default_rng(0), "image_patch", (10, 10, 70, 50), None, [tmp_path / "sticker.png"]
+        np.random.default_rng(0), "image_patch", (10, 10, 70, 50), None, ["test/sticker.png"]
     )
+    assert deco.params["picture"] == "test/sticker.png"
     deco.params["opacity"] = 1.0
     out = draw_decorations(img, [deco])
     assert tuple(out[30, 60]) == (255, 0, 0), "opaque half pasted"

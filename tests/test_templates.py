@@ -260,10 +260,14 @@ def test_image_patch_folder_is_relative_to_the_template(tmp_path):
         + "decorations:\n  - {kind: image_patch, region: [0.0, 0.0, 0.2, 0.2], params: {folder: stickers}}\n"
     )
     template = load_template(_write(tmp_path, text))
-    assert template.decorations[0].files == [str(tmp_path / "stickers" / "red.png")]
+    assert template.decorations[0].files == ["my/stickers/red.png"]  # template name / path inside its folder
     sample = make_sample(build_context(RenderConfig(seed=0, width=128, height=128), [template]), 0)
     patch = sample.scene.decorations[0]
-    assert patch.params["file"].endswith("red.png") and "folder" not in patch.params
+    assert patch.params["picture"] == "my/stickers/red.png" and "folder" not in patch.params
+    assert str(tmp_path) not in json.dumps(sample.record(), ensure_ascii=False)  # no host path in KEY.json
+    from textsynth.pipeline import rerender
+
+    assert np.array_equal(rerender(sample.record()).image, sample.image)  # the id finds the picture again
     bad = text.replace("folder: stickers", "folder: missing")
     with pytest.raises(
         TextsynthError, match=r"my.yaml:12: decorations.0.params.folder: folder .* does not exist"

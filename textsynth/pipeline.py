@@ -129,7 +129,7 @@ def build_context(config: RenderConfig, templates: list[Template] | None = None)
     photo_set = load_photos(folders=[config.backgrounds] if config.backgrounds else ())
     user_photos = [p for p in photo_set.photos if not p.package]
     photos = photo_set.photos if config.default_photos else user_photos
-    image_files = [Path(p.file) for p in user_photos]
+    image_files = [p.id for p in user_photos]  # image_patch pictures, by photo id
     weights = weights / weights.sum()
     balance = None
     if config.char_balance:

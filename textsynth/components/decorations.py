@@ -18,6 +18,7 @@ from textsynth.components.registry import DescribeFn, Registry
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import hex_to_rgb, pick_color, pick_text_color
 from textsynth.scene import Box, Decoration
+from textsynth.sources.photos import photo_file
 
 DECORATIONS = Registry("decoration")
 DECORATION_KINDS: list[str] = DECORATIONS.names  # live: grows with register_decoration
@@ -236,9 +237,11 @@ def _stripes(mask: np.ndarray, box: Box, params: dict) -> None:
 
 
 def _paste_image(roi: np.ndarray, box: Box, params: dict, opacity: float) -> None:
-    if "file" not in params:
-        raise TextsynthError("decoration 'image_patch' needs params.file: the path of an image to paste")
-    img = read_image(params["file"])
+    if "file" not in params and "picture" not in params:
+        raise TextsynthError(
+            "decoration 'image_patch' needs params.picture (a photo or template picture id) or params.file"
+        )
+    img = read_image(photo_file(params["picture"]) if "picture" in params else params["file"])
     x0, y0, x1, y1 = box
     bw, bh = max(1, round(x1 - x0)), max(1, round(y1 - y0))
     interp = cv2.INTER_AREA if img.shape[1] > bw or img.shape[0] > bh else cv2.INTER_LINEAR
@@ -269,7 +272,7 @@ def sample_decoration(
 ) -> Decoration:
     """Sample a decoration of `kind` in `box`: a palette colour and the kind's params.
 
-    `image_patch` picks its picture from `image_files`; without them the caller sets `params["file"]`.
+    `image_patch` picks its picture from `image_files` (ids); without them the caller sets `params["picture"]`.
     """
     component = DECORATIONS.get(kind)
     x0, y0, x1, y1 = (float(v) for v in box)
@@ -336,10 +339,11 @@ def _sample_stripes(rng: np.random.Generator, width: float, height: float, **_) 
 def _sample_image_patch(
     rng: np.random.Generator, width: float, height: float, *, image_files=(), **_
 ) -> dict:
-    # Without files the caller must supply params["file"]; drawing without one is an error.
+    # `image_files` are picture ids (photos or template pictures); without them the caller sets
+    # params["picture"] (an id) or params["file"] (a path); drawing without either is an error.
     params = {"opacity": round(float(rng.uniform(0.85, 1.0)), 3)}
     if image_files:
-        params["file"] = str(image_files[int(rng.integers(len(image_files)))])
+        params["picture"] = str(image_files[int(rng.integers(len(image_files)))])
     return params
 
 

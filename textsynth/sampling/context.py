@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -26,9 +25,9 @@ class RenderContext:
     templates: list[Template]
     template_weights: np.ndarray
     photos: list[Photo] = field(default_factory=list)  # background photos: the shipped set and --backgrounds
-    image_files: list[Path] = field(
+    image_files: list[str] = field(
         default_factory=list
-    )  # --backgrounds pictures, for image_patch decorations
+    )  # ids of --backgrounds photos, for image_patch decorations
     blocked: frozenset[str] = frozenset()  # terms no sample text may contain (config.blocklist)
     balance: CharBalance | None = None  # config.char_balance, worked out for this corpus and templates
 

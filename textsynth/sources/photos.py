@@ -172,6 +172,11 @@ def register_photos(photos: Iterable[Photo]) -> None:
     _KNOWN.update((photo.id, photo.file) for photo in photos)
 
 
+def register_picture(picture_id: str, file: str) -> None:
+    """Make a picture (an image_patch file next to a template) resolvable by id, like a photo."""
+    _KNOWN[picture_id] = file
+
+
 def photo_file(photo_id: str) -> str:
     """The file of a photo named in a scene; the shipped set is loaded on first need (e.g. by rerender)."""
     if photo_id not in _KNOWN:

@@ -14,6 +14,7 @@ from textsynth.errors import TextsynthError
 from textsynth.render.colors import PALETTES
 from textsynth.sources.fillers import FILLER_KINDS
 from textsynth.sources.genre_text import GENRE_TEXT_GROUPS, GENRE_TEXT_KINDS
+from textsynth.sources.photos import register_picture
 from textsynth.templates.schema import (
     ALIGNS,
     DIRECTIONS,
@@ -250,12 +251,16 @@ def _patch_files(reader: FieldReader, folder: Any, path: tuple) -> list[str]:
         )
     if not resolved.is_dir():
         raise reader.error(path, f"folder {folder!r} does not exist next to the template")
-    files = sorted(
-        str(p) for p in resolved.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and _inside(p, base)
-    )
+    files = sorted(p for p in resolved.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and _inside(p, base))
     if not files:
         raise reader.error(path, f"folder {folder!r} has no images ({', '.join(IMAGE_SUFFIXES)})")
-    return files
+    # samples name a picture by template and relative path, never by this machine's absolute path
+    ids = []
+    for file in files:
+        picture_id = f"{Path(reader.source).stem}/{file.relative_to(base).as_posix()}"
+        register_picture(picture_id, str(file))
+        ids.append(picture_id)
+    return ids
 
 
 def _inside(file: Path, base: Path) -> bool:

@@ -57,7 +57,7 @@ class DecorationSpec:
     p: float = 1.0
     color: str = "accent"  # a hex colour, or a palette role: accent, light, dark, any
     params: dict[str, Any] = field(default_factory=dict)
-    # image_patch pictures (from params.folder); empty = photos from --backgrounds
+    # image_patch picture ids (from params.folder, resolved by sources.photos); empty = --backgrounds photos
     files: list[str] = field(default_factory=list)
 
 
