@@ -71,6 +71,7 @@ def worker_phases(sizes: list[int], rounds: int, font_cache: int | None, queue) 
     from textsynth.pipeline import build_context, make_sample
     from textsynth.render.compose import render_scene
     from textsynth.rng import sample_rng
+    from textsynth.sampling.sampler import draw_scene
     from textsynth.sources.fonts import get_font
 
     mark("imports")
@@ -89,7 +90,7 @@ def worker_phases(sizes: list[int], rounds: int, font_cache: int | None, queue) 
                 index += 1
                 rng = sample_rng(0, index)
                 template = ctx.templates[int(rng.choice(len(ctx.templates), p=ctx.template_weights))]
-                sampled = template.sample(rng, ctx, index)
+                sampled = draw_scene(template, rng, ctx, index)
                 for (
                     item
                 ) in sampled.scene.texts:  # re-set every item in this face where its cmap covers the text

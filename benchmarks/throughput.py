@@ -34,6 +34,7 @@ def bench(size: int, n: int, templates: str | None) -> dict:
     from textsynth.pipeline import build_context
     from textsynth.render.compose import render_scene
     from textsynth.rng import sample_rng
+    from textsynth.sampling.sampler import draw_scene
 
     config = RenderConfig(seed=0, count=n, width=size, height=size)
     if templates:
@@ -49,11 +50,11 @@ def bench(size: int, n: int, templates: str | None) -> dict:
         t0 = time.perf_counter()
         rng = sample_rng(config.seed, index)
         template = ctx.templates[int(rng.choice(len(ctx.templates), p=ctx.template_weights))]
-        sampled = template.sample(rng, ctx, index)
+        sampled = draw_scene(template, rng, ctx, index)
         t1 = time.perf_counter()
         rendered = render_scene(sampled.scene, ctx.load_font, base=sampled.base, own_base=True)
         t2 = time.perf_counter()
-        make_captions(sampled.scene, rng)
+        make_captions(sampled.scene, rng, [t.polygon for t in rendered.texts])
         t3 = time.perf_counter()
         image = Image.fromarray(rendered.image)
         image.save(io.BytesIO(), format="JPEG", quality=sampled.scene.jpeg_quality)

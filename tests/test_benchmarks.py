@@ -1,0 +1,33 @@
+"""The benchmarks still run against the current code (they are scripts nothing else imports)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run(*argv: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, *argv], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_throughput_benchmark_prints_its_table():
+    out = _run("benchmarks/throughput.py", "--n", "3", "--sizes", "128")
+    assert "ratio" in out and "128" in out
+
+
+@pytest.mark.slow
+def test_memory_benchmark_prints_its_table():
+    out = _run("benchmarks/memory.py", "--sizes", "128", "--rounds", "1", "--run-count", "4")
+    assert "peak" in out.lower()
