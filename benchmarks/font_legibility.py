@@ -27,8 +27,8 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "scripts"))
-from fetch_fonts import FONT_DIR_TOKEN, font_dir  # noqa: E402
+from textsynth.resources import font_dir  # noqa: E402
+from textsynth.sources.fonts import FONT_DIR_TOKEN  # noqa: E402
 
 
 def load_faces(manifests: list[Path], fonts: Path) -> list[dict]:

@@ -9,7 +9,8 @@ Sources (the manifest's `source:` field):
   deb:PKG=VERSION:/PATH      `apt-get download` the .deb and copy one font file out of it verbatim
 
 The font dir is $TEXTSYNTH_FONT_DIR, else ${XDG_DATA_HOME:-~/.local/share}/textsynth/fonts; package
-tarballs are cached in ${XDG_CACHE_HOME:-~/.cache}/textsynth/font-sources. Idempotent: a face whose
+tarballs are cached in the textsynth cache dir ($TEXTSYNTH_CACHE_DIR, else
+~/.cache/textsynth)/font-sources. Idempotent: a face whose
 file is already there with the manifest's sha256 is skipped. Merging is deterministic (fixed head
 dates, glyph order from the sorted slices), so the sha256 is the same on every run and machine that
 has the same fontTools version. Exit status 1 when any face failed, with one line saying why.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import os
 import re
 import shutil
@@ -30,34 +30,23 @@ import tempfile
 import time
 from pathlib import Path
 
+from textsynth.resources import (  # set-up runs this after installing textsynth
+    cache_dir,
+    file_sha256,
+    font_dir,
+)
+from textsynth.sources.fonts import FONT_DIR_TOKEN
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = REPO / "fonts_manifest.yaml"
-FONT_DIR_TOKEN = "${TEXTSYNTH_FONT_DIR}"
 
 
 class FetchError(Exception):
     """A face could not be fetched; the message is the one line the user sees."""
 
 
-def font_dir() -> Path:
-    env = os.environ.get("TEXTSYNTH_FONT_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "textsynth" / "fonts"
-
-
 def source_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "textsynth" / "font-sources"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return cache_dir() / "font-sources"
 
 
 def load_faces(manifest: Path) -> list[dict]:
@@ -345,13 +334,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             target = resolve_file(face, fonts)
             want = str(face.get("sha256") or "").lower()
-            if target.exists() and want and sha256_of(target) == want and not args.print_sha:
+            if target.exists() and want and file_sha256(target) == want and not args.print_sha:
                 print(f"{face['id']}: ok, already in {fonts}")
                 continue
             start = time.perf_counter()
             note = build(face, cache, target)
             seconds = time.perf_counter() - start
-            got = sha256_of(target)
+            got = file_sha256(target)
             size = target.stat().st_size / 1e6
             print(f"{face['id']}: {target.name} {size:.1f} MB in {seconds:.1f} s ({note})")
             if args.print_sha:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 
 import pytest
 from hypothesis import settings
@@ -13,10 +12,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # two cores shared by two test wo
 # wall-clock deadlines make property tests flaky on a loaded 2-core machine; the suite's timeout bounds time
 settings.register_profile("textsynth", deadline=None)
 settings.load_profile("textsynth")
-# decoded photos are cached on disk; tests keep theirs apart from the user's cache
-os.environ.setdefault(
-    "TEXTSYNTH_CACHE", os.path.join(tempfile.gettempdir(), f"textsynth-test-cache-{os.getuid()}")
-)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ import yaml
 from PIL import ImageFont
 
 from textsynth.errors import TextsynthError
-from textsynth.resources import FONTS_MANIFEST
+from textsynth.resources import FONTS_MANIFEST, cache_dir, file_sha256, font_dir
 from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml
 
 STYLES = ("sans", "serif", "kai", "fangsong", "brush", "handwriting", "display")
@@ -165,25 +165,7 @@ def _parse_entry(entry: object, reader: FieldReader, at: tuple, base_dir: Path) 
     )
 
 
-def font_dir() -> Path:
-    """Where fetched faces live: $TEXTSYNTH_FONT_DIR, else $XDG_DATA_HOME/textsynth/fonts."""
-    env = os.environ.get("TEXTSYNTH_FONT_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "textsynth" / "fonts"
-
-
 # --------------------------------------------------------------------------- coverage (cmap)
-
-
-def cache_dir() -> Path:
-    """Where cmap caches live: $TEXTSYNTH_CACHE_DIR, else $XDG_CACHE_HOME/textsynth or ~/.cache/textsynth."""
-    env = os.environ.get("TEXTSYNTH_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "textsynth"
 
 
 _CMAP_MEMO: dict[tuple[str, int, int, int], np.ndarray] = {}
@@ -313,14 +295,6 @@ def _save_quietly(cache_file: Path, codepoints: np.ndarray) -> None:
         os.replace(tmp, cache_file)
     except OSError:
         tmp.unlink(missing_ok=True)
-
-
-def file_sha256(file: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- library

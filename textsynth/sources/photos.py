@@ -24,7 +24,7 @@ import yaml
 from PIL import Image, ImageOps
 
 from textsynth.errors import TextsynthError
-from textsynth.resources import PHOTOS_MANIFEST
+from textsynth.resources import PHOTOS_MANIFEST, cache_dir, file_sha256
 from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml
 
 SUBJECTS = ("city", "building", "wall", "indoor", "nature", "sky", "water", "texture")
@@ -231,15 +231,7 @@ def _absent_reason(photo: Photo, manifest: Path) -> str:
 
 def verify_photos(photos: Iterable[Photo]) -> dict[str, str]:
     """Ids of photos whose file's sha256 differs from the recorded one, with the actual digest."""
-    return {p.id: digest for p in photos if p.sha256 and (digest := _sha256(p.file)) != p.sha256}
-
-
-def _sha256(file: str) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return {p.id: digest for p in photos if p.sha256 and (digest := file_sha256(p.file)) != p.sha256}
 
 
 def manifest_yaml(photos: Iterable[Photo]) -> str:
@@ -457,20 +449,13 @@ def _decoded(file: str, level: int, photo_w: int, photo_h: int) -> np.ndarray:
         return _cache[key]
 
 
-def _disk_cache_dir() -> Path:
-    root = os.environ.get("TEXTSYNTH_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "textsynth"
-    )
-    return Path(root) / "photos"
-
-
 def _decoded_on_disk(file: str, st: os.stat_result, level: int, photo_w: int, photo_h: int) -> np.ndarray:
     """A decoded level as a read-only memory map of a .npy file: JPEG decoding (about 0.1 s a photo)
     happens once per machine, and every worker process shares the same page-cache pages."""
     key = hashlib.sha256(
         f"{os.path.abspath(file)}|{st.st_mtime_ns}|{st.st_size}|{level}".encode()
     ).hexdigest()
-    path = _disk_cache_dir() / f"{key[:32]}.npy"
+    path = cache_dir() / "photos" / f"{key[:32]}.npy"
     try:
         return np.load(path, mmap_mode="r")
     except (OSError, ValueError):
