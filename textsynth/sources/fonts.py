@@ -331,11 +331,12 @@ class FontLibrary:
         self._text_masks: dict[str, int] = {}
         self._constraint_masks: dict[tuple, int] = {}
         self._faces_by_mask: dict[int, tuple[FontFace, ...]] = {}
+        self._classes_by_mask: dict[int, tuple[tuple[FontFace, ...], ...]] = {}
         _REGISTRY.update({face.id: face for face in self.faces})
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent to every worker (process pool, Ray): leave the per-text caches behind.
-        return {**self.__dict__, "_text_masks": {}, "_faces_by_mask": {}}
+        return {**self.__dict__, "_text_masks": {}, "_faces_by_mask": {}, "_classes_by_mask": {}}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -436,10 +437,8 @@ class FontLibrary:
         ):
             mask = text_mask & self._constraint_mask(*relaxed)
             if mask:
-                options = self._faces_of(mask)
-                classes = sorted({face.style for face in options})
-                style = classes[int(rng.integers(len(classes)))]
-                options = [face for face in options if face.style == style]
+                classes = self._classes_of(mask)
+                options = classes[int(rng.integers(len(classes)))]
                 return options[int(rng.integers(len(options)))]
         return None
 
@@ -546,6 +545,15 @@ class FontLibrary:
             mask |= 1 << i
         self._constraint_masks[key] = mask
         return mask
+
+    def _classes_of(self, mask: int) -> tuple[tuple[FontFace, ...], ...]:
+        """The faces of a mask grouped by style class, classes in name order (memoised like _faces_of)."""
+        hit = self._classes_by_mask.get(mask)
+        if hit is None:
+            faces = self._faces_of(mask)
+            hit = tuple(tuple(f for f in faces if f.style == s) for s in sorted({f.style for f in faces}))
+            self._classes_by_mask[mask] = hit
+        return hit
 
     def _faces_of(self, mask: int) -> tuple[FontFace, ...]:
         hit = self._faces_by_mask.get(mask)
