@@ -103,6 +103,9 @@ def test_rotation_and_perspective_are_undone_by_the_char_polygons(fonts):
 def test_scores():
     assert score_item("２０２４年", "2024年").exact  # full and half width are the same to a reader
     assert score_item("王楠 著", "王楠著").exact  # spaces are layout, not text
+    assert score_item("—— 吕云", "—一吕云").exact  # a dash and the stroke 一 look the same
+    assert score_item("一秒钟", "—秒钟").exact
+    assert not score_item("—— 吕云", "———吕云").exact  # but a third stroke is a misreading
     s = score_item("春节快乐", "春节快")
     assert not s.exact and s.distance == pytest.approx(0.25)
     assert score_item("春节", "").distance == 1.0

@@ -37,9 +37,16 @@ class ItemScore:
         return asdict(self)
 
 
+# Glyphs no reader can tell apart out of context: a horizontal stroke is 一 (one), — (dash) or ー
+# (the katakana long mark) only by meaning, and a handwritten dash *is* the brush's 一 stroke. Folding them
+# keeps the audit judging the rendering, not the recogniser's guess at which code point was meant.
+_LOOKALIKES = str.maketrans({"一": "-", "—": "-", "―": "-", "ー": "-", "─": "-", "‐": "-", "–": "-"})
+
+
 def normalise(text: str) -> str:
-    """Compare what a reader sees: NFKC (full/half width), no whitespace, upper-case Latin."""
-    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
+    """Compare what a reader sees: NFKC (full/half width), no whitespace, upper-case Latin, look-alike
+    horizontal strokes folded to one."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).upper().translate(_LOOKALIKES)
 
 
 def score_item(truth: str, ocr: str, confidence: float = 0.0) -> ItemScore:
