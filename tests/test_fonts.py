@@ -409,3 +409,34 @@ def test_library_sent_to_a_worker_chooses_the_same_faces(library: FontLibrary) -
     words = ["中国", "們", "数据集", "你好世界"] * 10
     rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
     assert [library.choose(w, rng_a).id for w in words] == [clone.choose(w, rng_b).id for w in words]
+
+
+def test_wrong_glyphs_are_never_covered(library: FontLibrary) -> None:
+    """Fandol maps ￥ (U+FFE5) to a dollar sign: a price reading ￥29 must not be drawn as $29."""
+    fandol = [f for f in library.faces if f.id.startswith("fandol-")]
+    if not fandol:
+        pytest.skip("Fandol faces not installed")
+    for face in fandol:
+        assert "￥" in face.wrong_glyphs
+        assert not library.covers(face.id, "￥29") and library.covers(face.id, "29")
+    assert all(not f.id.startswith("fandol-") for f in library.candidates("￥29"))
+
+
+def test_wrong_glyphs_field_round_trips_through_a_manifest(tmp_path: Path) -> None:
+    font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    if not Path(font).is_file():
+        pytest.skip("wqy-microhei not installed")
+    manifest = tmp_path / "fonts.yaml"
+    entry = {
+        "id": "wqy",
+        "file": font,
+        "index": 0,
+        "family": "WQY",
+        "style": "sans",
+        "weight": 400,
+        "script": "SC",
+    }
+    manifest.write_text(yaml.safe_dump({"faces": [{**entry, "wrong_glyphs": "永 A"}]}, allow_unicode=True))
+    library = FontLibrary.load(manifest)
+    assert library.faces[0].wrong_glyphs == "永A"
+    assert not library.covers("wqy", "永") and not library.covers("wqy", "A") and library.covers("wqy", "水B")

@@ -56,6 +56,7 @@ class FontFace:
     package: str = ""
     sha256: str = ""
     source: str = ""  # npm:PKG@VERSION or deb:PKG=VERSION:/PATH for faces scripts/fetch_fonts.py builds
+    wrong_glyphs: str = ""  # characters the cmap maps to a glyph of another character: never set in this face
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,6 +163,7 @@ def _parse_entry(entry: object, reader: FieldReader, at: tuple, base_dir: Path) 
         package=text_field("package"),
         sha256=sha,
         source=text_field("source"),
+        wrong_glyphs="".join(text_field("wrong_glyphs").split()),
     )
 
 
@@ -187,7 +189,7 @@ def face_codepoints(face: FontFace) -> np.ndarray:
     key, cache_file = _cmap_key(face)
     hit = _CMAP_MEMO.get(key)
     if hit is not None:
-        return hit
+        return _without_wrong_glyphs(face, hit)
     codepoints = None
     try:
         codepoints = np.load(cache_file, allow_pickle=False)
@@ -200,7 +202,18 @@ def face_codepoints(face: FontFace) -> np.ndarray:
         _save_quietly(cache_file, codepoints)
     codepoints.setflags(write=False)
     _CMAP_MEMO[key] = codepoints
-    return codepoints
+    return _without_wrong_glyphs(face, codepoints)
+
+
+def _without_wrong_glyphs(face: FontFace, codepoints: np.ndarray) -> np.ndarray:
+    """The cmap less the characters the manifest says this face draws as something else (Fandol's
+    U+FFE5 FULLWIDTH YEN is a dollar sign): a label reading ￥ must not show $."""
+    if not face.wrong_glyphs:
+        return codepoints
+    wrong = np.array(sorted({ord(c) for c in face.wrong_glyphs}), dtype=np.uint32)
+    kept = np.setdiff1d(codepoints, wrong, assume_unique=True)
+    kept.setflags(write=False)
+    return kept
 
 
 def warm_cmap_cache(faces: Iterable[FontFace]) -> None:
@@ -707,5 +720,5 @@ def _slug(name: str) -> str:
 
 def manifest_yaml(faces: Iterable[FontFace]) -> str:
     """Manifest entries for `faces`, ready to paste under `faces:`."""
-    entries = [face.to_dict() for face in faces]
+    entries = [{k: v for k, v in face.to_dict().items() if v != "" or k == "license"} for face in faces]
     return yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=200)
