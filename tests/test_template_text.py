@@ -12,9 +12,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from textsynth.pipeline import make_sample
+from textsynth.config import RenderConfig
+from textsynth.errors import TextsynthError
+from textsynth.pipeline import build_context, make_sample
+from textsynth.sampling.sampler import _text_for
 from textsynth.sources import genre_text as gt
 from textsynth.templates import available_templates
+from textsynth.templates.loader import load_template
 
 N = 10
 
@@ -144,3 +148,26 @@ def test_an_event_poster_names_one_city_and_one_year(ctx):
             if year and re.match(r"\d{4}", date):
                 assert date.startswith(year.group(1)), (title, date)
     assert checked >= 3
+
+
+def test_pattern_alternatives_draw_one_frame_each(tmp_path) -> None:
+    """pattern:A|B fills one frame per sample, each frame shows up, and the primary slot needs {word} in all."""
+    good = tmp_path / "banner.yaml"
+    good.write_text(
+        "name: banner\nslots:\n  - role: slogan\n    region: [0.05, 0.1, 0.95, 0.9]\n"
+        '    text: "pattern:热烈庆祝{word}|{word}隆重开业"\n    primary: true\n',
+        encoding="utf-8",
+    )
+    template = load_template(good)
+    ctx = build_context(RenderConfig(seed=0, count=1, width=256, height=256))
+    texts = [_text_for(template.slots[0], ctx, np.random.default_rng(i), "大豆") for i in range(40)]
+    assert set(texts) == {"热烈庆祝大豆", "大豆隆重开业"}
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text(encoding="utf-8").replace("|{word}隆重开业", "|隆重开业"), encoding="utf-8")
+    with pytest.raises(TextsynthError, match=r"bad.yaml:\d+: slots.0.text: .*every alternative"):
+        load_template(bad)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text(good.read_text(encoding="utf-8").replace("|{word}隆重开业", "|"), encoding="utf-8")
+    with pytest.raises(TextsynthError, match="alternatives must not be empty"):
+        load_template(empty)

@@ -58,7 +58,8 @@ def _secondary_draws(source) -> float:
         lo, _, hi = arg.partition("-")
         return (int(lo) + int(hi or lo)) / 2
     if kind == "pattern":
-        return float(len(re.findall(r"\{(word|primary)\}", arg)))
+        alternatives = arg.split("|")  # pattern:A|B: each frame equally likely
+        return sum(len(re.findall(r"\{(word|primary)\}", alt)) for alt in alternatives) / len(alternatives)
     return 0.0
 
 

@@ -117,6 +117,9 @@ def _text_for(
             return GENRE_TEXT_KINDS[name](rng)
         return filler(name, rng)
 
+    alternatives = arg.split("|")  # pattern:A|B draws one frame, then fills it
+    if len(alternatives) > 1:
+        arg = alternatives[int(rng.integers(len(alternatives)))]
     return re.sub(r"\{(\w+)\}", fill_placeholder, arg)
 
 

@@ -37,7 +37,7 @@ def _draws_a_word(source: str | list[str]) -> bool:
         return False
     kind, _, arg = source.partition(":")
     return kind in ("word", "primary", "words") or (
-        kind == "pattern" and re.search(r"\{(word|primary)\}", arg) is not None
+        kind == "pattern" and all(re.search(r"\{(word|primary)\}", alt) for alt in arg.split("|"))
     )
 
 
@@ -81,6 +81,8 @@ def _parse_text_source(reader: FieldReader, value: Any, path: tuple) -> str | li
     if kind == "literal" and arg:
         return value
     if kind == "pattern" and arg:
+        if not all(arg.split("|")):
+            raise reader.error(path, f"pattern:A|B|... alternatives must not be empty, got {value!r}")
         for name in re.findall(r"\{(\w+)\}", arg):
             if name not in ("word", "primary") and name not in FILLER_KINDS and name not in GENRE_TEXT_KINDS:
                 valid = ", ".join(("word", "primary", *FILLER_KINDS, *GENRE_TEXT_KINDS))
@@ -319,7 +321,7 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
         raise reader.error(
             ("slots", primary_index, "text"),
             "the primary slot must show the run's next corpus word (so every one of the 50k words appears): "
-            "use 'word', 'words:N', or a pattern with {word}",
+            "use 'word', 'words:N', or a pattern with {word} (in every alternative of pattern:A|B)",
         )
     decorations = data.get("decorations", []) or []
     if not isinstance(decorations, list) or len(decorations) > MAX_ITEMS:

@@ -15,7 +15,7 @@ ALIGNS = ("start", "center", "end")
 STYLE_EFFECTS = ("stroke", "shadow", "extrude", "glow", "gradient")
 TEXT_SOURCE_HINT = (
     "'word', 'primary', 'words:N' or 'words:N-M', 'filler:KIND', 'genre:KIND' (or 'genre:A|B'), 'group:NAME.PART' "
-    "(or 'group:NAME#ROW.PART'), 'literal:TEXT', 'pattern:...{word}...{price}...{street_address}...', "
+    "(or 'group:NAME#ROW.PART'), 'literal:TEXT', 'pattern:...{word}...{price}...{street_address}...' (or 'pattern:A|B', one frame drawn), "
     "or a list of literal choices"
 )
 
