@@ -14,7 +14,7 @@ from textsynth.qa.stats import exposure
 from textsynth.sources.charsets import CHARSETS, charset
 from textsynth.sources.corpus import gb2312_hanzi
 
-TEMPLATES = {"magazine_cover": 1.0, "public_notice": 1.0, "handwritten_note": 1.0, "chalkboard": 1.0}
+TEMPLATES = {"public_notice": 1.0, "handwritten_note": 1.0}  # the templates that draw most corpus words
 
 
 def test_character_sets_have_their_published_sizes():
@@ -71,7 +71,7 @@ def test_balanced_samples_carry_their_targets_and_stay_deterministic():
 
 def test_balance_lifts_exposure_of_rare_characters():
     plain = build_context(RenderConfig(seed=4, width=256, height=256, templates=TEMPLATES))
-    balanced = _balanced(per=1400)  # these templates draw ~2 secondary words a sample
+    balanced = _balanced(per=900)
     members = set(charset("gb2312-1"))
 
     def seen(ctx):
