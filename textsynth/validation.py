@@ -220,3 +220,14 @@ class FieldReader:
         if len(value) > max_items:
             raise self.error(path, f"must have at most {max_items} items, got {len(value)}")
         return [item(v, (*path, i)) for i, v in enumerate(value)]
+
+
+def unique_id(wanted: str, taken: set[str]) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`... : the first not in `taken` (manifest entries scanned from
+    folders may share a name; each needs its own id for KEY.json and `--fonts`/`--backgrounds` lookups)."""
+    if wanted not in taken:
+        return wanted
+    n = 2
+    while f"{wanted}-{n}" in taken:
+        n += 1
+    return f"{wanted}-{n}"

@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,7 +22,7 @@ from PIL import ImageFont
 
 from textsynth.errors import TextsynthError
 from textsynth.resources import FONTS_MANIFEST, cache_dir, file_sha256, font_dir
-from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml
+from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml, unique_id
 
 STYLES = ("sans", "serif", "kai", "fangsong", "brush", "handwriting", "display")
 FONT_DIR_TOKEN = "${TEXTSYNTH_FONT_DIR}"  # in a manifest `file`: the folder scripts/fetch_fonts.py fills
@@ -371,7 +371,7 @@ class FontLibrary:
             for face in scan_dir(Path(folder), hash_files=False):
                 if (os.path.realpath(face.file), face.index) in known:
                     continue
-                face = _with_unique_id(face, ids)
+                face = replace(face, id=unique_id(face.id, ids))
                 ids.add(face.id)
                 known.add((os.path.realpath(face.file), face.index))
                 listed.append(face)
@@ -586,15 +586,6 @@ def _missing_reason(face: FontFace, manifest: Path) -> str:
     return f"{face.id}: {face.file} not found; restore the file or remove the entry from {manifest}"
 
 
-def _with_unique_id(face: FontFace, taken: set[str]) -> FontFace:
-    if face.id not in taken:
-        return face
-    n = 2
-    while f"{face.id}-{n}" in taken:
-        n += 1
-    return FontFace(**{**face.to_dict(), "id": f"{face.id}-{n}"})
-
-
 # --------------------------------------------------------------------------- Pillow font cache
 
 _REGISTRY: dict[str, FontFace] = {}
@@ -647,7 +638,8 @@ def scan_dir(folder: Path | str, hash_files: bool = True) -> list[FontFace]:
     for file in files:
         sha = file_sha256(file) if hash_files else ""
         for index in range(_face_count(file)):
-            face = _with_unique_id(_describe(file, index, sha), taken)
+            face = _describe(file, index, sha)
+            face = replace(face, id=unique_id(face.id, taken))
             taken.add(face.id)
             faces.append(face)
     return faces

@@ -14,7 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,7 +25,7 @@ from PIL import Image, ImageOps
 
 from textsynth.errors import TextsynthError
 from textsynth.resources import PHOTOS_MANIFEST, cache_dir, file_sha256
-from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml
+from textsynth.validation import MANIFEST_LIMITS, FieldReader, load_yaml, unique_id
 
 SUBJECTS = ("city", "building", "wall", "indoor", "nature", "sky", "water", "texture")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -203,7 +203,7 @@ def load_photos(manifest: Path | str | None = None, folders: Iterable[Path | str
     taken = {p.id for p in present}
     for folder in folders:
         for photo in scan_photo_folder(folder):
-            photo = _with_unique_id(photo, taken)
+            photo = replace(photo, id=unique_id(photo.id, taken))
             taken.add(photo.id)
             present.append(photo)
     register_photos(present)
@@ -283,7 +283,7 @@ def scan_photo_folder(path: Path | str) -> list[Photo]:
             continue
         stem = re.sub(r"[^a-z0-9._-]+", "-", file.relative_to(root).with_suffix("").as_posix().lower())
         photo = Photo(id=stem.strip("-._") or "photo", file=str(file), width=width, height=height)
-        photo = _with_unique_id(photo, taken)
+        photo = replace(photo, id=unique_id(photo.id, taken))
         taken.add(photo.id)
         photos.append(photo)
     if corrupt:
@@ -291,15 +291,6 @@ def scan_photo_folder(path: Path | str) -> list[Photo]:
             f"{root}: {len(corrupt)} of {len(files)} images cannot be read: " + "; ".join(corrupt)
         )
     return photos
-
-
-def _with_unique_id(photo: Photo, taken: set[str]) -> Photo:
-    if photo.id not in taken:
-        return photo
-    n = 2
-    while f"{photo.id}-{n}" in taken:
-        n += 1
-    return Photo(**{**photo.to_dict(), "id": f"{photo.id}-{n}"})
 
 
 # --------------------------------------------------------------------------- crops
