@@ -96,3 +96,19 @@ def test_two_arms_on_the_shipped_set_score_identical_prompts(tiny_kolors: Path, 
     with pytest.raises(TextsynthError, match=r"guidance: 5\.0 vs 3\.0"):
         compare.compare(base / "metrics.json", other / "metrics.json")
     assert main(["evaluate", "--compare", str(base / "metrics.json"), str(base / "metrics.json")]) == 0
+
+
+def test_evaluate_defaults_are_the_documented_protocol() -> None:
+    """A plain `textsynth evaluate` and the library's GenerationSettings() both run the protocol of
+    docs/training.md (4 images a prompt, 50 steps, guidance 5.0), so arms evaluated either way compare."""
+    import argparse
+
+    from textsynth.commands import evaluate as command
+    from textsynth.train.evaluate import GenerationSettings
+
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    args = parser.parse_args(["--model", "m", "--output", "o"])
+    library = GenerationSettings()
+    assert (args.samples_per_prompt, args.steps, args.guidance) == (4, 50, 5.0)
+    assert (library.samples_per_prompt, library.steps, library.guidance) == (4, 50, 5.0)

@@ -46,10 +46,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only the first N prompts, spread over kinds and splits (smoke tests)",
     )
     parser.add_argument(
-        "--samples-per-prompt", type=int, default=1, help="images per prompt (AnyText's benchmark uses 4)"
+        "--samples-per-prompt",
+        type=int,
+        default=4,
+        help="images per prompt (default 4, as AnyText's benchmark: one image per prompt is too noisy to rank arms)",
     )
     parser.add_argument("--resolution", type=int, default=1024, help="generated image side")
-    parser.add_argument("--steps", type=int, default=30, help="denoising steps")
+    parser.add_argument(
+        "--steps", type=int, default=50, help="denoising steps (default 50, KolorsPipeline's own default)"
+    )
     parser.add_argument("--guidance", type=float, default=5.0, help="classifier-free guidance scale")
     parser.add_argument("--seed", type=int, default=0, help="seed of the starting noise")
     parser.add_argument(

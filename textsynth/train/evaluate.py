@@ -38,10 +38,10 @@ class GenerationSettings:
     """How images are generated; everything here but dtype/device/offload must match for --compare."""
 
     resolution: int = 1024
-    steps: int = 30
+    steps: int = 50  # KolorsPipeline's default
     guidance: float = 5.0
     seed: int = 0
-    samples_per_prompt: int = 1
+    samples_per_prompt: int = 4  # as AnyText's eval; one image per prompt is too noisy to rank arms
     scheduler: str = ""
     negative_prompt: str | None = None
     dtype: str = ""
