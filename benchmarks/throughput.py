@@ -41,7 +41,7 @@ STAGES = {
     "encode": ("textsynth.pipeline", "Sample.encode"),
     "record": ("textsynth.run.worker", "_record"),
     "tar": ("textsynth.run.worker", "write_shard"),
-    "manifest": ("textsynth.run.runner", "write_manifest"),
+    "manifest": ("textsynth.io.manifest_log", "ManifestLog.add"),
 }
 
 

@@ -1,7 +1,8 @@
 """WebDataset shards and manifest.json: atomic writes, so a crash never leaves a half shard.
 
 A shard is written to `NAME.tmp-PID`, flushed and renamed; only the coordinating
-process writes manifest.json (also through a temporary file and a rename).
+process writes manifest.json (also through a temporary file and a rename), at a bounded
+cost per shard (textsynth.io.manifest_log).
 """
 
 from __future__ import annotations
@@ -291,6 +292,10 @@ def read_manifest(output: Output, strict: bool = False) -> dict[str, Any] | None
         manifest = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise TextsynthError(f"{path}: not valid JSON ({err}); move it away to start over") from None
+    if isinstance(manifest, dict) and isinstance(manifest.get("shards"), dict):
+        from textsynth.io.manifest_log import pending_entries
+
+        manifest["shards"].update(pending_entries(output))  # shards finished since it was last rewritten
     problem = _manifest_problem(manifest) if strict else None
     if not strict and not isinstance(manifest, dict):
         problem = f"must be a JSON object, got {type(manifest).__name__}"
@@ -327,6 +332,7 @@ def _manifest_problem(manifest: Any) -> str | None:
 
 
 def write_manifest(output: Output, manifest: dict[str, Any]) -> None:
+    """manifest.json, atomically; during a run ManifestLog decides when (the pending entries fold in)."""
     data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
     output.write_atomic(MANIFEST, data)
 
