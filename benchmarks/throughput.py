@@ -9,7 +9,8 @@ image. The floor is Pillow's JPEG encode of that run's own images (decoded back 
 encoded again at each sample's quality); ratio = ms per image / floor ms (issue 16's goal: < 6 at
 512², < 4 at 1024²). A second table splits the median run into stages, timed by thin wrappers
 around the functions the run calls, so people see where the time goes. Peak RSS is the worker
-process's (with --workers 1 the run renders in that one process).
+process's (with --workers 1 the run renders in that one process); "private" is its anonymous
+memory at the end, without the font files and photo cache it maps, which all workers share.
 """
 
 from __future__ import annotations
@@ -49,6 +50,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def anon_rss_mb() -> float | None:
+    """This process's private resident memory now (Linux): RSS less the font and photo-cache file pages,
+    which every worker on a machine shares through the page cache."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            fields = dict(line.split(":", 1) for line in status)
+        return int(fields["RssAnon"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 @contextlib.contextmanager
 def stage_timers(totals: dict[str, float]):
     """Wrap each stage's function so a whole run adds its time into `totals` (a few µs per call)."""
@@ -79,15 +91,21 @@ def stage_timers(totals: dict[str, float]):
 
 
 def jpeg_floor_s(out: Path) -> tuple[float, int]:
-    """Seconds Pillow takes to JPEG-encode the run's own images again (decoding them is not counted)."""
-    import webdataset as wds
+    """Seconds Pillow takes to JPEG-encode the run's own images again (decoding them is not counted).
+
+    Read with tarfile, not webdataset: importing that imports torch, which would count in peak RSS.
+    """
+    import tarfile
+
     from PIL import Image
 
     total, n = 0.0, 0
     for shard in sorted(out.glob("shard-*.tar")):
-        for sample in wds.WebDataset(str(shard), shardshuffle=False):
-            quality = json.loads(sample["json"])["jpeg_quality"]
-            image = Image.open(io.BytesIO(sample["jpg"]))
+        with tarfile.open(shard) as tar:
+            members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+        for name in sorted(k for k in members if k.endswith(".jpg")):
+            quality = json.loads(members[name[: -len("jpg")] + "json"])["jpeg_quality"]
+            image = Image.open(io.BytesIO(members[name]))
             image.load()
             t0 = time.perf_counter()
             image.save(io.BytesIO(), format="JPEG", quality=quality)
@@ -157,6 +175,7 @@ def bench_size(size: int, n: int, runs: int, templates: str | None, shard_size: 
         "startup_s": median["startup_s"],
         "stages_ms": {k: 1000 * v / n for k, v in median["stages"].items()},
         "peak_rss_mb": peak_rss_mb(),
+        "anon_rss_mb": anon_rss_mb(),
     }
 
 
@@ -179,7 +198,7 @@ def run_pinned(size: int, args: argparse.Namespace) -> dict:
 def print_tables(rows: list[dict]) -> None:
     header = (
         f"{'size':>6} {'n':>5} {'img/s/core':>10} {'ms/image':>9} {'jpeg floor':>10} {'ratio':>6} "
-        f"{'(runs)':>18} {'goal':>5} {'peak RSS':>9} {'startup':>8}"
+        f"{'(runs)':>18} {'goal':>5} {'peak RSS':>9} {'private':>8} {'startup':>8}"
     )
     print("whole `textsynth render --workers 1` run, one core, median of runs")
     print(header)
@@ -187,9 +206,10 @@ def print_tables(rows: list[dict]) -> None:
     for r in rows:
         goal = 6 if r["size"] <= 512 else 4
         spread = "/".join(f"{x:.1f}" for x in r["ratio_spread"])
+        private = f"{r['anon_rss_mb']:.0f}MB" if r.get("anon_rss_mb") else "-"
         print(
             f"{r['size']:>5}² {r['n']:>5} {r['img_s']:>10.1f} {r['ms']:>7.2f}ms {r['floor_ms']:>8.2f}ms "
-            f"{r['ratio']:>6.2f} {spread:>18} {goal:>5} {r['peak_rss_mb']:>7.0f}MB {r['startup_s']:>7.1f}s"
+            f"{r['ratio']:>6.2f} {spread:>18} {goal:>5} {r['peak_rss_mb']:>7.0f}MB {private:>8} {r['startup_s']:>7.1f}s"
         )
     stages = list(STAGES)
     header = f"{'size':>6} " + " ".join(f"{s:>10}" for s in stages) + f" {'other':>8}"

@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import tarfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import fsspec
-import webdataset as wds
 
 from textsynth.errors import TextsynthError
 
@@ -220,12 +220,24 @@ def _remove_quietly(path: str) -> None:
 
 
 def write_shard(samples: list[dict[str, bytes | str]]) -> tuple[bytes, str]:
-    """Tar the samples in memory (fixed mtime/owner, so bytes are reproducible); return data and sha256."""
+    """Tar the samples in memory (fixed mtime/owner, so bytes are reproducible); return data and sha256.
+
+    The bytes are webdataset.TarWriter's (a "w|" stream, members KEY.EXT in sorted order), written with
+    tarfile itself: importing webdataset imports torch, ~200 MB of every render worker's memory.
+    """
     buffer = io.BytesIO()
-    writer = wds.TarWriter(buffer, user="textsynth", group="textsynth", mode=0o644, mtime=0.0, encoder=False)
-    for sample in samples:
-        writer.write(sample)
-    writer.close()
+    with tarfile.open(fileobj=buffer, mode="w|") as tar:
+        for sample in samples:
+            key = sample["__key__"]
+            for ext in sorted(sample):
+                if ext.startswith("_"):
+                    continue
+                value = sample[ext]
+                data = value.encode("utf-8") if isinstance(value, str) else value
+                info = tarfile.TarInfo(f"{key}.{ext}")
+                info.size, info.mtime, info.mode = len(data), 0.0, 0o644
+                info.uname = info.gname = "textsynth"
+                tar.addfile(info, io.BytesIO(data))
     data = buffer.getvalue()
     return data, hashlib.sha256(data).hexdigest()
 
@@ -245,10 +257,9 @@ def library_versions() -> dict[str, str]:
         "numpy": numpy.__version__,
         "pillow": PIL.__version__,
         "opencv": cv2.__version__,
-        "webdataset": getattr(wds, "__version__", "unknown"),
         **{
             name: _dist_version(name, version, PackageNotFoundError)
-            for name in ("faker", "jieba", "fonttools")
+            for name in ("webdataset", "faker", "jieba", "fonttools")
         },
     }
 
