@@ -263,3 +263,17 @@ def test_pick_text_color_prefers_palette_colours_that_contrast():
 )
 def test_color_names(color, zh, en):
     assert color_name(color) == (zh, en)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), shape=st.sampled_from([(1, 1), (7, 5), (16, 9, 3), (3, 64, 3)]))
+def test_add_centred_is_saturated_integer_addition(seed, shape):
+    """Grain and noise add a map centred on 128: clip(a + b - 128) exactly, extremes included."""
+    from textsynth.components.backgrounds import add_centred
+
+    rng = np.random.default_rng(seed)
+    a, b = (rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(2))
+    a.flat[0], b.flat[0] = 255, 255  # both saturations occur
+    a.flat[-1], b.flat[-1] = 0, 0
+    expected = np.clip(a.astype(np.int16) + b - 128, 0, 255).astype(np.uint8)
+    assert np.array_equal(add_centred(a, b), expected)

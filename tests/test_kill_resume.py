@@ -15,6 +15,7 @@ import pytest
 
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
+from textsynth.io.shards import Output, read_manifest
 from textsynth.run.runner import run_render
 
 ARGS = [
@@ -105,14 +106,14 @@ def test_sigkill_twice_then_resume_gives_clean_bytes(tmp_path, clean):
 
 
 def test_full_disk_stops_with_clear_message_and_keeps_finished_shards(tmp_path, clean, monkeypatch):
-    """ENOSPC on the fourth write (manifest, shard 0, shard 1 + manifests...) ends the run; a rerun finishes it."""
+    """ENOSPC on the sixth write (manifest, shard 0, its entry, shard 1, its entry, ...) ends the run; a rerun finishes it."""
     config = RenderConfig(**CONFIG).validate()
     out = tmp_path / "out"
     real_fsync, calls = os.fsync, []
 
     def fsync_until_full(fd: int) -> None:
         calls.append(fd)
-        if len(calls) > 5:  # manifest, shard, manifest, shard, manifest: the third shard hits a full disk
+        if len(calls) > 5:  # manifest, shard, entry, shard, entry: the third shard hits a full disk
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_fsync(fd)
 
@@ -126,9 +127,55 @@ def test_full_disk_stops_with_clear_message_and_keeps_finished_shards(tmp_path, 
     assert sorted(kept) == ["shard-000000.tar", "shard-000001.tar"]
     assert all(kept[name] == clean[name] for name in kept)
     assert not [p.name for p in out.iterdir() if ".tmp-" in p.name]
-    assert sorted(json.loads((out / "manifest.json").read_text())["shards"]) == sorted(kept)
+    # the finished shards' entries are pending files until manifest.json is next rewritten: read_manifest folds them in
+    assert sorted(read_manifest(Output(str(out)), strict=True)["shards"]) == sorted(kept)
 
     monkeypatch.setattr(os, "fsync", real_fsync)
     summary = run_render(config, str(out), workers=1)
     assert summary.resumed_shards == 2 and summary.rendered_shards == 6
     assert _shards(out) == {k: v for k, v in clean.items() if k.startswith("shard-")}
+
+
+def test_manifest_rewrites_stay_linear_and_every_finished_shard_is_listed(tmp_path, monkeypatch):
+    """A million-shard run must not rewrite manifest.json per shard (O(shards²) bytes); entries in between
+    are small pending files that read_manifest (resume, verify, stats) folds in at any moment."""
+    from textsynth.io import shards
+    from textsynth.io.manifest_log import PENDING, ManifestLog
+
+    written = []
+    real_write = shards.write_manifest
+    monkeypatch.setattr(
+        shards, "write_manifest", lambda out, m: (written.append(len(json.dumps(m))), real_write(out, m))
+    )
+    output = Output(str(tmp_path / "out"))
+    output.prepare()
+    manifest = shards.new_manifest(
+        {"seed": 1, "count": 2000, "shard_size": 1}, "f" * 8, shards.plan_shards(2000, 1)
+    )
+    log = ManifestLog(output, manifest)
+    log.fold()
+    entry = {
+        "count": 1,
+        "sha256": "0" * 64,
+        "bytes": 10240,
+        "stats": {"samples": 1, "templates": {"couplet": 1}},
+    }
+    for i in range(2000):
+        log.add(shards.shard_name(i), dict(entry))
+        if i in (0, 15, 16, 700):  # whatever was last folded, every finished shard is listed for a reader
+            assert len(read_manifest(output, strict=True)["shards"]) == i + 1
+    assert len(written) <= 12, f"manifest.json rewritten {len(written)} times for 2000 shards"
+    assert sum(written) < 3 * written[-1], (
+        "rewrites must add up to a few times the final manifest, not shards²"
+    )
+    log.fold()
+    assert not (tmp_path / "out" / PENDING).exists()
+    assert len(json.loads((tmp_path / "out" / "manifest.json").read_text())["shards"]) == 2000
+
+
+def test_damaged_pending_entry_names_its_file(tmp_path):
+    run_render(RenderConfig(**{**CONFIG, "count": 10}).validate(), str(tmp_path), workers=1)
+    (tmp_path / "manifest.pending").mkdir()
+    (tmp_path / "manifest.pending" / "shard-000009.json").write_text("{not json")
+    with pytest.raises(TextsynthError, match=r"manifest\.pending/shard-000009\.json: not a shard entry"):
+        run_render(RenderConfig(**{**CONFIG, "count": 10}).validate(), str(tmp_path), workers=1)

@@ -99,3 +99,22 @@ def test_glyph_height_uses_the_runs_fonts():
     ascent, descent = font.getmetrics()
     height = nominal_cell_height("only-in-my-folder", 40, "ltr", lambda face_id, size: font)
     assert height == ascent + descent
+
+
+def test_batched_check_gives_each_items_own_verdict(fonts):
+    """check_image measures all items in one batch; each result must be what that item alone gives."""
+    from textsynth.qa.legibility import check_item
+
+    scene = make_scene(
+        fonts,
+        [
+            {"text": "欢迎光临", "box": (10, 10, 330, 90), "color": "#1a1a1a"},
+            {"text": "隐形", "box": (10, 100, 200, 150), "color": BACKGROUND},
+            {"text": "小字", "box": (220, 120, 260, 130), "color": "#1a1a1a", "size": 6},
+        ],
+    )
+    image, texts, _ = render(fonts, scene)
+    texts.append({**texts[0], "text": "无字", "chars": []})  # no cells at all: not legible, and no crash
+    batched = check_image(image, texts)
+    assert batched == [check_item(image, t) for t in texts]
+    assert [r.ok for r in batched] == [True, False, False, False]

@@ -46,3 +46,11 @@ def test_hf_features_follow_the_image_format_of_the_output(tmp_path):
         hf_features(out=str(tmp_path / "elsewhere"))
     with pytest.raises(TextsynthError, match="jpg, png, webp"):
         hf_features("gif")
+
+
+def test_scene_field_is_the_scenes_own_json(ctx):
+    """record() serialises the Scene without asdict's deep copies; the JSON must be exactly asdict's."""
+    for index in range(12):
+        sample = make_sample(ctx, index)
+        expected = json.dumps(sample.scene.to_json(), ensure_ascii=False, sort_keys=True)
+        assert sample.record()["scene"] == expected

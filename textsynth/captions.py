@@ -84,11 +84,12 @@ def make_captions(
     primary = _primary(items)
     others = [t for t in reading_order(items, boxes) if t is not primary]
     subject = _subject(scene)
+    background = _background(scene)  # named once: colour naming is the costly part of a caption
     facts = _Facts(
         primary=_describe(primary, scene, rng, detail=True, box=centres[id(primary)]) if primary else None,
         others=[_describe(t, scene, rng, detail=False, box=centres[id(t)]) for t in others],
         others_detailed=bool(others) and len(others) <= 3 and rng.random() < 0.4,
-        background=_background(scene) if rng.random() < 0.85 else None,
+        background=background if rng.random() < 0.85 else None,
         effects=_mentioned_components(scene, rng),
     )
     captions = {}
@@ -100,7 +101,7 @@ def make_captions(
         primary=_describe(primary, scene, None, detail=True, box=centres[id(primary)]) if primary else None,
         others=[_describe(t, scene, None, detail=True, box=centres[id(t)]) for t in others],
         others_detailed=True,
-        background=_background(scene),
+        background=background,
         effects=_mentioned_components(scene, None),
     )
     captions["detailed_zh"] = _caption_detailed_zh(full, subject, scene, rng)

@@ -127,9 +127,19 @@ def describe_background(layer: Layer) -> tuple[str, str]:
 def _describe_by_color(name: str, params: dict) -> tuple[str, str]:
     base = params.get("base_color") or params.get("color")
     if base:
-        zh, en = color_name(base)
+        zh, en = _color_name(base)
         return f"{zh}背景", _a(f"{en} background")
     return "背景", _a(f"{name.replace('_', ' ')} background")
+
+
+def _color_name(color) -> tuple[str, str]:
+    """color_name, memoised for hex strings: a run's backgrounds use a few hundred, each named per caption."""
+    return _named_hex(color) if isinstance(color, str) else color_name(color)
+
+
+@functools.lru_cache(maxsize=4096)
+def _named_hex(hex_color: str) -> tuple[str, str]:
+    return color_name(hex_color)
 
 
 def _a(phrase: str) -> str:
@@ -138,7 +148,7 @@ def _a(phrase: str) -> str:
 
 def _colored(zh_noun: str, en_noun: str) -> PhrasesFn:
     def describe(params: dict) -> tuple[str, str]:
-        zh, en = color_name(params.get("base_color") or params["color"])
+        zh, en = _color_name(params.get("base_color") or params["color"])
         return f"{zh}{zh_noun}", _a(f"{en} {en_noun}")
 
     return describe
@@ -196,9 +206,15 @@ def gaussian_grain(g: np.random.Generator, height: int, width: int, sigma: float
     return cv2.LUT(raw[:n].reshape(height, width), _gauss_table(round(sigma, 2)))
 
 
-def _add_centred(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a + b - 128, saturated: combine two uint8 maps that are both centred on 128."""
-    return cv2.addWeighted(a, 1.0, b, 1.0, -128.0)
+def add_centred(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b - 128, saturated to uint8: add a map centred on 128 (noise, grain) to an image or map.
+
+    Flipping the top bit maps uint8 v to int8 v - 128, where OpenCV's saturating int8 add is exactly
+    clip(a + b - 128) once flipped back: three integer SIMD passes, ~3x faster than addWeighted's floats.
+    """
+    signed = cv2.add((a ^ np.uint8(0x80)).view(np.int8), (b ^ np.uint8(0x80)).view(np.int8)).view(np.uint8)
+    signed ^= np.uint8(0x80)
+    return signed
 
 
 def _colorize(gray: np.ndarray, base: str, strength: float) -> np.ndarray:
@@ -325,7 +341,7 @@ def _polyline_fibres(g: np.random.Generator, width: int, height: int, count: int
 
 def _apply_paper(params: dict, width: int, height: int) -> np.ndarray:
     g = np.random.default_rng(params["seed"])
-    gray = _add_centred(
+    gray = add_centred(
         _to_u8(_smooth_noise(g, width, height, 10), params["mottle"]),
         gaussian_grain(g, height, width, params["grain"]),
     )
@@ -363,9 +379,7 @@ def _apply_fabric(params: dict, width: int, height: int) -> np.ndarray:
     field = field + rows[:, None]
     field += cols[None, :]
     field += 128
-    gray = _add_centred(
-        np.clip(field, 0, 255).astype(np.uint8), _to_u8(_smooth_noise(g, width, height, 6), 5)
-    )
+    gray = add_centred(np.clip(field, 0, 255).astype(np.uint8), _to_u8(_smooth_noise(g, width, height, 6), 5))
     return _colorize(gray, params["base_color"], 0.6)
 
 
@@ -396,7 +410,7 @@ def _apply_concrete(params: dict, width: int, height: int) -> np.ndarray:
         acc = cv2.resize(acc, (sw, sh), interpolation=cv2.INTER_CUBIC)
         acc += g.standard_normal((sh, sw)).astype(np.float32) * amp
     acc = cv2.resize(acc, (width, height), interpolation=cv2.INTER_LINEAR)
-    gray = _add_centred(
+    gray = add_centred(
         _to_u8(acc, params["contrast"] / math.sqrt(var)), gaussian_grain(g, height, width, params["grain"])
     )
     count = int(params["pits"] * width * height / 1e4)
@@ -435,7 +449,7 @@ def _apply_wood(params: dict, width: int, height: int) -> np.ndarray:
     if params["vertical"]:  # transpose the coarse map, not the full-size one
         small = np.ascontiguousarray(small.T)
     gray = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
-    gray = _add_centred(gray, gaussian_grain(g, height, width, 3.0))
+    gray = add_centred(gray, gaussian_grain(g, height, width, 3.0))
     return _colorize(gray, params["base_color"], 0.7)
 
 
@@ -509,7 +523,7 @@ def _apply_geometric(params: dict, width: int, height: int) -> np.ndarray:
 
 
 def _describe_geometric(params: dict) -> tuple[str, str]:
-    zh, en = color_name(params["base_color"])
+    zh, en = _color_name(params["base_color"])
     names = {
         "stripes": ("条纹背景", "striped background"),
         "checker": ("格子背景", "checkered background"),

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 import cv2
 import numpy as np
 
-from textsynth.components.backgrounds import gaussian_grain
+from textsynth.components.backgrounds import add_centred, gaussian_grain
 from textsynth.components.registry import DescribeFn, Registry
 from textsynth.errors import TextsynthError
 from textsynth.rng import child_seed
@@ -250,7 +250,7 @@ def _apply_noise(image: np.ndarray, params: dict) -> np.ndarray:
         noise = cv2.merge([n, n, n])
     else:
         noise = gaussian_grain(g, h, w * 3, params["sigma"]).reshape(h, w, 3)
-    return cv2.addWeighted(image, 1.0, noise, 1.0, -128.0)
+    return add_centred(image, noise)
 
 
 def _sample_blur(rng: np.random.Generator, width: int, height: int) -> dict:

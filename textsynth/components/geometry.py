@@ -174,12 +174,20 @@ GEOMETRY.seal_builtins()
 
 
 def warp_image(image: np.ndarray, matrix: np.ndarray, surround: tuple[int, int, int]) -> np.ndarray:
+    """Warp an RGB image through `matrix`, filling what it uncovers with `surround`.
+
+    OpenCV's warp has SIMD paths for 1 and 4 channels but not 3: going through RGBA is 2x faster
+    at 1024² (a padding channel and back cost 0.3 ms) and gives the same bytes.
+    """
     height, width = image.shape[:2]
-    return cv2.warpPerspective(
-        image,
-        matrix,
-        (width, height),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=surround,
-    )
+    if image.ndim != 3 or image.shape[2] != 3:
+        return cv2.warpPerspective(
+            image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+            borderValue=surround,
+        )  # fmt: skip
+    rgba = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)
+    warped = cv2.warpPerspective(
+        rgba, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(*surround, 255),
+    )  # fmt: skip
+    return cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB)

@@ -1,7 +1,8 @@
 """WebDataset shards and manifest.json: atomic writes, so a crash never leaves a half shard.
 
 A shard is written to `NAME.tmp-PID`, flushed and renamed; only the coordinating
-process writes manifest.json (also through a temporary file and a rename).
+process writes manifest.json (also through a temporary file and a rename), at a bounded
+cost per shard (textsynth.io.manifest_log).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import platform
 import re
+import tarfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import fsspec
-import webdataset as wds
 
 from textsynth.errors import TextsynthError
 
@@ -219,12 +220,24 @@ def _remove_quietly(path: str) -> None:
 
 
 def write_shard(samples: list[dict[str, bytes | str]]) -> tuple[bytes, str]:
-    """Tar the samples in memory (fixed mtime/owner, so bytes are reproducible); return data and sha256."""
+    """Tar the samples in memory (fixed mtime/owner, so bytes are reproducible); return data and sha256.
+
+    The bytes are webdataset.TarWriter's (a "w|" stream, members KEY.EXT in sorted order), written with
+    tarfile itself: importing webdataset imports torch, ~200 MB of every render worker's memory.
+    """
     buffer = io.BytesIO()
-    writer = wds.TarWriter(buffer, user="textsynth", group="textsynth", mode=0o644, mtime=0.0, encoder=False)
-    for sample in samples:
-        writer.write(sample)
-    writer.close()
+    with tarfile.open(fileobj=buffer, mode="w|") as tar:
+        for sample in samples:
+            key = sample["__key__"]
+            for ext in sorted(sample):
+                if ext.startswith("_"):
+                    continue
+                value = sample[ext]
+                data = value.encode("utf-8") if isinstance(value, str) else value
+                info = tarfile.TarInfo(f"{key}.{ext}")
+                info.size, info.mtime, info.mode = len(data), 0.0, 0o644
+                info.uname = info.gname = "textsynth"
+                tar.addfile(info, io.BytesIO(data))
     data = buffer.getvalue()
     return data, hashlib.sha256(data).hexdigest()
 
@@ -244,10 +257,9 @@ def library_versions() -> dict[str, str]:
         "numpy": numpy.__version__,
         "pillow": PIL.__version__,
         "opencv": cv2.__version__,
-        "webdataset": getattr(wds, "__version__", "unknown"),
         **{
             name: _dist_version(name, version, PackageNotFoundError)
-            for name in ("faker", "jieba", "fonttools")
+            for name in ("webdataset", "faker", "jieba", "fonttools")
         },
     }
 
@@ -291,6 +303,10 @@ def read_manifest(output: Output, strict: bool = False) -> dict[str, Any] | None
         manifest = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise TextsynthError(f"{path}: not valid JSON ({err}); move it away to start over") from None
+    if isinstance(manifest, dict) and isinstance(manifest.get("shards"), dict):
+        from textsynth.io.manifest_log import pending_entries
+
+        manifest["shards"].update(pending_entries(output))  # shards finished since it was last rewritten
     problem = _manifest_problem(manifest) if strict else None
     if not strict and not isinstance(manifest, dict):
         problem = f"must be a JSON object, got {type(manifest).__name__}"
@@ -327,6 +343,7 @@ def _manifest_problem(manifest: Any) -> str | None:
 
 
 def write_manifest(output: Output, manifest: dict[str, Any]) -> None:
+    """manifest.json, atomically; during a run ManifestLog decides when (the pending entries fold in)."""
     data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
     output.write_atomic(MANIFEST, data)
 

@@ -159,8 +159,10 @@ def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray, textur
     detail = None
     if texture > 0:
         detail = region.astype(np.float32) - cv2.GaussianBlur(region, (0, 0), 2.0).astype(np.float32)
-    kept = cv2.multiply(region, cv2.merge([keep, keep, keep]), scale=1.0 / 255.0)
-    out = cv2.add(kept, np.ascontiguousarray(rgb[src]))
+    # one buffer for the kept share and the sum: fresh tile-sized arrays cost page faults, not arithmetic
+    out = cv2.merge([keep, keep, keep])
+    cv2.multiply(region, out, dst=out, scale=1.0 / 255.0)
+    cv2.add(out, np.ascontiguousarray(rgb[src]), dst=out)
     if detail is not None:
         weight = alpha[src].astype(np.float32)[..., None] * np.float32(texture / 255)
         out = np.clip(out + detail * weight + 0.5, 0, 255).astype(np.uint8)

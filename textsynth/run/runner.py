@@ -21,6 +21,7 @@ from typing import Any
 
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
+from textsynth.io.manifest_log import ManifestLog
 from textsynth.io.shards import (
     Output,
     ShardPlan,
@@ -29,7 +30,6 @@ from textsynth.io.shards import (
     new_manifest,
     read_manifest,
     store_returned,
-    write_manifest,
 )
 from textsynth.run.inputs import changed_inputs
 from textsynth.run.job import Job
@@ -251,7 +251,8 @@ def _run_into(
         if inputs is not None:
             manifest["inputs"] = inputs
     manifest["shards"] = {k: v for k, v in manifest["shards"].items() if k in finished}
-    write_manifest(output, manifest)
+    log = ManifestLog(output, manifest)
+    log.fold()  # the entries of a killed run's last shards move into manifest.json
     if hasattr(job, "prepare"):  # optional: files a job writes once per run (render: charset.json)
         job.prepare(output)
     todo = (p for p in plans if p.name not in finished)
@@ -267,17 +268,16 @@ def _run_into(
         raise TextsynthError(f"--backend must be 'local' or 'ray', got {backend!r}")
     done = 0
     for result in results:
-        manifest["shards"][result.name] = {
+        log.add(result.name, {
             "count": result.count, "sha256": result.sha256, "bytes": result.bytes, "stats": result.stats,
-        }  # fmt: skip
+        })  # fmt: skip
         done += result.count
-        write_manifest(output, manifest)
     totals: dict[str, Any] = {}
     for name in sorted(manifest["shards"]):
         totals = merge_stats(totals, manifest["shards"][name]["stats"])
     manifest["stats"] = totals
     manifest["complete"] = len(manifest["shards"]) == len(plans)
-    write_manifest(output, manifest)
+    log.fold()
     return RunSummary(
         out=output.url, count=int(job.settings()["count"]), shards=len(plans), rendered_shards=len(plans) - len(finished),
         resumed_shards=len(finished), seconds=time.perf_counter() - started, rendered_samples=done, stats=totals,
