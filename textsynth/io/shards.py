@@ -233,6 +233,7 @@ def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     import cv2
+    import freetype
     import numpy
     import PIL
 
@@ -243,11 +244,12 @@ def library_versions() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "pillow": PIL.__version__,
+        "freetype": ".".join(map(str, freetype.version())),  # draws every glyph (sources/glyphs.py)
         "opencv": cv2.__version__,
         "webdataset": getattr(wds, "__version__", "unknown"),
         **{
             name: _dist_version(name, version, PackageNotFoundError)
-            for name in ("faker", "jieba", "fonttools")
+            for name in ("faker", "jieba", "fonttools", "freetype-py")
         },
     }
 
