@@ -83,18 +83,20 @@ def _vertical_form(font: SizedFace, char: str) -> str:
     return vertical if font.has_glyph(vertical) and font.glyph(vertical).inked else char
 
 
-def _ink_cell(font: SizedFace, draw: str, x: int, y: int, cell: np.ndarray) -> np.ndarray:
-    """Grow the advance cell to the glyph's ink (from its rendered bitmap), so oblique or wide glyphs
-    stay covered; x, y is the whole-pixel pen the glyph is drawn at."""
+def _ink_box(font: SizedFace, draw: str, x: int, y: int, box: tuple[float, ...]) -> tuple[float, ...]:
+    """Grow the advance box (x0, y0, x1, y1) to the glyph's ink (from its cached bitmap), so oblique
+    or wide glyphs stay covered; x, y is the whole-pixel pen the glyph is drawn at."""
     left, top, mask = font.glyph(draw)
     if not mask.size:
-        return cell
+        return box
     h, w = mask.shape
-    x0 = min(cell[0, 0], x + left)
-    y0 = min(cell[0, 1], y + top)
-    x1 = max(cell[2, 0], x + left + w)
-    y1 = max(cell[2, 1], y + top + h)
-    return _rect(x0, y0, x1, y1)
+    x0, y0, x1, y1 = box
+    return min(x0, x + left), min(y0, y + top), max(x1, x + left + w), max(y1, y + top + h)
+
+
+def _cells(boxes: list[tuple[float, ...]]) -> np.ndarray:
+    """(N, 4, 2) rectangles (clockwise from top-left) from (x0, y0, x1, y1) boxes, in one array."""
+    return np.array(boxes, dtype=np.float64).reshape(-1, 4)[:, [[0, 1], [2, 1], [2, 3], [0, 3]]]
 
 
 def measure_line(font: Font, line: str, size_px: int, char_spacing: float) -> float:
@@ -167,22 +169,24 @@ def _jitter(glyphs: list[Glyph], item: TextItem) -> list[Glyph]:
 
 def _layout_horizontal(item: TextItem, font: SizedFace) -> list[Glyph]:
     size = item.size_px
-    ascent, descent = font_metrics(font)
+    ascent, descent = font.getmetrics()
     widths = [measure_line(font, line, size, item.char_spacing) for line in item.lines]
     block_w = max(widths)
     gap = item.char_spacing * size
-    glyphs: list[Glyph] = []
+    placed: list[tuple[str, int, int]] = []
+    boxes: list[tuple[float, ...]] = []
     for row, (line, line_w) in enumerate(zip(item.lines, widths, strict=True)):
         y = row * size * item.line_spacing
         x = {"start": 0.0, "center": (block_w - line_w) / 2, "end": block_w - line_w}[item.align]
         for char in line:
             advance = _char_advance(font, char, size)
             if not char.isspace():
-                cell = _rect(x, y, x + advance, y + ascent + descent)
                 pen_x, pen_y = round(x), round(y)
-                glyphs.append(Glyph(char, char, pen_x, pen_y, _ink_cell(font, char, pen_x, pen_y, cell)))
+                placed.append((char, pen_x, pen_y))
+                boxes.append(_ink_box(font, char, pen_x, pen_y, (x, y, x + advance, y + ascent + descent)))
             x += advance + gap
-    return glyphs
+    cells = _cells(boxes)
+    return [Glyph(c, c, px, py, cell) for (c, px, py), cell in zip(placed, cells, strict=True)]
 
 
 def _layout_vertical(item: TextItem, font: SizedFace) -> list[Glyph]:
@@ -191,7 +195,8 @@ def _layout_vertical(item: TextItem, font: SizedFace) -> list[Glyph]:
     step = size * (1.0 + item.char_spacing)
     col_pitch = size * item.line_spacing
     width, height = block_size(item, font)
-    glyphs: list[Glyph] = []
+    placed: list[tuple[str, str, int, int]] = []
+    boxes: list[tuple[float, ...]] = []
     for col, line in enumerate(item.lines):
         cx0 = width - size - col * col_pitch
         used = step * len(line) - item.char_spacing * size
@@ -207,10 +212,11 @@ def _layout_vertical(item: TextItem, font: SizedFace) -> list[Glyph]:
                     gy = round(y + (size - ink_h) / 2 - top)
                 else:
                     x, gy = round(cx0), round(y)
-                cell = _rect(cx0, y, cx0 + size, y + size)
-                glyphs.append(Glyph(char, draw, x, gy, _ink_cell(font, draw, x, gy, cell)))
+                placed.append((char, draw, x, gy))
+                boxes.append(_ink_box(font, draw, x, gy, (cx0, y, cx0 + size, y + size)))
             y += step
-    return glyphs
+    cells = _cells(boxes)
+    return [Glyph(c, d, x, y, cell) for (c, d, x, y), cell in zip(placed, cells, strict=True)]
 
 
 @dataclass

@@ -207,7 +207,8 @@ def _copy(bitmap: ctypes.Structure) -> np.ndarray:
     rows, width, pitch = bitmap.rows, bitmap.width, bitmap.pitch
     if rows == 0 or width == 0:
         return _EMPTY
-    buffer = np.ctypeslib.as_array(bitmap.buffer, shape=(rows * abs(pitch),)).reshape(rows, abs(pitch))
+    raw = ctypes.string_at(bitmap.buffer, rows * abs(pitch))  # ~20x cheaper than np.ctypeslib.as_array
+    buffer = np.frombuffer(raw, dtype=np.uint8).reshape(rows, abs(pitch))
     if pitch < 0:
         buffer = buffer[::-1]
     return buffer[:, :width].copy()
