@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -84,3 +86,28 @@ def test_glyph_cache_stays_within_its_bound(library: FontLibrary, monkeypatch) -
         assert glyphs.glyph_cache_bytes() <= 200_000
     again = sized.glyph("土")
     assert np.array_equal(again.mask, get_face(library.face(_installed(library)[0]), 90)._render("土").mask)
+
+
+def _rss_file_kb() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("RssFile:"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_released_font_pages_leave_the_resident_set_and_glyphs_unchanged(library: FontLibrary) -> None:
+    """Faces stay open, so touched font-file pages would pile up in a worker's RSS; release drops them."""
+    faces = [library.face(face_id) for face_id in _installed(library)]
+    text = "永和九年岁在癸丑暮春之初会于会稽山阴之兰亭修禊事也群贤毕至少长咸集此地有崇山峻岭茂林修竹"
+    before = {}
+    for face in faces:
+        sized = get_face(face, 211)
+        for char in text:
+            before[face.id, char] = sized._render(char).mask.copy()
+    assert all(get_face(face, 211)._face.mapping is not None for face in faces), "FreeType mapped the files"
+    resident = _rss_file_kb()
+    glyphs.release_font_pages()
+    assert _rss_file_kb() < resident
+    for face in faces:
+        sized = get_face(face, 211)
+        for char in text:
+            assert np.array_equal(sized._render(char).mask, before[face.id, char])

@@ -118,7 +118,10 @@ def _luminance(r: int, g: int, b: int) -> float:
 
 def contrast_ratio(a: str | Sequence[float], b: str | Sequence[float]) -> float:
     """WCAG contrast ratio between two colours, from 1 (same) to 21 (black on white)."""
-    la, lb = relative_luminance(a), relative_luminance(b)
+    return _ratio(relative_luminance(a), relative_luminance(b))
+
+
+def _ratio(la: float, lb: float) -> float:
     hi, lo = max(la, lb), min(la, lb)
     return (hi + 0.05) / (lo + 0.05)
 
@@ -152,14 +155,19 @@ def pick_text_color(
     If even those miss `min_contrast`, pure black or white, whichever contrasts more (mid-tones cannot
     reach 7:1 with any colour).
     """
+    background = relative_luminance(background_rgb)  # once, not once per palette colour
+
+    def contrast(color: str) -> float:
+        return _ratio(relative_luminance(color), background)
+
     if palette:
-        ok = [c for c in palette if contrast_ratio(c, background_rgb) >= min_contrast]
+        ok = [c for c in palette if contrast(c) >= min_contrast]
         if ok:
             return rgb_to_hex(hex_to_rgb(ok[int(rng.integers(len(ok)))]))
-    best = max((NEAR_BLACK, NEAR_WHITE), key=lambda c: contrast_ratio(c, background_rgb))
-    if contrast_ratio(best, background_rgb) >= min_contrast:
+    best = max((NEAR_BLACK, NEAR_WHITE), key=contrast)
+    if contrast(best) >= min_contrast:
         return best
-    return max(("#000000", "#ffffff"), key=lambda c: contrast_ratio(c, background_rgb))
+    return max(("#000000", "#ffffff"), key=contrast)
 
 
 def _oklab(rgb: RGB) -> np.ndarray:

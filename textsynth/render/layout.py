@@ -52,7 +52,8 @@ def font_metrics(font: Font) -> tuple[int, int]:
 
 
 def _char_advance(font: SizedFace, char: str, size_px: int) -> float:
-    """Advance width; a glyph without one (some spaces) gets half an em so words stay apart."""
+    """Advance width; a glyph without one (some spaces) gets half an em so words stay apart
+    (as in measure_line)."""
     advance = font.advance(char)
     return advance if advance > 0 else size_px * 0.5
 
@@ -102,7 +103,7 @@ def _cells(boxes: list[tuple[float, ...]]) -> np.ndarray:
 def measure_line(font: Font, line: str, size_px: int, char_spacing: float) -> float:
     font = as_sized(font)
     gap = char_spacing * size_px
-    return sum(_char_advance(font, c, size_px) for c in line) + gap * max(len(line) - 1, 0)
+    return font.line_width(line, size_px * 0.5) + gap * max(len(line) - 1, 0)
 
 
 def block_size(item: TextItem, font: Font) -> tuple[float, float]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
+import sys
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -25,6 +27,10 @@ _RENDER = freetype.FT_LOAD_RENDER | freetype.FT_LOAD_NO_HINTING | freetype.FT_LO
 _OUTLINE = freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP
 _UNSCALED = freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_HINTING
 GLYPH_CACHE_BYTES = 48 << 20  # rendered glyphs kept per process (a 100 px glyph is ~10 kB)
+# FreeType memory-maps each font file (33 files, 427 MB here) and faces stay open, so the pages a
+# worker has touched would pile up in its RSS; every this many glyph renders they are dropped
+# from it (they stay in the page cache: a later touch is a minor fault).
+RELEASE_PAGES_EVERY = 2048
 _EMPTY = np.zeros((0, 0), dtype=np.uint8)
 
 
@@ -55,7 +61,11 @@ class _Face:
         self.descender = int(self.ft.descender)
         self.gids: dict[str, int] = {}
         self.advances: dict[str, int] = {}
+        self.lines: dict[str, tuple[int, int]] = {}
         self.size = 0
+        stream = self.handle.contents.stream
+        base, length = (ctypes.c_size_t * 2).from_address(stream) if stream else (0, 0)
+        self.mapping = (base, length) if base and _is_file_mapping(base, path) else None
 
     def gid(self, char: str) -> int:
         gid = self.gids.get(char)
@@ -73,6 +83,17 @@ class _Face:
             units = self.advances[char] = 0 if error else int(fixed.value)
         return units
 
+    def line_units(self, line: str) -> tuple[int, int]:
+        """(sum of advances in font units, characters without an advance) of a line, memoised:
+        slot fitting measures the same lines at several sizes."""
+        hit = self.lines.get(line)
+        if hit is None:
+            if len(self.lines) > 20_000:
+                self.lines.clear()
+            units = [self.advance_units(c) for c in line]
+            hit = self.lines[line] = (sum(units), units.count(0))
+        return hit
+
     def set_size(self, size_px: int) -> None:
         if size_px != self.size:
             error = freetype.raw.FT_Set_Pixel_Sizes(self.handle, 0, size_px)
@@ -83,10 +104,53 @@ class _Face:
             self.size = size_px
 
 
+def _is_file_mapping(base: int, path: str) -> bool:
+    """True when `base` starts a read-only mapping of the font file. FreeType mmaps files, but were
+    one read into the heap instead, dropping its pages would zero live memory: check, never assume."""
+    if not sys.platform.startswith("linux"):
+        return False
+    real = os.path.realpath(path)
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                fields = line.split(maxsplit=5)
+                if len(fields) == 6 and int(fields[0].split("-")[0], 16) == base:
+                    return fields[5].rstrip("\n") == real and "w" not in fields[1]
+    except OSError:
+        pass
+    return False
+
+
+def release_font_pages() -> None:
+    """Drop the font-file pages this process has touched from its resident set (madvise DONTNEED on
+    the read-only file mappings FreeType made; the data stays in the page cache)."""
+    global _renders_since_release
+    _renders_since_release = 0
+    madvise = _libc_madvise()
+    if madvise is None:
+        return
+    for face in _FACES.values():
+        if face.mapping is not None:
+            madvise(ctypes.c_void_p(face.mapping[0]), ctypes.c_size_t(face.mapping[1]), 4)  # MADV_DONTNEED
+
+
+_MADVISE: list = []
+
+
+def _libc_madvise():
+    if not _MADVISE:
+        try:
+            _MADVISE.append(ctypes.CDLL(None, use_errno=True).madvise)
+        except (OSError, AttributeError):
+            _MADVISE.append(None)
+    return _MADVISE[0]
+
+
 _FACES: dict[tuple[str, int], _Face] = {}
 _SIZED: dict[tuple[str, int, int], SizedFace] = {}
 _GLYPHS: OrderedDict[tuple, Bitmap] = OrderedDict()
 _glyph_bytes = 0
+_renders_since_release = 0
 
 
 def _face(path: str, index: int) -> _Face:
@@ -119,7 +183,12 @@ class SizedFace:
         return self._face.advance_units(char) * self.scale
 
     def getlength(self, text: str) -> float:
-        return sum(self._face.advance_units(c) for c in text) * self.scale
+        return self._face.line_units(text)[0] * self.scale
+
+    def line_width(self, line: str, blank_advance: float) -> float:
+        """Sum of the advances of `line`, with `blank_advance` for characters that have none."""
+        units, blanks = self._face.line_units(line)
+        return units * self.scale + blanks * blank_advance
 
     def has_glyph(self, char: str) -> bool:
         """True when the face maps `char` (False means FreeType would draw .notdef: tofu)."""
@@ -127,12 +196,15 @@ class SizedFace:
 
     def glyph(self, char: str, stroke: int = 0) -> Bitmap:
         """The rendered glyph (with `stroke`: glyph plus a round-joined outline that wide), cached."""
-        global _glyph_bytes
+        global _glyph_bytes, _renders_since_release
         key = (self.path, self.index, self.size, char, stroke)
         hit = _GLYPHS.get(key)
         if hit is not None:
             _GLYPHS.move_to_end(key)
             return hit
+        _renders_since_release += 1
+        if _renders_since_release >= RELEASE_PAGES_EVERY:
+            release_font_pages()
         bitmap = self._render(char) if not stroke else self._stroked(char, stroke)
         bitmap.mask.setflags(write=False)
         _GLYPHS[key] = bitmap
