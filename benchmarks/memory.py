@@ -5,7 +5,7 @@
 Part 1 runs in a fresh child process, as a pool worker does: build the render context, render
 ordinary samples, then render samples whose text items are re-set in each face in turn (every
 face of the manifest, at every image size, at the font sizes the samplers pick) and rasterise
-each face at a ladder of sizes. The table shows resident memory after each phase and the peak.
+each face at a ladder of sizes (through the glyph cache of textsynth/sources/glyphs.py). The table shows resident memory after each phase and the peak.
 Part 2 renders a real run with `--workers 2` and reports the largest worker's peak RSS.
 The budget is 600 MB per worker.
 """
@@ -51,15 +51,13 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker_phases(sizes: list[int], rounds: int, font_cache: int | None, queue) -> None:
+def worker_phases(sizes: list[int], rounds: int, glyph_cache_mb: int | None, queue) -> None:
     """Child process body: one row per phase (name, RSS, anon, file, font maps, peak RSS, seconds)."""
     rows, started = [], time.perf_counter()
-    if font_cache:  # try another bound on live fonts (each keeps its own map of the font file)
-        import functools
+    if glyph_cache_mb:  # try another bound on the rendered-glyph cache
+        import textsynth.sources.glyphs as glyphs
 
-        import textsynth.sources.fonts as fonts
-
-        fonts._load_font = functools.lru_cache(maxsize=font_cache)(fonts._load_font.__wrapped__)
+        glyphs.GLYPH_CACHE_BYTES = glyph_cache_mb << 20
 
     def mark(name: str) -> None:
         rows.append((name, rss_mb(), *rss_parts_mb(), font_maps(), peak_mb(), time.perf_counter() - started))
@@ -72,7 +70,7 @@ def worker_phases(sizes: list[int], rounds: int, font_cache: int | None, queue) 
     from textsynth.render.compose import render_scene
     from textsynth.rng import sample_rng
     from textsynth.sampling.sampler import draw_scene
-    from textsynth.sources.fonts import get_font
+    from textsynth.sources.glyphs import get_face
 
     mark("imports")
     ctx = build_context(RenderConfig(seed=0, width=sizes[0], height=sizes[0]))
@@ -99,7 +97,9 @@ def worker_phases(sizes: list[int], rounds: int, font_cache: int | None, queue) 
                 render_scene(sampled.scene, ctx.load_font, base=sampled.base)
                 text = "".join(ch for ch in sample_text if ctx.fonts.covers(face.id, ch)) or face.family
                 for font_size in FONT_SIZES:
-                    get_font(face, font_size).getmask(text)
+                    sized = get_face(face, font_size)
+                    for char in text:
+                        sized.glyph(char)
         mark(f"every face × {rounds} at {size}², sizes {FONT_SIZES[0]}-{FONT_SIZES[-1]} px")
     mark("end")
     queue.put(rows)
@@ -133,14 +133,16 @@ def main() -> int:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024], help="image sizes (square)")
     parser.add_argument("--rounds", type=int, default=2, help="passes over every face per image size")
-    parser.add_argument("--font-cache", type=int, help="bound on live fonts to try instead of the library's")
+    parser.add_argument("--glyph-cache-mb", type=int, help="bound on the rendered-glyph cache to try (MB)")
     parser.add_argument(
         "--run-count", type=int, default=40, help="samples of the real workers=2 run (0: skip)"
     )
     args = parser.parse_args()
     mp_context = mp.get_context("spawn")
     queue = mp_context.Queue()
-    child = mp_context.Process(target=worker_phases, args=(args.sizes, args.rounds, args.font_cache, queue))
+    child = mp_context.Process(
+        target=worker_phases, args=(args.sizes, args.rounds, args.glyph_cache_mb, queue)
+    )
     child.start()
     rows = queue.get()
     child.join()

@@ -89,7 +89,7 @@ def test_char_polygons_cover_ink_under_every_warp(
 
 
 def test_vertical_text_uses_vertical_punctuation(fonts, load_font):
-    face = fonts.choose("天，地。", np.random.default_rng(0), styles=["sans"])
+    face = fonts.choose("天，地。︐︒", np.random.default_rng(0), styles=["sans"])  # a face with the forms
     item = TextItem(
         text="天，地。", role="title", font=face.id, size_px=30, direction="ttb", box=(0, 0, 100, 300)
     )
@@ -98,6 +98,23 @@ def test_vertical_text_uses_vertical_punctuation(fonts, load_font):
     ys = [g.cell[0, 1] for g in layout.glyphs]
     assert ys == sorted(ys), "vertical text must run top to bottom"
     assert len({round(g.cell[0, 0]) for g in layout.glyphs}) == 1, "one column"
+
+
+def test_vertical_punctuation_falls_back_when_the_face_lacks_the_form(fonts, load_font):
+    """A face without U+FE10 would draw .notdef (tofu): the horizontal comma is set instead, with ink."""
+    lacking = [f for f in fonts.faces if fonts.covers(f.id, "天，地") and not fonts.covers(f.id, "︐")]
+    if not lacking:
+        pytest.skip("every installed face has the vertical forms")
+    face = lacking[0]
+    item = TextItem(
+        text="天，地", role="title", font=face.id, size_px=30, direction="ttb", box=(0, 0, 60, 200)
+    )
+    font = load_font(face.id, 30)
+    layout = layout_block(item, font)
+    assert [g.draw for g in layout.glyphs] == ["天", "，", "地"]
+    rendered, ink = _ink(_scene(item), load_font)
+    comma = _polygon_mask([rendered.texts[0].chars[1]["polygon"]], ink.shape, grow=0)
+    assert 0 < (ink & comma).sum() < 0.2 * comma.sum(), "a small comma, not a tofu box"
 
 
 def test_multiline_vertical_columns_run_right_to_left(fonts, load_font):

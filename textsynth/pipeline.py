@@ -208,10 +208,10 @@ def render_sample(
 
 def rerender(record: dict[str, Any], fonts: FontLibrary | None = None) -> Rendered:
     """Render a sample again from its KEY.json record alone."""
-    from textsynth.sources.fonts import get_font
+    from textsynth.sources.glyphs import get_face
 
     fonts = fonts or FontLibrary.load()
     from textsynth.io.reader import scene_of
 
     scene = Scene.from_json(scene_of(record))
-    return render_scene(scene, lambda face_id, size: get_font(fonts.face(face_id), size))
+    return render_scene(scene, lambda face_id, size: get_face(fonts.face(face_id), size))

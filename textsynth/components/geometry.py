@@ -32,7 +32,8 @@ def rotation_about(angle_deg: float, cx: float, cy: float) -> np.ndarray:
 def map_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Apply a homography to an (N, 2) array of points."""
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    homog = np.hstack([pts, np.ones((len(pts), 1))]) @ np.asarray(matrix, dtype=np.float64).T
+    m = np.asarray(matrix, dtype=np.float64)
+    homog = pts @ m[:, :2].T + m[:, 2]  # no (N, 3) homogeneous copy: this runs ~25 times a sample
     return homog[:, :2] / homog[:, 2:3]
 
 

@@ -246,6 +246,7 @@ def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     import cv2
+    import freetype
     import numpy
     import PIL
 
@@ -256,10 +257,11 @@ def library_versions() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "pillow": PIL.__version__,
+        "freetype": ".".join(map(str, freetype.version())),  # draws every glyph (sources/glyphs.py)
         "opencv": cv2.__version__,
         **{
             name: _dist_version(name, version, PackageNotFoundError)
-            for name in ("webdataset", "faker", "jieba", "fonttools")
+            for name in ("webdataset", "faker", "jieba", "fonttools", "freetype-py")
         },
     }
 

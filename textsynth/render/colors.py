@@ -7,6 +7,7 @@ pick readable text colours and name a colour in Chinese and English for captions
 from __future__ import annotations
 
 import colorsys
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -71,6 +72,11 @@ def hex_to_rgb(s: str) -> RGB:
     """Parse "#rgb" or "#rrggbb" (the "#" is optional) into an (r, g, b) tuple."""
     if not isinstance(s, str):
         raise TextsynthError(f"colour must be a hex string like '#ff8800', got {s!r}")
+    return _parse_hex(s)
+
+
+@functools.lru_cache(maxsize=4096)  # a run uses a few hundred colours, parsed ~60 times per sample
+def _parse_hex(s: str) -> RGB:
     h = s.strip().lstrip("#")
     if len(h) == 3:
         h = "".join(c * 2 for c in h)
@@ -98,8 +104,13 @@ def _as_rgb(color: str | Sequence[float]) -> RGB:
 
 def relative_luminance(rgb: str | Sequence[float]) -> float:
     """WCAG 2 relative luminance of an sRGB colour (hex or 0..255 triple), 0 = black, 1 = white."""
+    return _luminance(*_as_rgb(rgb))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # ~60 calls per sample, mostly the same palette colours
+def _luminance(r: int, g: int, b: int) -> float:
     channels = []
-    for c in _as_rgb(rgb):
+    for c in (r, g, b):
         v = c / 255.0
         channels.append(v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4)
     return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
@@ -107,7 +118,10 @@ def relative_luminance(rgb: str | Sequence[float]) -> float:
 
 def contrast_ratio(a: str | Sequence[float], b: str | Sequence[float]) -> float:
     """WCAG contrast ratio between two colours, from 1 (same) to 21 (black on white)."""
-    la, lb = relative_luminance(a), relative_luminance(b)
+    return _ratio(relative_luminance(a), relative_luminance(b))
+
+
+def _ratio(la: float, lb: float) -> float:
     hi, lo = max(la, lb), min(la, lb)
     return (hi + 0.05) / (lo + 0.05)
 
@@ -141,14 +155,19 @@ def pick_text_color(
     If even those miss `min_contrast`, pure black or white, whichever contrasts more (mid-tones cannot
     reach 7:1 with any colour).
     """
+    background = relative_luminance(background_rgb)  # once, not once per palette colour
+
+    def contrast(color: str) -> float:
+        return _ratio(relative_luminance(color), background)
+
     if palette:
-        ok = [c for c in palette if contrast_ratio(c, background_rgb) >= min_contrast]
+        ok = [c for c in palette if contrast(c) >= min_contrast]
         if ok:
             return rgb_to_hex(hex_to_rgb(ok[int(rng.integers(len(ok)))]))
-    best = max((NEAR_BLACK, NEAR_WHITE), key=lambda c: contrast_ratio(c, background_rgb))
-    if contrast_ratio(best, background_rgb) >= min_contrast:
+    best = max((NEAR_BLACK, NEAR_WHITE), key=contrast)
+    if contrast(best) >= min_contrast:
         return best
-    return max(("#000000", "#ffffff"), key=lambda c: contrast_ratio(c, background_rgb))
+    return max(("#000000", "#ffffff"), key=contrast)
 
 
 def _oklab(rgb: RGB) -> np.ndarray:

@@ -230,7 +230,11 @@ def _round(points: np.ndarray) -> list[list[float]]:
 
 
 def _annotate(item: TextItem, layout: BlockLayout, matrix: np.ndarray) -> TextAnnotation:
-    chars = [{"char": g.char, "polygon": _round(map_points(g.cell, matrix))} for g in layout.glyphs]
+    # every cell through the matrix in one call: per-glyph calls were ~5,600 per 300 samples
+    cells = map_points(np.concatenate([g.cell for g in layout.glyphs]), matrix) if layout.glyphs else []
+    chars = [
+        {"char": g.char, "polygon": _round(cells[4 * i : 4 * i + 4])} for i, g in enumerate(layout.glyphs)
+    ]
     return TextAnnotation(
         text=item.text,
         role=item.role,

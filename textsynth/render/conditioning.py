@@ -12,13 +12,13 @@ from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
 from textsynth.components.geometry import geometry_matrix, map_points, translation
 from textsynth.render.compose import FontLoader, clip_to_canvas, item_matrix, warp_layer, word_polygon
-from textsynth.render.layout import BlockLayout, Glyph, arc_outline, layout_block, snap_size
-from textsynth.render.text import TextLayer, _draw_rotated, glyph_masks, layer_bounds
+from textsynth.render.layout import BlockLayout, Font, Glyph, arc_outline, layout_block, snap_size
+from textsynth.render.text import TextLayer, _draw_rotated, glyph_masks, layer_bounds, stamp
 from textsynth.scene import Scene, TextItem, TextStyle
+from textsynth.sources.glyphs import as_sized
 
 KINDS = ("glyph", "position", "charseg")  # config.CONDITIONING_KINDS: the member KEY.<kind>.png
 INK = 128  # coverage at or above which a glyph-map pixel counts as ink (charseg labels only these)
@@ -29,7 +29,7 @@ class Placement:
     """One text item as render_scene places it: font, layout, block -> canvas matrix before global geometry."""
 
     item: TextItem
-    font: ImageFont.FreeTypeFont
+    font: Font
     layout: BlockLayout
     matrix: np.ndarray
 
@@ -161,32 +161,30 @@ def plain_mask(
         fill8, _, origin = glyph_masks(plain, p.layout, p.font)
         return fill8, origin
     x0, y0, x1, y1 = layer_bounds(p.layout)
-    image = Image.new("L", (x1 - x0, y1 - y0), 0)
-    draw = ImageDraw.Draw(image)
+    image = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
     for g in p.layout.glyphs:
         text = g.draw if _covers(glyph_font, g.draw) else g.char if _covers(glyph_font, g.char) else None
         if text is None:  # the standard face lacks it: the text's own face draws it, as in the image
-            _draw_glyph(image, draw, g, p.font, (x0, y0))
+            _draw_glyph(image, g, p.font, (x0, y0))
             continue
         font = _fitting_font(glyph_font.face_id, text, g, p.item.size_px, load_font)
         left, top, right, bottom = font.getbbox(text)
         cx, cy = g.cell.mean(axis=0)
         placed = Glyph(g.char, text, cx - (left + right) / 2, cy - (top + bottom) / 2, g.cell, g.angle)
-        _draw_glyph(image, draw, placed, font, (x0, y0))
-    return np.asarray(image), (x0, y0)
+        _draw_glyph(image, placed, font, (x0, y0))
+    return image, (x0, y0)
 
 
 def _covers(glyph_font: GlyphFont, text: str) -> bool:
     return all(ord(c) in glyph_font.codepoints for c in text)
 
 
-def _draw_glyph(
-    image: Image.Image, draw: ImageDraw.ImageDraw, g: Glyph, font, origin: tuple[int, int]
-) -> None:
+def _draw_glyph(image: np.ndarray, g: Glyph, font, origin: tuple[int, int]) -> None:
     if g.angle:
         _draw_rotated(image, None, g, font, 0, origin)
     else:
-        draw.text((g.x - origin[0], g.y - origin[1]), g.draw, font=font, fill=255)
+        font = as_sized(font)
+        stamp(image, font.glyph(g.draw), round(g.x) - origin[0], round(g.y) - origin[1])
 
 
 def _fitting_font(face_id: str, text: str, g: Glyph, size_px: int, load_font: FontLoader):

@@ -6,13 +6,17 @@ does it overlap?) before anything is drawn, and drawing reuses the same result.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from PIL import ImageFont
 
 from textsynth.scene import TextItem
+from textsynth.sources.glyphs import SizedFace, as_sized
+
+Font = Any  # a SizedFace, or a Pillow FreeTypeFont (turned into the SizedFace of its file and size)
 
 # Vertical presentation forms: CJK punctuation turned for top-to-bottom columns.
 VERTICAL_FORMS = {
@@ -29,7 +33,7 @@ class Glyph:
 
     char: str
     draw: str
-    x: float  # pen origin (top-left of the draw call) in block pixels
+    x: float  # pen origin (left, ascender line) in block pixels; whole pixels unless `angle`
     y: float
     cell: np.ndarray  # 4x2 polygon in block pixels covering the character's ink
     angle: float = 0.0  # degrees, for text on an arc
@@ -43,36 +47,24 @@ class BlockLayout:
     margin: int  # extra pixels around the block for stroke, shadow, glow
 
 
-def font_metrics(font: ImageFont.FreeTypeFont) -> tuple[int, int]:
-    ascent, descent = font.getmetrics()
-    return ascent, descent
+def font_metrics(font: Font) -> tuple[int, int]:
+    return as_sized(font).getmetrics()
 
 
-_ADVANCES: dict[tuple, float] = {}
-
-
-def _char_advance(font: ImageFont.FreeTypeFont, char: str, size_px: int) -> float:
-    """Advance width, memoised by (file, face, size, char): it outlives the font cache's evictions."""
-    key = (font.path, font.index, font.size, char)
-    advance = _ADVANCES.get(key)
-    if advance is None:
-        if len(_ADVANCES) > 200_000:  # ~30 MB at most
-            _ADVANCES.clear()
-        advance = font.getlength(char)
-        advance = advance if advance > 0 else size_px * 0.5
-        _ADVANCES[key] = advance
-    return advance
+def _char_advance(font: SizedFace, char: str, size_px: int) -> float:
+    """Advance width; a glyph without one (some spaces) gets half an em so words stay apart
+    (as in measure_line)."""
+    advance = font.advance(char)
+    return advance if advance > 0 else size_px * 0.5
 
 
 # Font sizes are snapped to this ladder (about 8% apart): fewer (face, size) pairs keeps the
-# per-worker font cache small and warm without a visible loss of variety.
+# per-worker glyph cache warm without a visible loss of variety.
 SIZE_LADDER = sorted({round(12 * 1.08**i) for i in range(60)})
 
 
 def snap_size(size_px: float) -> int:
     """The largest ladder size not above size_px (at least the smallest rung)."""
-    import bisect
-
     i = bisect.bisect_right(SIZE_LADDER, size_px) - 1
     return SIZE_LADDER[max(i, 0)]
 
@@ -81,51 +73,43 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
 
 
-_BBOXES: dict[tuple, tuple[int, int, int, int]] = {}
-
-
-def _ink_box(font: ImageFont.FreeTypeFont, draw: str) -> tuple[int, int, int, int]:
-    """font.getbbox memoised like advances: the sampler and the renderer lay out the same text."""
-    key = (font.path, font.index, font.size, draw)
-    box = _BBOXES.get(key)
-    if box is None:
-        if len(_BBOXES) > 200_000:  # ~40 MB at most
-            _BBOXES.clear()
-        box = _BBOXES[key] = font.getbbox(draw)
-    return box
-
-
-def _vertical_form(font: ImageFont.FreeTypeFont, char: str) -> str:
+def _vertical_form(font: SizedFace, char: str) -> str:
     """The vertical presentation form of CJK punctuation when the face draws it; else the character.
 
-    Some faces map the forms to blank glyphs (an advance, no ink), which would leave a hole."""
+    Some faces lack the forms (FreeType would draw .notdef) or map them to blank glyphs (an advance,
+    no ink); either would leave tofu or a hole."""
     vertical = VERTICAL_FORMS.get(char)
     if vertical is None:
         return char
-    left, top, right, bottom = _ink_box(font, vertical)
-    return vertical if right > left and bottom > top else char
+    return vertical if font.has_glyph(vertical) and font.glyph(vertical).inked else char
 
 
-def _ink_cell(font: ImageFont.FreeTypeFont, draw: str, x: float, y: float, cell: np.ndarray) -> np.ndarray:
-    """Grow the advance cell to the glyph's ink box, so oblique or wide glyphs stay covered."""
-    left, top, right, bottom = _ink_box(font, draw)
-    if right <= left or bottom <= top:
-        return cell
-    x0 = min(cell[0, 0], x + left)
-    y0 = min(cell[0, 1], y + top)
-    x1 = max(cell[2, 0], x + right)
-    y1 = max(cell[2, 1], y + bottom)
-    return _rect(x0, y0, x1, y1)
+def _ink_box(font: SizedFace, draw: str, x: int, y: int, box: tuple[float, ...]) -> tuple[float, ...]:
+    """Grow the advance box (x0, y0, x1, y1) to the glyph's ink (from its cached bitmap), so oblique
+    or wide glyphs stay covered; x, y is the whole-pixel pen the glyph is drawn at."""
+    left, top, mask = font.glyph(draw)
+    if not mask.size:
+        return box
+    h, w = mask.shape
+    x0, y0, x1, y1 = box
+    return min(x0, x + left), min(y0, y + top), max(x1, x + left + w), max(y1, y + top + h)
 
 
-def measure_line(font: ImageFont.FreeTypeFont, line: str, size_px: int, char_spacing: float) -> float:
+def _cells(boxes: list[tuple[float, ...]]) -> np.ndarray:
+    """(N, 4, 2) rectangles (clockwise from top-left) from (x0, y0, x1, y1) boxes, in one array."""
+    return np.array(boxes, dtype=np.float64).reshape(-1, 4)[:, [[0, 1], [2, 1], [2, 3], [0, 3]]]
+
+
+def measure_line(font: Font, line: str, size_px: int, char_spacing: float) -> float:
+    font = as_sized(font)
     gap = char_spacing * size_px
-    return sum(_char_advance(font, c, size_px) for c in line) + gap * max(len(line) - 1, 0)
+    return font.line_width(line, size_px * 0.5) + gap * max(len(line) - 1, 0)
 
 
-def block_size(item: TextItem, font: ImageFont.FreeTypeFont) -> tuple[float, float]:
-    """Width and height of the laid-out block, without margins (cheap: no glyph boxes)."""
+def block_size(item: TextItem, font: Font) -> tuple[float, float]:
+    """Width and height of the laid-out block, without margins (cheap: advances only, no glyphs)."""
     size = item.size_px
+    font = as_sized(font)
     if item.direction == "ttb":
         step = size * (1.0 + item.char_spacing)
         longest = max(len(line) for line in item.lines)
@@ -156,8 +140,9 @@ def _margin(item: TextItem) -> int:
     return extra
 
 
-def layout_block(item: TextItem, font: ImageFont.FreeTypeFont) -> BlockLayout:
+def layout_block(item: TextItem, font: Font) -> BlockLayout:
     """Place every character; cells are in block pixels with (0, 0) at the block's top-left."""
+    font = as_sized(font)
     if item.direction == "ttb":
         glyphs = _layout_vertical(item, font)
     elif item.curve:
@@ -176,38 +161,43 @@ def _jitter(glyphs: list[Glyph], item: TextItem) -> list[Glyph]:
     offsets = np.clip(
         np.random.default_rng(item.jitter_seed).normal(0.0, sd, size=(len(glyphs), 2)), -2 * sd, 2 * sd
     )
-    return [
-        Glyph(g.char, g.draw, g.x + dx, g.y + dy, g.cell + np.array([dx, dy]), g.angle)
-        for g, (dx, dy) in zip(glyphs, offsets.tolist(), strict=True)
-    ]
+    moved = []
+    for g, (dx, dy) in zip(glyphs, offsets.tolist(), strict=True):
+        x, y = (g.x + dx, g.y + dy) if g.angle else (round(g.x + dx), round(g.y + dy))
+        moved.append(Glyph(g.char, g.draw, x, y, g.cell + np.array([x - g.x, y - g.y]), g.angle))
+    return moved
 
 
-def _layout_horizontal(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph]:
+def _layout_horizontal(item: TextItem, font: SizedFace) -> list[Glyph]:
     size = item.size_px
-    ascent, descent = font_metrics(font)
+    ascent, descent = font.getmetrics()
     widths = [measure_line(font, line, size, item.char_spacing) for line in item.lines]
     block_w = max(widths)
     gap = item.char_spacing * size
-    glyphs: list[Glyph] = []
+    placed: list[tuple[str, int, int]] = []
+    boxes: list[tuple[float, ...]] = []
     for row, (line, line_w) in enumerate(zip(item.lines, widths, strict=True)):
         y = row * size * item.line_spacing
         x = {"start": 0.0, "center": (block_w - line_w) / 2, "end": block_w - line_w}[item.align]
         for char in line:
             advance = _char_advance(font, char, size)
             if not char.isspace():
-                cell = _rect(x, y, x + advance, y + ascent + descent)
-                glyphs.append(Glyph(char, char, x, y, _ink_cell(font, char, x, y, cell)))
+                pen_x, pen_y = round(x), round(y)
+                placed.append((char, pen_x, pen_y))
+                boxes.append(_ink_box(font, char, pen_x, pen_y, (x, y, x + advance, y + ascent + descent)))
             x += advance + gap
-    return glyphs
+    cells = _cells(boxes)
+    return [Glyph(c, c, px, py, cell) for (c, px, py), cell in zip(placed, cells, strict=True)]
 
 
-def _layout_vertical(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph]:
+def _layout_vertical(item: TextItem, font: SizedFace) -> list[Glyph]:
     """Columns right to left, characters top to bottom, each centred in a square cell."""
     size = item.size_px
     step = size * (1.0 + item.char_spacing)
     col_pitch = size * item.line_spacing
     width, height = block_size(item, font)
-    glyphs: list[Glyph] = []
+    placed: list[tuple[str, str, int, int]] = []
+    boxes: list[tuple[float, ...]] = []
     for col, line in enumerate(item.lines):
         cx0 = width - size - col * col_pitch
         used = step * len(line) - item.char_spacing * size
@@ -215,18 +205,19 @@ def _layout_vertical(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph
         for char in line:
             if not char.isspace():
                 draw = _vertical_form(font, char)
-                left, top, right, bottom = _ink_box(font, draw)
+                left, top, mask = font.glyph(draw)
                 # centre the ink in the square cell: vertical forms sit oddly in their em box
-                ink_w, ink_h = right - left, bottom - top
+                ink_h, ink_w = mask.shape
                 if ink_w > 0 and ink_h > 0:
-                    x = cx0 + (size - ink_w) / 2 - left
-                    gy = y + (size - ink_h) / 2 - top
+                    x = round(cx0 + (size - ink_w) / 2 - left)
+                    gy = round(y + (size - ink_h) / 2 - top)
                 else:
-                    x, gy = cx0, y
-                cell = _rect(cx0, y, cx0 + size, y + size)
-                glyphs.append(Glyph(char, draw, x, gy, _ink_cell(font, draw, x, gy, cell)))
+                    x, gy = round(cx0), round(y)
+                placed.append((char, draw, x, gy))
+                boxes.append(_ink_box(font, draw, x, gy, (cx0, y, cx0 + size, y + size)))
             y += step
-    return glyphs
+    cells = _cells(boxes)
+    return [Glyph(c, d, x, y, cell) for (c, d, x, y), cell in zip(placed, cells, strict=True)]
 
 
 @dataclass
@@ -241,7 +232,7 @@ class Arc:
     length: float
 
 
-def _arc(item: TextItem, font: ImageFont.FreeTypeFont) -> Arc:
+def _arc(item: TextItem, font: SizedFace) -> Arc:
     ascent, descent = font_metrics(font)
     length = measure_line(font, "".join(item.lines), item.size_px, item.char_spacing)
     sagitta = item.curve * length
@@ -251,10 +242,10 @@ def _arc(item: TextItem, font: ImageFont.FreeTypeFont) -> Arc:
     return Arc(length / 2, line_h / 2 + sign * radius, radius, sign, line_h, length)
 
 
-def arc_outline(item: TextItem, font: ImageFont.FreeTypeFont, points_per_side: int = 8) -> np.ndarray:
+def arc_outline(item: TextItem, font: Font, points_per_side: int = 8) -> np.ndarray:
     """Outline of a curved line as 2 x points_per_side points in block pixels (CTW1500 / Total-Text
     style): along the top edge left to right, then the bottom edge right to left."""
-    arc = _arc(item, font)
+    arc = _arc(item, as_sized(font))
     half = arc.line_h / 2 + (2 * item.jitter * item.size_px if item.jitter else 0.0)
     theta = (np.linspace(0.0, arc.length, points_per_side) - arc.centre_x) / arc.radius
     sides = []
@@ -265,7 +256,7 @@ def arc_outline(item: TextItem, font: ImageFont.FreeTypeFont, points_per_side: i
     return np.concatenate([sides[0], sides[1][::-1]])
 
 
-def _layout_arc(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph]:
+def _layout_arc(item: TextItem, font: SizedFace) -> list[Glyph]:
     """One line on a circular arc; `curve` is the sagitta over the line length (sign = bend)."""
     size = item.size_px
     arc = _arc(item, font)

@@ -1,7 +1,8 @@
 """Draw a laid-out text block into a small premultiplied RGBA layer.
 
-Glyph masks come from Pillow (FreeType); fill, stroke, shadow, extrude and glow are
-numpy/OpenCV operations on those masks, so styles cost little beyond the glyphs.
+Glyph masks are FreeType bitmaps from the per-process glyph cache (sources/glyphs.py); fill,
+stroke, shadow, extrude and glow are numpy/OpenCV operations on those masks, so styles cost
+little beyond the glyphs.
 A plain solid fill (most text) stays in uint8 throughout; styles compose in float32.
 """
 
@@ -12,12 +13,13 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from textsynth.components.backgrounds import lut_rgb
 from textsynth.render.colors import hex_to_rgb
-from textsynth.render.layout import BlockLayout
+from textsynth.render.layout import BlockLayout, Font, Glyph
 from textsynth.scene import TextItem
+from textsynth.sources.glyphs import Bitmap, as_sized
 
 
 @dataclass
@@ -40,51 +42,63 @@ def layer_bounds(layout: BlockLayout) -> tuple[int, int, int, int]:
 
 
 def glyph_masks(
-    item: TextItem, layout: BlockLayout, font: ImageFont.FreeTypeFont
+    item: TextItem, layout: BlockLayout, font: Font
 ) -> tuple[np.ndarray, np.ndarray | None, tuple[int, int]]:
-    """Fill mask and (if stroked) stroke mask as uint8 coverage, with the layer origin."""
+    """Fill mask and (if stroked) stroke mask as uint8 coverage, with the layer origin.
+
+    Each glyph is the cached FreeType bitmap stamped at its whole-pixel pen (max where glyphs touch).
+    """
+    font = as_sized(font)
     x0, y0, x1, y1 = layer_bounds(layout)
-    size = (x1 - x0, y1 - y0)
     stroke = item.style.stroke_width
-    fill_img = Image.new("L", size, 0)
-    stroke_img = Image.new("L", size, 0) if stroke else None
-    fill_draw = ImageDraw.Draw(fill_img)
-    stroke_draw = ImageDraw.Draw(stroke_img) if stroke_img is not None else None
+    fill = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    strk = np.zeros_like(fill) if stroke else None
     for glyph in layout.glyphs:
         if glyph.angle:
-            _draw_rotated(fill_img, stroke_img, glyph, font, stroke, (x0, y0))
+            _draw_rotated(fill, strk, glyph, font, stroke, (x0, y0))
             continue
-        pos = (glyph.x - x0, glyph.y - y0)
-        fill_draw.text(pos, glyph.draw, font=font, fill=255)
-        if stroke_draw is not None:
-            stroke_draw.text(pos, glyph.draw, font=font, fill=255, stroke_width=stroke, stroke_fill=255)
-    strk = np.asarray(stroke_img) if stroke_img is not None else None
-    return np.asarray(fill_img), strk, (x0, y0)
+        x, y = round(glyph.x) - x0, round(glyph.y) - y0
+        stamp(fill, font.glyph(glyph.draw), x, y)
+        if strk is not None:
+            stamp(strk, font.glyph(glyph.draw, stroke), x, y)
+    return fill, strk, (x0, y0)
+
+
+def stamp(target: np.ndarray, bitmap: Bitmap, x: int, y: int) -> None:
+    """Max a glyph bitmap into `target` with its pen at (x, y), clipped to the target."""
+    left, top, mask = bitmap
+    if not mask.size:
+        return
+    h, w = mask.shape
+    gx, gy = x + left, y + top
+    tx0, ty0 = max(gx, 0), max(gy, 0)
+    tx1, ty1 = min(gx + w, target.shape[1]), min(gy + h, target.shape[0])
+    if tx1 <= tx0 or ty1 <= ty0:
+        return
+    region = target[ty0:ty1, tx0:tx1]
+    np.maximum(region, mask[ty0 - gy : ty1 - gy, tx0 - gx : tx1 - gx], out=region)
 
 
 def _draw_rotated(
-    fill_img: Image.Image, stroke_img: Image.Image | None, glyph, font, stroke: int, origin
+    fill: np.ndarray, stroke_mask: np.ndarray | None, glyph: Glyph, font: Font, stroke: int, origin
 ) -> None:
-    """A glyph on an arc: drawn upright in a tile, turned about its centre, pasted with max()."""
+    """A glyph on an arc: drawn upright in a tile, turned about its centre, merged with max()."""
+    font = as_sized(font)
     ascent, descent = font.getmetrics()
     pad = stroke + 2
-    tw = math.ceil(font.getlength(glyph.draw)) + 2 * pad
+    tw = math.ceil(font.advance(glyph.draw)) + 2 * pad
     th = ascent + descent + 2 * pad
     cx = float(glyph.cell[:, 0].mean()) - origin[0]
     cy = float(glyph.cell[:, 1].mean()) - origin[1]
-    for target, width in ((fill_img, 0), (stroke_img, stroke)):
+    for target, width in ((fill, 0), (stroke_mask, stroke)):
         if target is None:
             continue
-        tile = Image.new("L", (tw, th), 0)
-        ImageDraw.Draw(tile).text(
-            (pad, pad), glyph.draw, font=font, fill=255, stroke_width=width, stroke_fill=255
-        )
-        turned = tile.rotate(glyph.angle, resample=Image.BILINEAR, expand=True)
-        left = round(cx - turned.width / 2)
-        top = round(cy - turned.height / 2)
-        region = target.crop((left, top, left + turned.width, top + turned.height))
-        merged = np.maximum(np.asarray(region), np.asarray(turned))
-        target.paste(Image.fromarray(merged), (left, top))
+        tile = np.zeros((th, tw), dtype=np.uint8)
+        stamp(tile, font.glyph(glyph.draw, width), pad, pad)
+        turned = np.asarray(Image.fromarray(tile).rotate(glyph.angle, resample=Image.BILINEAR, expand=True))
+        left = round(cx - turned.shape[1] / 2)
+        top = round(cy - turned.shape[0] / 2)
+        stamp(target, Bitmap(0, 0, turned), left, top)
 
 
 def _fill_planes(item: TextItem, shape: tuple[int, int]) -> list:
@@ -137,7 +151,7 @@ def _rgb(hex_color: str, gain: float = 1.0) -> list[float]:
     return [v / 255.0 * gain for v in hex_to_rgb(hex_color)]
 
 
-def draw_text_layer(item: TextItem, layout: BlockLayout, font: ImageFont.FreeTypeFont) -> TextLayer:
+def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLayer:
     """Compose shadow, extrude, glow, stroke and fill, bottom to top."""
     fill8, stroke8, origin = glyph_masks(item, layout, font)
     style = item.style

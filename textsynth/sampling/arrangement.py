@@ -124,15 +124,20 @@ def _calmest_offset(
     detail = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
     integral = cv2.integral(detail)
     sh, sw = detail.shape
-    best, best_cost = (0.0, 0.0), np.inf
-    for dx in np.linspace(-room_x[0], room_x[1], steps):
-        for dy in np.linspace(-room_y[0], room_y[1], steps):
-            x0, x1 = round((group[0] + dx) * sw), round((group[2] + dx) * sw)
-            y0, y1 = round((group[1] + dy) * sh), round((group[3] + dy) * sh)
-            x0, y0 = min(max(x0, 0), sw - 1), min(max(y0, 0), sh - 1)
-            x1, y1 = min(max(x1, x0 + 1), sw), min(max(y1, y0 + 1), sh)
-            total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
-            cost = total / ((x1 - x0) * (y1 - y0))
-            if cost < best_cost - 1e-6:
-                best, best_cost = (float(dx), float(dy)), cost
-    return best
+    # every candidate at once (dx outer, dy inner, as the scan below expects)
+    dxs, dys = np.meshgrid(
+        np.linspace(-room_x[0], room_x[1], steps), np.linspace(-room_y[0], room_y[1], steps), indexing="ij"
+    )
+    x0 = np.clip(np.rint((group[0] + dxs) * sw).astype(np.int64), 0, sw - 1)
+    y0 = np.clip(np.rint((group[1] + dys) * sh).astype(np.int64), 0, sh - 1)
+    x1 = np.clip(np.rint((group[2] + dxs) * sw).astype(np.int64), x0 + 1, sw)
+    y1 = np.clip(np.rint((group[3] + dys) * sh).astype(np.int64), y0 + 1, sh)
+    total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    costs = (total / ((x1 - x0) * (y1 - y0))).ravel().tolist()
+    best, best_cost = 0, np.inf
+    for i, cost in enumerate(costs):  # first clearly lowest: ties keep the earlier candidate
+        if cost < best_cost - 1e-6:
+            best, best_cost = i, cost
+    if best_cost == np.inf:
+        return (0.0, 0.0)
+    return float(dxs.flat[best]), float(dys.flat[best])

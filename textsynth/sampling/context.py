@@ -10,7 +10,8 @@ from textsynth.config import RenderConfig
 from textsynth.sampling.balance import CharBalance
 from textsynth.scene import Scene
 from textsynth.sources.corpus import Corpus
-from textsynth.sources.fonts import FontLibrary, get_font
+from textsynth.sources.fonts import FontLibrary
+from textsynth.sources.glyphs import SizedFace, get_face
 from textsynth.sources.photos import Photo
 from textsynth.templates import Template
 
@@ -31,8 +32,8 @@ class RenderContext:
     blocked: frozenset[str] = frozenset()  # terms no sample text may contain (config.blocklist)
     balance: CharBalance | None = None  # config.char_balance, worked out for this corpus and templates
 
-    def load_font(self, face_id: str, size_px: int):
-        return get_font(self.fonts.face(face_id), size_px)
+    def load_font(self, face_id: str, size_px: int) -> SizedFace:
+        return get_face(self.fonts.face(face_id), size_px)
 
 
 @dataclass

@@ -28,8 +28,9 @@ from textsynth.sampling.context import RenderContext, SampledScene
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.sources.blocklist import is_blocked
 from textsynth.sources.fillers import filler
-from textsynth.sources.fonts import FontFace, get_font
+from textsynth.sources.fonts import FontFace
 from textsynth.sources.genre_text import GENRE_TEXT_GROUPS, GENRE_TEXT_KINDS
+from textsynth.sources.glyphs import get_face
 from textsynth.sources.script import convert, face_script
 from textsynth.templates import Slot, Template
 
@@ -164,7 +165,7 @@ def _fit(item: TextItem, font_face: FontFace, slot: Slot, box_px: tuple[float, .
         lines = _wrap(item.text, per_line, slot.max_lines)
         if lines is not None:
             item.lines, item.size_px = lines, size
-            width, height = block_size(item, get_font(font_face, size))
+            width, height = block_size(item, get_face(font_face, size))
             if width <= region_w and height <= region_h:
                 return item
         if size <= MIN_GLYPH_PX:
@@ -213,8 +214,12 @@ def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
 
 
 def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> float:
-    """Contrast against the darkest/lightest tenth of the region, not just its mean."""
-    region = _region(base, box)[::3, ::3].reshape(-1, 3).astype(np.float32)
+    """Contrast against the darkest/lightest tenth of the region, not just its mean.
+
+    Every 3rd pixel at 512² and the same share of the canvas at any size (the text scales with it),
+    so the cost does not grow with the image."""
+    step = 3 * max(1, round(max(base.shape[:2]) / 512))
+    region = _region(base, box)[::step, ::step].reshape(-1, 3).astype(np.float32)
     if region.size == 0:
         return 21.0
     lum = region @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # only ranks pixels
@@ -417,7 +422,7 @@ def _place(
 ) -> PlacedText | None:
     """Lay the block out inside the canvas, off other text; each retry drops one risky transform."""
     height, width = canvas.base.shape[:2]
-    font = get_font(face, item.size_px)
+    font = get_face(face, item.size_px)
     for attempt in range(4):
         item.rotation = round(posture.rotation, 2) if attempt < 2 else 0.0
         item.curve = round(posture.curve, 3) if attempt < 1 else 0.0
