@@ -17,6 +17,7 @@ from textsynth.cli import main
 from textsynth.errors import TextsynthError
 from textsynth.sources import fonts as fontmod
 from textsynth.sources.fonts import FontFace, FontLibrary, get_font, load_manifest, scan_dir
+from textsynth.sources.glyphs import get_face
 
 WENKAI_BOLD = "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Bold.ttf"
 UMING = "/usr/share/fonts/truetype/arphic/uming.ttc"
@@ -40,16 +41,15 @@ def library() -> FontLibrary:
 
 @functools.cache
 def _notdef(face: FontFace) -> tuple[tuple[int, int], bytes]:
-    mask = get_font(face, 24).getmask("\U0010fffd")  # plane-16 private use: in no shipped font
-    return mask.size, bytes(mask)
+    mask = get_face(face, 24).glyph("\U0010fffd").mask  # plane-16 private use: in no shipped font
+    return mask.shape, mask.tobytes()
 
 
 @functools.cache
 def renders_visibly(face: FontFace, char: str) -> bool:
-    """The real no-tofu test: the glyph has ink and is not the font's .notdef box."""
-    mask = get_font(face, 24).getmask(char)
-    ink = bytes(mask)
-    return any(ink) and (mask.size, ink) != _notdef(face)
+    """The real no-tofu test, on the glyphs the images are drawn from: ink, and not the .notdef box."""
+    mask = get_face(face, 24).glyph(char).mask
+    return bool(mask.any()) and (mask.shape, mask.tobytes()) != _notdef(face)
 
 
 # --------------------------------------------------------------------------- the shipped manifest
@@ -103,9 +103,9 @@ def test_only_ascii_spaces_are_left_to_the_layout(tmp_path: Path) -> None:
     dejavu = _entry(id="dejavu", file=DEJAVU, family="DejaVu Sans", style="sans", weight=400)
     lib = FontLibrary.load(_write_manifest(tmp_path, [dejavu]))
     assert lib.covers("dejavu", "Hello world\n\tagain")
-    # DejaVu has no ideographic space: Pillow would draw its .notdef box.
-    mask = get_font(lib.face("dejavu"), 24).getmask("\u3000")
-    assert bytes(mask) == _notdef(lib.face("dejavu"))[1]
+    # DejaVu has no ideographic space: FreeType would draw its .notdef box.
+    mask = get_face(lib.face("dejavu"), 24).glyph("\u3000").mask
+    assert mask.tobytes() == _notdef(lib.face("dejavu"))[1]
     assert not lib.covers("dejavu", "Hello\u3000world")
 
 

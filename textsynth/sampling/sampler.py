@@ -199,7 +199,7 @@ def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
     The region is resized so a glyph is ~16 px: fine grain averages out, while stripes,
     checks and strong wood grain (what OCR and the eye confuse with strokes) remain.
     """
-    region = _region(base, box)
+    region = _region(base, box)  # not strided: skipping pixels keeps fine grain that averaging removes
     height, width = region.shape[:2]
     if width < 2 or height < 2:
         return 0.0

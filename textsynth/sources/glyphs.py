@@ -12,6 +12,7 @@ import ctypes
 import math
 import os
 import sys
+import threading
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -32,6 +33,8 @@ GLYPH_CACHE_BYTES = 48 << 20  # rendered glyphs kept per process (a 100 px glyph
 # from it (they stay in the page cache: a later touch is a minor fault).
 RELEASE_PAGES_EVERY = 2048
 _EMPTY = np.zeros((0, 0), dtype=np.uint8)
+# A FreeType face is not thread-safe; only cache misses take the lock (recaption runs threads).
+_FT_LOCK = threading.RLock()
 
 
 class Bitmap(NamedTuple):
@@ -70,7 +73,8 @@ class _Face:
     def gid(self, char: str) -> int:
         gid = self.gids.get(char)
         if gid is None:
-            gid = self.gids[char] = int(freetype.raw.FT_Get_Char_Index(self.handle, ord(char)))
+            with _FT_LOCK:
+                gid = self.gids[char] = int(freetype.raw.FT_Get_Char_Index(self.handle, ord(char)))
         return gid
 
     def advance_units(self, char: str) -> int:
@@ -79,7 +83,10 @@ class _Face:
             if len(self.advances) > 50_000:  # a face's whole cmap is ~30k: bound the odd long run
                 self.advances.clear()
             fixed = freetype.FT_Fixed(0)
-            error = freetype.raw.FT_Get_Advance(self.handle, self.gid(char), _UNSCALED, ctypes.byref(fixed))
+            with _FT_LOCK:
+                error = freetype.raw.FT_Get_Advance(
+                    self.handle, self.gid(char), _UNSCALED, ctypes.byref(fixed)
+                )
             units = self.advances[char] = 0 if error else int(fixed.value)
         return units
 
@@ -129,7 +136,7 @@ def release_font_pages() -> None:
     madvise = _libc_madvise()
     if madvise is None:
         return
-    for face in _FACES.values():
+    for face in list(_FACES.values()):
         if face.mapping is not None:
             madvise(ctypes.c_void_p(face.mapping[0]), ctypes.c_size_t(face.mapping[1]), 4)  # MADV_DONTNEED
 
@@ -156,7 +163,8 @@ _renders_since_release = 0
 def _face(path: str, index: int) -> _Face:
     face = _FACES.get((path, index))
     if face is None:
-        face = _FACES[(path, index)] = _Face(path, index)
+        with _FT_LOCK:
+            face = _FACES.get((path, index)) or _FACES.setdefault((path, index), _Face(path, index))
     return face
 
 
@@ -205,7 +213,8 @@ class SizedFace:
         _renders_since_release += 1
         if _renders_since_release >= RELEASE_PAGES_EVERY:
             release_font_pages()
-        bitmap = self._render(char) if not stroke else self._stroked(char, stroke)
+        with _FT_LOCK:
+            bitmap = self._render(char) if not stroke else self._stroked(char, stroke)
         bitmap.mask.setflags(write=False)
         _GLYPHS[key] = bitmap
         _glyph_bytes += bitmap.mask.nbytes + 200
