@@ -7,8 +7,9 @@ entry point renders --n images into a temporary folder (sampling, legibility che
 captions, JPEG, tar, manifest), --runs times; the median run gives images/s per core and ms per
 image. The floor is Pillow's JPEG encode of that run's own images (decoded back from its shards,
 encoded again at each sample's quality); ratio = ms per image / floor ms (issue 16's goal: < 6 at
-512², < 4 at 1024²). A second table splits the median run into stages, timed by thin wrappers
-around the functions the run calls, so people see where the time goes. Peak RSS is the worker
+512², < 4 at 1024²); "cpu ratio" is the same with CPU time, steadier on a shared machine (wall time
+also holds the shards' fsync). A second table splits the median run into stages, timed by thin
+wrappers around the functions the run calls, so people see where the time goes. Peak RSS is the worker
 process's (with --workers 1 the run renders in that one process); "private" is its anonymous
 memory at the end, without the font files and photo cache it maps, which all workers share.
 """
@@ -90,7 +91,7 @@ def stage_timers(totals: dict[str, float]):
             setattr(owner, name, original)
 
 
-def jpeg_floor_s(out: Path) -> tuple[float, int]:
+def jpeg_floor_s(out: Path) -> tuple[float, float, int]:
     """Seconds Pillow takes to JPEG-encode the run's own images again (decoding them is not counted).
 
     Read with tarfile, not webdataset: importing that imports torch, which would count in peak RSS.
@@ -99,7 +100,8 @@ def jpeg_floor_s(out: Path) -> tuple[float, int]:
 
     from PIL import Image
 
-    total, n = 0.0, 0
+    total = cpu = 0.0
+    n = 0
     for shard in sorted(out.glob("shard-*.tar")):
         with tarfile.open(shard) as tar:
             members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
@@ -107,11 +109,12 @@ def jpeg_floor_s(out: Path) -> tuple[float, int]:
             quality = json.loads(members[name[: -len("jpg")] + "json"])["jpeg_quality"]
             image = Image.open(io.BytesIO(members[name]))
             image.load()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             image.save(io.BytesIO(), format="JPEG", quality=quality)
             total += time.perf_counter() - t0
+            cpu += time.process_time() - c0
             n += 1
-    return total, n
+    return total, cpu, n
 
 
 def one_run(size: int, n: int, templates: str | None, shard_size: int) -> dict:
@@ -119,15 +122,15 @@ def one_run(size: int, n: int, templates: str | None, shard_size: int) -> dict:
     from textsynth import cli
     from textsynth.run import runner
 
-    run_s = [0.0]
+    run_s = [0.0, 0.0]  # wall, CPU
     original_run_into = runner._run_into
 
     def timed_run_into(*args, **kwargs):  # the run itself: from planning to the last manifest write
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             return original_run_into(*args, **kwargs)
         finally:
-            run_s[0] = time.perf_counter() - t0
+            run_s[:] = time.perf_counter() - t0, time.process_time() - c0
 
     totals = dict.fromkeys(STAGES, 0.0)
     with tempfile.TemporaryDirectory(prefix="textsynth-bench-") as tmp:
@@ -146,9 +149,12 @@ def one_run(size: int, n: int, templates: str | None, shard_size: int) -> dict:
         command_s = time.perf_counter() - t0
         if code != 0:
             raise SystemExit(f"textsynth {' '.join(argv)} failed with exit code {code}")
-        floor_s, encoded = jpeg_floor_s(out)
+        floor_s, floor_cpu_s, encoded = jpeg_floor_s(out)
     assert encoded == n, (encoded, n)
-    return {"run_s": run_s[0], "startup_s": command_s - run_s[0], "floor_s": floor_s, "stages": totals}
+    return {
+        "run_s": run_s[0], "cpu_s": run_s[1], "startup_s": command_s - run_s[0], "floor_s": floor_s,
+        "floor_cpu_s": floor_cpu_s, "stages": totals,
+    }  # fmt: skip
 
 
 def bench_size(size: int, n: int, runs: int, templates: str | None, shard_size: int) -> dict:
@@ -172,6 +178,9 @@ def bench_size(size: int, n: int, runs: int, templates: str | None, shard_size: 
         "floor_ms": 1000 * floor,
         "ratio": per_image / floor,
         "ratio_spread": [round(r["run_s"] / r["floor_s"], 2) for r in done],
+        # CPU time of the run over CPU time of the floor: steadier than wall time on a shared machine
+        "cpu_ms": 1000 * median["cpu_s"] / n,
+        "cpu_ratio": median["cpu_s"] / median["floor_cpu_s"],
         "startup_s": median["startup_s"],
         "stages_ms": {k: 1000 * v / n for k, v in median["stages"].items()},
         "peak_rss_mb": peak_rss_mb(),
@@ -198,7 +207,7 @@ def run_pinned(size: int, args: argparse.Namespace) -> dict:
 def print_tables(rows: list[dict]) -> None:
     header = (
         f"{'size':>6} {'n':>5} {'img/s/core':>10} {'ms/image':>9} {'jpeg floor':>10} {'ratio':>6} "
-        f"{'(runs)':>18} {'goal':>5} {'peak RSS':>9} {'private':>8} {'startup':>8}"
+        f"{'(runs)':>18} {'goal':>5} {'cpu ratio':>9} {'peak RSS':>9} {'private':>8} {'startup':>8}"
     )
     print("whole `textsynth render --workers 1` run, one core, median of runs")
     print(header)
@@ -209,7 +218,8 @@ def print_tables(rows: list[dict]) -> None:
         private = f"{r['anon_rss_mb']:.0f}MB" if r.get("anon_rss_mb") else "-"
         print(
             f"{r['size']:>5}² {r['n']:>5} {r['img_s']:>10.1f} {r['ms']:>7.2f}ms {r['floor_ms']:>8.2f}ms "
-            f"{r['ratio']:>6.2f} {spread:>18} {goal:>5} {r['peak_rss_mb']:>7.0f}MB {private:>8} {r['startup_s']:>7.1f}s"
+            f"{r['ratio']:>6.2f} {spread:>18} {goal:>5} {r['cpu_ratio']:>9.2f} {r['peak_rss_mb']:>7.0f}MB "
+            f"{private:>8} {r['startup_s']:>7.1f}s"
         )
     stages = list(STAGES)
     header = f"{'size':>6} " + " ".join(f"{s:>10}" for s in stages) + f" {'other':>8}"
