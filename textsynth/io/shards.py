@@ -222,11 +222,12 @@ def _remove_quietly(path: str) -> None:
 def write_shard(samples: list[dict[str, bytes | str]]) -> tuple[bytes, str]:
     """Tar the samples in memory (fixed mtime/owner, so bytes are reproducible); return data and sha256.
 
-    The bytes are webdataset.TarWriter's (a "w|" stream, members KEY.EXT in sorted order), written with
-    tarfile itself: importing webdataset imports torch, ~200 MB of every render worker's memory.
+    The bytes are webdataset.TarWriter's (pax headers, members KEY.EXT in sorted order, padded to a
+    10 KiB record; its "w|" stream and this seekable "w" write the same bytes), written with tarfile
+    itself: importing webdataset imports torch, ~200 MB of every render worker's memory.
     """
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w|") as tar:
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
         for sample in samples:
             key = sample["__key__"]
             for ext in sorted(sample):
