@@ -139,13 +139,15 @@ def test_full_disk_stops_with_clear_message_and_keeps_finished_shards(tmp_path, 
 def test_manifest_rewrites_stay_linear_and_every_finished_shard_is_listed(tmp_path, monkeypatch):
     """A million-shard run must not rewrite manifest.json per shard (O(shards²) bytes); entries in between
     are small pending files that read_manifest (resume, verify, stats) folds in at any moment."""
-    from textsynth.io import shards
+    from textsynth.io import manifest_log, shards
     from textsynth.io.manifest_log import PENDING, ManifestLog
 
     written = []
     real_write = shards.write_manifest
     monkeypatch.setattr(
-        shards, "write_manifest", lambda out, m: (written.append(len(json.dumps(m))), real_write(out, m))
+        manifest_log,
+        "write_manifest",
+        lambda out, m: (written.append(len(json.dumps(m))), real_write(out, m)),
     )
     output = Output(str(tmp_path / "out"))
     output.prepare()

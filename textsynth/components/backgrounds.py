@@ -158,10 +158,11 @@ def _colored(zh_noun: str, en_noun: str) -> PhrasesFn:
 
 
 def _solid(height: int, width: int, rgb: Sequence[int]) -> np.ndarray:
-    # Row-wise broadcast: numpy's fill over a trailing axis of 3 is ~20x slower.
-    out = np.empty((height, width * 3), np.uint8)
-    out[:] = np.tile(np.asarray(rgb, np.uint8), width)
-    return out.reshape(height, width, 3)
+    # Row-wise broadcast: numpy's fill over a trailing axis of 3 is ~20x slower. The array returned
+    # owns its memory, so render_scene may draw on it in place instead of copying it (see `own_base`).
+    out = np.empty((height, width, 3), np.uint8)
+    out.reshape(height, width * 3)[:] = np.tile(np.asarray(rgb, np.uint8), width)
+    return out
 
 
 def _small_size(width: int, height: int, long_side: int) -> tuple[int, int]:

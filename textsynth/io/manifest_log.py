@@ -12,59 +12,22 @@ any moment resumes from every shard it finished; the end of a run folds them all
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath
 from typing import Any
 
-from textsynth.errors import TextsynthError
+from textsynth.io.shards import PENDING, Output, clear_pending, pending_name, write_manifest
 
-PENDING = "manifest.pending"
 MIN_FOLD = 16  # fold at least this many entries at a time (a small run rewrites manifest.json rarely)
-
-
-def pending_name(shard: str) -> str:
-    return f"{PENDING}/{PurePosixPath(shard).with_suffix('.json').name}"
-
-
-def pending_entries(output) -> dict[str, dict[str, Any]]:
-    """Shard name -> manifest entry of every pending entry file (empty when there are none)."""
-    folder = output.path(PENDING)
-    if not output.fs.exists(folder):
-        return {}
-    entries = {}
-    for path in sorted(output.fs.ls(folder, detail=False)):
-        name = PurePosixPath(path).name
-        if not name.endswith(".json"):
-            continue  # a temporary of a killed write: never valid
-        data = output.read_bytes(f"{PENDING}/{name}")
-        try:
-            entry = json.loads(data)
-            entries[entry.pop("name")] = entry
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, KeyError, TypeError) as err:
-            raise TextsynthError(
-                f"{output.path(f'{PENDING}/{name}')}: not a shard entry ({type(err).__name__}: {err}); "
-                "it was not written by textsynth render, or was damaged: remove it and its shard to redo that shard"
-            ) from None
-    return entries
-
-
-def clear_pending(output) -> None:
-    """Remove the pending entry files (call only once manifest.json holds them)."""
-    folder = output.path(PENDING)
-    if output.fs.exists(folder):
-        output.fs.rm(folder, recursive=True)
 
 
 class ManifestLog:
     """The coordinator's manifest: `add` one finished shard at a time, `fold` to rewrite manifest.json."""
 
-    def __init__(self, output, manifest: dict[str, Any]):
+    def __init__(self, output: Output, manifest: dict[str, Any]):
         self.output, self.manifest = output, manifest
         self.pending = 0  # entries written as files and not yet in manifest.json
 
     def fold(self) -> None:
         """Rewrite manifest.json with every entry, then drop the pending files it now holds."""
-        from textsynth.io.shards import write_manifest
-
         write_manifest(self.output, self.manifest)
         if self.pending or self.output.fs.exists(self.output.path(PENDING)):
             clear_pending(self.output)

@@ -18,7 +18,7 @@ import tarfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import fsspec
@@ -26,6 +26,7 @@ import fsspec
 from textsynth.errors import TextsynthError
 
 MANIFEST = "manifest.json"
+PENDING = "manifest.pending"
 LOCK = ".textsynth-render.lock"
 FORMAT_VERSION = 1
 
@@ -222,11 +223,12 @@ def _remove_quietly(path: str) -> None:
 def write_shard(samples: list[dict[str, bytes | str]]) -> tuple[bytes, str]:
     """Tar the samples in memory (fixed mtime/owner, so bytes are reproducible); return data and sha256.
 
-    The bytes are webdataset.TarWriter's (a "w|" stream, members KEY.EXT in sorted order), written with
-    tarfile itself: importing webdataset imports torch, ~200 MB of every render worker's memory.
+    The bytes are webdataset.TarWriter's (pax headers, members KEY.EXT in sorted order, padded to a
+    10 KiB record; its "w|" stream and this seekable "w" write the same bytes), written with tarfile
+    itself: importing webdataset imports torch, ~200 MB of every render worker's memory.
     """
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w|") as tar:
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
         for sample in samples:
             key = sample["__key__"]
             for ext in sorted(sample):
@@ -306,8 +308,6 @@ def read_manifest(output: Output, strict: bool = False) -> dict[str, Any] | None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise TextsynthError(f"{path}: not valid JSON ({err}); move it away to start over") from None
     if isinstance(manifest, dict) and isinstance(manifest.get("shards"), dict):
-        from textsynth.io.manifest_log import pending_entries
-
         manifest["shards"].update(pending_entries(output))  # shards finished since it was last rewritten
     problem = _manifest_problem(manifest) if strict else None
     if not strict and not isinstance(manifest, dict):
@@ -342,6 +342,42 @@ def _manifest_problem(manifest: Any) -> str | None:
                     :300
                 ]
     return None
+
+
+# Entries of shards finished since manifest.json was last rewritten (textsynth.io.manifest_log says why)
+
+
+def pending_name(shard: str) -> str:
+    return f"{PENDING}/{PurePosixPath(shard).with_suffix('.json').name}"
+
+
+def pending_entries(output: Output) -> dict[str, dict[str, Any]]:
+    """Shard name -> manifest entry of every pending entry file (empty when there are none)."""
+    folder = output.path(PENDING)
+    if not output.fs.exists(folder):
+        return {}
+    entries = {}
+    for path in sorted(output.fs.ls(folder, detail=False)):
+        name = PurePosixPath(path).name
+        if not name.endswith(".json"):
+            continue  # a temporary of a killed write: never valid
+        data = output.read_bytes(f"{PENDING}/{name}")
+        try:
+            entry = json.loads(data)
+            entries[entry.pop("name")] = entry
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, KeyError, TypeError) as err:
+            raise TextsynthError(
+                f"{output.path(f'{PENDING}/{name}')}: not a shard entry ({type(err).__name__}: {err}); "
+                "it was not written by textsynth render, or was damaged: remove it and its shard to redo that shard"
+            ) from None
+    return entries
+
+
+def clear_pending(output: Output) -> None:
+    """Remove the pending entry files (call only once manifest.json holds them)."""
+    folder = output.path(PENDING)
+    if output.fs.exists(folder):
+        output.fs.rm(folder, recursive=True)
 
 
 def write_manifest(output: Output, manifest: dict[str, Any]) -> None:

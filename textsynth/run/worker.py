@@ -167,6 +167,11 @@ class RenderJob:
         return input_digests(self.config)
 
     def start(self) -> RenderWorker:
+        import cv2
+
+        # a worker is one core's worth of rendering: OpenCV's own thread pool in each of N workers on N
+        # cores only contends with the other workers (pixels do not depend on it)
+        cv2.setNumThreads(1)
         return RenderWorker(self.ctx or build_context(self.config))
 
     def prepare(self, output: Output) -> None:
