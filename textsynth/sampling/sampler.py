@@ -487,7 +487,7 @@ def _decorate(
         files = spec.files or image_files
         if spec.kind == "image_patch" and not files:
             continue  # no pictures to paste: no folder in the template and no --backgrounds
-        decoration = sample_decoration(rng, spec.kind, box, pal, files)  # a kind takes the files it needs
+        decoration = sample_decoration(rng, spec.kind, box, pal, files, spec.params)  # a kind takes what it needs
         roles = {
             "accent": pal[int(rng.integers(len(pal)))],
             "light": by_lum[-1],

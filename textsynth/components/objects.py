@@ -1,0 +1,398 @@
+"""Objects that carry text: a shirt, a package (box, bottle, bag), a sign board, a neon backboard, a
+folded sheet of paper, drawn procedurally with numpy and OpenCV.
+
+An object is a painted decoration (`register_object`): its box is the *face* where the template's
+text goes (the print on a chest, a box's front, a bottle's label, a board), and the object grows out
+of that face, painting the whole image (silhouette, shading, shadow on the backdrop). Because the
+face is the decoration's region, the arrangement moves and scales object and text together, so text
+always sits on the face. Every random choice is in the params (noise by recorded seeds), so the Scene
+redraws the same pixels; captions name the object and its colour from the params.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from textsynth.components.backgrounds import gaussian_grain
+from textsynth.components.decorations import register_object
+from textsynth.render.colors import color_name, hex_to_rgb, pick_color
+from textsynth.rng import child_seed
+from textsynth.scene import Box
+
+# ---------------------------------------------------------------- drawing helpers
+
+_SHIFT = 4
+
+
+def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    ys, xs = np.mgrid[:h, :w].astype(np.float32)
+    return xs + 0.5, ys + 0.5
+
+
+def _poly_mask(h: int, w: int, polys: Sequence[np.ndarray]) -> np.ndarray:
+    """Anti-aliased coverage (float32 0..1) of polygons given in pixel-edge coordinates."""
+    mask = np.zeros((h, w), np.uint8)
+    pts = [np.round((np.asarray(p, np.float64) - 0.5) * (1 << _SHIFT)).astype(np.int32) for p in polys]
+    cv2.fillPoly(mask, pts, 255, cv2.LINE_AA, shift=_SHIFT)
+    return mask.astype(np.float32) / 255
+
+
+def _line_mask(h: int, w: int, pts: np.ndarray, width: float, closed: bool = False) -> np.ndarray:
+    mask = np.zeros((h, w), np.uint8)
+    p = np.round((np.asarray(pts, np.float64) - 0.5) * (1 << _SHIFT)).astype(np.int32)
+    cv2.polylines(mask, [p], closed, 255, max(1, round(width)), cv2.LINE_AA, shift=_SHIFT)
+    return mask.astype(np.float32) / 255
+
+
+def _rgb(color: str) -> np.ndarray:
+    return np.array(hex_to_rgb(color), np.float32)
+
+
+def _paint(work: np.ndarray, mask: np.ndarray, color: np.ndarray) -> None:
+    """work = work * (1 - mask) + color * mask; color is (3,) or HxWx3."""
+    m = mask[..., None]
+    work *= 1 - m
+    work += np.asarray(color, np.float32) * m
+
+
+def _lit(base: np.ndarray, shade: np.ndarray) -> np.ndarray:
+    """Base colour under a shading field (1 = as is): dark colours still show folds and highlights."""
+    s = shade[..., None]
+    return base * s + (s - 1) * 45.0
+
+
+def _drop_shadow(work: np.ndarray, mask: np.ndarray, dx: float, dy: float, blur: float, strength: float) -> None:
+    """Darken the backdrop under a lifted object (outside its mask)."""
+    h, w = mask.shape
+    moved = cv2.warpAffine(mask, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h))
+    soft = cv2.GaussianBlur(moved, (0, 0), max(0.5, blur))
+    work *= (1 - strength * soft * (1 - mask))[..., None]
+
+
+def _grain(seed: int, h: int, w: int, sigma: float) -> np.ndarray:
+    """Per-pixel grain around 0 (float32, std about sigma/128)."""
+    g = np.random.default_rng(seed)
+    return (gaussian_grain(g, h, w, sigma).astype(np.float32) - 128) / 128
+
+
+def _smooth(seed: int, h: int, w: int, cells: int) -> np.ndarray:
+    g = np.random.default_rng(seed)
+    small = g.standard_normal((max(2, cells * h // max(h, w)), max(2, cells * w // max(h, w)))).astype(np.float32)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def _finish(image: np.ndarray, work: np.ndarray) -> None:
+    image[:] = np.clip(work + 0.5, 0, 255).astype(np.uint8)
+
+
+def _r(rng: np.random.Generator, lo: float, hi: float, nd: int = 3) -> float:
+    return round(float(rng.uniform(lo, hi)), nd)
+
+
+def _choose(rng: np.random.Generator, options: dict, key: str, default: Sequence[str]) -> str:
+    choices = list(options.get(key) or default)
+    return str(choices[int(rng.integers(len(choices)))])
+
+
+def _object_color(rng: np.random.Generator, options: dict, palette, default: Sequence[str] | None = None) -> str:
+    colors = options.get("colors") or default or palette
+    return pick_color(rng, colors)
+
+
+def _say(params: dict, key: str, lang: str) -> str:
+    zh, en = color_name(params[key])
+    return zh if lang == "zh" else en
+
+
+# ---------------------------------------------------------------- shirt
+
+# Right half of a flat T-shirt in body widths, from the neck side clockwise to the hem; y down.
+_SHIRT_RIGHT = np.array(
+    [(0.17, 0.0), (0.5, 0.09), (0.8, 0.33), (0.67, 0.5), (0.49, 0.39), (0.51, 1.25), (0.0, 1.27)], np.float64
+)
+
+
+def _sample_shirt(rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_) -> dict:
+    options = options or {}
+    return {
+        "body": _object_color(rng, options, palette),
+        "scale": _r(rng, 1.55, 1.85),  # body width / print width
+        "neck": str(rng.choice(["crew", "crew", "v"])),
+        "drop": _r(rng, 0.16, 0.24),  # neck point above the print, in body widths
+        "sleeve": _r(rng, -0.06, 0.06),  # sleeve angle tweak
+        "folds": [[_r(rng, -0.5, 0.5), _r(rng, 0.1, 1.2), _r(rng, -1.2, 1.2), _r(rng, 0.2, 0.6), _r(rng, -1, 1)]
+                  for _ in range(int(rng.integers(3, 7)))],  # fmt: skip
+        "light": _r(rng, -1, 1),
+        "shadow": _r(rng, 0.2, 0.45),
+        "seed": child_seed(rng),
+    }
+
+
+def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    fx0, fy0, fx1, fy1 = face
+    bw = (fx1 - fx0) * params["scale"]
+    cx, top = (fx0 + fx1) / 2, fy0 - params["drop"] * bw
+    right = _SHIRT_RIGHT.copy()
+    right[2:4, 1] += params["sleeve"]
+    half = np.concatenate([right, (right * [-1, 1])[::-1][1:]])  # right side, then the mirrored left
+    outline = np.column_stack([cx + half[:, 0] * bw, top + half[:, 1] * bw])
+    xs, ys = _grid(h, w)
+    mask = _poly_mask(h, w, [outline])
+    work = image.astype(np.float32)
+    _drop_shadow(work, mask, 0.02 * bw, 0.03 * bw, 0.03 * bw, params["shadow"])
+    # shading: soft folds (weak across the print), edges curving away, one light direction
+    u, v = (xs - cx) / bw, (ys - top) / bw
+    shade = 1 + 0.06 * params["light"] * u
+    calm = _soft_box(xs, ys, face, 0.04 * bw)
+    for ox, oy, angle, length, sign in params["folds"]:
+        d = np.array([math.cos(angle), math.sin(angle)], np.float32)
+        du, dv = u - ox, v - oy
+        along, across = du * d[0] + dv * d[1], -du * d[1] + dv * d[0]
+        fold = np.exp(-(across / 0.025) ** 2) * np.exp(-((along / length) ** 2) * 4)
+        shade += 0.12 * sign * fold * (1 - 0.8 * calm)
+    inside = cv2.distanceTransform((mask > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    shade -= 0.22 * np.exp(-inside / (0.035 * bw))
+    shade += 0.05 * _grain(params["seed"], h, w, 40) + 0.03 * _smooth(params["seed"] + 1, h, w, 12)
+    body = _rgb(params["body"])
+    _paint(work, mask, _lit(body, shade))
+    # the neck: inside of the back, then the rib band; seams and hem stitches
+    a, b = 0.17 * bw, (0.2 if params["neck"] == "v" else 0.12) * bw
+    inner = _neck_outline(cx, top, a, b, params["neck"])
+    _paint(work, _poly_mask(h, w, [inner]), _lit(body, np.full((h, w), 0.62, np.float32)))
+    front = inner[: 3 if params["neck"] == "v" else 24]
+    rib = _line_mask(h, w, front, max(1.5, 0.035 * bw))
+    _paint(work, rib * 0.9, _lit(body, 0.93 + 0.04 * _grain(params["seed"] + 2, h, w, 60)))
+    seam = np.zeros((h, w), np.float32)
+    for sx in (1, -1):
+        shoulder = [(cx + sx * 0.5 * bw, top + 0.09 * bw), (cx + sx * 0.49 * bw, top + 0.39 * bw)]
+        seam = np.maximum(seam, _line_mask(h, w, np.array(shoulder), max(1, 0.006 * bw)))
+        cuff = right[2:4] * [sx, 1] - [sx * 0.03, 0.03]  # stitching just inside the sleeve's end
+        seam = np.maximum(seam, _line_mask(h, w, np.column_stack([cx + cuff[:, 0] * bw, top + cuff[:, 1] * bw]), 1))
+    hem = np.array([(cx - 0.5 * bw, top + 1.2 * bw), (cx + 0.5 * bw, top + 1.22 * bw)])
+    seam = np.maximum(seam, _line_mask(h, w, hem, 1)) * mask
+    _paint(work, seam * 0.5, _lit(body, np.full((h, w), 0.7, np.float32)))
+    _finish(image, work)
+
+
+def _neck_outline(cx: float, top: float, a: float, b: float, neck: str) -> np.ndarray:
+    """The neck opening: the front neckline down (a half ellipse or a V), then the back collar up."""
+    t = np.linspace(0, math.pi, 24)
+    if neck == "v":
+        front = np.array([(cx + a, top), (cx, top + b), (cx - a, top)])
+    else:
+        front = np.column_stack([cx + a * np.cos(t), top + b * np.sin(t)])
+    back = np.column_stack([cx - a * np.cos(t), top + 0.12 * a * np.sin(t)])
+    return np.concatenate([front, back])
+
+
+def _soft_box(xs: np.ndarray, ys: np.ndarray, box: Box, soft: float) -> np.ndarray:
+    """1 inside the box, falling to 0 over `soft` pixels outside it."""
+    x0, y0, x1, y1 = box
+    dx = np.maximum(np.maximum(x0 - xs, xs - x1), 0)
+    dy = np.maximum(np.maximum(y0 - ys, ys - y1), 0)
+    return np.exp(-(np.hypot(dx, dy) / max(soft, 1e-3)) ** 2)
+
+
+def _describe_shirt(params: dict, lang: str) -> str:
+    color = _say(params, "body", lang)
+    return f"印花在一件{color}T恤的胸前" if lang == "zh" else f"with the print on the chest of a {color} T-shirt"
+
+
+register_object("shirt", _sample_shirt, _paint_shirt, _describe_shirt)
+
+
+# ---------------------------------------------------------------- package: box, bottle, bag
+
+PACKAGE_SHAPES = ("box", "bottle", "bag")
+_GLASS = ("#7a4410", "#2f6b3a", "#d5dedb", "#f2f2f2", "#1f3a7a", "#3b3b3b")
+_CAPS = ("#f5f5f5", "#c9a227", "#1b1b1b", "#b3202a", "#9aa1a6", "#2e7d32")
+_ZH_SHAPE = {"box": "纸盒", "bottle": "瓶子", "bag": "手提袋"}
+
+
+def _sample_package(rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_) -> dict:
+    options = options or {}
+    shape = _choose(rng, options, "shapes", PACKAGE_SHAPES)
+    params = {"shape": shape, "face": _object_color(rng, options, palette), "seed": child_seed(rng)}
+    params["shadow"] = _r(rng, 0.25, 0.5)
+    params["light"] = _r(rng, -1, 1)
+    if shape == "box":
+        params.update(pad=_r(rng, 0.04, 0.1), depth=_r(rng, 0.18, 0.4), angle=_r(rng, 25, 50, 1),
+                      side=int(rng.choice([-1, 1])))  # fmt: skip
+    elif shape == "bottle":
+        params.update(
+            body=str(rng.choice(_GLASS)), cap=str(rng.choice(_CAPS)), fill=_r(rng, 0.68, 0.8),
+            shoulder=_r(rng, 0.25, 0.45), neck=_r(rng, 0.3, 0.45), neck_len=_r(rng, 0.12, 0.3),
+        )  # fmt: skip
+    else:
+        params.update(
+            kraft=bool(rng.random() < 0.4), pad=_r(rng, 0.08, 0.16), handle=_r(rng, 0.28, 0.42),
+            rope=str(rng.choice(["#2b2b2b", "#e9e2d0", "#8b5a2b", "#b3202a"])), gusset=int(rng.choice([-1, 0, 1])),
+        )  # fmt: skip
+        if params["kraft"]:
+            params["face"] = str(rng.choice(["#b98a5a", "#c49a6c", "#a87b4f"]))
+    return params
+
+
+def _paint_package(image: np.ndarray, params: dict, face: Box) -> None:
+    {"box": _paint_box, "bottle": _paint_bottle, "bag": _paint_bag}[params["shape"]](image, params, face)
+
+
+def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    fx0, fy0, fx1, fy1 = face
+    px, py = params["pad"] * (fx1 - fx0), params["pad"] * (fy1 - fy0)
+    x0, y0, x1, y1 = fx0 - px, fy0 - py, fx1 + px, fy1 + py
+    a = math.radians(params["angle"])
+    d = params["depth"] * (x1 - x0)
+    side = params["side"]
+    # keep the receding faces on the canvas as far as the depth allows
+    room_x = (w - x1) if side > 0 else x0
+    d = max(4.0, min(d, 0.95 * room_x / max(math.cos(a), 1e-3), 0.95 * y0 / max(math.sin(a), 1e-3)))
+    vx, vy = side * d * math.cos(a), -d * math.sin(a)
+    front = np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    top = np.array([(x0, y0), (x1, y0), (x1 + vx, y0 + vy), (x0 + vx, y0 + vy)])
+    edge = x1 if side > 0 else x0
+    flank = np.array([(edge, y0), (edge + vx, y0 + vy), (edge + vx, y1 + vy), (edge, y1)])
+    xs, ys = _grid(h, w)
+    work = image.astype(np.float32)
+    masks = [_poly_mask(h, w, [p]) for p in (front, top, flank)]
+    whole = np.maximum.reduce(masks)
+    _drop_shadow(work, whole, side * 0.03 * d - 0.02 * (x1 - x0) * params["light"], 0.04 * (y1 - y0),
+                 0.05 * (x1 - x0), params["shadow"])  # fmt: skip
+    color = _rgb(params["face"])
+    grain = 0.02 * _grain(params["seed"], h, w, 30) + 0.015 * _smooth(params["seed"] + 1, h, w, 8)
+    lean = 0.06 * params["light"] * side
+    front_shade = 1.03 - 0.08 * (ys - y0) / max(y1 - y0, 1) + grain
+    _paint(work, masks[0], _lit(color, front_shade))
+    _paint(work, masks[1], _lit(color, 1.16 + lean + grain))
+    _paint(work, masks[2], _lit(color, 0.7 - lean + grain))
+    # a tuck flap across the top, and catch-lights on the near edges
+    flap = np.array([(x0 + 0.45 * vx, y0 + 0.45 * vy), (x1 + 0.45 * vx, y0 + 0.45 * vy)])
+    _paint(work, _line_mask(h, w, flap, 1) * 0.5, _lit(color, np.full((h, w), 0.85, np.float32)))
+    edges = np.maximum(_line_mask(h, w, front[:2], 1.5), _line_mask(h, w, np.array([(edge, y0), (edge, y1)]), 1.5))
+    _paint(work, edges * 0.6, _lit(color, np.full((h, w), 1.3, np.float32)))
+    _finish(image, work)
+
+
+def _bottle_outline(cx: float, bw: float, top: float, shoulder: float, neck_w: float, neck_top: float,
+                    bottom: float) -> np.ndarray:  # fmt: skip
+    """Right half up from the base, then the left half down: body, a rounded shoulder, the neck."""
+    r = 0.08 * bw
+    base = [(cx + bw / 2 - r + r * math.sin(t), bottom - r + r * math.cos(t)) for t in np.linspace(0, math.pi / 2, 6)]
+    t = np.linspace(0, 1, 14)
+    half = neck_w / 2 + (bw / 2 - neck_w / 2) * (np.cos(t * math.pi / 2))
+    sh = np.column_stack([cx + half, top - t * shoulder])
+    right = np.concatenate([np.array(base[::-1]), sh, [(cx + neck_w / 2, neck_top)]])
+    left = (right * [-1, 1] + [2 * cx, 0])[::-1]
+    return np.concatenate([right, left])
+
+
+def _paint_bottle(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    fx0, fy0, fx1, fy1 = face
+    bw = (fx1 - fx0) / params["fill"]
+    cx = (fx0 + fx1) / 2
+    lpad = 0.08 * (fy1 - fy0)
+    ly0, ly1 = fy0 - lpad, fy1 + lpad
+    body_top, bottom = ly0 - 0.08 * bw, min(ly1 + 0.1 * bw, h + 0.05 * bw)
+    # shoulder, neck and cap share the room above the body
+    want = (params["shoulder"] + params["neck_len"] + 0.14) * bw
+    k = min(1.0, max(0.2, (body_top - 0.02 * h) / want))
+    shoulder, neck_len, cap_h = params["shoulder"] * bw * k, params["neck_len"] * bw * k, 0.14 * bw * k
+    neck_w = params["neck"] * bw
+    neck_top = body_top - shoulder - neck_len
+    outline = _bottle_outline(cx, bw, body_top, shoulder, neck_w, neck_top, bottom)
+    xs, ys = _grid(h, w)
+    mask = _poly_mask(h, w, [outline])
+    cap = np.array([(cx - 0.56 * neck_w, neck_top - cap_h), (cx + 0.56 * neck_w, neck_top - cap_h),
+                    (cx + 0.56 * neck_w, neck_top + 0.15 * cap_h), (cx - 0.56 * neck_w, neck_top + 0.15 * cap_h)])  # fmt: skip
+    cap_mask = _poly_mask(h, w, [cap])
+    work = image.astype(np.float32)
+    _drop_shadow(work, np.maximum(mask, cap_mask), -0.06 * bw * params["light"], 0.03 * bw, 0.05 * bw,
+                 params["shadow"])  # fmt: skip
+    # cylindrical shading: each row's own half-width (body, shoulder, neck), a specular streak
+    inside = mask > 0.5
+    cols = np.arange(w, dtype=np.float32)[None, :] + 0.5
+    left = np.where(inside.any(1), np.argmax(inside, 1), 0).astype(np.float32)[:, None]
+    right = np.where(inside.any(1), w - np.argmax(inside[:, ::-1], 1), w).astype(np.float32)[:, None]
+    t = np.clip((cols - (left + right) / 2) / np.maximum((right - left) / 2, 1), -1, 1)
+    glint = -0.45 * (1 if params["light"] >= 0 else -1)
+    cyl = 0.55 + 0.45 * np.sqrt(1 - t**2) + 0.6 * np.exp(-(((t - glint) / 0.07) ** 2)) + 0.2 * np.exp(-(((t + glint * 1.7) / 0.05) ** 2))
+    _paint(work, mask, _lit(_rgb(params["body"]), cyl.astype(np.float32)))
+    # the label band wraps round the body: its edges curve with the cylinder, its ends darken
+    bulge = 0.035 * bw * np.sqrt(np.clip(1 - ((xs - cx) / (bw / 2)) ** 2, 0, 1))
+    band = np.clip(np.minimum(ys - (ly0 + bulge) + 0.5, (ly1 + bulge) - ys + 0.5), 0, 1) * mask
+    tl = np.clip((xs - cx) / (bw / 2), -1, 1)
+    label = 1 - 0.5 * np.abs(tl) ** 3 + 0.02 * _grain(params["seed"], h, w, 20)
+    _paint(work, band, _lit(_rgb(params["face"]), label))
+    ridges = 1 + 0.12 * np.cos((xs - cx) / max(1.0, 0.05 * neck_w) * math.pi)
+    cap_t = np.clip((xs - cx) / (0.56 * neck_w), -1, 1)
+    _paint(work, cap_mask, _lit(_rgb(params["cap"]), (0.6 + 0.45 * np.sqrt(1 - cap_t**2)) * ridges))
+    _finish(image, work)
+
+
+def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    fx0, fy0, fx1, fy1 = face
+    pad = params["pad"] * (fx1 - fx0)
+    x0, x1 = fx0 - pad, fx1 + pad
+    bw = x1 - x0
+    y0, y1 = fy0 - 0.14 * bw, min(fy1 + pad, h + 0.02 * bw)
+    cx = (x0 + x1) / 2
+    xs, ys = _grid(h, w)
+    work = image.astype(np.float32)
+    body = np.array([(x0, y0), (x1, y0), (x1 + 0.01 * bw, y1), (x0 - 0.01 * bw, y1)])
+    mask = _poly_mask(h, w, [body])
+    # handles: the back loop first (partly hidden), then the front loop over the top band
+    arch = min(params["handle"] * bw, 0.92 * y0)
+    rope_w = max(2.0, 0.025 * bw)
+    loops = []
+    for dy, dx in ((0.0, 0.03 * bw), (0.0, 0.0)):
+        t = np.linspace(0, math.pi, 32)
+        loops.append(np.column_stack([cx + dx + 0.22 * bw * np.cos(t), y0 + 0.06 * bw + dy - (arch + 0.06 * bw) * np.sin(t)]))
+    back, front = (_line_mask(h, w, p, rope_w) for p in loops)
+    _drop_shadow(work, np.maximum(mask, front), 0.03 * bw * -params["light"], 0.03 * bw, 0.04 * bw, params["shadow"])
+    rope = _rgb(params["rope"])
+    _paint(work, back * (1 - mask), _lit(rope, np.full((h, w), 0.7, np.float32)))
+    color = _rgb(params["face"])
+    grain = 0.03 * _grain(params["seed"], h, w, 50 if params["kraft"] else 20) + 0.02 * _smooth(params["seed"] + 1, h, w, 10)
+    u = (xs - x0) / bw
+    shade = 1 + 0.05 * params["light"] * (u - 0.5) * 2 + grain
+    shade -= 0.07 * np.exp(-(((ys - (y1 - 0.12 * bw)) / (0.012 * bw)) ** 2))  # the bottom fold
+    if params["gusset"]:  # the side panel's centre fold, seen just inside one edge
+        gx = x1 - 0.07 * bw if params["gusset"] > 0 else x0 + 0.07 * bw
+        shade -= 0.12 * np.clip(1 - np.abs(xs - gx) / (0.07 * bw), 0, 1) ** 2 * (ys > y0 + 0.1 * bw)
+    _paint(work, mask, _lit(color, shade))
+    band = mask * (ys < y0 + 0.1 * bw)  # the folded-over top hem
+    _paint(work, band * 0.5, _lit(color, 0.88 + grain))
+    hem_line = _line_mask(h, w, np.array([(x0, y0 + 0.1 * bw), (x1, y0 + 0.1 * bw)]), 1) * mask
+    _paint(work, hem_line * 0.6, _lit(color, np.full((h, w), 0.7, np.float32)))
+    _paint(work, front, _lit(rope, 0.85 + 0.15 * np.cos((ys - y0) / max(1.0, rope_w) * 2.0)))
+    for sx in (-1, 1):  # the knots where the rope goes through the bag
+        knot = np.zeros((h, w), np.uint8)
+        cv2.circle(knot, (round(cx + sx * 0.22 * bw), round(y0 + 0.06 * bw)), max(2, round(rope_w * 0.9)), 255, -1, cv2.LINE_AA)
+        _paint(work, knot.astype(np.float32) / 255, _lit(rope, np.full((h, w), 0.75, np.float32)))
+    _finish(image, work)
+
+
+def _describe_package(params: dict, lang: str) -> str:
+    shape = params["shape"]
+    face = _say(params, "face", lang)
+    if shape == "bottle":
+        body = _say(params, "body", lang)
+        if lang == "zh":
+            return f"包装是一个{body}瓶子，贴着{face}标签"
+        return f"with the text on the {face} label of a {body} bottle"
+    noun_zh = "牛皮纸手提袋" if shape == "bag" and params.get("kraft") else _ZH_SHAPE[shape]
+    noun_en = {"box": "box", "bag": "kraft paper bag" if params.get("kraft") else "shopping bag"}[shape]
+    if lang == "zh":
+        return f"包装是一个{face}{noun_zh}"
+    return f"with the text on the front of a {face} {noun_en}"
+
+
+register_object("package", _sample_package, _paint_package, _describe_package)
