@@ -287,7 +287,7 @@ def _bottle_outline(cx: float, bw: float, top: float, shoulder: float, neck_w: f
     t = np.linspace(0, 1, 14)
     half = neck_w / 2 + (bw / 2 - neck_w / 2) * (np.cos(t * math.pi / 2))
     sh = np.column_stack([cx + half, top - t * shoulder])
-    right = np.concatenate([np.array(base[::-1]), sh, [(cx + neck_w / 2, neck_top)]])
+    right = np.concatenate([np.array(base), sh, [(cx + neck_w / 2, neck_top)]])
     left = (right * [-1, 1] + [2 * cx, 0])[::-1]
     return np.concatenate([right, left])
 
@@ -396,3 +396,275 @@ def _describe_package(params: dict, lang: str) -> str:
 
 
 register_object("package", _sample_package, _paint_package, _describe_package)
+
+
+# ---------------------------------------------------------------- boards: wood, stone, metal; neon backboards
+
+BOARD_MATERIALS = ("wood", "stone", "metal")
+_WOOD = ("#8b5a2b", "#a0522d", "#6b4226", "#c19a6b", "#5a3a22")
+_STONE = ("#8d8d86", "#b7b2a6", "#5f6361", "#a39b8b", "#d6d2c4")
+_MATERIAL_WORDS = {"wood": ("木质", "wooden"), "stone": ("石质", "stone"), "metal": ("金属", "metal")}
+
+
+def _sample_board(rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_) -> dict:
+    options = options or {}
+    material = _choose(rng, options, "materials", BOARD_MATERIALS)
+    default = {"wood": _WOOD, "stone": _STONE, "metal": None}[material]
+    colors = options.get("colors") if material == "metal" else None
+    return {
+        "material": material,
+        "face": pick_color(rng, colors or default or palette),
+        "pad": _r(rng, 0.04, 0.1),
+        "bevel": _r(rng, 0.02, 0.05),
+        "radius": _r(rng, 0.0, 0.08) if material == "metal" else 0.0,
+        "border": bool(options.get("border", False)),
+        "mount": _choose(rng, options, "mounts", ("screws", "posts", "chains")),
+        "grain": _r(rng, 6, 16, 2),
+        "light": _r(rng, -1, 1),
+        "shadow": _r(rng, 0.25, 0.5),
+        "seed": child_seed(rng),
+    }
+
+
+def _board_rect(face: Box, pad: float) -> tuple[float, float, float, float]:
+    fx0, fy0, fx1, fy1 = face
+    p = pad * max(fx1 - fx0, fy1 - fy0)
+    return fx0 - p, fy0 - p, fx1 + p, fy1 + p
+
+
+def _rounded_rect(x0: float, y0: float, x1: float, y1: float, r: float) -> np.ndarray:
+    if r < 0.5:
+        return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    pts = []
+    for cx, cy, a0 in ((x1 - r, y0 + r, -90), (x1 - r, y1 - r, 0), (x0 + r, y1 - r, 90), (x0 + r, y0 + r, 180)):
+        for a in np.radians(np.linspace(a0, a0 + 90, 8)):
+            pts.append((cx + r * math.cos(a), cy + r * math.sin(a)))
+    return np.array(pts)
+
+
+def _material_shade(params: dict, xs: np.ndarray, ys: np.ndarray, box: Box) -> np.ndarray:
+    """Grain of the board's material around 1: wood rings along its length, stone speckle, brushed metal."""
+    h, w = xs.shape
+    seed = params["seed"]
+    x0, y0, x1, y1 = box
+    if params["material"] == "wood":
+        v = (ys - y0) / max(y1 - y0, 1) * params["grain"] + 1.5 * _smooth(seed, h, w, 4)
+        rings = 0.5 + 0.5 * np.cos(2 * math.pi * v)
+        return 0.9 + 0.16 * rings**2 + 0.03 * _grain(seed + 1, h, w, 40)
+    if params["material"] == "stone":
+        return 1 + 0.06 * _smooth(seed, h, w, 10) + 0.05 * _smooth(seed + 1, h, w, 40) + 0.07 * _grain(seed + 2, h, w, 60)
+    streaks = cv2.resize(np.random.default_rng(seed).standard_normal((h, 1)).astype(np.float32), (w, h))
+    return 1 + 0.025 * streaks + 0.04 * (xs - x0) / max(x1 - x0, 1) * params["light"] + 0.01 * _grain(seed + 1, h, w, 30)
+
+
+def _bevel_shade(xs: np.ndarray, ys: np.ndarray, box: Box, width: float, light: float) -> np.ndarray:
+    """A raised rim: lit on the top (and the lit side), dark on the bottom and the other side."""
+    x0, y0, x1, y1 = box
+    d_top, d_bottom, d_left, d_right = ys - y0, y1 - ys, xs - x0, x1 - xs
+    near = np.minimum.reduce([d_top, d_bottom, d_left, d_right])
+    rim = np.clip(1 - near / max(width, 1), 0, 1) > 0
+    side_lit = 1 if light < 0 else -1  # light from the left when light < 0
+    tone = np.select(
+        [near == d_top, near == d_bottom, near == d_left, near == d_right],
+        [0.18, -0.22, 0.1 * side_lit, -0.1 * side_lit],
+    )
+    return (tone * rim).astype(np.float32)
+
+
+def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    box = _board_rect(face, params["pad"])
+    x0, y0, x1, y1 = box
+    bw, bh = x1 - x0, y1 - y0
+    xs, ys = _grid(h, w)
+    work = image.astype(np.float32)
+    mount = params["mount"]
+    metal = _rgb("#8f969b")
+    if mount == "posts" and y1 < h:  # two poles from under the board to the ground, behind it
+        for px in (x0 + 0.2 * bw, x1 - 0.2 * bw):
+            pw = max(3.0, 0.035 * bw)
+            pole = _poly_mask(h, w, [np.array([(px - pw / 2, y0 + 0.2 * bh), (px + pw / 2, y0 + 0.2 * bh), (px + pw / 2, h + 1), (px - pw / 2, h + 1)])])
+            t = np.clip((xs - px) / (pw / 2), -1, 1)
+            _drop_shadow(work, pole, 0.3 * pw, 0, pw * 0.5, 0.3)
+            _paint(work, pole, _lit(metal, 0.55 + 0.5 * np.sqrt(1 - t**2)))
+    if mount == "chains" and y0 > 4:  # hanging from above on two chains
+        for px in (x0 + 0.15 * bw, x1 - 0.15 * bw):
+            links = _line_mask(h, w, np.array([(px, 0), (px, y0 + 0.02 * bh)]), max(2, 0.01 * bw))
+            dots = 0.75 + 0.35 * (np.cos(ys / max(2.0, 0.02 * bw) * math.pi) > 0)
+            _paint(work, links, _lit(_rgb("#4a4a48"), dots.astype(np.float32)))
+    outline = _rounded_rect(x0, y0, x1, y1, params["radius"] * min(bw, bh))
+    mask = _poly_mask(h, w, [outline])
+    edge = _poly_mask(h, w, [outline + [0, max(2.0, 0.03 * bh)]])  # the board's thickness below it
+    _drop_shadow(work, np.maximum(mask, edge), -0.03 * bw * params["light"], 0.05 * bh, 0.03 * bw, params["shadow"])
+    color = _rgb(params["face"])
+    _paint(work, edge * (1 - mask), _lit(color, np.full((h, w), 0.55, np.float32)))
+    shade = _material_shade(params, xs, ys, box) + _bevel_shade(xs, ys, box, params["bevel"] * min(bw, bh), params["light"])
+    _paint(work, mask, _lit(color, shade))
+    if params["border"]:  # a road sign's white inset border
+        inset = 0.035 * min(bw, bh)
+        ring = _line_mask(h, w, _rounded_rect(x0 + inset, y0 + inset, x1 - inset, y1 - inset, params["radius"] * min(bw, bh) * 0.7), max(2, 0.018 * min(bw, bh)), closed=True)
+        _paint(work, ring * 0.95, _rgb("#f4f4f4"))
+    if mount == "screws":
+        r = max(2, round(0.018 * min(bw, bh)))
+        for sx, sy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
+            c = (round(sx + np.sign(x0 + x1 - 2 * sx) * 3 * r), round(sy + np.sign(y0 + y1 - 2 * sy) * 3 * r))
+            head = np.zeros((h, w), np.uint8)
+            cv2.circle(head, c, r, 255, -1, cv2.LINE_AA)
+            lit = 1.25 - 0.5 * np.clip(((xs - c[0]) + (ys - c[1])) / (2 * r), -1, 1)
+            _paint(work, head.astype(np.float32) / 255, _lit(metal, lit))
+    _finish(image, work)
+
+
+def _describe_board(params: dict, lang: str) -> str:
+    zh, en = _MATERIAL_WORDS[params["material"]]
+    color = _say(params, "face", lang)
+    if lang == "zh":
+        return f"牌子是一块{color}{zh}板" if params["material"] == "metal" else f"牌子是一块{zh}板"
+    return f"with the text on a {color} {en} board" if params["material"] == "metal" else f"with the text on a {en} board"
+
+
+register_object("board", _sample_board, _paint_board, _describe_board)
+
+
+NEON_BACKINGS = ("metal", "wood", "acrylic")
+
+
+def _sample_neon_board(rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_) -> dict:
+    options = options or {}
+    backing = _choose(rng, options, "backings", NEON_BACKINGS)
+    face = {"metal": ("#1e2226", "#2b2f33", "#23262a"), "wood": ("#2e1f16", "#3a281b"), "acrylic": ("#0c0c0e", "#121218")}[backing]
+    return {
+        "backing": backing,
+        "face": str(rng.choice(face)),
+        "spill": pick_color(rng, options.get("colors") or ["#ff2e88", "#00f5d4", "#fee440", "#9bf6ff", "#ff5d8f"]),
+        "pad": _r(rng, 0.05, 0.12),
+        "night": _r(rng, 0.35, 0.6),  # how far the wall around the sign falls into darkness
+        "spill_strength": _r(rng, 0.15, 0.35),
+        "cable": bool(rng.random() < 0.6),
+        "light": _r(rng, -1, 1),
+        "seed": child_seed(rng),
+    }
+
+
+def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = _board_rect(face, params["pad"])
+    bw, bh = x1 - x0, y1 - y0
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    xs, ys = _grid(h, w)
+    work = image.astype(np.float32)
+    # night: the wall darkens away from the sign, and the tubes' light spills on it
+    dist = np.hypot((xs - cx) / (0.7 * bw), (ys - cy) / (0.9 * bh))
+    work *= (params["night"] + (1 - params["night"]) * 0.5 * np.exp(-dist**2))[..., None]
+    work += _rgb(params["spill"]) * (params["spill_strength"] * np.exp(-(dist**2) * 1.5))[..., None]
+    mask = _poly_mask(h, w, [_rounded_rect(x0, y0, x1, y1, 0.02 * min(bw, bh))])
+    _drop_shadow(work, mask, 0.02 * bw, 0.03 * bh, 0.03 * bw, 0.6)
+    material = {"metal": "metal", "wood": "wood", "acrylic": "metal"}[params["backing"]]
+    shade = _material_shade({**params, "material": material, "grain": 10.0}, xs, ys, (x0, y0, x1, y1))
+    shade = shade + _bevel_shade(xs, ys, (x0, y0, x1, y1), 0.02 * min(bw, bh), params["light"]) * 2
+    _paint(work, mask, _lit(_rgb(params["face"]), shade))
+    if params["cable"]:  # the transformer's cable runs from a lower corner off the canvas
+        side = x1 - 0.08 * bw if params["light"] >= 0 else x0 + 0.08 * bw
+        t = np.linspace(0, 1, 20)
+        pts = np.column_stack([side + (0.2 * bw) * t * (1 if params["light"] >= 0 else -1), y1 + (h - y1 + 4) * t ** 0.8])
+        _paint(work, _line_mask(h, w, pts, max(2, 0.008 * bw)), _rgb("#0a0a0a"))
+    r = max(2, round(0.02 * min(bw, bh)))
+    for sx, sy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):  # polished stand-offs hold the board off the wall
+        c = (round(sx + np.sign(x0 + x1 - 2 * sx) * 3 * r), round(sy + np.sign(y0 + y1 - 2 * sy) * 3 * r))
+        head = np.zeros((h, w), np.uint8)
+        cv2.circle(head, c, r, 255, -1, cv2.LINE_AA)
+        lit = 1.3 - 0.6 * np.clip(((xs - c[0]) + (ys - c[1])) / (2 * r), -1, 1)
+        _paint(work, head.astype(np.float32) / 255, _lit(_rgb("#b8bcc0"), lit))
+    _finish(image, work)
+
+
+def _describe_neon_board(params: dict, lang: str) -> str:
+    zh = {"metal": "金属", "wood": "木质", "acrylic": "黑色亚克力"}[params["backing"]]
+    en = {"metal": "dark metal", "wood": "dark wooden", "acrylic": "black acrylic"}[params["backing"]]
+    return f"霓虹灯管装在{zh}底板上" if lang == "zh" else f"with the neon tubes mounted on a {en} backboard"
+
+
+register_object("neon_board", _sample_neon_board, _paint_neon_board, _describe_neon_board)
+
+
+# ---------------------------------------------------------------- a sheet of paper: folds, curl, tape or pins
+
+FASTENERS = ("tape", "pins", "none")
+_PAPER = ("#f7f3ea", "#fbf8f1", "#f1ead8", "#ffffff")
+_PINS = ("#d62828", "#1d70b8", "#2a9d3a", "#f4c20d", "#f5f5f5")
+
+
+def _sample_paper_sheet(rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_) -> dict:
+    options = options or {}
+    return {
+        "face": pick_color(rng, options.get("colors") or _PAPER),
+        "pad": _r(rng, 0.03, 0.06),
+        "folds_h": int(rng.integers(0, int(options.get("max_folds", 2)) + 1)),
+        "fold_v": bool(rng.random() < 0.3),
+        "ridge": [int(rng.choice([-1, 1])) for _ in range(3)],
+        "curl": _r(rng, 0.0, 0.18),
+        "fastener": _choose(rng, options, "fasteners", FASTENERS),
+        "pin": str(rng.choice(_PINS)),
+        "tape_angle": _r(rng, 25, 50, 1),
+        "light": _r(rng, -1, 1),
+        "shadow": _r(rng, 0.25, 0.5),
+        "seed": child_seed(rng),
+    }
+
+
+def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = _board_rect(face, params["pad"])
+    bw, bh = x1 - x0, y1 - y0
+    xs, ys = _grid(h, w)
+    work = image.astype(np.float32)
+    mask = _poly_mask(h, w, [np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])])
+    lift = 1 + 3 * params["curl"]
+    _drop_shadow(work, mask, -0.01 * bw * params["light"], 0.012 * bh * lift, 0.012 * bw * lift, params["shadow"])
+    shade = 1 + 0.03 * _smooth(params["seed"], h, w, 6) + 0.02 * _grain(params["seed"] + 1, h, w, 30)
+    shade += 0.03 * params["light"] * ((xs - x0) / bw - 0.5)
+    shade -= params["curl"] * np.clip((ys - y0) / bh - 0.75, 0, 1) ** 2 * 16 * 0.5  # the lower edge lifts off
+    folds = [(ys, y0 + bh * k / (params["folds_h"] + 1)) for k in range(1, params["folds_h"] + 1)]
+    if params["fold_v"]:
+        folds.append((xs, (x0 + x1) / 2))
+    for (coord, at), ridge in zip(folds, params["ridge"] * 2, strict=False):
+        u = (coord - at) / max(1.0, 0.012 * max(bw, bh))
+        shade += ridge * 0.07 * np.sign(u) * np.exp(-np.abs(u)) - 0.1 * np.exp(-(u * 3) ** 2)
+    _paint(work, mask, _lit(_rgb(params["face"]), shade))
+    if params["fastener"] == "tape":
+        a = math.radians(params["tape_angle"])
+        for sx, corner_x in ((1, x0), (-1, x1)):
+            c = np.array([corner_x, y0])
+            d = np.array([math.cos(a) * sx, -math.sin(a)])
+            n = np.array([-d[1], d[0]])
+            L, T = 0.12 * bw, 0.035 * bw
+            strip = np.array([c - d * L - n * T, c + d * L - n * T, c + d * L + n * T, c - d * L + n * T])
+            tape = _poly_mask(h, w, [strip])
+            _paint(work, tape * 0.45, _rgb("#f3eccd"))
+            _paint(work, _line_mask(h, w, strip, 1, closed=True) * tape * 0.3, _rgb("#bdb38f"))
+    elif params["fastener"] == "pins":
+        r = max(3, round(0.025 * bw))
+        for px in (x0 + 0.06 * bw, x1 - 0.06 * bw):
+            c = (round(px), round(y0 + 0.05 * bh))
+            head = np.zeros((h, w), np.uint8)
+            cv2.circle(head, c, r, 255, -1, cv2.LINE_AA)
+            m = head.astype(np.float32) / 255
+            _drop_shadow(work, m, 0.6 * r, 0.8 * r, 0.5 * r, 0.5)
+            lit = 1.15 - 0.45 * np.clip(((xs - c[0]) + (ys - c[1])) / (2 * r), -1, 1)
+            lit += 0.5 * np.exp(-((xs - c[0] + 0.35 * r) ** 2 + (ys - c[1] + 0.35 * r) ** 2) / (0.1 * r * r))
+            _paint(work, m, _lit(_rgb(params["pin"]), lit))
+    _finish(image, work)
+
+
+def _describe_paper_sheet(params: dict, lang: str) -> str:
+    folded = params["folds_h"] > 0 or params["fold_v"]
+    fastener = params["fastener"]
+    if lang == "zh":
+        parts = ["纸张上有折痕"] if folded else []
+        parts += {"tape": ["用胶带贴着"], "pins": ["用图钉钉着"], "none": []}[fastener]
+        return "，".join(parts) or "写在一张纸上"
+    said = (["fold creases in the paper"] if folded else []) + {"tape": ["tape at its top corners"], "pins": ["pins at its top corners"], "none": []}[fastener]
+    return "with " + (" and ".join(said) if said else "the text on a sheet of paper")
+
+
+register_object("paper_sheet", _sample_paper_sheet, _paint_paper_sheet, _describe_paper_sheet)
