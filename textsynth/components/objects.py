@@ -401,6 +401,7 @@ register_object("package", _sample_package, _paint_package, _describe_package)
 # ---------------------------------------------------------------- boards: wood, stone, metal; neon backboards
 
 BOARD_MATERIALS = ("wood", "stone", "metal")
+BOARD_MOUNTS = ("screws", "posts", "chains")
 _WOOD = ("#8b5a2b", "#a0522d", "#6b4226", "#c19a6b", "#5a3a22")
 _STONE = ("#8d8d86", "#b7b2a6", "#5f6361", "#a39b8b", "#d6d2c4")
 _MATERIAL_WORDS = {"wood": ("木质", "wooden"), "stone": ("石质", "stone"), "metal": ("金属", "metal")}
@@ -418,7 +419,7 @@ def _sample_board(rng: np.random.Generator, width: float, height: float, *, pale
         "bevel": _r(rng, 0.02, 0.05),
         "radius": _r(rng, 0.0, 0.08) if material == "metal" else 0.0,
         "border": bool(options.get("border", False)),
-        "mount": _choose(rng, options, "mounts", ("screws", "posts", "chains")),
+        "mount": _choose(rng, options, "mounts", BOARD_MOUNTS),
         "grain": _r(rng, 6, 16, 2),
         "light": _r(rng, -1, 1),
         "shadow": _r(rng, 0.25, 0.5),
