@@ -12,7 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textsynth.components.backgrounds import render_background, sample_background
-from textsynth.components.decorations import DECORATION_KINDS, OBJECT_KINDS, draw_decorations, sample_decoration
+from textsynth.components.decorations import (
+    DECORATION_KINDS,
+    OBJECT_KINDS,
+    draw_decorations,
+    sample_decoration,
+)
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import PALETTES, hex_to_rgb
 from textsynth.scene import Decoration

@@ -78,7 +78,9 @@ def test_text_sits_on_the_object_and_on_ink(flat_ctx, template):
                     continue
                 mask = np.zeros(changed.shape, np.uint8)
                 cv2.fillPoly(mask, [np.round(np.array(char["polygon"])).astype(np.int32)], 1)
-                least = 0.005 if unicodedata.category(char["char"]).startswith("P") else 0.03  # a comma is small
+                least = (
+                    0.005 if unicodedata.category(char["char"]).startswith("P") else 0.03
+                )  # a comma is small
                 assert changed[mask.astype(bool)].mean() > least, (annotation.text, char["char"])
 
 
@@ -99,14 +101,14 @@ def test_packages_come_in_every_shape_the_template_lists(flat_ctx):
 def test_captions_name_the_object_truthfully(flat_ctx, template):
     for sample in _samples(flat_ctx, template, n=4):
         obj = _object(sample.scene)
-        zh, en = (DECORATIONS.describe(obj.kind, obj.params, lang) for lang in ("zh", "en"))
+        zh, _en = (DECORATIONS.describe(obj.kind, obj.params, lang) for lang in ("zh", "en"))
         assert zh in sample.captions["detailed_zh"]  # the detailed caption states every fact
         for key in ("face", "body"):  # a colour said is a colour painted
             if key in obj.params:
                 from textsynth.render.colors import color_name
 
                 said = color_name(obj.params[key])
-                assert said[0] in zh or key == "face" and obj.kind != "package", (zh, said)
+                assert said[0] in zh or (key == "face" and obj.kind != "package"), (zh, said)
         record = sample.record()
         for lang, caption in (("zh", sample.captions["zh"]), ("en", sample.captions["en"])):
             assert wrong_claims(caption, record, lang) == [], caption
@@ -138,7 +140,9 @@ def test_any_face_is_covered_by_its_object(kind, seed, box):
     face = (box[0] * w, box[1] * h, box[2] * w, box[3] * h)
     deco = sample_decoration(np.random.default_rng(seed), kind, face, None)
     out = draw_decorations(backdrop, [deco])
-    inner = out[round(face[1]) + 2 : round(face[3]) - 2, round(face[0]) + 2 : round(face[2]) - 2].reshape(-1, 3)
+    inner = out[round(face[1]) + 2 : round(face[3]) - 2, round(face[0]) + 2 : round(face[2]) - 2].reshape(
+        -1, 3
+    )
     magenta = (inner[:, 0] > 200) & (inner[:, 1] < 60) & (inner[:, 2] > 200)
     assert magenta.mean() < 0.02
     assert np.array_equal(draw_decorations(backdrop, [deco]), out)  # a pure function of its params
@@ -147,7 +151,10 @@ def test_any_face_is_covered_by_its_object(kind, seed, box):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ("{shapes: [box, tube]}", "decorations.0.params.shapes: must be a non-empty list of box, bottle, bag, got ['box', 'tube']"),
+        (
+            "{shapes: [box, tube]}",
+            "decorations.0.params.shapes: must be a non-empty list of box, bottle, bag, got ['box', 'tube']",
+        ),
         ("{colors: [red]}", "decorations.0.params.colors: must be a non-empty list of #rrggbb colours"),
         ("{shapes: []}", "decorations.0.params.shapes: must be a non-empty list of box, bottle, bag"),
         ("{finish: matte}", "decorations.0.params"),
@@ -171,8 +178,16 @@ def test_bad_object_params_fail_at_load_with_one_line(tmp_path, params, message)
         ("board", "{materials: [glass]}", "params.materials: must be a non-empty list of wood, stone, metal"),
         ("board", "{mounts: [glue]}", "params.mounts: must be a non-empty list of screws, posts, chains"),
         ("paper_sheet", "{max_folds: 9}", "params.max_folds"),
-        ("paper_sheet", "{fasteners: [staples]}", "params.fasteners: must be a non-empty list of tape, pins, none"),
-        ("neon_board", "{backings: [paper]}", "params.backings: must be a non-empty list of metal, wood, acrylic"),
+        (
+            "paper_sheet",
+            "{fasteners: [staples]}",
+            "params.fasteners: must be a non-empty list of tape, pins, none",
+        ),
+        (
+            "neon_board",
+            "{backings: [paper]}",
+            "params.backings: must be a non-empty list of metal, wood, acrylic",
+        ),
         ("shirt", "{colors: '#ffffff'}", "params.colors: must be a non-empty list of #rrggbb colours"),
     ],
 )
@@ -182,7 +197,9 @@ def test_every_object_checks_its_params(tmp_path, kind, params, message):
         "name: bad\nslots:\n  - {role: title, region: [0.3, 0.3, 0.7, 0.6], primary: true}\n"
         f"decorations:\n  - kind: {kind}\n    region: [0.3, 0.3, 0.7, 0.6]\n    params: {params}\n"
     )
-    with pytest.raises(TextsynthError, match=r"bad\.yaml:\d+: decorations\.0\." + message.split(":")[0].replace(".", r"\.")):
+    with pytest.raises(
+        TextsynthError, match=r"bad\.yaml:\d+: decorations\.0\." + message.split(":")[0].replace(".", r"\.")
+    ):
         load_template(path)
 
 
@@ -194,5 +211,8 @@ def test_the_neon_effect_draws_lit_tubes(flat_ctx):
             if style.glow is None or not style.stroke_width:
                 continue
             assert style.glow.color == style.stroke_color
-            core, rim = (np.array([int(c[i : i + 2], 16) for i in (1, 3, 5)]) for c in (style.color, style.stroke_color))
+            core, rim = (
+                np.array([int(c[i : i + 2], 16) for i in (1, 3, 5)])
+                for c in (style.color, style.stroke_color)
+            )
             assert core.sum() > rim.sum()  # the core is the lighter

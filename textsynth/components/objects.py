@@ -65,7 +65,9 @@ def _lit(base: np.ndarray, shade: np.ndarray) -> np.ndarray:
     return base * s + (s - 1) * 45.0
 
 
-def _drop_shadow(work: np.ndarray, mask: np.ndarray, dx: float, dy: float, blur: float, strength: float) -> None:
+def _drop_shadow(
+    work: np.ndarray, mask: np.ndarray, dx: float, dy: float, blur: float, strength: float
+) -> None:
     """Darken the backdrop under a lifted object (outside its mask)."""
     h, w = mask.shape
     moved = cv2.warpAffine(mask, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h))
@@ -81,7 +83,9 @@ def _grain(seed: int, h: int, w: int, sigma: float) -> np.ndarray:
 
 def _smooth(seed: int, h: int, w: int, cells: int) -> np.ndarray:
     g = np.random.default_rng(seed)
-    small = g.standard_normal((max(2, cells * h // max(h, w)), max(2, cells * w // max(h, w)))).astype(np.float32)
+    small = g.standard_normal((max(2, cells * h // max(h, w)), max(2, cells * w // max(h, w)))).astype(
+        np.float32
+    )
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
 
 
@@ -98,7 +102,9 @@ def _choose(rng: np.random.Generator, options: dict, key: str, default: Sequence
     return str(choices[int(rng.integers(len(choices)))])
 
 
-def _object_color(rng: np.random.Generator, options: dict, palette, default: Sequence[str] | None = None) -> str:
+def _object_color(
+    rng: np.random.Generator, options: dict, palette, default: Sequence[str] | None = None
+) -> str:
     colors = options.get("colors") or default or palette
     return pick_color(rng, colors)
 
@@ -116,7 +122,9 @@ _SHIRT_RIGHT = np.array(
 )
 
 
-def _sample_shirt(rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_) -> dict:
+def _sample_shirt(
+    rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_
+) -> dict:
     options = options or {}
     return {
         "body": _object_color(rng, options, palette),
@@ -124,8 +132,10 @@ def _sample_shirt(rng: np.random.Generator, width: float, height: float, *, pale
         "neck": str(rng.choice(["crew", "crew", "v"])),
         "drop": _r(rng, 0.16, 0.24),  # neck point above the print, in body widths
         "sleeve": _r(rng, -0.06, 0.06),  # sleeve angle tweak
-        "folds": [[_r(rng, -0.5, 0.5), _r(rng, 0.1, 1.2), _r(rng, -1.2, 1.2), _r(rng, 0.2, 0.6), _r(rng, -1, 1)]
-                  for _ in range(int(rng.integers(3, 7)))],  # fmt: skip
+        "folds": [
+            [_r(rng, -0.5, 0.5), _r(rng, 0.1, 1.2), _r(rng, -1.2, 1.2), _r(rng, 0.2, 0.6), _r(rng, -1, 1)]
+            for _ in range(int(rng.integers(3, 7)))
+        ],
         "light": _r(rng, -1, 1),
         "shadow": _r(rng, 0.2, 0.45),
         "seed": child_seed(rng),
@@ -134,7 +144,7 @@ def _sample_shirt(rng: np.random.Generator, width: float, height: float, *, pale
 
 def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
     h, w = image.shape[:2]
-    fx0, fy0, fx1, fy1 = face
+    fx0, fy0, fx1, _fy1 = face
     bw = (fx1 - fx0) * params["scale"]
     cx, top = (fx0 + fx1) / 2, fy0 - params["drop"] * bw
     right = _SHIRT_RIGHT.copy()
@@ -153,7 +163,7 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
         d = np.array([math.cos(angle), math.sin(angle)], np.float32)
         du, dv = u - ox, v - oy
         along, across = du * d[0] + dv * d[1], -du * d[1] + dv * d[0]
-        fold = np.exp(-(across / 0.025) ** 2) * np.exp(-((along / length) ** 2) * 4)
+        fold = np.exp(-((across / 0.025) ** 2)) * np.exp(-((along / length) ** 2) * 4)
         shade += 0.12 * sign * fold * (1 - 0.8 * calm)
     inside = cv2.distanceTransform((mask > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     shade -= 0.22 * np.exp(-inside / (0.035 * bw))
@@ -172,7 +182,9 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
         shoulder = [(cx + sx * 0.5 * bw, top + 0.09 * bw), (cx + sx * 0.49 * bw, top + 0.39 * bw)]
         seam = np.maximum(seam, _line_mask(h, w, np.array(shoulder), max(1, 0.006 * bw)))
         cuff = right[2:4] * [sx, 1] - [sx * 0.03, 0.03]  # stitching just inside the sleeve's end
-        seam = np.maximum(seam, _line_mask(h, w, np.column_stack([cx + cuff[:, 0] * bw, top + cuff[:, 1] * bw]), 1))
+        seam = np.maximum(
+            seam, _line_mask(h, w, np.column_stack([cx + cuff[:, 0] * bw, top + cuff[:, 1] * bw]), 1)
+        )
     hem = np.array([(cx - 0.5 * bw, top + 1.2 * bw), (cx + 0.5 * bw, top + 1.22 * bw)])
     seam = np.maximum(seam, _line_mask(h, w, hem, 1)) * mask
     _paint(work, seam * 0.5, _lit(body, np.full((h, w), 0.7, np.float32)))
@@ -195,12 +207,14 @@ def _soft_box(xs: np.ndarray, ys: np.ndarray, box: Box, soft: float) -> np.ndarr
     x0, y0, x1, y1 = box
     dx = np.maximum(np.maximum(x0 - xs, xs - x1), 0)
     dy = np.maximum(np.maximum(y0 - ys, ys - y1), 0)
-    return np.exp(-(np.hypot(dx, dy) / max(soft, 1e-3)) ** 2)
+    return np.exp(-((np.hypot(dx, dy) / max(soft, 1e-3)) ** 2))
 
 
 def _describe_shirt(params: dict, lang: str) -> str:
     color = _say(params, "body", lang)
-    return f"印花在一件{color}T恤的胸前" if lang == "zh" else f"with the print on the chest of a {color} T-shirt"
+    return (
+        f"印花在一件{color}T恤的胸前" if lang == "zh" else f"with the print on the chest of a {color} T-shirt"
+    )
 
 
 register_object("shirt", _sample_shirt, _paint_shirt, _describe_shirt)
@@ -214,7 +228,9 @@ _CAPS = ("#f5f5f5", "#c9a227", "#1b1b1b", "#b3202a", "#9aa1a6", "#2e7d32")
 _ZH_SHAPE = {"box": "纸盒", "bottle": "瓶子", "bag": "手提袋"}
 
 
-def _sample_package(rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_) -> dict:
+def _sample_package(
+    rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_
+) -> dict:
     options = options or {}
     shape = _choose(rng, options, "shapes", PACKAGE_SHAPES)
     params = {"shape": shape, "face": _object_color(rng, options, palette), "seed": child_seed(rng)}
@@ -258,7 +274,7 @@ def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
     top = np.array([(x0, y0), (x1, y0), (x1 + vx, y0 + vy), (x0 + vx, y0 + vy)])
     edge = x1 if side > 0 else x0
     flank = np.array([(edge, y0), (edge + vx, y0 + vy), (edge + vx, y1 + vy), (edge, y1)])
-    xs, ys = _grid(h, w)
+    _xs, ys = _grid(h, w)
     work = image.astype(np.float32)
     masks = [_poly_mask(h, w, [p]) for p in (front, top, flank)]
     whole = np.maximum.reduce(masks)
@@ -274,7 +290,9 @@ def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
     # a tuck flap across the top, and catch-lights on the near edges
     flap = np.array([(x0 + 0.45 * vx, y0 + 0.45 * vy), (x1 + 0.45 * vx, y0 + 0.45 * vy)])
     _paint(work, _line_mask(h, w, flap, 1) * 0.5, _lit(color, np.full((h, w), 0.85, np.float32)))
-    edges = np.maximum(_line_mask(h, w, front[:2], 1.5), _line_mask(h, w, np.array([(edge, y0), (edge, y1)]), 1.5))
+    edges = np.maximum(
+        _line_mask(h, w, front[:2], 1.5), _line_mask(h, w, np.array([(edge, y0), (edge, y1)]), 1.5)
+    )
     _paint(work, edges * 0.6, _lit(color, np.full((h, w), 1.3, np.float32)))
     _finish(image, work)
 
@@ -283,7 +301,10 @@ def _bottle_outline(cx: float, bw: float, top: float, shoulder: float, neck_w: f
                     bottom: float) -> np.ndarray:  # fmt: skip
     """Right half up from the base, then the left half down: body, a rounded shoulder, the neck."""
     r = 0.08 * bw
-    base = [(cx + bw / 2 - r + r * math.sin(t), bottom - r + r * math.cos(t)) for t in np.linspace(0, math.pi / 2, 6)]
+    base = [
+        (cx + bw / 2 - r + r * math.sin(t), bottom - r + r * math.cos(t))
+        for t in np.linspace(0, math.pi / 2, 6)
+    ]
     t = np.linspace(0, 1, 14)
     half = neck_w / 2 + (bw / 2 - neck_w / 2) * (np.cos(t * math.pi / 2))
     sh = np.column_stack([cx + half, top - t * shoulder])
@@ -322,7 +343,12 @@ def _paint_bottle(image: np.ndarray, params: dict, face: Box) -> None:
     right = np.where(inside.any(1), w - np.argmax(inside[:, ::-1], 1), w).astype(np.float32)[:, None]
     t = np.clip((cols - (left + right) / 2) / np.maximum((right - left) / 2, 1), -1, 1)
     glint = -0.45 * (1 if params["light"] >= 0 else -1)
-    cyl = 0.55 + 0.45 * np.sqrt(1 - t**2) + 0.6 * np.exp(-(((t - glint) / 0.07) ** 2)) + 0.2 * np.exp(-(((t + glint * 1.7) / 0.05) ** 2))
+    cyl = (
+        0.55
+        + 0.45 * np.sqrt(1 - t**2)
+        + 0.6 * np.exp(-(((t - glint) / 0.07) ** 2))
+        + 0.2 * np.exp(-(((t + glint * 1.7) / 0.05) ** 2))
+    )
     _paint(work, mask, _lit(_rgb(params["body"]), cyl.astype(np.float32)))
     # the label band wraps round the body: its edges curve with the cylinder, its ends darken
     bulge = 0.035 * bw * np.sqrt(np.clip(1 - ((xs - cx) / (bw / 2)) ** 2, 0, 1))
@@ -354,13 +380,21 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
     loops = []
     for dy, dx in ((0.0, 0.03 * bw), (0.0, 0.0)):
         t = np.linspace(0, math.pi, 32)
-        loops.append(np.column_stack([cx + dx + 0.22 * bw * np.cos(t), y0 + 0.06 * bw + dy - (arch + 0.06 * bw) * np.sin(t)]))
+        loops.append(
+            np.column_stack(
+                [cx + dx + 0.22 * bw * np.cos(t), y0 + 0.06 * bw + dy - (arch + 0.06 * bw) * np.sin(t)]
+            )
+        )
     back, front = (_line_mask(h, w, p, rope_w) for p in loops)
-    _drop_shadow(work, np.maximum(mask, front), 0.03 * bw * -params["light"], 0.03 * bw, 0.04 * bw, params["shadow"])
+    _drop_shadow(
+        work, np.maximum(mask, front), 0.03 * bw * -params["light"], 0.03 * bw, 0.04 * bw, params["shadow"]
+    )
     rope = _rgb(params["rope"])
     _paint(work, back * (1 - mask), _lit(rope, np.full((h, w), 0.7, np.float32)))
     color = _rgb(params["face"])
-    grain = 0.03 * _grain(params["seed"], h, w, 50 if params["kraft"] else 20) + 0.02 * _smooth(params["seed"] + 1, h, w, 10)
+    grain = 0.03 * _grain(params["seed"], h, w, 50 if params["kraft"] else 20) + 0.02 * _smooth(
+        params["seed"] + 1, h, w, 10
+    )
     u = (xs - x0) / bw
     shade = 1 + 0.05 * params["light"] * (u - 0.5) * 2 + grain
     shade -= 0.07 * np.exp(-(((ys - (y1 - 0.12 * bw)) / (0.012 * bw)) ** 2))  # the bottom fold
@@ -375,7 +409,14 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
     _paint(work, front, _lit(rope, 0.85 + 0.15 * np.cos((ys - y0) / max(1.0, rope_w) * 2.0)))
     for sx in (-1, 1):  # the knots where the rope goes through the bag
         knot = np.zeros((h, w), np.uint8)
-        cv2.circle(knot, (round(cx + sx * 0.22 * bw), round(y0 + 0.06 * bw)), max(2, round(rope_w * 0.9)), 255, -1, cv2.LINE_AA)
+        cv2.circle(
+            knot,
+            (round(cx + sx * 0.22 * bw), round(y0 + 0.06 * bw)),
+            max(2, round(rope_w * 0.9)),
+            255,
+            -1,
+            cv2.LINE_AA,
+        )
         _paint(work, knot.astype(np.float32) / 255, _lit(rope, np.full((h, w), 0.75, np.float32)))
     _finish(image, work)
 
@@ -407,7 +448,9 @@ _STONE = ("#8d8d86", "#b7b2a6", "#5f6361", "#a39b8b", "#d6d2c4")
 _MATERIAL_WORDS = {"wood": ("木质", "wooden"), "stone": ("石质", "stone"), "metal": ("金属", "metal")}
 
 
-def _sample_board(rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_) -> dict:
+def _sample_board(
+    rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_
+) -> dict:
     options = options or {}
     material = _choose(rng, options, "materials", BOARD_MATERIALS)
     default = {"wood": _WOOD, "stone": _STONE, "metal": None}[material]
@@ -437,7 +480,12 @@ def _rounded_rect(x0: float, y0: float, x1: float, y1: float, r: float) -> np.nd
     if r < 0.5:
         return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
     pts = []
-    for cx, cy, a0 in ((x1 - r, y0 + r, -90), (x1 - r, y1 - r, 0), (x0 + r, y1 - r, 90), (x0 + r, y0 + r, 180)):
+    for cx, cy, a0 in (
+        (x1 - r, y0 + r, -90),
+        (x1 - r, y1 - r, 0),
+        (x0 + r, y1 - r, 90),
+        (x0 + r, y0 + r, 180),
+    ):
         for a in np.radians(np.linspace(a0, a0 + 90, 8)):
             pts.append((cx + r * math.cos(a), cy + r * math.sin(a)))
     return np.array(pts)
@@ -453,9 +501,19 @@ def _material_shade(params: dict, xs: np.ndarray, ys: np.ndarray, box: Box) -> n
         rings = 0.5 + 0.5 * np.cos(2 * math.pi * v)
         return 0.9 + 0.16 * rings**2 + 0.03 * _grain(seed + 1, h, w, 40)
     if params["material"] == "stone":
-        return 1 + 0.06 * _smooth(seed, h, w, 10) + 0.05 * _smooth(seed + 1, h, w, 40) + 0.07 * _grain(seed + 2, h, w, 60)
+        return (
+            1
+            + 0.06 * _smooth(seed, h, w, 10)
+            + 0.05 * _smooth(seed + 1, h, w, 40)
+            + 0.07 * _grain(seed + 2, h, w, 60)
+        )
     streaks = cv2.resize(np.random.default_rng(seed).standard_normal((h, 1)).astype(np.float32), (w, h))
-    return 1 + 0.025 * streaks + 0.04 * (xs - x0) / max(x1 - x0, 1) * params["light"] + 0.01 * _grain(seed + 1, h, w, 30)
+    return (
+        1
+        + 0.025 * streaks
+        + 0.04 * (xs - x0) / max(x1 - x0, 1) * params["light"]
+        + 0.01 * _grain(seed + 1, h, w, 30)
+    )
 
 
 def _bevel_shade(xs: np.ndarray, ys: np.ndarray, box: Box, width: float, light: float) -> np.ndarray:
@@ -484,7 +542,20 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
     if mount == "posts" and y1 < h:  # two poles from under the board to the ground, behind it
         for px in (x0 + 0.2 * bw, x1 - 0.2 * bw):
             pw = max(3.0, 0.035 * bw)
-            pole = _poly_mask(h, w, [np.array([(px - pw / 2, y0 + 0.2 * bh), (px + pw / 2, y0 + 0.2 * bh), (px + pw / 2, h + 1), (px - pw / 2, h + 1)])])
+            pole = _poly_mask(
+                h,
+                w,
+                [
+                    np.array(
+                        [
+                            (px - pw / 2, y0 + 0.2 * bh),
+                            (px + pw / 2, y0 + 0.2 * bh),
+                            (px + pw / 2, h + 1),
+                            (px - pw / 2, h + 1),
+                        ]
+                    )
+                ],
+            )
             t = np.clip((xs - px) / (pw / 2), -1, 1)
             _drop_shadow(work, pole, 0.3 * pw, 0, pw * 0.5, 0.3)
             _paint(work, pole, _lit(metal, 0.55 + 0.5 * np.sqrt(1 - t**2)))
@@ -495,15 +566,27 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
             _paint(work, links, _lit(_rgb("#4a4a48"), dots.astype(np.float32)))
     outline = _rounded_rect(x0, y0, x1, y1, params["radius"] * min(bw, bh))
     mask = _poly_mask(h, w, [outline])
-    edge = _poly_mask(h, w, [outline + [0, max(2.0, 0.03 * bh)]])  # the board's thickness below it
-    _drop_shadow(work, np.maximum(mask, edge), -0.03 * bw * params["light"], 0.05 * bh, 0.03 * bw, params["shadow"])
+    edge = _poly_mask(h, w, [[*outline, 0, max(2.0, 0.03 * bh)]])  # the board's thickness below it
+    _drop_shadow(
+        work, np.maximum(mask, edge), -0.03 * bw * params["light"], 0.05 * bh, 0.03 * bw, params["shadow"]
+    )
     color = _rgb(params["face"])
     _paint(work, edge * (1 - mask), _lit(color, np.full((h, w), 0.55, np.float32)))
-    shade = _material_shade(params, xs, ys, box) + _bevel_shade(xs, ys, box, params["bevel"] * min(bw, bh), params["light"])
+    shade = _material_shade(params, xs, ys, box) + _bevel_shade(
+        xs, ys, box, params["bevel"] * min(bw, bh), params["light"]
+    )
     _paint(work, mask, _lit(color, shade))
     if params["border"]:  # a road sign's white inset border
         inset = 0.035 * min(bw, bh)
-        ring = _line_mask(h, w, _rounded_rect(x0 + inset, y0 + inset, x1 - inset, y1 - inset, params["radius"] * min(bw, bh) * 0.7), max(2, 0.018 * min(bw, bh)), closed=True)
+        ring = _line_mask(
+            h,
+            w,
+            _rounded_rect(
+                x0 + inset, y0 + inset, x1 - inset, y1 - inset, params["radius"] * min(bw, bh) * 0.7
+            ),
+            max(2, 0.018 * min(bw, bh)),
+            closed=True,
+        )
         _paint(work, ring * 0.95, _rgb("#f4f4f4"))
     if mount == "screws":
         r = max(2, round(0.018 * min(bw, bh)))
@@ -521,7 +604,11 @@ def _describe_board(params: dict, lang: str) -> str:
     color = _say(params, "face", lang)
     if lang == "zh":
         return f"牌子是一块{color}{zh}板" if params["material"] == "metal" else f"牌子是一块{zh}板"
-    return f"with the text on a {color} {en} board" if params["material"] == "metal" else f"with the text on a {en} board"
+    return (
+        f"with the text on a {color} {en} board"
+        if params["material"] == "metal"
+        else f"with the text on a {en} board"
+    )
 
 
 register_object("board", _sample_board, _paint_board, _describe_board)
@@ -530,14 +617,22 @@ register_object("board", _sample_board, _paint_board, _describe_board)
 NEON_BACKINGS = ("metal", "wood", "acrylic")
 
 
-def _sample_neon_board(rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_) -> dict:
+def _sample_neon_board(
+    rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_
+) -> dict:
     options = options or {}
     backing = _choose(rng, options, "backings", NEON_BACKINGS)
-    face = {"metal": ("#1e2226", "#2b2f33", "#23262a"), "wood": ("#2e1f16", "#3a281b"), "acrylic": ("#0c0c0e", "#121218")}[backing]
+    face = {
+        "metal": ("#1e2226", "#2b2f33", "#23262a"),
+        "wood": ("#2e1f16", "#3a281b"),
+        "acrylic": ("#0c0c0e", "#121218"),
+    }[backing]
     return {
         "backing": backing,
         "face": str(rng.choice(face)),
-        "spill": pick_color(rng, options.get("colors") or ["#ff2e88", "#00f5d4", "#fee440", "#9bf6ff", "#ff5d8f"]),
+        "spill": pick_color(
+            rng, options.get("colors") or ["#ff2e88", "#00f5d4", "#fee440", "#9bf6ff", "#ff5d8f"]
+        ),
         "pad": _r(rng, 0.05, 0.12),
         "night": _r(rng, 0.35, 0.6),  # how far the wall around the sign falls into darkness
         "spill_strength": _r(rng, 0.15, 0.35),
@@ -556,7 +651,7 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
     work = image.astype(np.float32)
     # night: the wall darkens away from the sign, and the tubes' light spills on it
     dist = np.hypot((xs - cx) / (0.7 * bw), (ys - cy) / (0.9 * bh))
-    work *= (params["night"] + (1 - params["night"]) * 0.5 * np.exp(-dist**2))[..., None]
+    work *= (params["night"] + (1 - params["night"]) * 0.5 * np.exp(-(dist**2)))[..., None]
     work += _rgb(params["spill"]) * (params["spill_strength"] * np.exp(-(dist**2) * 1.5))[..., None]
     mask = _poly_mask(h, w, [_rounded_rect(x0, y0, x1, y1, 0.02 * min(bw, bh))])
     _drop_shadow(work, mask, 0.02 * bw, 0.03 * bh, 0.03 * bw, 0.6)
@@ -567,7 +662,9 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
     if params["cable"]:  # the transformer's cable runs from a lower corner off the canvas
         side = x1 - 0.08 * bw if params["light"] >= 0 else x0 + 0.08 * bw
         t = np.linspace(0, 1, 20)
-        pts = np.column_stack([side + (0.2 * bw) * t * (1 if params["light"] >= 0 else -1), y1 + (h - y1 + 4) * t ** 0.8])
+        pts = np.column_stack(
+            [side + (0.2 * bw) * t * (1 if params["light"] >= 0 else -1), y1 + (h - y1 + 4) * t**0.8]
+        )
         _paint(work, _line_mask(h, w, pts, max(2, 0.008 * bw)), _rgb("#0a0a0a"))
     r = max(2, round(0.02 * min(bw, bh)))
     for sx, sy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):  # polished stand-offs hold the board off the wall
@@ -595,7 +692,9 @@ _PAPER = ("#f7f3ea", "#fbf8f1", "#f1ead8", "#ffffff")
 _PINS = ("#d62828", "#1d70b8", "#2a9d3a", "#f4c20d", "#f5f5f5")
 
 
-def _sample_paper_sheet(rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_) -> dict:
+def _sample_paper_sheet(
+    rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_
+) -> dict:
     options = options or {}
     return {
         "face": pick_color(rng, options.get("colors") or _PAPER),
@@ -621,7 +720,9 @@ def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
     work = image.astype(np.float32)
     mask = _poly_mask(h, w, [np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])])
     lift = 1 + 3 * params["curl"]
-    _drop_shadow(work, mask, -0.01 * bw * params["light"], 0.012 * bh * lift, 0.012 * bw * lift, params["shadow"])
+    _drop_shadow(
+        work, mask, -0.01 * bw * params["light"], 0.012 * bh * lift, 0.012 * bw * lift, params["shadow"]
+    )
     shade = 1 + 0.03 * _smooth(params["seed"], h, w, 6) + 0.02 * _grain(params["seed"] + 1, h, w, 30)
     shade += 0.03 * params["light"] * ((xs - x0) / bw - 0.5)
     shade -= params["curl"] * np.clip((ys - y0) / bh - 0.75, 0, 1) ** 2 * 16 * 0.5  # the lower edge lifts off
@@ -630,7 +731,7 @@ def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
         folds.append((xs, (x0 + x1) / 2))
     for (coord, at), ridge in zip(folds, params["ridge"] * 2, strict=False):
         u = (coord - at) / max(1.0, 0.012 * max(bw, bh))
-        shade += ridge * 0.07 * np.sign(u) * np.exp(-np.abs(u)) - 0.1 * np.exp(-(u * 3) ** 2)
+        shade += ridge * 0.07 * np.sign(u) * np.exp(-np.abs(u)) - 0.1 * np.exp(-((u * 3) ** 2))
     _paint(work, mask, _lit(_rgb(params["face"]), shade))
     if params["fastener"] == "tape":
         a = math.radians(params["tape_angle"])
@@ -664,7 +765,11 @@ def _describe_paper_sheet(params: dict, lang: str) -> str:
         parts = ["纸张上有折痕"] if folded else []
         parts += {"tape": ["用胶带贴着"], "pins": ["用图钉钉着"], "none": []}[fastener]
         return "，".join(parts) or "写在一张纸上"
-    said = (["fold creases in the paper"] if folded else []) + {"tape": ["tape at its top corners"], "pins": ["pins at its top corners"], "none": []}[fastener]
+    said = (["fold creases in the paper"] if folded else []) + {
+        "tape": ["tape at its top corners"],
+        "pins": ["pins at its top corners"],
+        "none": [],
+    }[fastener]
     return "with " + (" and ".join(said) if said else "the text on a sheet of paper")
 
 

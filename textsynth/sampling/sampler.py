@@ -273,7 +273,9 @@ def _neon_tube(style: TextStyle, color: str, size: int, rng: np.random.Generator
     style.fill = Fill("solid", [shade(color, 2.5)])
     style.stroke_width = max(1, round(size * rng.uniform(0.025, 0.045)))
     style.stroke_color = color
-    style.glow = Glow(round(size * rng.uniform(0.15, 0.3), 2), color, round(float(rng.uniform(0.75, 0.95)), 2))
+    style.glow = Glow(
+        round(size * rng.uniform(0.15, 0.3), 2), color, round(float(rng.uniform(0.75, 0.95)), 2)
+    )
 
 
 def _outline(item: TextItem) -> None:
@@ -504,7 +506,8 @@ def _decorate(
         files = spec.files or image_files
         if spec.kind == "image_patch" and not files:
             continue  # no pictures to paste: no folder in the template and no --backgrounds
-        decoration = sample_decoration(rng, spec.kind, box, pal, files, spec.params)  # a kind takes what it needs
+        # a kind takes what it needs: files for image_patch, the template's options for objects
+        decoration = sample_decoration(rng, spec.kind, box, pal, files, spec.params)
         roles = {
             "accent": pal[int(rng.integers(len(pal)))],
             "light": by_lum[-1],

@@ -8,9 +8,15 @@ from typing import Any
 
 from textsynth.components.backgrounds import BACKGROUND_KINDS, IMAGE_SUFFIXES
 from textsynth.components.decorations import DECORATION_KINDS
-from textsynth.components.objects import BOARD_MATERIALS, BOARD_MOUNTS, FASTENERS, NEON_BACKINGS, PACKAGE_SHAPES
 from textsynth.components.effects import EFFECT_KINDS
 from textsynth.components.geometry import GEOMETRY_KINDS
+from textsynth.components.objects import (
+    BOARD_MATERIALS,
+    BOARD_MOUNTS,
+    FASTENERS,
+    NEON_BACKINGS,
+    PACKAGE_SHAPES,
+)
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import PALETTES
 from textsynth.sources.fillers import FILLER_KINDS
@@ -230,11 +236,21 @@ def _check_params(reader: FieldReader, kind: str, params: Any, path: tuple) -> d
         elif rule[0] is str:
             reader.string(value, where, "a folder of images, relative to the template file")
         elif rule[0] == _HEXES:
-            if not isinstance(value, list) or not value or not all(isinstance(c, str) and re.fullmatch(_HEX, c) for c in value):
+            if (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(c, str) and re.fullmatch(_HEX, c) for c in value)
+            ):
                 raise reader.error(where, f"must be a non-empty list of #rrggbb colours, got {value!r}"[:300])
         elif rule[0] == _LIST:
-            if not isinstance(value, list) or not value or not all(isinstance(c, str) and c in rule[1] for c in value):
-                raise reader.error(where, f"must be a non-empty list of {', '.join(rule[1])}, got {value!r}"[:300])
+            if (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(c, str) and c in rule[1] for c in value)
+            ):
+                raise reader.error(
+                    where, f"must be a non-empty list of {', '.join(rule[1])}, got {value!r}"[:300]
+                )
         elif rule[0] == _HEX:
             if not isinstance(value, str) or not re.fullmatch(_HEX, value):
                 raise reader.error(where, f"must be a #rrggbb colour, got {value!r}")
