@@ -392,10 +392,4 @@ for _name, _sample, _apply in (
 ):
     register_decoration(_name, _sample, _apply)  # decorations are not mentioned in captions
 
-
-def _load_objects() -> None:
-    import textsynth.components.objects  # noqa: F401  (registers the built-in objects)
-
-
-_load_objects()
-DECORATIONS.seal_builtins()
+DECORATIONS.seal_builtins()  # objects.py adds the built-in objects (imported by the package)

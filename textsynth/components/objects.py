@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from textsynth.components.backgrounds import gaussian_grain
-from textsynth.components.decorations import register_object
+from textsynth.components.decorations import DECORATIONS, register_object
 from textsynth.render.colors import color_name, hex_to_rgb, pick_color
 from textsynth.rng import child_seed
 from textsynth.scene import Box
@@ -128,7 +128,7 @@ def _sample_shirt(
     options = options or {}
     return {
         "body": _object_color(rng, options, palette),
-        "scale": _r(rng, 1.55, 1.85),  # body width / print width
+        "scale": _r(rng, 1.4, 1.6),  # body width / print width
         "neck": str(rng.choice(["crew", "crew", "v"])),
         "drop": _r(rng, 0.16, 0.24),  # neck point above the print, in body widths
         "sleeve": _r(rng, -0.06, 0.06),  # sleeve angle tweak
@@ -774,3 +774,4 @@ def _describe_paper_sheet(params: dict, lang: str) -> str:
 
 
 register_object("paper_sheet", _sample_paper_sheet, _paint_paper_sheet, _describe_paper_sheet)
+DECORATIONS.seal_builtins()  # the objects are built-in kinds too
