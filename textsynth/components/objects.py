@@ -566,7 +566,9 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
             _paint(work, links, _lit(_rgb("#4a4a48"), dots.astype(np.float32)))
     outline = _rounded_rect(x0, y0, x1, y1, params["radius"] * min(bw, bh))
     mask = _poly_mask(h, w, [outline])
-    edge = _poly_mask(h, w, [outline + np.array([0.0, max(2.0, 0.03 * bh)])])  # the board's thickness below it
+    edge = _poly_mask(
+        h, w, [outline + np.array([0.0, max(2.0, 0.03 * bh)])]
+    )  # the board's thickness below it
     _drop_shadow(
         work, np.maximum(mask, edge), -0.03 * bw * params["light"], 0.05 * bh, 0.03 * bw, params["shadow"]
     )
