@@ -109,6 +109,7 @@ def test_captions_name_the_object_truthfully(flat_ctx, template):
 
                 said = color_name(obj.params[key])
                 assert said[0] in zh or (key == "face" and obj.kind != "package"), (zh, said)
+        assert "The text sits on" not in sample.captions["en"]  # it sits on the object, before the background
         record = sample.record()
         for lang, caption in (("zh", sample.captions["zh"]), ("en", sample.captions["en"])):
             assert wrong_claims(caption, record, lang) == [], caption

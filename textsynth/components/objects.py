@@ -163,8 +163,8 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
         d = np.array([math.cos(angle), math.sin(angle)], np.float32)
         du, dv = u - ox, v - oy
         along, across = du * d[0] + dv * d[1], -du * d[1] + dv * d[0]
-        fold = np.exp(-((across / 0.025) ** 2)) * np.exp(-((along / length) ** 2) * 4)
-        shade += 0.12 * sign * fold * (1 - 0.8 * calm)
+        fold = np.exp(-((across / 0.03) ** 2)) * np.exp(-((along / length) ** 2) * 4)
+        shade += 0.18 * sign * fold * (1 - 0.8 * calm)
     inside = cv2.distanceTransform((mask > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     shade -= 0.22 * np.exp(-inside / (0.035 * bw))
     shade += 0.05 * _grain(params["seed"], h, w, 40) + 0.03 * _smooth(params["seed"] + 1, h, w, 12)
@@ -764,9 +764,10 @@ def _describe_paper_sheet(params: dict, lang: str) -> str:
     folded = params["folds_h"] > 0 or params["fold_v"]
     fastener = params["fastener"]
     if lang == "zh":
-        parts = ["纸张上有折痕"] if folded else []
-        parts += {"tape": ["用胶带贴着"], "pins": ["用图钉钉着"], "none": []}[fastener]
-        return "，".join(parts) or "写在一张纸上"
+        held = {"tape": "用胶带贴着", "pins": "用图钉钉着", "none": ""}[fastener]
+        if folded:
+            return "纸张上有折痕" + (f"，{held}" if held else "")
+        return f"纸张{held}" if held else "内容印在一张纸上"
     said = (["fold creases in the paper"] if folded else []) + {
         "tape": ["tape at its top corners"],
         "pins": ["pins at its top corners"],
