@@ -558,9 +558,13 @@ def _material_shade(params: dict, xs: np.ndarray, ys: np.ndarray, box: Box) -> n
     seed = params["seed"]
     x0, y0, x1, y1 = box
     if params["material"] == "wood":
-        v = (ys - y0) / max(y1 - y0, 1) * params["grain"] + 1.5 * _smooth(seed, h, w, 4)
+        # planed wood: growth rings run along the board, gently bent, with fine straight streaks
+        g = np.random.default_rng(seed)
+        bend = cv2.resize(g.standard_normal((8, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+        v = (ys - y0) / max(y1 - y0, 1) * params["grain"] + 0.45 * bend
         rings = 0.5 + 0.5 * np.cos(2 * math.pi * v)
-        return 0.9 + 0.16 * rings**2 + 0.03 * _grain(seed + 1, h, w, 40)
+        streaks = cv2.resize(g.standard_normal((max(2, h // 2), 1)).astype(np.float32), (w, h))
+        return 0.9 + 0.15 * rings**3 + 0.035 * streaks + 0.02 * _grain(seed + 1, h, w, 40)
     if params["material"] == "stone":
         return (
             1
