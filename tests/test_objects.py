@@ -134,19 +134,19 @@ def test_the_object_is_painted_where_its_colour_says(flat_ctx):
     box=st.tuples(st.floats(0.2, 0.35), st.floats(0.25, 0.4), st.floats(0.65, 0.8), st.floats(0.6, 0.8)),
 )
 def test_any_face_is_covered_by_its_object(kind, seed, box):
-    """Wherever the face lands, the object covers it: the backdrop no longer shows there."""
+    """Wherever the face lands, the object covers it: on two backdrops the face looks the same."""
     w, h = 200, 160
-    backdrop = np.zeros((h, w, 3), np.uint8)
-    backdrop[:] = (255, 0, 255)  # no object is magenta
     face = (box[0] * w, box[1] * h, box[2] * w, box[3] * h)
     deco = sample_decoration(np.random.default_rng(seed), kind, face, None)
-    out = draw_decorations(backdrop, [deco])
-    inner = out[round(face[1]) + 2 : round(face[3]) - 2, round(face[0]) + 2 : round(face[2]) - 2].reshape(
-        -1, 3
-    )
-    magenta = (inner[:, 0] > 200) & (inner[:, 1] < 60) & (inner[:, 2] > 200)
-    assert magenta.mean() < 0.02
-    assert np.array_equal(draw_decorations(backdrop, [deco]), out)  # a pure function of its params
+    inner = (slice(round(face[1]) + 2, round(face[3]) - 2), slice(round(face[0]) + 2, round(face[2]) - 2))
+    faces = []
+    for backdrop_rgb in ((255, 0, 255), (0, 90, 0)):
+        backdrop = np.zeros((h, w, 3), np.uint8)
+        backdrop[:] = backdrop_rgb
+        out = draw_decorations(backdrop, [deco])
+        assert np.array_equal(draw_decorations(backdrop, [deco]), out)  # a pure function of its params
+        faces.append(out[inner].astype(int))
+    assert np.abs(faces[0] - faces[1]).max() <= 2
 
 
 @pytest.mark.parametrize(
