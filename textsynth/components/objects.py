@@ -234,7 +234,7 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
     folds -= 0.22 * np.exp(-inside / (0.035 * bw))  # the cloth curves away at the edges
     folds += 0.03 * _smooth(params["seed"] + 1, sh, sw, 12)
     shade = cv2.resize(folds.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    shade += 1 + 0.05 * _grain(params["seed"], h, w, 40)
+    shade += 1 + 0.03 * _grain(params["seed"], h, w, 40) + 0.07 * _weave(h, w, max(2, round(min(h, w) / 170)))
     body = _rgb(params["body"])
     _paint(work, mask, body, shade)
     # the neck: inside of the back, then the rib band; seams and hem stitches
@@ -253,6 +253,15 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
             (np.column_stack([cx + cuff[:, 0] * bw, top + cuff[:, 1] * bw]), 1),
         ]
     _paint(work, _lines_mask(h, w, seams) * mask * 0.5, body, 0.7)
+
+
+def _weave(h: int, w: int, period: int) -> np.ndarray:
+    """A plain weave around 0: threads over and under, each with a round cross-section (as fabric backgrounds)."""
+    i = np.arange(2 * period)
+    thread = np.sin(np.pi * ((i % period) + 0.5) / period)
+    over = ((i[:, None] // period) + (i[None, :] // period)) % 2 == 0
+    tile = (np.where(over, thread[None, :], thread[:, None]) - 0.65).astype(np.float32)
+    return np.tile(tile, (-(-h // (2 * period)), -(-w // (2 * period))))[:h, :w]
 
 
 def _neck_outline(cx: float, top: float, a: float, b: float, neck: str) -> np.ndarray:
