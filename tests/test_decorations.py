@@ -12,12 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textsynth.components.backgrounds import render_background, sample_background
-from textsynth.components.decorations import DECORATION_KINDS, draw_decorations, sample_decoration
+from textsynth.components.decorations import (
+    DECORATION_KINDS,
+    OBJECT_KINDS,
+    draw_decorations,
+    sample_decoration,
+)
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import PALETTES, hex_to_rgb
 from textsynth.scene import Decoration
 
-MASKED = [k for k in DECORATION_KINDS if k != "image_patch"]
+MASKED = [k for k in DECORATION_KINDS if k != "image_patch" and k not in OBJECT_KINDS]
 
 
 def canvas(width: int = 120, height: int = 90) -> np.ndarray:

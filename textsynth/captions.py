@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from textsynth.components.backgrounds import describe_background
-from textsynth.components.decorations import DECORATIONS
+from textsynth.components.decorations import DECORATIONS, OBJECT_KINDS
 from textsynth.components.effects import EFFECTS
 from textsynth.components.geometry import GEOMETRY
 from textsynth.io.record import CAPTION_KEYS
@@ -91,6 +91,7 @@ def make_captions(
         others_detailed=bool(others) and len(others) <= 3 and rng.random() < 0.4,
         background=background if rng.random() < 0.85 else None,
         effects=_mentioned_components(scene, rng),
+        on_object=any(d.kind in OBJECT_KINDS for d in scene.decorations),
     )
     captions = {}
     for lang, build in (("zh", _caption_zh), ("en", _caption_en)):
@@ -191,6 +192,7 @@ class _Facts:
     others_detailed: bool
     background: tuple[str, str] | None
     effects: list[tuple[str, str]]
+    on_object: bool = False  # the text sits on an object (a shirt, a board), not on the background
 
 
 def _mentioned_components(scene: Scene, rng: np.random.Generator | None) -> list[tuple[str, str]]:
@@ -519,12 +521,12 @@ def _others_en(facts: _Facts, rng: np.random.Generator) -> str:
     return templates[int(rng.integers(len(templates)))].replace("{}", listed)
 
 
-def _background_en(bg: str, rng: np.random.Generator) -> str:
+def _background_en(bg: str, rng: np.random.Generator, on_object: bool = False) -> str:
     # describe_background gives a whole noun phrase ("a white plain background"): use it as it is.
     noun = bg if bg.endswith("background") else f"{bg} background"
     templates = (
         f"It is set on {noun}.",
-        f"The text sits on {noun}.",
+        f"Behind it is {noun}." if on_object else f"The text sits on {noun}.",
         f"Behind the text is {noun}.",
         f"The image has {noun}.",
     )
@@ -558,7 +560,7 @@ def _caption_en(facts: _Facts, subject: tuple[str, str], rng: np.random.Generato
         first = f"{head} {_primary_en(facts.primary, rng, phrase=False)}."
     extra = []
     if bg and not bg_said:
-        extra.append(_background_en(bg[1], rng))
+        extra.append(_background_en(bg[1], rng, facts.on_object))
     if facts.effects:
         extra.append(_effects_en(facts.effects, rng))
     return " ".join(s for s in (first, _others_en(facts, rng), *_shuffled(extra, rng)) if s)

@@ -22,6 +22,7 @@ from textsynth.sources.photos import photo_file
 
 DECORATIONS = Registry("decoration")
 DECORATION_KINDS: list[str] = DECORATIONS.names  # live: grows with register_decoration
+OBJECT_KINDS: list[str] = []  # the decorations that paint the whole image (register_object)
 
 
 def register_decoration(
@@ -42,6 +43,23 @@ def register_decoration(
     DECORATIONS.register(name, sample_fn, apply_fn, describe_fn)
 
 
+def register_object(
+    name: str,
+    sample_fn: Callable[..., dict],
+    paint_fn: Callable[[np.ndarray, dict, Box], None],
+    describe_fn: DescribeFn | None = None,
+) -> None:
+    """Add an object that carries text (a shirt, a box, a sign board): a decoration that paints in colour.
+
+    Its box is the face the template's text sits on; `paint_fn(image, params, face)` paints the HxWx3
+    uint8 image in place and may draw anywhere (the object around its face, its shadow, the light it
+    casts). `sample_fn` is called as for decorations, with the template's `params` as `options`; it
+    records every colour it uses in the params, since captions describe the object from them alone.
+    """
+    DECORATIONS.register(name, sample_fn, paint_fn, describe_fn)
+    OBJECT_KINDS.append(name)
+
+
 _SHIFT = 4  # cv2 fixed-point bits: shapes are placed with 1/16 pixel precision
 _ONE = 1 << _SHIFT
 _AA_GROWTH = 0.6  # measured: cv2.circle(..., LINE_AA) area matches a disc of radius r + 0.6
@@ -52,6 +70,9 @@ def draw_decorations(image: np.ndarray, decorations: list[Decoration]) -> np.nda
     out = image.copy()
     for deco in decorations:
         component = DECORATIONS.get(deco.kind)
+        if deco.kind in OBJECT_KINDS:
+            component.apply(out, deco.params, tuple(float(v) for v in deco.box))
+            continue
         x0, y0, x1, y1 = (float(v) for v in deco.box)
         if not (x1 > x0 and y1 > y0):
             raise TextsynthError(
@@ -269,15 +290,19 @@ def sample_decoration(
     box: Box,
     palette: Sequence[str] | None,
     image_files: Sequence[Path] = (),
+    options: dict | None = None,
 ) -> Decoration:
     """Sample a decoration of `kind` in `box`: a palette colour and the kind's params.
 
     `image_patch` picks its picture from `image_files` (ids); without them the caller sets `params["picture"]`.
+    `options` are the template's params for it (objects choose among the colours or shapes they list).
     """
     component = DECORATIONS.get(kind)
     x0, y0, x1, y1 = (float(v) for v in box)
     color = pick_color(rng, palette)
-    params = component.sample(rng, x1 - x0, y1 - y0, palette=palette, color=color, image_files=image_files)
+    params = component.sample(
+        rng, x1 - x0, y1 - y0, palette=palette, color=color, image_files=image_files, options=options or {}
+    )
     return Decoration(kind=kind, box=(x0, y0, x1, y1), color=color, params=params)
 
 
@@ -366,4 +391,5 @@ for _name, _sample, _apply in (
     ("image_patch", _sample_image_patch, _pasted),
 ):
     register_decoration(_name, _sample, _apply)  # decorations are not mentioned in captions
-DECORATIONS.seal_builtins()
+
+DECORATIONS.seal_builtins()  # objects.py adds the built-in objects (imported by the package)

@@ -19,7 +19,14 @@ from textsynth.components.decorations import draw_decorations, sample_decoration
 from textsynth.components.effects import DEFAULT_EFFECT_PROBS, sample_effects
 from textsynth.components.geometry import map_points, sample_geometry, tilt_matrix, translation
 from textsynth.config import RenderConfig
-from textsynth.render.colors import PALETTES, contrast_ratio, hex_to_rgb, pick_text_color, relative_luminance
+from textsynth.render.colors import (
+    PALETTES,
+    contrast_ratio,
+    hex_to_rgb,
+    pick_text_color,
+    relative_luminance,
+    shade,
+)
 from textsynth.render.compose import block_origin, item_matrix, word_polygon
 from textsynth.render.layout import block_size, layout_block, snap_size
 from textsynth.rng import child_seed
@@ -262,9 +269,21 @@ def _style(
         style.glow = Glow(
             round(size * rng.uniform(0.06, 0.15), 2), color if not text_is_light else "#ffffff", 0.8
         )
+    if p.get("neon", 0.0) > 0 and rng.random() < p["neon"]:  # only slots that name it draw
+        _neon_tube(style, color, size, rng)
     if slot.texture[1] > 0:  # only slots that ask for it draw, so other templates keep their bytes
         style.texture = round(float(rng.uniform(*slot.texture)), 3)
     return style
+
+
+def _neon_tube(style: TextStyle, color: str, size: int, rng: np.random.Generator) -> None:
+    """A glass tube lit from inside: a pale core of the tube's colour, a rim of it, a wide coloured halo."""
+    style.fill = Fill("solid", [shade(color, 2.5)])
+    style.stroke_width = max(1, round(size * rng.uniform(0.025, 0.045)))
+    style.stroke_color = color
+    style.glow = Glow(
+        round(size * rng.uniform(0.15, 0.3), 2), color, round(float(rng.uniform(0.75, 0.95)), 2)
+    )
 
 
 def _outline(item: TextItem) -> None:
@@ -495,7 +514,8 @@ def _decorate(
         files = spec.files or image_files
         if spec.kind == "image_patch" and not files:
             continue  # no pictures to paste: no folder in the template and no --backgrounds
-        decoration = sample_decoration(rng, spec.kind, box, pal, files)  # a kind takes the files it needs
+        # a kind takes what it needs: files for image_patch, the template's options for objects
+        decoration = sample_decoration(rng, spec.kind, box, pal, files, spec.params)
         roles = {
             "accent": pal[int(rng.integers(len(pal)))],
             "light": by_lum[-1],

@@ -10,6 +10,13 @@ from textsynth.components.backgrounds import BACKGROUND_KINDS, IMAGE_SUFFIXES
 from textsynth.components.decorations import DECORATION_KINDS
 from textsynth.components.effects import EFFECT_KINDS
 from textsynth.components.geometry import GEOMETRY_KINDS
+from textsynth.components.objects import (
+    BOARD_MATERIALS,
+    BOARD_MOUNTS,
+    FASTENERS,
+    NEON_BACKINGS,
+    PACKAGE_SHAPES,
+)
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import PALETTES
 from textsynth.sources.fillers import FILLER_KINDS
@@ -179,6 +186,8 @@ MAX_PIXELS = 8192.0  # the largest canvas side: no length a decoration takes nee
 # Each decoration kind's params: name -> (check, what is valid). Bounds keep one sample's cost bounded
 # (a badge of 30 million points would take minutes to draw, and memory with it).
 _NUMBER = "number"
+_HEXES = "colour list"
+_LIST = "choice list"
 _DECORATION_PARAMS: dict[str, dict[str, tuple]] = {
     "rect": {},
     "rounded_panel": {"radius": (_NUMBER, 0.0, MAX_PIXELS)},
@@ -197,6 +206,17 @@ _DECORATION_PARAMS: dict[str, dict[str, tuple]] = {
         "width": (_NUMBER, 0.0, MAX_PIXELS),
     },
     "image_patch": {"folder": (str,)},
+    # objects that carry text (components/objects.py): the lists are what each sample chooses from
+    "shirt": {"colors": (_HEXES,)},
+    "package": {"colors": (_HEXES,), "shapes": (_LIST, PACKAGE_SHAPES)},
+    "board": {
+        "colors": (_HEXES,),
+        "materials": (_LIST, BOARD_MATERIALS),
+        "mounts": (_LIST, BOARD_MOUNTS),
+        "border": (bool,),
+    },
+    "neon_board": {"colors": (_HEXES,), "backings": (_LIST, NEON_BACKINGS)},
+    "paper_sheet": {"colors": (_HEXES,), "fasteners": (_LIST, FASTENERS), "max_folds": (int, 0, 3)},
 }
 
 
@@ -217,6 +237,22 @@ def _check_params(reader: FieldReader, kind: str, params: Any, path: tuple) -> d
             reader.boolean(value, where)
         elif rule[0] is str:
             reader.string(value, where, "a folder of images, relative to the template file")
+        elif rule[0] == _HEXES:
+            if (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(c, str) and re.fullmatch(_HEX, c) for c in value)
+            ):
+                raise reader.error(where, f"must be a non-empty list of #rrggbb colours, got {value!r}"[:300])
+        elif rule[0] == _LIST:
+            if (
+                not isinstance(value, list)
+                or not value
+                or not all(isinstance(c, str) and c in rule[1] for c in value)
+            ):
+                raise reader.error(
+                    where, f"must be a non-empty list of {', '.join(rule[1])}, got {value!r}"[:300]
+                )
         elif rule[0] == _HEX:
             if not isinstance(value, str) or not re.fullmatch(_HEX, value):
                 raise reader.error(where, f"must be a #rrggbb colour, got {value!r}")

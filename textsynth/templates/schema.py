@@ -12,7 +12,7 @@ from typing import Any
 ROLES_HINT = "title, subtitle, body, label, price, date, name, ... (any short word)"
 DIRECTIONS = ("horizontal", "vertical", "either")
 ALIGNS = ("start", "center", "end")
-STYLE_EFFECTS = ("stroke", "shadow", "extrude", "glow", "gradient")
+STYLE_EFFECTS = ("stroke", "shadow", "extrude", "glow", "gradient", "neon")
 TEXT_SOURCE_HINT = (
     "'word', 'primary', 'words:N' or 'words:N-M', 'filler:KIND', 'genre:KIND' (or 'genre:A|B'), 'group:NAME.PART' "
     "(or 'group:NAME#ROW.PART'), 'literal:TEXT', 'pattern:...{word}...{price}...{street_address}...' (or 'pattern:A|B', one frame drawn), "
@@ -39,7 +39,7 @@ class Slot:
     max_chars: int = 10  # per line
     max_lines: int = 2
     separator: str = ""
-    # stroke/shadow/extrude/glow/gradient -> probability
+    # stroke/shadow/extrude/glow/gradient/neon -> probability
     effects: dict[str, float] = field(default_factory=dict)
     rotation: tuple[float, float] = (0.0, 0.0)
     curve: tuple[float, float, float] = (0.0, 0.0, 0.0)  # probability, low, high (sagitta / length)

@@ -1,0 +1,859 @@
+"""Objects that carry text: a shirt, a package (box, bottle, bag), a sign board, a neon backboard, a
+folded sheet of paper, drawn procedurally with numpy and OpenCV.
+
+An object is a painted decoration (`register_object`): its box is the *face* where the template's
+text goes (the print on a chest, a box's front, a bottle's label, a board), and the object grows out
+of that face, painting the whole image (silhouette, shading, shadow on the backdrop). Because the
+face is the decoration's region, the arrangement moves and scales object and text together, so text
+always sits on the face. Every random choice is in the params (noise by recorded seeds), so the Scene
+redraws the same pixels; captions name the object and its colour from the params.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from textsynth.components.backgrounds import gaussian_grain, lut_rgb
+from textsynth.components.decorations import DECORATIONS, _blend, register_object
+from textsynth.render.colors import color_name, hex_to_rgb, pick_color
+from textsynth.rng import child_seed
+from textsynth.scene import Box
+
+# ---------------------------------------------------------------- drawing helpers
+
+_SHIFT = 4
+
+
+def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre coordinates as a 1xW row and an Hx1 column (they broadcast to HxW)."""
+    return np.arange(w, dtype=np.float32)[None, :] + 0.5, np.arange(h, dtype=np.float32)[:, None] + 0.5
+
+
+def _poly_mask(h: int, w: int, polys: Sequence[np.ndarray]) -> np.ndarray:
+    """Anti-aliased coverage (float32 0..1) of polygons given in pixel-edge coordinates."""
+    mask = np.zeros((h, w), np.uint8)
+    pts = [np.round((np.asarray(p, np.float64) - 0.5) * (1 << _SHIFT)).astype(np.int32) for p in polys]
+    cv2.fillPoly(mask, pts, 255, cv2.LINE_AA, shift=_SHIFT)
+    return _unit(mask)
+
+
+def _unit(mask: np.ndarray) -> np.ndarray:
+    """uint8 coverage -> float32 0..1 in one pass."""
+    return np.multiply(mask, np.float32(1 / 255), dtype=np.float32)
+
+
+def _line_mask(h: int, w: int, pts: np.ndarray, width: float, closed: bool = False) -> np.ndarray:
+    mask = np.zeros((h, w), np.uint8)
+    p = np.round((np.asarray(pts, np.float64) - 0.5) * (1 << _SHIFT)).astype(np.int32)
+    cv2.polylines(mask, [p], closed, 255, max(1, round(width)), cv2.LINE_AA, shift=_SHIFT)
+    return _unit(mask)
+
+
+def _lines_mask(h: int, w: int, lines: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
+    """Several anti-aliased polylines (points, width) in one coverage mask."""
+    mask = np.zeros((h, w), np.uint8)
+    for pts, width in lines:
+        p = np.round((np.asarray(pts, np.float64) - 0.5) * (1 << _SHIFT)).astype(np.int32)
+        cv2.polylines(mask, [p], False, 255, max(1, round(width)), cv2.LINE_AA, shift=_SHIFT)
+    return _unit(mask)
+
+
+def _rgb(color: str) -> np.ndarray:
+    return np.array(hex_to_rgb(color), np.float32)
+
+
+_SHADE_LO, _SHADE_HI = 0.2, 1.8  # the range a shading field is quantised to (256 steps of 0.006)
+
+
+def _paint(
+    work: np.ndarray, mask: np.ndarray, color: np.ndarray, shade: np.ndarray | float | None = None
+) -> None:
+    """Blend a colour lit by `shade` into the uint8 image under a float coverage mask, in place.
+
+    `shade` is a number or an HxW field (1 = as is); lit colour = colour * s + (s - 1) * 45, so dark
+    colours still show folds and highlights. Only the mask's bounding box is touched.
+    """
+    x, y, bw, bh = cv2.boundingRect(cv2.compare(mask, 0, cv2.CMP_GT))
+    if bw == 0:
+        return
+    sl = (slice(y, y + bh), slice(x, x + bw))
+    roi = work[sl]
+    c = np.asarray(color, np.float32)
+    if np.ndim(shade) < 2:  # one colour: the decorations' own uint8 blend
+        s = 1.0 if shade is None else float(shade)
+        lit = np.clip(c * s + (s - 1) * 45, 0, 255)
+        _blend(roi, cv2.convertScaleAbs(mask[sl], alpha=255), tuple(round(float(v)) for v in lit), 1.0)
+        return
+    steps = np.linspace(_SHADE_LO, _SHADE_HI, 256, dtype=np.float32)[:, None]
+    table = np.clip(c[None, :] * steps + (steps - 1) * 45 + 0.5, 0, 255).astype(np.uint8)
+    field = np.maximum(np.broadcast_to(shade, mask.shape)[sl], _SHADE_LO)
+    index = cv2.convertScaleAbs(
+        field, alpha=255 / (_SHADE_HI - _SHADE_LO), beta=-255 * _SHADE_LO / (_SHADE_HI - _SHADE_LO)
+    )
+    a = np.ascontiguousarray(mask[sl])
+    roi[:] = cv2.blendLinear(roi, lut_rgb(index, table), 1 - a, a)
+
+
+def _drop_shadow(
+    work: np.ndarray, mask: np.ndarray, dx: float, dy: float, blur: float, strength: float
+) -> None:
+    """Darken the backdrop under a lifted object (outside its mask).
+
+    Only the object's box grown by the offset and blur is touched, and a soft shadow (blur of 4 px
+    or more) is blurred at a quarter of the size: it has no detail to lose.
+    """
+    h, w = mask.shape
+    x, y, bw, bh = cv2.boundingRect(cv2.compare(mask, 0, cv2.CMP_GT))
+    if bw == 0:
+        return
+    grow = 3 * blur + 2
+    x0, y0 = max(0, math.floor(x + min(dx, 0) - grow)), max(0, math.floor(y + min(dy, 0) - grow))
+    x1, y1 = min(w, math.ceil(x + bw + max(dx, 0) + grow)), min(h, math.ceil(y + bh + max(dy, 0) + grow))
+    sl = (slice(y0, y1), slice(x0, x1))
+    local = mask[sl]
+    lh, lw = local.shape
+    k = 4 if blur >= 4 and min(lh, lw) >= 16 else 1
+    small = cv2.resize(local, (lw // k, lh // k), interpolation=cv2.INTER_AREA) if k > 1 else local
+    moved = cv2.warpAffine(small, np.float32([[1, 0, dx / k], [0, 1, dy / k]]), small.shape[::-1])
+    soft = cv2.GaussianBlur(moved, (0, 0), max(0.5, blur / k))
+    if k > 1:
+        soft = cv2.resize(soft, (lw, lh), interpolation=cv2.INTER_LINEAR)
+    _darken(work[sl], 1 - strength * soft * (1 - local), soft)
+
+
+def _darken(work: np.ndarray, factor: np.ndarray, where: np.ndarray) -> None:
+    """work *= factor (HxW float, 0..1) where `where` > 0, in uint8: a blend towards black."""
+    x, y, bw, bh = cv2.boundingRect(cv2.compare(where, 1e-3, cv2.CMP_GT))
+    if bw == 0:
+        return
+    sl = (slice(y, y + bh), slice(x, x + bw))
+    _blend(work[sl], cv2.convertScaleAbs(1 - factor[sl], alpha=255), (0, 0, 0), 1.0)
+
+
+def _add_light(work: np.ndarray, color: str, amount: np.ndarray) -> None:
+    """work += colour * amount (HxW float, 0..1), saturating."""
+    rgb = _rgb(color)
+    table = np.round(np.outer(np.arange(256) / 255, rgb)).astype(np.uint8)
+    work[:] = cv2.add(work, lut_rgb(cv2.convertScaleAbs(amount, alpha=255), table))
+
+
+def _grain(seed: int, h: int, w: int, sigma: float) -> np.ndarray:
+    """Per-pixel grain around 0 (float32, std about sigma/128)."""
+    g = np.random.default_rng(seed)
+    return (gaussian_grain(g, h, w, sigma).astype(np.float32) - 128) / 128
+
+
+def _smooth(seed: int, h: int, w: int, cells: int) -> np.ndarray:
+    g = np.random.default_rng(seed)
+    small = g.standard_normal((max(2, cells * h // max(h, w)), max(2, cells * w // max(h, w)))).astype(
+        np.float32
+    )
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def _r(rng: np.random.Generator, lo: float, hi: float, nd: int = 3) -> float:
+    return round(float(rng.uniform(lo, hi)), nd)
+
+
+def _choose(rng: np.random.Generator, options: dict, key: str, default: Sequence[str]) -> str:
+    choices = list(options.get(key) or default)
+    return str(choices[int(rng.integers(len(choices)))])
+
+
+def _object_color(
+    rng: np.random.Generator, options: dict, palette, default: Sequence[str] | None = None
+) -> str:
+    colors = options.get("colors") or default or palette
+    return pick_color(rng, colors)
+
+
+def _say(params: dict, key: str, lang: str) -> str:
+    zh, en = color_name(params[key])
+    return zh if lang == "zh" else en
+
+
+# ---------------------------------------------------------------- shirt
+
+# Right half of a flat T-shirt in body widths, from the neck side clockwise to the hem; y down.
+_SHIRT_RIGHT = np.array(
+    [(0.17, 0.0), (0.5, 0.09), (0.8, 0.33), (0.67, 0.5), (0.49, 0.39), (0.51, 1.25), (0.0, 1.27)], np.float64
+)
+
+
+def _sample_shirt(
+    rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_
+) -> dict:
+    options = options or {}
+    return {
+        "body": _object_color(rng, options, palette),
+        "scale": _r(rng, 1.4, 1.6),  # body width / print width
+        "neck": str(rng.choice(["crew", "crew", "v"])),
+        "drop": _r(rng, 0.16, 0.24),  # neck point above the print, in body widths
+        "sleeve": _r(rng, -0.06, 0.06),  # sleeve angle tweak
+        "folds": [
+            [_r(rng, -0.5, 0.5), _r(rng, 0.1, 1.2), _r(rng, -1.2, 1.2), _r(rng, 0.2, 0.6), _r(rng, -1, 1)]
+            for _ in range(int(rng.integers(3, 7)))
+        ],
+        "light": _r(rng, -1, 1),
+        "shadow": _r(rng, 0.2, 0.45),
+        "seed": child_seed(rng),
+    }
+
+
+def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    fx0, fy0, fx1, _fy1 = face
+    bw = (fx1 - fx0) * params["scale"]
+    cx, top = (fx0 + fx1) / 2, fy0 - params["drop"] * bw
+    right = _SHIRT_RIGHT.copy()
+    right[2:4, 1] += params["sleeve"]
+    half = np.concatenate([right, (right * [-1, 1])[::-1][1:]])  # right side, then the mirrored left
+    outline = np.column_stack([cx + half[:, 0] * bw, top + half[:, 1] * bw])
+    mask = _poly_mask(h, w, [outline])
+    work = image  # painted in place, in uint8 with OpenCV's SIMD blends
+    _drop_shadow(work, mask, 0.02 * bw, 0.03 * bw, 0.03 * bw, params["shadow"])
+    # shading: soft folds (weak across the print), edges curving away, one light direction
+    # folds are smooth: drawn at a quarter of the size, then enlarged
+    sh, sw = max(2, h // 4), max(2, w // 4)
+    sx, sy = _grid(sh, sw)
+    u, v = (sx * (w / sw) - cx) / bw, (sy * (h / sh) - top) / bw
+    calm = _soft_box(sx * (w / sw), sy * (h / sh), face, 0.04 * bw)
+    folds = 0.06 * params["light"] * u + np.zeros_like(v)
+    for ox, oy, angle, length, sign in params["folds"]:
+        d = np.array([math.cos(angle), math.sin(angle)], np.float32)
+        du, dv = u - ox, v - oy
+        along, across = du * d[0] + dv * d[1], -du * d[1] + dv * d[0]
+        fold = np.exp(-((across / 0.03) ** 2)) * np.exp(-((along / length) ** 2) * 4)
+        folds += 0.18 * sign * fold * (1 - 0.8 * calm)
+    small = cv2.resize(mask, (sw, sh), interpolation=cv2.INTER_AREA)
+    inside = cv2.distanceTransform((small > 0.5).astype(np.uint8), cv2.DIST_L2, 3) * (w / sw)
+    folds -= 0.22 * np.exp(-inside / (0.035 * bw))  # the cloth curves away at the edges
+    folds += 0.03 * _smooth(params["seed"] + 1, sh, sw, 12)
+    shade = cv2.resize(folds.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    shade += 1 + 0.03 * _grain(params["seed"], h, w, 40) + 0.07 * _weave(h, w, max(2, round(min(h, w) / 170)))
+    body = _rgb(params["body"])
+    _paint(work, mask, body, shade)
+    # the neck: inside of the back, then the rib band; seams and hem stitches
+    a, b = 0.17 * bw, (0.2 if params["neck"] == "v" else 0.12) * bw
+    inner = _neck_outline(cx, top, a, b, params["neck"])
+    _paint(work, _poly_mask(h, w, [inner]), body, 0.62)
+    front = inner[: 3 if params["neck"] == "v" else 24]
+    rib = _line_mask(h, w, front, max(1.5, 0.035 * bw))
+    _paint(work, rib * 0.9, body, 0.93 + 0.04 * _grain(params["seed"] + 2, h, w, 60))
+    seams = [(np.array([(cx - 0.5 * bw, top + 1.2 * bw), (cx + 0.5 * bw, top + 1.22 * bw)]), 1)]  # hem
+    for sx in (1, -1):
+        shoulder = [(cx + sx * 0.5 * bw, top + 0.09 * bw), (cx + sx * 0.49 * bw, top + 0.39 * bw)]
+        cuff = right[2:4] * [sx, 1] - [sx * 0.03, 0.03]  # stitching just inside the sleeve's end
+        seams += [
+            (np.array(shoulder), max(1, 0.006 * bw)),
+            (np.column_stack([cx + cuff[:, 0] * bw, top + cuff[:, 1] * bw]), 1),
+        ]
+    _paint(work, _lines_mask(h, w, seams) * mask * 0.5, body, 0.7)
+
+
+def _weave(h: int, w: int, period: int) -> np.ndarray:
+    """A plain weave around 0: threads over and under, each with a round cross-section (as fabric backgrounds)."""
+    i = np.arange(2 * period)
+    thread = np.sin(np.pi * ((i % period) + 0.5) / period)
+    over = ((i[:, None] // period) + (i[None, :] // period)) % 2 == 0
+    tile = (np.where(over, thread[None, :], thread[:, None]) - 0.65).astype(np.float32)
+    return np.tile(tile, (-(-h // (2 * period)), -(-w // (2 * period))))[:h, :w]
+
+
+def _neck_outline(cx: float, top: float, a: float, b: float, neck: str) -> np.ndarray:
+    """The neck opening: the front neckline down (a half ellipse or a V), then the back collar up."""
+    t = np.linspace(0, math.pi, 24)
+    if neck == "v":
+        front = np.array([(cx + a, top), (cx, top + b), (cx - a, top)])
+    else:
+        front = np.column_stack([cx + a * np.cos(t), top + b * np.sin(t)])
+    back = np.column_stack([cx - a * np.cos(t), top + 0.12 * a * np.sin(t)])
+    return np.concatenate([front, back])
+
+
+def _soft_box(xs: np.ndarray, ys: np.ndarray, box: Box, soft: float) -> np.ndarray:
+    """1 inside the box, falling to 0 over `soft` pixels outside it."""
+    x0, y0, x1, y1 = box
+    dx = np.maximum(np.maximum(x0 - xs, xs - x1), 0)
+    dy = np.maximum(np.maximum(y0 - ys, ys - y1), 0)
+    return np.exp(-((np.hypot(dx, dy) / max(soft, 1e-3)) ** 2))
+
+
+def _describe_shirt(params: dict, lang: str) -> str:
+    color = _say(params, "body", lang)
+    return (
+        f"印花在一件{color}T恤的胸前" if lang == "zh" else f"with the print on the chest of a {color} T-shirt"
+    )
+
+
+register_object("shirt", _sample_shirt, _paint_shirt, _describe_shirt)
+
+
+# ---------------------------------------------------------------- package: box, bottle, bag
+
+PACKAGE_SHAPES = ("box", "bottle", "bag")
+_GLASS = ("#7a4410", "#2f6b3a", "#d5dedb", "#f2f2f2", "#1f3a7a", "#3b3b3b")
+_CAPS = ("#f5f5f5", "#c9a227", "#1b1b1b", "#b3202a", "#9aa1a6", "#2e7d32")
+_ZH_SHAPE = {"box": "纸盒", "bottle": "瓶子", "bag": "手提袋"}
+
+
+def _sample_package(
+    rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_
+) -> dict:
+    options = options or {}
+    shape = _choose(rng, options, "shapes", PACKAGE_SHAPES)
+    params = {"shape": shape, "face": _object_color(rng, options, palette), "seed": child_seed(rng)}
+    params["shadow"] = _r(rng, 0.25, 0.5)
+    params["light"] = _r(rng, -1, 1)
+    if shape == "box":
+        params.update(pad=_r(rng, 0.04, 0.1), depth=_r(rng, 0.18, 0.4), angle=_r(rng, 25, 50, 1),
+                      side=int(rng.choice([-1, 1])))  # fmt: skip
+    elif shape == "bottle":
+        params.update(
+            body=str(rng.choice(_GLASS)), cap=str(rng.choice(_CAPS)), fill=_r(rng, 0.68, 0.8),
+            shoulder=_r(rng, 0.25, 0.45), neck=_r(rng, 0.3, 0.45), neck_len=_r(rng, 0.12, 0.3),
+        )  # fmt: skip
+    else:
+        params.update(
+            kraft=bool(rng.random() < 0.4), pad=_r(rng, 0.08, 0.16), handle=_r(rng, 0.28, 0.42),
+            rope=str(rng.choice(["#2b2b2b", "#e9e2d0", "#8b5a2b", "#b3202a"])), gusset=int(rng.choice([-1, 0, 1])),
+        )  # fmt: skip
+        if params["kraft"]:
+            params["face"] = str(rng.choice(["#b98a5a", "#c49a6c", "#a87b4f"]))
+    return params
+
+
+def _paint_package(image: np.ndarray, params: dict, face: Box) -> None:
+    {"box": _paint_box, "bottle": _paint_bottle, "bag": _paint_bag}[params["shape"]](image, params, face)
+
+
+def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    fx0, fy0, fx1, fy1 = face
+    px, py = params["pad"] * (fx1 - fx0), params["pad"] * (fy1 - fy0)
+    x0, y0, x1, y1 = fx0 - px, fy0 - py, fx1 + px, fy1 + py
+    a = math.radians(params["angle"])
+    d = params["depth"] * (x1 - x0)
+    side = params["side"]
+    # keep the receding faces on the canvas as far as the depth allows
+    room_x = (w - x1) if side > 0 else x0
+    d = max(4.0, min(d, 0.95 * room_x / max(math.cos(a), 1e-3), 0.95 * y0 / max(math.sin(a), 1e-3)))
+    vx, vy = side * d * math.cos(a), -d * math.sin(a)
+    front = np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    top = np.array([(x0, y0), (x1, y0), (x1 + vx, y0 + vy), (x0 + vx, y0 + vy)])
+    edge = x1 if side > 0 else x0
+    flank = np.array([(edge, y0), (edge + vx, y0 + vy), (edge + vx, y1 + vy), (edge, y1)])
+    _xs, ys = _grid(h, w)
+    work = image  # painted in place, in uint8 with OpenCV's SIMD blends
+    masks = [_poly_mask(h, w, [p]) for p in (front, top, flank)]
+    whole = np.maximum.reduce(masks)
+    _drop_shadow(work, whole, side * 0.03 * d - 0.02 * (x1 - x0) * params["light"], 0.04 * (y1 - y0),
+                 0.05 * (x1 - x0), params["shadow"])  # fmt: skip
+    color = _rgb(params["face"])
+    grain = 0.02 * _grain(params["seed"], h, w, 30) + 0.015 * _smooth(params["seed"] + 1, h, w, 8)
+    lean = 0.06 * params["light"] * side
+    front_shade = 1.03 - 0.08 * (ys - y0) / max(y1 - y0, 1) + grain
+    _paint(work, masks[0], color, front_shade)
+    _paint(work, masks[1], color, 1.16 + lean + grain)
+    _paint(work, masks[2], color, 0.7 - lean + grain)
+    # a tuck flap across the top, and catch-lights on the near edges
+    flap = np.array([(x0 + 0.45 * vx, y0 + 0.45 * vy), (x1 + 0.45 * vx, y0 + 0.45 * vy)])
+    _paint(work, _line_mask(h, w, flap, 1) * 0.5, color, 0.85)
+    edges = np.maximum(
+        _line_mask(h, w, front[:2], 1.5), _line_mask(h, w, np.array([(edge, y0), (edge, y1)]), 1.5)
+    )
+    _paint(work, edges * 0.6, color, 1.3)
+
+
+def _bottle_outline(cx: float, bw: float, top: float, shoulder: float, neck_w: float, neck_top: float,
+                    bottom: float) -> np.ndarray:  # fmt: skip
+    """Right half up from the base, then the left half down: body, a rounded shoulder, the neck."""
+    r = 0.08 * bw
+    base = [
+        (cx + bw / 2 - r + r * math.sin(t), bottom - r + r * math.cos(t))
+        for t in np.linspace(0, math.pi / 2, 6)
+    ]
+    t = np.linspace(0, 1, 14)
+    half = neck_w / 2 + (bw / 2 - neck_w / 2) * (np.cos(t * math.pi / 2))
+    sh = np.column_stack([cx + half, top - t * shoulder])
+    right = np.concatenate([np.array(base), sh, [(cx + neck_w / 2, neck_top)]])
+    left = (right * [-1, 1] + [2 * cx, 0])[::-1]
+    return np.concatenate([right, left])
+
+
+def _paint_bottle(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    fx0, fy0, fx1, fy1 = face
+    bw = (fx1 - fx0) / params["fill"]
+    cx = (fx0 + fx1) / 2
+    lpad = 0.08 * (fy1 - fy0)
+    ly0, ly1 = fy0 - lpad, fy1 + lpad
+    body_top, bottom = ly0 - 0.08 * bw, min(ly1 + 0.1 * bw, h + 0.05 * bw)
+    # shoulder, neck and cap share the room above the body
+    want = (params["shoulder"] + params["neck_len"] + 0.14) * bw
+    k = min(1.0, max(0.2, (body_top - 0.02 * h) / want))
+    shoulder, neck_len, cap_h = params["shoulder"] * bw * k, params["neck_len"] * bw * k, 0.14 * bw * k
+    neck_w = params["neck"] * bw
+    neck_top = body_top - shoulder - neck_len
+    outline = _bottle_outline(cx, bw, body_top, shoulder, neck_w, neck_top, bottom)
+    xs, ys = _grid(h, w)
+    mask = _poly_mask(h, w, [outline])
+    cap = np.array([(cx - 0.56 * neck_w, neck_top - cap_h), (cx + 0.56 * neck_w, neck_top - cap_h),
+                    (cx + 0.56 * neck_w, neck_top + 0.15 * cap_h), (cx - 0.56 * neck_w, neck_top + 0.15 * cap_h)])  # fmt: skip
+    cap_mask = _poly_mask(h, w, [cap])
+    work = image  # painted in place, in uint8 with OpenCV's SIMD blends
+    _drop_shadow(work, np.maximum(mask, cap_mask), -0.06 * bw * params["light"], 0.03 * bw, 0.05 * bw,
+                 params["shadow"])  # fmt: skip
+    # cylindrical shading: each row's own half-width (body, shoulder, neck), a specular streak
+    inside = mask > 0.5
+    cols = np.arange(w, dtype=np.float32)[None, :] + 0.5
+    left = np.where(inside.any(1), np.argmax(inside, 1), 0).astype(np.float32)[:, None]
+    right = np.where(inside.any(1), w - np.argmax(inside[:, ::-1], 1), w).astype(np.float32)[:, None]
+    t = np.clip((cols - (left + right) / 2) / np.maximum((right - left) / 2, 1), -1, 1)
+    glint = -0.45 * (1 if params["light"] >= 0 else -1)
+    cyl = (
+        0.55
+        + 0.45 * np.sqrt(1 - t**2)
+        + 0.6 * np.exp(-(((t - glint) / 0.07) ** 2))
+        + 0.2 * np.exp(-(((t + glint * 1.7) / 0.05) ** 2))
+    )
+    _paint(work, mask, _rgb(params["body"]), cyl.astype(np.float32))
+    # the label band wraps round the body: its edges curve with the cylinder, its ends darken
+    bulge = 0.035 * bw * np.sqrt(np.clip(1 - ((xs - cx) / (bw / 2)) ** 2, 0, 1))
+    band = np.clip(np.minimum(ys - (ly0 + bulge) + 0.5, (ly1 + bulge) - ys + 0.5), 0, 1) * mask
+    tl = np.clip((xs - cx) / (bw / 2), -1, 1)
+    label = 1 - 0.5 * np.abs(tl) ** 3 + 0.02 * _grain(params["seed"], h, w, 20)
+    _paint(work, band, _rgb(params["face"]), label)
+    ridges = 1 + 0.12 * np.cos((xs - cx) / max(1.0, 0.05 * neck_w) * math.pi)
+    cap_t = np.clip((xs - cx) / (0.56 * neck_w), -1, 1)
+    _paint(work, cap_mask, _rgb(params["cap"]), (0.6 + 0.45 * np.sqrt(1 - cap_t**2)) * ridges)
+
+
+def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    fx0, fy0, fx1, fy1 = face
+    pad = params["pad"] * (fx1 - fx0)
+    x0, x1 = fx0 - pad, fx1 + pad
+    bw = x1 - x0
+    y0, y1 = fy0 - 0.14 * bw, min(fy1 + pad, h + 0.02 * bw)
+    cx = (x0 + x1) / 2
+    xs, ys = _grid(h, w)
+    work = image  # painted in place, in uint8 with OpenCV's SIMD blends
+    body = np.array([(x0, y0), (x1, y0), (x1 + 0.01 * bw, y1), (x0 - 0.01 * bw, y1)])
+    mask = _poly_mask(h, w, [body])
+    # handles: the back loop first (partly hidden), then the front loop over the top band
+    arch = min(params["handle"] * bw, 0.92 * y0)
+    rope_w = max(2.0, 0.025 * bw)
+    loops = []
+    for dy, dx in ((0.0, 0.03 * bw), (0.0, 0.0)):
+        t = np.linspace(0, math.pi, 32)
+        loops.append(
+            np.column_stack(
+                [cx + dx + 0.22 * bw * np.cos(t), y0 + 0.06 * bw + dy - (arch + 0.06 * bw) * np.sin(t)]
+            )
+        )
+    back, front = (_line_mask(h, w, p, rope_w) for p in loops)
+    _drop_shadow(
+        work, np.maximum(mask, front), 0.03 * bw * -params["light"], 0.03 * bw, 0.04 * bw, params["shadow"]
+    )
+    rope = _rgb(params["rope"])
+    _paint(work, back * (1 - mask), rope, 0.7)
+    color = _rgb(params["face"])
+    grain = 0.03 * _grain(params["seed"], h, w, 50 if params["kraft"] else 20) + 0.02 * _smooth(
+        params["seed"] + 1, h, w, 10
+    )
+    u = (xs - x0) / bw
+    shade = 1 + 0.05 * params["light"] * (u - 0.5) * 2 + grain
+    shade -= 0.07 * np.exp(-(((ys - (y1 - 0.12 * bw)) / (0.012 * bw)) ** 2))  # the bottom fold
+    if params["gusset"]:  # the side panel's centre fold, seen just inside one edge
+        gx = x1 - 0.07 * bw if params["gusset"] > 0 else x0 + 0.07 * bw
+        shade -= 0.12 * np.clip(1 - np.abs(xs - gx) / (0.07 * bw), 0, 1) ** 2 * (ys > y0 + 0.1 * bw)
+    _paint(work, mask, color, shade)
+    band = mask * (ys < y0 + 0.1 * bw)  # the folded-over top hem
+    _paint(work, band * 0.5, color, 0.88 + grain)
+    hem_line = _line_mask(h, w, np.array([(x0, y0 + 0.1 * bw), (x1, y0 + 0.1 * bw)]), 1) * mask
+    _paint(work, hem_line * 0.6, color, 0.7)
+    _paint(work, front, rope, 0.85 + 0.15 * np.cos((ys - y0) / max(1.0, rope_w) * 2.0))
+    for sx in (-1, 1):  # the knots where the rope goes through the bag
+        knot = np.zeros((h, w), np.uint8)
+        cv2.circle(
+            knot,
+            (round(cx + sx * 0.22 * bw), round(y0 + 0.06 * bw)),
+            max(2, round(rope_w * 0.9)),
+            255,
+            -1,
+            cv2.LINE_AA,
+        )
+        _paint(work, _unit(knot), rope, 0.75)
+
+
+def _describe_package(params: dict, lang: str) -> str:
+    shape = params["shape"]
+    face = _say(params, "face", lang)
+    if shape == "bottle":
+        body = _say(params, "body", lang)
+        if lang == "zh":
+            return f"包装是一个{body}瓶子，贴着{face}标签"
+        return f"with the text on the {face} label of a {body} bottle"
+    noun_zh = "牛皮纸手提袋" if shape == "bag" and params.get("kraft") else _ZH_SHAPE[shape]
+    noun_en = {"box": "box", "bag": "kraft paper bag" if params.get("kraft") else "shopping bag"}[shape]
+    if lang == "zh":
+        return f"包装是一个{face}{noun_zh}"
+    return f"with the text on the front of a {face} {noun_en}"
+
+
+register_object("package", _sample_package, _paint_package, _describe_package)
+
+
+# ---------------------------------------------------------------- boards: wood, stone, metal; neon backboards
+
+BOARD_MATERIALS = ("wood", "stone", "metal")
+BOARD_MOUNTS = ("screws", "posts", "chains")
+_WOOD = ("#8b5a2b", "#a0522d", "#6b4226", "#c19a6b", "#5a3a22")
+_STONE = ("#8d8d86", "#b7b2a6", "#5f6361", "#a39b8b", "#d6d2c4")
+_MATERIAL_WORDS = {"wood": ("木质", "wooden"), "stone": ("石质", "stone"), "metal": ("金属", "metal")}
+
+
+def _sample_board(
+    rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_
+) -> dict:
+    options = options or {}
+    material = _choose(rng, options, "materials", BOARD_MATERIALS)
+    default = {"wood": _WOOD, "stone": _STONE, "metal": None}[material]
+    colors = options.get("colors") if material == "metal" else None
+    return {
+        "material": material,
+        "face": pick_color(rng, colors or default or palette),
+        "pad": _r(rng, 0.04, 0.1),
+        "bevel": _r(rng, 0.02, 0.05),
+        "radius": _r(rng, 0.0, 0.08) if material == "metal" else 0.0,
+        "border": bool(options.get("border", False)),
+        "mount": _choose(rng, options, "mounts", BOARD_MOUNTS),
+        "grain": _r(rng, 6, 16, 2),
+        "light": _r(rng, -1, 1),
+        "shadow": _r(rng, 0.25, 0.5),
+        "seed": child_seed(rng),
+    }
+
+
+def _board_rect(face: Box, pad: float) -> tuple[float, float, float, float]:
+    fx0, fy0, fx1, fy1 = face
+    p = pad * max(fx1 - fx0, fy1 - fy0)
+    return fx0 - p, fy0 - p, fx1 + p, fy1 + p
+
+
+def _rounded_rect(x0: float, y0: float, x1: float, y1: float, r: float) -> np.ndarray:
+    if r < 0.5:
+        return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    pts = []
+    for cx, cy, a0 in (
+        (x1 - r, y0 + r, -90),
+        (x1 - r, y1 - r, 0),
+        (x0 + r, y1 - r, 90),
+        (x0 + r, y0 + r, 180),
+    ):
+        for a in np.radians(np.linspace(a0, a0 + 90, 8)):
+            pts.append((cx + r * math.cos(a), cy + r * math.sin(a)))
+    return np.array(pts)
+
+
+def _material_shade(params: dict, xs: np.ndarray, ys: np.ndarray, box: Box) -> np.ndarray:
+    """Grain of the board's material around 1: wood rings along its length, stone speckle, brushed metal."""
+    h, w = ys.shape[0], xs.shape[1]
+    seed = params["seed"]
+    x0, y0, x1, y1 = box
+    if params["material"] == "wood":
+        # planed wood: growth rings run along the board, gently bent, with fine straight streaks
+        g = np.random.default_rng(seed)
+        bend = cv2.resize(g.standard_normal((8, 3)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+        v = (ys - y0) / max(y1 - y0, 1) * params["grain"] + 0.45 * bend
+        rings = 0.5 + 0.5 * np.cos(2 * math.pi * v)
+        streaks = cv2.resize(g.standard_normal((max(2, h // 2), 1)).astype(np.float32), (w, h))
+        return 0.9 + 0.15 * rings**3 + 0.035 * streaks + 0.02 * _grain(seed + 1, h, w, 40)
+    if params["material"] == "stone":
+        return (
+            1
+            + 0.06 * _smooth(seed, h, w, 10)
+            + 0.05 * _smooth(seed + 1, h, w, 40)
+            + 0.07 * _grain(seed + 2, h, w, 60)
+        )
+    streaks = cv2.resize(np.random.default_rng(seed).standard_normal((h, 1)).astype(np.float32), (w, h))
+    return (
+        1
+        + 0.025 * streaks
+        + 0.04 * (xs - x0) / max(x1 - x0, 1) * params["light"]
+        + 0.01 * _grain(seed + 1, h, w, 30)
+    )
+
+
+def _bevel_shade(shape: tuple[int, int], box: Box, width: float, light: float) -> np.ndarray:
+    """A raised rim: lit on the top (and the lit side), dark on the bottom and the other side, mitred corners."""
+    h, w = shape
+    tone = np.zeros((h, w), np.float32)
+    x0, y0, x1, y1 = (round(v) for v in box)
+    side_lit = 1 if light < 0 else -1  # light from the left when light < 0
+    for i in range(max(1, round(width))):
+        lo, hi = max(0, x0 + i), min(w, x1 - i)
+        for x, tone_x in ((x0 + i, 0.1 * side_lit), (x1 - 1 - i, -0.1 * side_lit)):
+            if 0 <= x < w:
+                tone[max(0, y0 + i) : max(0, min(h, y1 - i)), x] = tone_x
+        for y, tone_y in ((y0 + i, 0.18), (y1 - 1 - i, -0.22)):
+            if 0 <= y < h and hi > lo:
+                tone[y, lo:hi] = tone_y
+    return tone
+
+
+def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    box = _board_rect(face, params["pad"])
+    x0, y0, x1, y1 = box
+    bw, bh = x1 - x0, y1 - y0
+    xs, ys = _grid(h, w)
+    work = image  # painted in place, in uint8 with OpenCV's SIMD blends
+    mount = params["mount"]
+    metal = _rgb("#8f969b")
+    if mount == "posts" and y1 < h:  # two poles from under the board to the ground, behind it
+        for px in (x0 + 0.2 * bw, x1 - 0.2 * bw):
+            pw = max(3.0, 0.035 * bw)
+            pole = _poly_mask(
+                h,
+                w,
+                [
+                    np.array(
+                        [
+                            (px - pw / 2, y0 + 0.2 * bh),
+                            (px + pw / 2, y0 + 0.2 * bh),
+                            (px + pw / 2, h + 1),
+                            (px - pw / 2, h + 1),
+                        ]
+                    )
+                ],
+            )
+            t = np.clip((xs - px) / (pw / 2), -1, 1)
+            _drop_shadow(work, pole, 0.3 * pw, 0, pw * 0.5, 0.3)
+            _paint(work, pole, metal, 0.55 + 0.5 * np.sqrt(1 - t**2))
+    if mount == "chains" and y0 > 4:  # hanging from above on two chains
+        for px in (x0 + 0.15 * bw, x1 - 0.15 * bw):
+            links = _line_mask(h, w, np.array([(px, 0), (px, y0 + 0.02 * bh)]), max(2, 0.01 * bw))
+            dots = 0.75 + 0.35 * (np.cos(ys / max(2.0, 0.02 * bw) * math.pi) > 0)
+            _paint(work, links, _rgb("#4a4a48"), dots.astype(np.float32))
+    outline = _rounded_rect(x0, y0, x1, y1, params["radius"] * min(bw, bh))
+    mask = _poly_mask(h, w, [outline])
+    edge = _poly_mask(
+        h, w, [outline + np.array([0.0, max(2.0, 0.03 * bh)])]
+    )  # the board's thickness below it
+    _drop_shadow(
+        work, np.maximum(mask, edge), -0.03 * bw * params["light"], 0.05 * bh, 0.03 * bw, params["shadow"]
+    )
+    color = _rgb(params["face"])
+    _paint(work, edge * (1 - mask), color, 0.55)
+    shade = _material_shade(params, xs, ys, box) + _bevel_shade(
+        (h, w), box, params["bevel"] * min(bw, bh), params["light"]
+    )
+    _paint(work, mask, color, shade)
+    if params["border"]:  # a road sign's white inset border
+        inset = 0.035 * min(bw, bh)
+        ring = _line_mask(
+            h,
+            w,
+            _rounded_rect(
+                x0 + inset, y0 + inset, x1 - inset, y1 - inset, params["radius"] * min(bw, bh) * 0.7
+            ),
+            max(2, 0.018 * min(bw, bh)),
+            closed=True,
+        )
+        _paint(work, ring * 0.95, _rgb("#f4f4f4"))
+    if mount == "screws":
+        r = max(2, round(0.018 * min(bw, bh)))
+        for sx, sy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
+            c = (round(sx + np.sign(x0 + x1 - 2 * sx) * 3 * r), round(sy + np.sign(y0 + y1 - 2 * sy) * 3 * r))
+            head = np.zeros((h, w), np.uint8)
+            cv2.circle(head, c, r, 255, -1, cv2.LINE_AA)
+            lit = 1.25 - 0.5 * np.clip(((xs - c[0]) + (ys - c[1])) / (2 * r), -1, 1)
+            _paint(work, _unit(head), metal, lit)
+
+
+def _describe_board(params: dict, lang: str) -> str:
+    zh, en = _MATERIAL_WORDS[params["material"]]
+    color = _say(params, "face", lang)
+    if lang == "zh":
+        return f"牌子是一块{color}{zh}板" if params["material"] == "metal" else f"牌子是一块{zh}板"
+    return (
+        f"with the text on a {color} {en} board"
+        if params["material"] == "metal"
+        else f"with the text on a {en} board"
+    )
+
+
+register_object("board", _sample_board, _paint_board, _describe_board)
+
+
+NEON_BACKINGS = ("metal", "wood", "acrylic")
+
+
+def _sample_neon_board(
+    rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_
+) -> dict:
+    options = options or {}
+    backing = _choose(rng, options, "backings", NEON_BACKINGS)
+    face = {
+        "metal": ("#1e2226", "#2b2f33", "#23262a"),
+        "wood": ("#2e1f16", "#3a281b"),
+        "acrylic": ("#0c0c0e", "#121218"),
+    }[backing]
+    return {
+        "backing": backing,
+        "face": str(rng.choice(face)),
+        "spill": pick_color(
+            rng, options.get("colors") or ["#ff2e88", "#00f5d4", "#fee440", "#9bf6ff", "#ff5d8f"]
+        ),
+        "pad": _r(rng, 0.05, 0.12),
+        "night": _r(rng, 0.18, 0.35),  # how far the wall around the sign falls into darkness
+        "spill_strength": _r(rng, 0.15, 0.35),
+        "cable": bool(rng.random() < 0.6),
+        "light": _r(rng, -1, 1),
+        "seed": child_seed(rng),
+    }
+
+
+def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = _board_rect(face, params["pad"])
+    bw, bh = x1 - x0, y1 - y0
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    xs, ys = _grid(h, w)
+    work = image  # painted in place, in uint8 with OpenCV's SIMD blends
+    # night: the wall darkens away from the sign, and the tubes' light spills on it (smooth: a quarter size)
+    sh, sw = max(2, h // 4), max(2, w // 4)
+    sx, sy = _grid(sh, sw)
+    dist2 = ((sx * (w / sw) - cx) / (0.7 * bw)) ** 2 + ((sy * (h / sh) - cy) / (0.9 * bh)) ** 2
+    night = params["night"] + (1 - params["night"]) * 0.5 * np.exp(-dist2)
+    spill = params["spill_strength"] * np.exp(-dist2 * 1.5)
+    night = cv2.resize(night.astype(np.float32), (w, h))
+    _darken(work, night, night)
+    _add_light(work, params["spill"], cv2.resize(spill.astype(np.float32), (w, h)))
+    mask = _poly_mask(h, w, [_rounded_rect(x0, y0, x1, y1, 0.02 * min(bw, bh))])
+    _drop_shadow(work, mask, 0.02 * bw, 0.03 * bh, 0.03 * bw, 0.6)
+    material = {"metal": "metal", "wood": "wood", "acrylic": "metal"}[params["backing"]]
+    shade = _material_shade({**params, "material": material, "grain": 10.0}, xs, ys, (x0, y0, x1, y1))
+    shade = shade + _bevel_shade((h, w), (x0, y0, x1, y1), 0.02 * min(bw, bh), params["light"]) * 2
+    _paint(work, mask, _rgb(params["face"]), shade)
+    if params["cable"]:  # the transformer's cable runs from a lower corner off the canvas
+        side = x1 - 0.08 * bw if params["light"] >= 0 else x0 + 0.08 * bw
+        t = np.linspace(0, 1, 20)
+        pts = np.column_stack(
+            [side + (0.2 * bw) * t * (1 if params["light"] >= 0 else -1), y1 + (h - y1 + 4) * t**0.8]
+        )
+        _paint(work, _line_mask(h, w, pts, max(2, 0.008 * bw)), _rgb("#0a0a0a"))
+    r = max(2, round(0.02 * min(bw, bh)))
+    for sx, sy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):  # polished stand-offs hold the board off the wall
+        c = (round(sx + np.sign(x0 + x1 - 2 * sx) * 3 * r), round(sy + np.sign(y0 + y1 - 2 * sy) * 3 * r))
+        head = np.zeros((h, w), np.uint8)
+        cv2.circle(head, c, r, 255, -1, cv2.LINE_AA)
+        lit = 1.3 - 0.6 * np.clip(((xs - c[0]) + (ys - c[1])) / (2 * r), -1, 1)
+        _paint(work, _unit(head), _rgb("#b8bcc0"), lit)
+
+
+def _describe_neon_board(params: dict, lang: str) -> str:
+    zh = {"metal": "金属", "wood": "木质", "acrylic": "黑色亚克力"}[params["backing"]]
+    en = {"metal": "dark metal", "wood": "dark wooden", "acrylic": "black acrylic"}[params["backing"]]
+    return f"霓虹灯管装在{zh}底板上" if lang == "zh" else f"with the neon tubes mounted on a {en} backboard"
+
+
+register_object("neon_board", _sample_neon_board, _paint_neon_board, _describe_neon_board)
+
+
+# ---------------------------------------------------------------- a sheet of paper: folds, curl, tape or pins
+
+FASTENERS = ("tape", "pins", "none")
+_PAPER = ("#f7f3ea", "#fbf8f1", "#f1ead8", "#ffffff")
+_PINS = ("#d62828", "#1d70b8", "#2a9d3a", "#f4c20d", "#f5f5f5")
+
+
+def _sample_paper_sheet(
+    rng: np.random.Generator, width: float, height: float, *, palette=None, options=None, **_
+) -> dict:
+    options = options or {}
+    return {
+        "face": pick_color(rng, options.get("colors") or _PAPER),
+        "pad": _r(rng, 0.03, 0.06),
+        "folds_h": int(rng.integers(0, int(options.get("max_folds", 2)) + 1)),
+        "fold_v": bool(rng.random() < 0.3),
+        "ridge": [int(rng.choice([-1, 1])) for _ in range(3)],
+        "curl": _r(rng, 0.0, 0.18),
+        "fastener": _choose(rng, options, "fasteners", FASTENERS),
+        "pin": str(rng.choice(_PINS)),
+        "tape_angle": _r(rng, 25, 50, 1),
+        "light": _r(rng, -1, 1),
+        "shadow": _r(rng, 0.25, 0.5),
+        "seed": child_seed(rng),
+    }
+
+
+def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = _board_rect(face, params["pad"])
+    bw, bh = x1 - x0, y1 - y0
+    xs, ys = _grid(h, w)
+    work = image  # painted in place, in uint8 with OpenCV's SIMD blends
+    mask = _poly_mask(h, w, [np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])])
+    lift = 1 + 3 * params["curl"]
+    _drop_shadow(
+        work, mask, -0.01 * bw * params["light"], 0.012 * bh * lift, 0.012 * bw * lift, params["shadow"]
+    )
+    shade = 1 + 0.03 * _smooth(params["seed"], h, w, 6) + 0.02 * _grain(params["seed"] + 1, h, w, 30)
+    shade += 0.03 * params["light"] * ((xs - x0) / bw - 0.5)
+    shade -= params["curl"] * np.clip((ys - y0) / bh - 0.75, 0, 1) ** 2 * 16 * 0.5  # the lower edge lifts off
+    folds = [(ys, y0 + bh * k / (params["folds_h"] + 1)) for k in range(1, params["folds_h"] + 1)]
+    if params["fold_v"]:
+        folds.append((xs, (x0 + x1) / 2))
+    for (coord, at), ridge in zip(folds, params["ridge"] * 2, strict=False):
+        u = (coord - at) / max(1.0, 0.012 * max(bw, bh))
+        shade += ridge * 0.07 * np.sign(u) * np.exp(-np.abs(u)) - 0.1 * np.exp(-((u * 3) ** 2))
+    _paint(work, mask, _rgb(params["face"]), shade)
+    if params["fastener"] == "tape":
+        a = math.radians(params["tape_angle"])
+        for sx, corner_x in ((1, x0), (-1, x1)):
+            c = np.array([corner_x, y0])
+            d = np.array([math.cos(a) * sx, -math.sin(a)])
+            n = np.array([-d[1], d[0]])
+            L, T = 0.12 * bw, 0.035 * bw
+            strip = np.array([c - d * L - n * T, c + d * L - n * T, c + d * L + n * T, c - d * L + n * T])
+            tape = _poly_mask(h, w, [strip])
+            _paint(work, tape * 0.45, _rgb("#f3eccd"))
+            _paint(work, _line_mask(h, w, strip, 1, closed=True) * tape * 0.3, _rgb("#bdb38f"))
+    elif params["fastener"] == "pins":
+        r = max(3, round(0.025 * bw))
+        for px in (x0 + 0.06 * bw, x1 - 0.06 * bw):
+            c = (round(px), round(y0 + 0.05 * bh))
+            head = np.zeros((h, w), np.uint8)
+            cv2.circle(head, c, r, 255, -1, cv2.LINE_AA)
+            m = _unit(head)
+            _drop_shadow(work, m, 0.6 * r, 0.8 * r, 0.5 * r, 0.5)
+            lit = 1.15 - 0.45 * np.clip(((xs - c[0]) + (ys - c[1])) / (2 * r), -1, 1)
+            lit += 0.5 * np.exp(-((xs - c[0] + 0.35 * r) ** 2 + (ys - c[1] + 0.35 * r) ** 2) / (0.1 * r * r))
+            _paint(work, m, _rgb(params["pin"]), lit)
+
+
+def _describe_paper_sheet(params: dict, lang: str) -> str:
+    folded = params["folds_h"] > 0 or params["fold_v"]
+    fastener = params["fastener"]
+    if lang == "zh":
+        held = {"tape": "用胶带贴着", "pins": "用图钉钉着", "none": ""}[fastener]
+        if folded:
+            return "纸张上有折痕" + (f"，{held}" if held else "")
+        return f"纸张{held}" if held else "内容印在一张纸上"
+    said = (["fold creases in the paper"] if folded else []) + {
+        "tape": ["tape at its top corners"],
+        "pins": ["pins at its top corners"],
+        "none": [],
+    }[fastener]
+    return "with " + (" and ".join(said) if said else "the text on a sheet of paper")
+
+
+register_object("paper_sheet", _sample_paper_sheet, _paint_paper_sheet, _describe_paper_sheet)
+DECORATIONS.seal_builtins()  # the objects are built-in kinds too
