@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from textsynth.components.geometry import geometry_matrix, map_points, translation
 from textsynth.render.compose import FontLoader, clip_to_canvas, item_matrix, warp_layer, word_polygon
 from textsynth.render.layout import BlockLayout, Glyph, arc_outline, layout_block, snap_size
-from textsynth.render.text import TextLayer, _draw_rotated, glyph_masks, layer_bounds
+from textsynth.render.text import TextLayer, _draw_rotated, block_masks, layer_bounds
 from textsynth.scene import Scene, TextItem, TextStyle
 
 KINDS = ("glyph", "position", "charseg")  # config.CONDITIONING_KINDS: the member KEY.<kind>.png
@@ -158,7 +158,7 @@ def plain_mask(
     """The text's fill coverage without styles (stroke, shadow, ...), in its layer box."""
     plain = replace(p.item, style=TextStyle())
     if glyph_font is None:
-        fill8, _, origin = glyph_masks(plain, p.layout, p.font)
+        fill8, _, origin = block_masks(plain, p.layout, p.font)
         return fill8, origin
     x0, y0, x1, y1 = layer_bounds(p.layout)
     image = Image.new("L", (x1 - x0, y1 - y0), 0)
@@ -166,9 +166,10 @@ def plain_mask(
     for g in p.layout.glyphs:
         text = g.draw if _covers(glyph_font, g.draw) else g.char if _covers(glyph_font, g.char) else None
         if text is None:  # the standard face lacks it: the text's own face draws it, as in the image
-            _draw_glyph(image, draw, g, p.font, (x0, y0))
+            _draw_glyph(image, draw, g, g.font or p.font, (x0, y0))
             continue
-        font = _fitting_font(glyph_font.face_id, text, g, p.item.size_px, load_font)
+        size = g.font.size if g.font is not None else p.item.size_px  # a larger character (char_scales)
+        font = _fitting_font(glyph_font.face_id, text, g, size, load_font)
         left, top, right, bottom = font.getbbox(text)
         cx, cy = g.cell.mean(axis=0)
         placed = Glyph(g.char, text, cx - (left + right) / 2, cy - (top + bottom) / 2, g.cell, g.angle)

@@ -6,8 +6,9 @@ does it overlap?) before anything is drawn, and drawing reuses the same result.
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import ImageFont
@@ -33,6 +34,7 @@ class Glyph:
     y: float
     cell: np.ndarray  # 4x2 polygon in block pixels covering the character's ink
     angle: float = 0.0  # degrees, for text on an arc
+    font: ImageFont.FreeTypeFont | None = None  # None: the item's font; else a larger size (char_scales)
 
 
 @dataclass
@@ -123,9 +125,62 @@ def measure_line(font: ImageFont.FreeTypeFont, line: str, size_px: int, char_spa
     return sum(_char_advance(font, c, size_px) for c in line) + gap * max(len(line) - 1, 0)
 
 
+@functools.lru_cache(maxsize=32)
+def _font_at(path: str, index: int, size_px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size_px, index=index, layout_engine=ImageFont.Layout.BASIC)
+
+
+def scaled_font(font: ImageFont.FreeTypeFont, scale: float) -> ImageFont.FreeTypeFont:
+    """The same face `scale` times larger (snapped to the size ladder, at least one rung up)."""
+    size = max(snap_size(font.size * scale), next(s for s in SIZE_LADDER if s > font.size))
+    return _font_at(font.path, font.index, size)
+
+
+def mixed_size(item: TextItem) -> bool:
+    """Whether the item's characters come in more than one size (straight horizontal text only)."""
+    scales = item.char_scales
+    return len(scales) == len(item.text) and item.direction == "ltr" and not item.curve and max(scales) > 1
+
+
+@dataclass
+class _MixedLine:
+    """One line of mixed-size text: each character's font and advance, and how far it rises/sinks."""
+
+    fonts: list[ImageFont.FreeTypeFont]
+    advances: list[float]
+    width: float
+    up: float  # extra ascent over the item's font
+    down: float  # extra descent
+
+
+def _mixed_lines(item: TextItem, font: ImageFont.FreeTypeFont) -> list[_MixedLine]:
+    ascent, descent = font_metrics(font)
+    gap = item.char_spacing * item.size_px
+    out, at = [], 0
+    for line in item.lines:
+        scales = item.char_scales[at : at + len(line)]
+        at += len(line)
+        fonts = [scaled_font(font, s) if s > 1 else font for s in scales]
+        advances = [_char_advance(f, c, f.size) for f, c in zip(fonts, line, strict=True)]
+        metrics = [font_metrics(f) for f in fonts]
+        out.append(
+            _MixedLine(
+                fonts, advances, sum(advances) + gap * max(len(line) - 1, 0),
+                max(a for a, _ in metrics) - ascent, max(d for _, d in metrics) - descent,
+            )
+        )  # fmt: skip
+    return out
+
+
 def block_size(item: TextItem, font: ImageFont.FreeTypeFont) -> tuple[float, float]:
     """Width and height of the laid-out block, without margins (cheap: no glyph boxes)."""
     size = item.size_px
+    if mixed_size(item):
+        lines = _mixed_lines(item, font)
+        ascent, descent = font_metrics(font)
+        extra = sum(line.up + line.down for line in lines)
+        pitch = size * item.line_spacing
+        return max(line.width for line in lines), ascent + descent + pitch * (len(lines) - 1) + extra
     if item.direction == "ttb":
         step = size * (1.0 + item.char_spacing)
         longest = max(len(line) for line in item.lines)
@@ -149,6 +204,13 @@ def _margin(item: TextItem) -> int:
         extra = max(extra, int(abs(style.extrude.dx) + abs(style.extrude.dy)) * style.extrude.depth + 2)
     if style.glow:
         extra = max(extra, int(3 * style.glow.radius) + 2)
+    rings = math.ceil(sum(o.width for o in style.outlines))
+    extra += rings
+    if style.long_shadow:
+        ls = style.long_shadow
+        a = math.radians(ls.angle)
+        reach = ls.length * max(abs(math.cos(a)), abs(math.sin(a)))
+        extra = max(extra, int(reach) + style.stroke_width * 2 + rings + 3)
     if item.jitter:
         extra += int(2 * item.jitter * item.size_px) + 1
     if item.curve:
@@ -177,12 +239,39 @@ def _jitter(glyphs: list[Glyph], item: TextItem) -> list[Glyph]:
         np.random.default_rng(item.jitter_seed).normal(0.0, sd, size=(len(glyphs), 2)), -2 * sd, 2 * sd
     )
     return [
-        Glyph(g.char, g.draw, g.x + dx, g.y + dy, g.cell + np.array([dx, dy]), g.angle)
+        replace(g, x=g.x + dx, y=g.y + dy, cell=g.cell + np.array([dx, dy]))
         for g, (dx, dy) in zip(glyphs, offsets.tolist(), strict=True)
     ]
 
 
+def _layout_mixed(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph]:
+    """Rows whose characters differ in size, all of a row on one baseline; a row with larger
+    characters is pushed down by what they rise above the others (and the next by what they sink)."""
+    ascent, _ = font_metrics(font)
+    lines = _mixed_lines(item, font)
+    block_w = max(line.width for line in lines)
+    gap = item.char_spacing * item.size_px
+    glyphs: list[Glyph] = []
+    top = 0.0
+    for text, line in zip(item.lines, lines, strict=True):
+        baseline = top + line.up + ascent
+        x = {"start": 0.0, "center": (block_w - line.width) / 2, "end": block_w - line.width}[item.align]
+        for char, f, advance in zip(text, line.fonts, line.advances, strict=True):
+            if not char.isspace():
+                f_ascent, f_descent = font_metrics(f)
+                y = baseline - f_ascent
+                cell = _rect(x, y, x + advance, y + f_ascent + f_descent)
+                glyphs.append(
+                    Glyph(char, char, x, y, _ink_cell(f, char, x, y, cell), font=f if f is not font else None)
+                )
+            x += advance + gap
+        top += item.size_px * item.line_spacing + line.up + line.down
+    return glyphs
+
+
 def _layout_horizontal(item: TextItem, font: ImageFont.FreeTypeFont) -> list[Glyph]:
+    if mixed_size(item):
+        return _layout_mixed(item, font)
     size = item.size_px
     ascent, descent = font_metrics(font)
     widths = [measure_line(font, line, size, item.char_spacing) for line in item.lines]
