@@ -134,8 +134,15 @@ def _ink_ramp(ink: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
     h, w = ink.shape
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     a = math.radians(angle)
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    proj = xs * np.float32(math.cos(a)) + ys * np.float32(math.sin(a))
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    xs = np.arange(w, dtype=np.float32)[None, :]
+    # a vertical ramp (foil) is one column, broadcast over the row: a full map costs 5x more
+    vertical = abs(math.cos(a)) < 1e-6
+    proj = (
+        ys * np.float32(math.sin(a))
+        if vertical
+        else xs * np.float32(math.cos(a)) + ys * np.float32(math.sin(a))
+    )
     if rows.size == 0:
         return np.zeros_like(proj), proj
     corners = [x * math.cos(a) + y * math.sin(a) for x in (cols[0], cols[-1]) for y in (rows[0], rows[-1])]
