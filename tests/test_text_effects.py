@@ -39,6 +39,12 @@ def _item(face, style: TextStyle, text: str = "限时特惠", **kw) -> TextItem:
                     style=style, **kw)  # fmt: skip
 
 
+def _scene_of(item: TextItem, ground: str = GROUND) -> Scene:
+    return Scene(
+        width=480, height=320, template="t", background=Layer("flat", {"color": ground}), texts=[item]
+    )
+
+
 def _render(item: TextItem, load_font, ground: str = GROUND):
     scene = Scene(
         width=480, height=320, template="t", background=Layer("flat", {"color": ground}), texts=[item]
@@ -376,3 +382,12 @@ def test_bad_fill_pattern_is_one_clear_line(tmp_path):
         textsynth.load_template(bad)
     message = str(err.value)
     assert "\n" not in message and "fill_patterns" in message and "plaid" in message and "grain" in message
+
+
+@pytest.mark.parametrize("spacing, said", [(0.4, True), (0.05, False)])
+def test_wide_letter_spacing_is_said_only_when_drawn(face, spacing, said):
+    from textsynth.captions import make_captions
+
+    item = _item(face, TextStyle(fill=Fill("solid", ["#111111"])), text="开业大吉", char_spacing=spacing)
+    caption = make_captions(_scene_of(item), np.random.default_rng(0))["detailed_zh"]
+    assert ("字距较宽" in caption) == said

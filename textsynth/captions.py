@@ -168,6 +168,9 @@ def polygon_position(polygon: Sequence[Sequence[float]], width: int, height: int
 # --- Facts: what can be said about the scene, already filtered by rng -----------------------------
 
 
+WIDE_SPACING = 0.3  # extra space between characters (fraction of the size) that a reader calls wide
+
+
 @dataclass
 class _Item:
     """One TextItem's mentionable facts, each a (zh, en) pair or None when left out."""
@@ -276,6 +279,8 @@ def _describe(
         posture.append(("呈弧形排列", "arranged along an arc"))
     if item.tilt is not None:
         posture.append(("位于倾斜的平面上", "on a tilted plane"))
+    if item.char_spacing >= WIDE_SPACING and len(item.text) > 1:
+        posture.append(("字距较宽", "widely letter-spaced"))
     if mixed_size(item):
         big = [i for i, scale in enumerate(item.char_scales) if scale > 1]
         first = big == [0]
