@@ -391,3 +391,25 @@ def test_wide_letter_spacing_is_said_only_when_drawn(face, spacing, said):
     item = _item(face, TextStyle(fill=Fill("solid", ["#111111"])), text="开业大吉", char_spacing=spacing)
     caption = make_captions(_scene_of(item), np.random.default_rng(0))["detailed_zh"]
     assert ("字距较宽" in caption) == said
+
+
+def test_one_treatment_inside_the_glyphs_and_only_with_room():
+    """A texture and an inner glow both work inside the strokes: never together, never on small text."""
+    from textsynth.sampling.text_effects import MIN_INSIDE_EFFECT_PX, sample_design_effects
+
+    both = {"textured_fill": 1.0, "inner_glow": 1.0}
+    for seed in range(20):
+        big = TextStyle(fill=Fill("solid", ["#c1121f"]))
+        sample_design_effects(
+            big, both, ("metal", "grain"), np.random.default_rng(seed), (255, 255, 255), 64, None
+        )
+        assert big.fill.kind == "texture" and big.inner_glow is None
+        small = TextStyle(fill=Fill("solid", ["#c1121f"]))
+        size = MIN_INSIDE_EFFECT_PX - 1
+        sample_design_effects(
+            small, both, ("metal",), np.random.default_rng(seed), (255, 255, 255), size, None
+        )
+        assert small.fill.kind == "solid" and small.inner_glow is None
+    glow_only = TextStyle(fill=Fill("gradient", ["#c1121f", "#ffd700"]))
+    sample_design_effects(glow_only, both, ("metal",), np.random.default_rng(0), (255, 255, 255), 64, None)
+    assert glow_only.fill.kind == "gradient" and glow_only.inner_glow is None

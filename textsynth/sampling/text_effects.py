@@ -17,6 +17,7 @@ from textsynth.scene import Fill, Glow, LongShadow, Outline, TextStyle
 # slot `effects:` names this module draws (the older five are drawn in sampler._style)
 DESIGN_EFFECTS = ("outlines", "inner_glow", "long_shadow", "textured_fill", "mixed_size")
 _PATTERN_WEIGHTS = {"metal": 0.5, "stripes": 0.2, "grain": 0.3}  # foil is the common one on titles
+MIN_INSIDE_EFFECT_PX = 32  # below this, a texture or an inner glow in the strokes reads as noise
 _INKS = ("#ffffff", "#111111", "#ffd700", "#c1121f")  # outline colours besides the palette's
 
 
@@ -40,6 +41,13 @@ def sample_design_effects(
 ) -> None:
     """Add the effects the slot draws to `style`, in place; a slot naming none draws nothing."""
     on = {name: bool(rng.random() < effects[name]) for name in DESIGN_EFFECTS[:4] if effects.get(name, 0) > 0}
+    # what designers do, and what stays readable: a texture or a rim of light needs room inside the
+    # strokes, and one treatment inside the glyphs at a time (a texture, a gradient or an inner glow)
+    roomy = size >= MIN_INSIDE_EFFECT_PX
+    on["textured_fill"] = on.get("textured_fill", False) and roomy and style.fill.kind == "solid"
+    on["inner_glow"] = (
+        on.get("inner_glow", False) and roomy and style.fill.kind == "solid" and not on["textured_fill"]
+    )
     color = style.color
     ground = rgb_to_hex(local)
     light_text = relative_luminance(hex_to_rgb(color)) > 0.4
