@@ -413,3 +413,17 @@ def test_one_treatment_inside_the_glyphs_and_only_with_room():
     glow_only = TextStyle(fill=Fill("gradient", ["#c1121f", "#ffd700"]))
     sample_design_effects(glow_only, both, ("metal",), np.random.default_rng(0), (255, 255, 255), 64, None)
     assert glow_only.fill.kind == "gradient" and glow_only.inner_glow is None
+
+
+def test_a_pair_word_of_another_length_keeps_sizes_per_character(face, corpus, fonts, monkeypatch):
+    from textsynth.sampling import pairs
+
+    word = corpus.primary_word(3, 0)
+    item = _item(
+        face, TextStyle(), text=word + "大促", char_scales=[1.5] * len(word) + [1.0, 1.0], primary=True
+    )
+    monkeypatch.setattr(pairs, "_other_word", lambda *a: "新" * (len(word) + 1))
+    edit = pairs.pair_scene(_scene_of(item), corpus, fonts, 3, 0)
+    edited = edit.scene.texts[0]
+    assert edited.text == "新" * (len(word) + 1) + "大促"
+    assert edited.char_scales == [1.5] * (len(word) + 1) + [1.0, 1.0]
