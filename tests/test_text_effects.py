@@ -427,3 +427,31 @@ def test_a_pair_word_of_another_length_keeps_sizes_per_character(face, corpus, f
     edited = edit.scene.texts[0]
     assert edited.text == "新" * (len(word) + 1) + "大促"
     assert edited.char_scales == [1.5] * (len(word) + 1) + [1.0, 1.0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ground=st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255)),
+    fill=st.sampled_from(["#ffffff", "#111111", "#ffd700", "#c1121f", "#0077b6"]),
+    seed=st.integers(0, 10_000),
+)
+def test_a_long_shadow_stands_off_the_glyph_edge_it_runs_from(ground, fill, seed):
+    from textsynth.sampling.text_effects import LONG_SHADOW_CONTRAST, sample_design_effects
+
+    style = TextStyle(fill=Fill("solid", [fill]))
+    sample_design_effects(
+        style, {"long_shadow": 1.0}, ("metal",), np.random.default_rng(seed), ground, 60, None
+    )
+    if style.long_shadow is not None:
+        assert contrast_ratio(fill, style.long_shadow.color) >= LONG_SHADOW_CONTRAST
+        assert style.shadow is None
+
+
+def test_white_title_on_red_gets_its_long_shadow():
+    from textsynth.sampling.text_effects import sample_design_effects
+
+    style = TextStyle(fill=Fill("solid", ["#ffffff"]), shadow=None)
+    sample_design_effects(
+        style, {"long_shadow": 1.0}, ("metal",), np.random.default_rng(0), (193, 18, 31), 60, None
+    )
+    assert style.long_shadow is not None and style.long_shadow.angle in (45.0, 135.0)

@@ -17,6 +17,7 @@ from textsynth.scene import Fill, Glow, LongShadow, Outline, TextStyle
 # slot `effects:` names this module draws (the older five are drawn in sampler._style)
 DESIGN_EFFECTS = ("outlines", "inner_glow", "long_shadow", "textured_fill", "mixed_size")
 _PATTERN_WEIGHTS = {"metal": 0.5, "stripes": 0.2, "grain": 0.3}  # foil is the common one on titles
+LONG_SHADOW_CONTRAST = 2.5  # between the glyphs' outer edge and the long shadow they cast
 MIN_INSIDE_EFFECT_PX = 32  # below this, a texture or an inner glow in the strokes reads as noise
 _INKS = ("#ffffff", "#111111", "#ffd700", "#c1121f")  # outline colours besides the palette's
 
@@ -62,14 +63,24 @@ def sample_design_effects(
             round(float(rng.uniform(0.5, 0.8)), 2),
         )
     if on.get("long_shadow") and style.extrude is None:  # an extrude is already a short solid shadow
-        style.shadow = None  # one shadow: the long one
-        style.long_shadow = LongShadow(
+        shadow = LongShadow(
             length=round(size * float(rng.uniform(0.4, 1.0)), 1),
             angle=float(rng.choice([45.0, 135.0])),
             color=shade(ground, 0.55),  # the ground's own colour, darker: the flat-design look
             opacity=round(float(rng.uniform(0.7, 1.0)), 2),
             fade=round(float(rng.uniform(0.0, 1.0)), 2),
         )
+        # the shadow runs from the glyphs' edges: text of its tone would lose its outline in it
+        edge = (
+            style.outlines[-1].color
+            if style.outlines
+            else style.stroke_color
+            if style.stroke_width
+            else color
+        )
+        if contrast_ratio(edge, shadow.color) >= LONG_SHADOW_CONTRAST:
+            style.shadow = None  # one shadow: the long one
+            style.long_shadow = shadow
 
 
 def _textured_fill(rng: np.random.Generator, color: str, size: int, patterns: tuple[str, ...]) -> Fill:
@@ -81,8 +92,9 @@ def _textured_fill(rng: np.random.Generator, color: str, size: int, patterns: tu
     elif pattern == "stripes":
         # tonal and diagonal: level stripes would read as extra horizontal strokes of the characters
         light = relative_luminance(hex_to_rgb(color)) > 0.4
-        second = shade(color, 0.72 if light else 1.6)
-        scale, angle = round(size * float(rng.uniform(0.12, 0.2)), 1), float(rng.choice([45.0, 135.0]))
+        # (a near tone in broad bands: sharper or finer stripes cut the strokes apart, OCR read 80%)
+        second = shade(color, 0.84 if light else 1.3)
+        scale, angle = round(size * float(rng.uniform(0.2, 0.3)), 1), float(rng.choice([45.0, 135.0]))
     else:
         light = relative_luminance(hex_to_rgb(color)) > 0.4
         second, scale = shade(color, 0.7 if light else 1.8), round(size * float(rng.uniform(0.02, 0.05)), 1)
