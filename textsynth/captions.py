@@ -20,7 +20,8 @@ from textsynth.components.effects import EFFECTS
 from textsynth.components.geometry import GEOMETRY
 from textsynth.io.record import CAPTION_KEYS
 from textsynth.render.colors import color_name
-from textsynth.scene import Scene, TextItem
+from textsynth.render.layout import mixed_size
+from textsynth.scene import Scene, TextItem, TextStyle
 
 CAPTION_LANGS = ("zh", "en")
 # Every caption a sample carries, by its KEY.json `captions` key: zh/en (varied detail), short_zh/short_en
@@ -169,6 +170,9 @@ def polygon_position(polygon: Sequence[Sequence[float]], width: int, height: int
 # --- Facts: what can be said about the scene, already filtered by rng -----------------------------
 
 
+WIDE_SPACING = 0.3  # extra space between characters (fraction of the size) that a reader calls wide
+
+
 @dataclass
 class _Item:
     """One TextItem's mentionable facts, each a (zh, en) pair or None when left out."""
@@ -251,10 +255,11 @@ def _describe(
     draws = rng.random(len(keep) + 4) if rng is not None else np.zeros(len(keep) + 4)
     style = item.style
     gradient = style.fill.kind == "gradient" and len(style.fill.colors) > 1
+    striped = style.fill.kind == "texture" and style.fill.pattern == "stripes"  # two colours, neither alone
     ratio = item.size_px / scene.height
     size = _SIZES[0] if ratio >= LARGE_TEXT else _SIZES[2] if ratio < SMALL_TEXT else _SIZES[1]
     decorated: list[tuple[str, str]] = []
-    if style.stroke_width > 0 and draws[5] < keep[4]:
+    if style.stroke_width > 0 and not style.outlines and draws[5] < keep[4]:  # outlines name the stroke too
         zh, en = _color(style.stroke_color)
         decorated.append((f"{zh}描边", f"a {en} outline"))
     if style.shadow is not None and draws[6] < keep[4]:
@@ -263,6 +268,7 @@ def _describe(
         decorated.append(("立体效果", "a 3D extruded look"))
     if style.glow is not None and draws[8] < keep[4]:
         decorated.append(("发光效果", "a glow"))
+    decorated += _designed(style, rng, keep[4])
     if gradient:  # always said: a gradient word is what tells the colour name is only part of it
         (a_zh, a_en), (b_zh, b_en) = _color(style.fill.colors[0]), _color(style.fill.colors[-1])
         if a_zh == b_zh:
@@ -276,11 +282,22 @@ def _describe(
         posture.append(("呈弧形排列", "arranged along an arc"))
     if item.tilt is not None:
         posture.append(("位于倾斜的平面上", "on a tilted plane"))
+    if item.char_spacing >= WIDE_SPACING and len(item.text) > 1:
+        posture.append(("字距较宽", "widely letter-spaced"))
+    if mixed_size(item):
+        big = [i for i, scale in enumerate(item.char_scales) if scale > 1]
+        first = big == [0]
+        posture.append(
+            (
+                "首字放大" if first else "部分文字放大",
+                "with a larger first character" if first else "with some characters set larger",
+            )
+        )
     return _Item(
         text=item.text,
         role=_ROLES.get(item.role, ("文字", "text")),
         position=position_name(box, scene.width, scene.height) if draws[0] < keep[0] else None,
-        color=_color(style.color) if not gradient and draws[1] < keep[1] else None,
+        color=_color(style.color) if not gradient and not striped and draws[1] < keep[1] else None,
         size=size if draws[2] < keep[2] else None,
         font=_FONT_STYLES.get(item.font_style) if draws[3] < keep[3] else None,
         vertical=item.direction == "ttb",
@@ -288,6 +305,40 @@ def _describe(
         decorated=decorated,
         posture=posture,
     )
+
+
+def _designed(style: TextStyle, rng: np.random.Generator | None, keep: float) -> list[tuple[str, str]]:
+    """Phrases of the designed-title effects that were drawn; a number is drawn only for one present."""
+
+    def said() -> bool:
+        return rng is None or bool(rng.random() < keep)
+
+    out: list[tuple[str, str]] = []
+    if style.outlines and said():
+        colors = [_color(style.stroke_color)] + [_color(o.color) for o in style.outlines]
+        names_zh = list(dict.fromkeys(zh for zh, _ in colors))
+        names_en = list(dict.fromkeys(en for _, en in colors))
+        layers = ("双层", "double") if len(colors) == 2 else ("多层", "multiple")
+        out.append((f"{_join_zh(names_zh)}{layers[0]}描边", f"a {layers[1]} outline in {_join_en(names_en)}"))
+    if style.inner_glow is not None and said():
+        out.append(("内发光", "an inner glow"))
+    if style.long_shadow is not None and said():
+        out.append(("长投影", "a long shadow"))
+    fill = style.fill
+    if fill.kind == "texture":  # always said, like a gradient: the colour name alone would mislead
+        if fill.pattern == "metal":
+            out.append(("金属质感", "a metallic finish"))
+        elif fill.pattern == "stripes":
+            (a_zh, a_en), (b_zh, b_en) = _color(fill.colors[0]), _color(fill.colors[-1])
+            pair = (
+                (f"{a_zh}与{b_zh}相间的条纹", f"{a_en} and {b_en} stripes")
+                if a_zh != b_zh
+                else ("条纹", "stripes")
+            )
+            out.append(pair)
+        else:
+            out.append(("做旧质感", "a worn, grainy texture"))
+    return out
 
 
 def _background(scene: Scene) -> tuple[str, str] | None:

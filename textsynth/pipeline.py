@@ -16,6 +16,7 @@ from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
 from textsynth.io.record import RECORD_FIELDS, TEXT_FIELDS, make_record, plain
 from textsynth.render.compose import Rendered, TextAnnotation, keep_freed_memory, render_scene
+from textsynth.render.layout import mixed_size
 from textsynth.rng import sample_rng
 from textsynth.sampling.context import RenderContext
 from textsynth.sampling.sampler import draw_scene
@@ -95,6 +96,9 @@ def style_names(item: TextItem) -> list[str]:
             ("extrude", style.extrude is not None), ("glow", style.glow is not None),
             ("gradient", style.fill.kind == "gradient"), ("curve", bool(item.curve)),
             ("rotation", abs(item.rotation) >= 1.0), ("tilt", item.tilt is not None), ("jitter", item.jitter > 0),
+            ("outlines", bool(style.outlines)), ("inner_glow", style.inner_glow is not None),
+            ("long_shadow", style.long_shadow is not None), ("textured_fill", style.fill.kind == "texture"),
+            ("mixed_size", mixed_size(item)),
         )
         if on
     ]  # fmt: skip

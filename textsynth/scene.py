@@ -17,11 +17,15 @@ Direction = Literal["ltr", "ttb"]
 
 @dataclass
 class Fill:
-    """Glyph fill: one colour, or a linear gradient across the text block."""
+    """Glyph fill: one colour, a linear gradient across the text block, or a texture (`pattern`)."""
 
-    kind: Literal["solid", "gradient"] = "solid"
+    kind: Literal["solid", "gradient", "texture"] = "solid"
     colors: list[str] = field(default_factory=lambda: ["#000000"])
     angle: float = 90.0  # gradient direction in degrees, 90 = top to bottom
+    # texture fills: "metal" (foil with a horizon band), "stripes" (two colours), "grain" (worn print)
+    pattern: str = ""
+    scale: float = 0.0  # stripe period or grain size in pixels
+    seed: int = 0  # the grain is drawn from this, so applying stays a pure function
 
 
 @dataclass
@@ -35,12 +39,37 @@ class Shadow:
 
 @dataclass
 class Extrude:
-    """A 3D block look: the glyphs repeated `depth` times along (dx, dy)."""
+    """A 3D block look: the glyphs repeated `depth` times along (dx, dy).
+
+    With `light` (the direction light comes from, degrees, 0 = from the right, 90 = from below),
+    each side face is shaded by how squarely it faces the light; None keeps the flat depth ramp.
+    """
 
     depth: int
     dx: float
     dy: float
     color: str = "#333333"
+    light: float | None = None
+
+
+@dataclass
+class Outline:
+    """One more ring outside the stroke (multiple strokes): `width` pixels beyond the ring inside it."""
+
+    width: float
+    color: str
+
+
+@dataclass
+class LongShadow:
+    """A flat shadow swept from the glyphs `length` pixels along `angle` (degrees, 45 = down-right);
+    `fade` is how much of its opacity it loses by the far end (0 = flat to the end)."""
+
+    length: float
+    angle: float = 45.0
+    color: str = "#000000"
+    opacity: float = 1.0
+    fade: float = 0.0
 
 
 @dataclass
@@ -58,6 +87,10 @@ class TextStyle:
     shadow: Shadow | None = None
     extrude: Extrude | None = None
     glow: Glow | None = None
+    # rings outside the stroke, innermost first (double and triple outlines of promo titles)
+    outlines: list[Outline] = field(default_factory=list)
+    inner_glow: Glow | None = None  # light (or dark) seeping in from the glyph edges, inside the fill
+    long_shadow: LongShadow | None = None
     # share of the surface's fine detail (brick, plaster, wood grain) that shows through the ink, as
     # paint on a wall does; 0 = printed flat on top
     texture: float = 0.0
@@ -95,6 +128,9 @@ class TextItem:
     jitter: float = 0.0  # hand-written wobble: per-character offset sd, as a fraction of size_px
     jitter_seed: int = 0  # the offsets are drawn from this, so applying stays a pure function
     script: str = ""  # the face's glyph forms, SC or TC ("" in records made before it was kept)
+    # per character of `text`, its size over size_px (a larger first character or key word, on the
+    # same baseline); empty = all 1. Horizontal straight text only.
+    char_scales: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.lines:
@@ -156,8 +192,11 @@ def _text_from_json(data: dict[str, Any]) -> TextItem:
     data = dict(data)
     style = dict(data.pop("style"))
     style["fill"] = Fill(**style["fill"])
-    for key, kind in (("shadow", Shadow), ("extrude", Extrude), ("glow", Glow)):
+    for key, kind in (
+        ("shadow", Shadow), ("extrude", Extrude), ("glow", Glow), ("inner_glow", Glow), ("long_shadow", LongShadow),
+    ):  # fmt: skip
         if style.get(key) is not None:
             style[key] = kind(**style[key])
+    style["outlines"] = [Outline(**o) for o in style.get("outlines", [])]
     data["box"] = tuple(data["box"])
     return TextItem(style=TextStyle(**style), **data)

@@ -18,7 +18,10 @@ Type = str | list | dict
 CAPTION_KEYS = ("zh", "en", "short_zh", "short_en", "detailed_zh", "bilingual")
 DIRECTIONS = ("ltr", "ttb")
 IMAGE_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}  # KEY.<ext> of the image, and its Pillow format
-STYLE_NAMES = ("stroke", "shadow", "extrude", "glow", "gradient", "curve", "rotation", "tilt", "jitter")
+STYLE_NAMES = (
+    "stroke", "shadow", "extrude", "glow", "gradient", "curve", "rotation", "tilt", "jitter",
+    "outlines", "inner_glow", "long_shadow", "textured_fill", "mixed_size",
+)  # fmt: skip
 POLYGON: Type = [["float"]]  # four [x, y] points in final image pixels
 
 

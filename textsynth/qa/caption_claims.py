@@ -103,6 +103,7 @@ def truths(record: dict[str, Any], lang: str) -> dict[str, list[tuple[str, set[s
             drawn = list(style["fill"]["colors"]) + (
                 [style["stroke_color"]] if style["stroke_width"] > 0 else []
             )
+            drawn += [outline["color"] for outline in style.get("outlines", [])]
             colors = {color_name(c)[lang_i] for c in drawn}
         out.setdefault(annotation["text"], []).append((where, colors))
     return out

@@ -16,7 +16,7 @@ import numpy as np
 from textsynth.components.geometry import geometry_matrix, map_points, translation
 from textsynth.render.compose import FontLoader, clip_to_canvas, item_matrix, warp_layer, word_polygon
 from textsynth.render.layout import BlockLayout, Font, Glyph, arc_outline, layout_block, snap_size
-from textsynth.render.text import TextLayer, _draw_rotated, glyph_masks, layer_bounds, stamp
+from textsynth.render.text import TextLayer, _draw_rotated, block_masks, layer_bounds, stamp
 from textsynth.scene import Scene, TextItem, TextStyle
 from textsynth.sources.glyphs import as_sized
 
@@ -158,16 +158,17 @@ def plain_mask(
     """The text's fill coverage without styles (stroke, shadow, ...), in its layer box."""
     plain = replace(p.item, style=TextStyle())
     if glyph_font is None:
-        fill8, _, origin = glyph_masks(plain, p.layout, p.font)
+        fill8, _, origin = block_masks(plain, p.layout, p.font)
         return fill8, origin
     x0, y0, x1, y1 = layer_bounds(p.layout)
     image = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
     for g in p.layout.glyphs:
         text = g.draw if _covers(glyph_font, g.draw) else g.char if _covers(glyph_font, g.char) else None
         if text is None:  # the standard face lacks it: the text's own face draws it, as in the image
-            _draw_glyph(image, g, p.font, (x0, y0))
+            _draw_glyph(image, g, g.font or p.font, (x0, y0))
             continue
-        font = _fitting_font(glyph_font.face_id, text, g, p.item.size_px, load_font)
+        size = g.font.size if g.font is not None else p.item.size_px  # a larger character (char_scales)
+        font = _fitting_font(glyph_font.face_id, text, g, size, load_font)
         left, top, right, bottom = font.getbbox(text)
         cx, cy = g.cell.mean(axis=0)
         placed = Glyph(g.char, text, cx - (left + right) / 2, cy - (top + bottom) / 2, g.cell, g.angle)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from textsynth.scene import TextItem
-from textsynth.sources.glyphs import SizedFace, as_sized
+from textsynth.sources.glyphs import SizedFace, as_sized, sized_face
 
 Font = Any  # a SizedFace, or a Pillow FreeTypeFont (turned into the SizedFace of its file and size)
 
@@ -37,6 +37,7 @@ class Glyph:
     y: float
     cell: np.ndarray  # 4x2 polygon in block pixels covering the character's ink
     angle: float = 0.0  # degrees, for text on an arc
+    font: SizedFace | None = None  # None: the item's font; else a larger size (char_scales)
 
 
 @dataclass
@@ -106,10 +107,58 @@ def measure_line(font: Font, line: str, size_px: int, char_spacing: float) -> fl
     return font.line_width(line, size_px * 0.5) + gap * max(len(line) - 1, 0)
 
 
+def scaled_font(font: SizedFace, scale: float) -> SizedFace:
+    """The same face `scale` times larger (snapped to the size ladder, at least one rung up)."""
+    size = max(snap_size(font.size * scale), next(s for s in SIZE_LADDER if s > font.size))
+    return sized_face(font.path, font.index, size)
+
+
+def mixed_size(item: TextItem) -> bool:
+    """Whether the item's characters come in more than one size (straight horizontal text only)."""
+    scales = item.char_scales
+    return len(scales) == len(item.text) and item.direction == "ltr" and not item.curve and max(scales) > 1
+
+
+@dataclass
+class _MixedLine:
+    """One line of mixed-size text: each character's face and advance, and how far it rises/sinks."""
+
+    fonts: list[SizedFace]
+    advances: list[float]
+    width: float
+    up: float  # extra ascent over the item's font
+    down: float  # extra descent
+
+
+def _mixed_lines(item: TextItem, font: SizedFace) -> list[_MixedLine]:
+    ascent, descent = font.getmetrics()
+    gap = item.char_spacing * item.size_px
+    out, at = [], 0
+    for line in item.lines:
+        scales = item.char_scales[at : at + len(line)]
+        at += len(line)
+        fonts = [scaled_font(font, s) if s > 1 else font for s in scales]
+        advances = [_char_advance(f, c, f.size) for f, c in zip(fonts, line, strict=True)]
+        metrics = [f.getmetrics() for f in fonts]
+        out.append(
+            _MixedLine(
+                fonts, advances, sum(advances) + gap * max(len(line) - 1, 0),
+                max(a for a, _ in metrics) - ascent, max(d for _, d in metrics) - descent,
+            )
+        )  # fmt: skip
+    return out
+
+
 def block_size(item: TextItem, font: Font) -> tuple[float, float]:
     """Width and height of the laid-out block, without margins (cheap: advances only, no glyphs)."""
     size = item.size_px
     font = as_sized(font)
+    if mixed_size(item):
+        lines = _mixed_lines(item, font)
+        ascent, descent = font.getmetrics()
+        extra = sum(line.up + line.down for line in lines)
+        pitch = size * item.line_spacing
+        return max(line.width for line in lines), ascent + descent + pitch * (len(lines) - 1) + extra
     if item.direction == "ttb":
         step = size * (1.0 + item.char_spacing)
         longest = max(len(line) for line in item.lines)
@@ -133,6 +182,13 @@ def _margin(item: TextItem) -> int:
         extra = max(extra, int(abs(style.extrude.dx) + abs(style.extrude.dy)) * style.extrude.depth + 2)
     if style.glow:
         extra = max(extra, int(3 * style.glow.radius) + 2)
+    rings = math.ceil(sum(o.width for o in style.outlines))
+    extra += rings
+    if style.long_shadow:
+        ls = style.long_shadow
+        a = math.radians(ls.angle)
+        reach = ls.length * max(abs(math.cos(a)), abs(math.sin(a)))
+        extra = max(extra, int(reach) + style.stroke_width * 2 + rings + 3)
     if item.jitter:
         extra += int(2 * item.jitter * item.size_px) + 1
     if item.curve:
@@ -164,11 +220,37 @@ def _jitter(glyphs: list[Glyph], item: TextItem) -> list[Glyph]:
     moved = []
     for g, (dx, dy) in zip(glyphs, offsets.tolist(), strict=True):
         x, y = (g.x + dx, g.y + dy) if g.angle else (round(g.x + dx), round(g.y + dy))
-        moved.append(Glyph(g.char, g.draw, x, y, g.cell + np.array([x - g.x, y - g.y]), g.angle))
+        moved.append(replace(g, x=x, y=y, cell=g.cell + np.array([x - g.x, y - g.y])))
     return moved
 
 
+def _layout_mixed(item: TextItem, font: SizedFace) -> list[Glyph]:
+    """Rows whose characters differ in size, all of a row on one baseline; a row with larger
+    characters is pushed down by what they rise above the others (and the next by what they sink)."""
+    ascent, _ = font.getmetrics()
+    lines = _mixed_lines(item, font)
+    block_w = max(line.width for line in lines)
+    gap = item.char_spacing * item.size_px
+    glyphs: list[Glyph] = []
+    top = 0.0
+    for text, line in zip(item.lines, lines, strict=True):
+        baseline = top + line.up + ascent
+        x = {"start": 0.0, "center": (block_w - line.width) / 2, "end": block_w - line.width}[item.align]
+        for char, f, advance in zip(text, line.fonts, line.advances, strict=True):
+            if not char.isspace():
+                f_ascent, f_descent = f.getmetrics()
+                y = baseline - f_ascent
+                pen_x, pen_y = round(x), round(y)
+                box = _ink_box(f, char, pen_x, pen_y, (x, y, x + advance, y + f_ascent + f_descent))
+                glyphs.append(Glyph(char, char, pen_x, pen_y, _rect(*box), font=f if f is not font else None))
+            x += advance + gap
+        top += item.size_px * item.line_spacing + line.up + line.down
+    return glyphs
+
+
 def _layout_horizontal(item: TextItem, font: SizedFace) -> list[Glyph]:
+    if mixed_size(item):
+        return _layout_mixed(item, font)
     size = item.size_px
     ascent, descent = font.getmetrics()
     widths = [measure_line(font, line, size, item.char_spacing) for line in item.lines]

@@ -1,8 +1,8 @@
 """Draw a laid-out text block into a small premultiplied RGBA layer.
 
-Glyph masks are FreeType bitmaps from the per-process glyph cache (sources/glyphs.py); fill,
-stroke, shadow, extrude and glow are numpy/OpenCV operations on those masks, so styles cost
-little beyond the glyphs.
+Glyph masks are FreeType bitmaps from the per-process glyph cache (sources/glyphs.py); fill
+(solid, gradient, texture), stroke, outlines, shadow, long shadow, extrude (lit or flat), glow and
+inner glow are numpy/OpenCV operations on those masks, so styles cost little beyond the glyphs.
 A plain solid fill (most text) stays in uint8 throughout; styles compose in float32.
 """
 
@@ -79,6 +79,31 @@ def stamp(target: np.ndarray, bitmap: Bitmap, x: int, y: int) -> None:
     np.maximum(region, mask[ty0 - gy : ty1 - gy, tx0 - gx : tx1 - gx], out=region)
 
 
+def block_masks(
+    item: TextItem, layout: BlockLayout, font: Font
+) -> tuple[np.ndarray, np.ndarray | None, tuple[int, int]]:
+    """glyph_masks for a block whose characters may come in several sizes (TextItem.char_scales).
+
+    Each size's glyphs go through glyph_masks with their own font; the masks meet in one layer box.
+    """
+    groups: dict[int, list] = {}
+    for glyph in layout.glyphs:
+        groups.setdefault(id(glyph.font) if glyph.font is not None else 0, []).append(glyph)
+    if len(groups) <= 1 and (not layout.glyphs or layout.glyphs[0].font is None):
+        return glyph_masks(item, layout, font)
+    x0, y0, x1, y1 = layer_bounds(layout)
+    fill = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    stroke = np.zeros_like(fill) if item.style.stroke_width else None
+    for glyphs in groups.values():
+        part = BlockLayout(layout.width, layout.height, glyphs, layout.margin)
+        f8, s8, (ox, oy) = glyph_masks(item, part, glyphs[0].font or font)
+        window = (slice(oy - y0, oy - y0 + f8.shape[0]), slice(ox - x0, ox - x0 + f8.shape[1]))
+        np.maximum(fill[window], f8, out=fill[window])
+        if stroke is not None and s8 is not None:
+            np.maximum(stroke[window], s8, out=stroke[window])
+    return fill, stroke, (x0, y0)
+
+
 def _draw_rotated(
     fill: np.ndarray, stroke_mask: np.ndarray | None, glyph: Glyph, font: Font, stroke: int, origin
 ) -> None:
@@ -101,10 +126,12 @@ def _draw_rotated(
         stamp(target, Bitmap(0, 0, turned), left, top)
 
 
-def _fill_planes(item: TextItem, shape: tuple[int, int]) -> list:
-    """Fill colour per channel in [0, 1]: a number for a solid fill, an (H, W) map for a gradient."""
+def _fill_planes(item: TextItem, shape: tuple[int, int], ink: np.ndarray | None = None) -> list:
+    """Fill colour per channel in [0, 1]: a number for a solid fill, an (H, W) map for a gradient or texture."""
     fill = item.style.fill
     colors = np.array([hex_to_rgb(c) for c in fill.colors], dtype=np.float32) / 255.0
+    if fill.kind == "texture" and ink is not None:
+        return _texture_planes(fill, colors, ink)
     if fill.kind != "gradient" or len(colors) < 2:
         return [float(c) for c in colors[0]]
     h, w = shape
@@ -113,6 +140,58 @@ def _fill_planes(item: TextItem, shape: tuple[int, int]) -> list:
     proj = xs * math.cos(a) + ys * math.sin(a)
     t = (proj - proj.min()) / max(float(proj.max() - proj.min()), 1e-6)
     return [c0 + (c1 - c0) * t for c0, c1 in zip(colors[0], colors[1], strict=True)]
+
+
+def _ink_ramp(ink: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """Position along `angle` over the ink's own extent (0..1, not the layer's margins) and in pixels."""
+    h, w = ink.shape
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    a = math.radians(angle)
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    xs = np.arange(w, dtype=np.float32)[None, :]
+    # a vertical ramp (foil) is one column, broadcast over the row: a full map costs 5x more
+    vertical = abs(math.cos(a)) < 1e-6
+    proj = (
+        ys * np.float32(math.sin(a))
+        if vertical
+        else xs * np.float32(math.cos(a)) + ys * np.float32(math.sin(a))
+    )
+    if rows.size == 0:
+        return np.zeros_like(proj), proj
+    corners = [x * math.cos(a) + y * math.sin(a) for x in (cols[0], cols[-1]) for y in (rows[0], rows[-1])]
+    lo, hi = min(corners), max(corners)
+    return np.clip((proj - lo) / max(hi - lo, 1e-6), 0, 1), proj
+
+
+def _texture_planes(fill, colors: np.ndarray, ink: np.ndarray) -> list[np.ndarray]:
+    """Textured fills designers use: foil ("metal"), two-colour "stripes", worn "grain"."""
+    base = colors[0]
+    other = colors[1] if len(colors) > 1 else np.clip(base * 1.4 + 0.1, 0, 1)
+    t, proj = _ink_ramp(ink, fill.angle)
+    if fill.pattern == "metal":
+        # foil: a bright top falling to the base colour at a sharp dark horizon, then rising again
+        dark = base * 0.5
+        upper = np.clip(t / 0.5, 0, 1) ** 0.7
+        lower = np.clip((t - 0.5) / 0.5, 0, 1)
+        below = (t > 0.5).astype(np.float32)
+        return [
+            (c1 + (c0 - c1) * upper) * (1 - below) + (d + (c0 - d) * lower) * below
+            for c0, c1, d in zip(base, other, dark, strict=True)
+        ]
+    if fill.pattern == "stripes":
+        period = max(fill.scale, 3.0)
+        wave = np.sin(proj * np.float32(2 * math.pi / period))
+        mix = np.clip(wave * np.float32(period / 4) + 0.5, 0, 1)  # about one pixel of antialiasing
+        return [c0 + (c1 - c0) * mix for c0, c1 in zip(base, other, strict=True)]
+    # grain: blotches of a second tone over the base, as ink worn on rough paper
+    h, w = ink.shape
+    cell = max(fill.scale, 1.0)
+    small = np.random.default_rng(fill.seed).random(
+        (max(2, round(h / cell)), max(2, round(w / cell))), dtype=np.float32
+    )
+    noise = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    mix = np.clip((noise - 0.55) * 3.0, 0, 1) * np.float32(0.6)
+    return [c0 + (c1 - c0) * mix for c0, c1 in zip(base, other, strict=True)]
 
 
 def _shifted(mask: np.ndarray, dx: float, dy: float) -> np.ndarray:
@@ -151,21 +230,85 @@ def _rgb(hex_color: str, gain: float = 1.0) -> list[float]:
     return [v / 255.0 * gain for v in hex_to_rgb(hex_color)]
 
 
+def _rings(body8: np.ndarray, outlines) -> list[np.ndarray]:
+    """Each outline's coverage: the body grown by the widths of that ring and every ring inside it."""
+    masks, radius = [], 0.0
+    for outline in outlines:
+        radius += outline.width
+        r = max(1, round(radius))
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        masks.append(cv2.dilate(body8, kernel))
+    return masks
+
+
+def _swept(mask8: np.ndarray, length: float, angle: float, fade: float) -> np.ndarray:
+    """A long shadow's coverage: the mask moved every distance from 0 to `length` along `angle`,
+    its opacity falling by `fade` (0..1) with the distance from the glyphs.
+
+    Doubling: after k steps the sweep covers shifts 0..2^k - 1, so it costs log2(length) warps.
+    """
+    a = math.radians(angle)
+    ux, uy = math.cos(a), math.sin(a)
+    cover = _unit(mask8)
+    covered = 0
+    while covered < length:
+        step = min(covered + 1, length - covered)
+        np.maximum(cover, _shifted(cover, ux * step, uy * step), out=cover)
+        covered += step
+    if fade > 0:
+        dist = cv2.distanceTransform((mask8 < 128).astype(np.uint8), cv2.DIST_L2, 5)
+        cover *= np.clip(1 - np.float32(fade / max(length, 1e-6)) * dist, 0, 1)
+    return cover
+
+
+def _lit_extrude(planes, alpha, ex, body8: np.ndarray) -> None:
+    """Extruded side faces shaded by how squarely they face the light (Lambert on the outline normal)."""
+    soft = cv2.GaussianBlur(_unit(body8), (0, 0), max(1.0, math.hypot(ex.dx, ex.dy)))
+    gx = cv2.Sobel(soft, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(soft, cv2.CV_32F, 0, 1, ksize=3)
+    norm = np.sqrt(gx * gx + gy * gy) + np.float32(1e-4)
+    a = math.radians(ex.light)
+    # the outward normal is minus the gradient (ink is 1 inside); faces with no clear normal stay mid-tone
+    facing = -(gx * np.float32(math.cos(a)) + gy * np.float32(math.sin(a))) / norm
+    facing *= np.clip(norm / np.float32(0.05), 0, 1)
+    light = np.float32(0.62) + np.float32(0.38) * facing
+    base = _rgb(ex.color)
+    for step in range(ex.depth, 0, -1):
+        depth_shade = np.float32(0.85 + 0.15 * (1 - step / ex.depth))
+        lit = _shifted(light, ex.dx * step, ex.dy * step) * depth_shade
+        _over(
+            planes,
+            alpha,
+            [np.minimum(lit * c, 1) for c in base],
+            _unit(_shifted(body8, ex.dx * step, ex.dy * step)),
+        )
+
+
 def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLayer:
-    """Compose shadow, extrude, glow, stroke and fill, bottom to top."""
-    fill8, stroke8, origin = glyph_masks(item, layout, font)
+    """Compose long shadow, shadow, glow, extrude, outlines, stroke, fill and inner glow, bottom to top."""
+    fill8, stroke8, origin = block_masks(item, layout, font)
     style = item.style
-    plain = stroke8 is None and style.shadow is None and style.glow is None and style.extrude is None
-    if plain and (style.fill.kind != "gradient" or len(style.fill.colors) < 2):
+    plain = (
+        stroke8 is None and style.shadow is None and style.glow is None and style.extrude is None
+        and not style.outlines and style.inner_glow is None and style.long_shadow is None
+    )  # fmt: skip
+    flat = style.fill.kind == "solid" or (style.fill.kind == "gradient" and len(style.fill.colors) < 2)
+    if plain and flat:
         # plain solid fill, the common case: premultiplied colour is a lookup of the coverage
         rgb = np.array(hex_to_rgb(style.fill.colors[0]), np.float64)
         table = (np.arange(256)[:, None] * rgb / 255.0 + 0.5).astype(np.uint8)
         return TextLayer(rgb=lut_rgb(fill8, table), alpha=fill8, origin=origin)
     # masks are shifted in uint8, blurred and composed in float32
-    body8 = stroke8 if stroke8 is not None else fill8
+    inner8 = stroke8 if stroke8 is not None else fill8
+    rings = _rings(inner8, style.outlines)
+    body8 = rings[-1] if rings else inner8  # the whole silhouette: what shadows and glows come from
     h, w = fill8.shape
     planes = [np.zeros((h, w), dtype=np.float32) for _ in range(3)]
     alpha = np.zeros((h, w), dtype=np.float32)
+    if style.long_shadow is not None:
+        ls = style.long_shadow
+        swept = _swept(body8, ls.length, ls.angle, ls.fade)
+        _over(planes, alpha, _rgb(ls.color), swept * np.float32(ls.opacity))
     if style.shadow is not None:
         sh = style.shadow
         mask = _unit(_shifted(body8, sh.dx, sh.dy))
@@ -178,12 +321,26 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
         _over(planes, alpha, _rgb(gl.color), np.minimum(mask * 1.6, 1) * np.float32(gl.opacity))
     if style.extrude is not None:
         ex = style.extrude
-        for step in range(ex.depth, 0, -1):
-            shade = 0.75 + 0.25 * (1 - step / ex.depth)
-            _over(planes, alpha, _rgb(ex.color, shade), _unit(_shifted(body8, ex.dx * step, ex.dy * step)))
+        if ex.light is not None:
+            _lit_extrude(planes, alpha, ex, body8)
+        else:
+            for step in range(ex.depth, 0, -1):
+                shade = 0.75 + 0.25 * (1 - step / ex.depth)
+                _over(
+                    planes, alpha, _rgb(ex.color, shade), _unit(_shifted(body8, ex.dx * step, ex.dy * step))
+                )
+    for outline, ring in zip(reversed(style.outlines), reversed(rings), strict=True):
+        _over(planes, alpha, _rgb(outline.color), _unit(ring))
     if stroke8 is not None:
         _over(planes, alpha, _rgb(style.stroke_color), _unit(stroke8))
-    _over(planes, alpha, _fill_planes(item, (h, w)), _unit(fill8))
+    fill = _unit(fill8)
+    _over(planes, alpha, _fill_planes(item, (h, w), fill8), fill)
+    if style.inner_glow is not None:
+        ig = style.inner_glow
+        # light entering from the edges: full at the outline, gone about a radius inside
+        inside = _blur(fill, max(ig.radius, 0.5))
+        rim = np.clip((np.float32(0.9) - inside) * np.float32(2.5), 0, 1)
+        _over(planes, alpha, _rgb(ig.color), rim * fill * np.float32(ig.opacity))
     return TextLayer(
         rgb=cv2.convertScaleAbs(cv2.merge(planes), alpha=255.0),
         alpha=cv2.convertScaleAbs(alpha, alpha=255.0),

@@ -46,6 +46,9 @@ def pair_scene(scene: Scene, corpus, fonts, seed: int, index: int) -> PairEdit:
         item.lines = lines
     else:
         item.lines = [item.text]
+        if item.char_scales:  # sizes stay per character: the new word takes the size the old one began with
+            scales = item.char_scales
+            item.char_scales = scales[:start] + [scales[start]] * len(new) + scales[start + len(word) :]
     return PairEdit(edited, old_text, item.text)
 
 

@@ -32,6 +32,7 @@ from textsynth.render.layout import block_size, layout_block, snap_size
 from textsynth.rng import child_seed
 from textsynth.sampling.arrangement import arrange
 from textsynth.sampling.context import RenderContext, SampledScene
+from textsynth.sampling.text_effects import emphasis_scales, sample_design_effects
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.sources.blocklist import is_blocked
 from textsynth.sources.fillers import filler
@@ -262,9 +263,12 @@ def _style(
     if draws["extrude"]:
         depth = int(rng.integers(3, 8))
         step = size * rng.uniform(0.008, 0.015)
+        # lit from one side of the extrusion (it runs down-right), so its two visible faces differ
+        light = (45.0 + float(rng.choice([-1.0, 1.0])) * float(rng.uniform(70.0, 110.0))) % 360
         style.extrude = Extrude(
-            depth, round(step, 2), round(step, 2), "#333333" if text_is_light else "#999999"
-        )
+            depth, round(step, 2), round(step, 2), shade(color, 0.45) if text_is_light else "#999999",
+            light=round(light, 1),
+        )  # fmt: skip
     if draws["glow"]:
         style.glow = Glow(
             round(size * rng.uniform(0.06, 0.15), 2), color if not text_is_light else "#ffffff", 0.8
@@ -273,6 +277,7 @@ def _style(
         _neon_tube(style, color, size, rng)
     if slot.texture[1] > 0:  # only slots that ask for it draw, so other templates keep their bytes
         style.texture = round(float(rng.uniform(*slot.texture)), 3)
+    sample_design_effects(style, p, slot.fill_patterns, rng, local, size, palette)
     return style
 
 
@@ -343,7 +348,10 @@ def _sample_slot(
     if slot.jitter[1] > 0:  # only slots that ask for it draw, so other templates keep their bytes
         item.jitter = round(float(rng.uniform(*slot.jitter)), 4)
         item.jitter_seed = child_seed(rng)
-    return _place(item, slot, face, _posture(slot, rng, item), canvas)
+    posture = _posture(slot, rng, item)
+    if item.char_scales:  # characters of mixed size sit on a straight baseline
+        posture = posture._replace(curve=0.0)
+    return _place(item, slot, face, posture, canvas)
 
 
 def _text_and_face(
@@ -399,11 +407,15 @@ def _fitted_item(
         align=slot.align, char_spacing=round(float(rng.uniform(*slot.char_spacing)), 3),
         font_style=face.style, font_family=face.family, primary=primary is not None, script=face.script,
     )  # fmt: skip
+    mixed_p = slot.effects.get("mixed_size", 0.0)
+    if mixed_p > 0 and rng.random() < mixed_p and direction == "ltr":  # drawn only where the slot asks
+        item.char_scales = emphasis_scales(text, convert(primary, script) if primary else None, rng)
     if _fit(item, face, slot, box) is None:
         alone = convert(primary, script) if primary is not None else None
         if alone is None or text == alone:
             return None
         item.text, item.lines, item.size_px = alone, [alone], size  # the primary word alone must fit
+        item.char_scales = []
         if _fit(item, face, slot, box) is None:
             return None
     item.style = _style(slot, rng, color, local, item.size_px, palette)
@@ -462,8 +474,12 @@ def _place(
         bounds = tuple(poly.min(axis=0)) + tuple(poly.max(axis=0))
         texture = _texture(canvas.base, bounds, item.size_px)
         panel = _backing_panel(item, bounds, width, height) if texture >= PANEL_TEXTURE else None
-        if panel is None and (
-            _worst_contrast(canvas.base, bounds, item.style.color) < 1.5 or texture >= BUSY_TEXTURE
+        if (
+            not item.style.outlines
+            and panel is None
+            and (  # outlines were chosen to stand off the ground
+                _worst_contrast(canvas.base, bounds, item.style.color) < 1.5 or texture >= BUSY_TEXTURE
+            )
         ):
             _outline(
                 item

@@ -25,6 +25,7 @@ from textsynth.sources.photos import register_picture
 from textsynth.templates.schema import (
     ALIGNS,
     DIRECTIONS,
+    FILL_PATTERNS,
     ROLES_HINT,
     STYLE_EFFECTS,
     TEXT_SOURCE_HINT,
@@ -115,6 +116,7 @@ def _parse_palette(reader: FieldReader, value: Any, path: tuple) -> str | list[s
 _SLOT_FIELDS = {
     "role", "region", "text", "primary", "p", "font", "size", "color", "align", "direction",
     "max_chars", "max_lines", "separator", "effects", "rotation", "curve", "tilt", "char_spacing", "jitter", "overlap", "texture",
+    "fill_patterns",
 }  # fmt: skip
 
 
@@ -177,6 +179,15 @@ def _parse_slot(reader: FieldReader, data: Any, path: tuple) -> Slot:
     if "jitter" in data:
         slot.jitter = reader.pair(data["jitter"], (*path, "jitter"), 0.0, 0.2)
     slot.overlap = reader.boolean(data.get("overlap", False), (*path, "overlap"))
+    if "fill_patterns" in data:
+        where = (*path, "fill_patterns")
+        patterns = reader.list_of(
+            data["fill_patterns"], where, lambda v, at: reader.choice(v, at, FILL_PATTERNS),
+            f"a list of textured fills ({', '.join(FILL_PATTERNS)})", max_items=len(FILL_PATTERNS),
+        )  # fmt: skip
+        if not patterns:
+            raise reader.error(where, f"must name at least one of {', '.join(FILL_PATTERNS)}")
+        slot.fill_patterns = tuple(dict.fromkeys(patterns))
     return slot
 
 

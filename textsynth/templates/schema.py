@@ -12,7 +12,13 @@ from typing import Any
 ROLES_HINT = "title, subtitle, body, label, price, date, name, ... (any short word)"
 DIRECTIONS = ("horizontal", "vertical", "either")
 ALIGNS = ("start", "center", "end")
-STYLE_EFFECTS = ("stroke", "shadow", "extrude", "glow", "gradient", "neon")
+# glyph styles a slot may draw (`effects: {name: probability}`); outlines..mixed_size are
+# sampling/text_effects.py's, neon is components/objects.py's lit tubes
+STYLE_EFFECTS = (
+    "stroke", "shadow", "extrude", "glow", "gradient", "neon",
+    "outlines", "inner_glow", "long_shadow", "textured_fill", "mixed_size",
+)  # fmt: skip
+FILL_PATTERNS = ("metal", "stripes", "grain")  # textured fills (effects: textured_fill)
 TEXT_SOURCE_HINT = (
     "'word', 'primary', 'words:N' or 'words:N-M', 'filler:KIND', 'genre:KIND' (or 'genre:A|B'), 'group:NAME.PART' "
     "(or 'group:NAME#ROW.PART'), 'literal:TEXT', 'pattern:...{word}...{price}...{street_address}...' (or 'pattern:A|B', one frame drawn), "
@@ -39,7 +45,7 @@ class Slot:
     max_chars: int = 10  # per line
     max_lines: int = 2
     separator: str = ""
-    # stroke/shadow/extrude/glow/gradient/neon -> probability
+    # STYLE_EFFECTS name -> probability
     effects: dict[str, float] = field(default_factory=dict)
     rotation: tuple[float, float] = (0.0, 0.0)
     curve: tuple[float, float, float] = (0.0, 0.0, 0.0)  # probability, low, high (sagitta / length)
@@ -48,6 +54,7 @@ class Slot:
     jitter: tuple[float, float] = (0.0, 0.0)  # hand-written wobble: per-character offset sd / size_px
     texture: tuple[float, float] = (0.0, 0.0)  # share of the surface detail showing through the ink
     overlap: bool = False  # may overlap other text (e.g. a watermark)
+    fill_patterns: tuple[str, ...] = FILL_PATTERNS  # which textured fills `textured_fill` draws from
 
 
 @dataclass
