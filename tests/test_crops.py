@@ -107,7 +107,7 @@ def test_arc_text_is_straightened_along_its_contour(tmp_path):
     from textsynth.io.regions import Region, text_regions
     from textsynth.run.runner import run_render
 
-    config = RenderConfig(seed=7, count=2, shard_size=2, width=384, height=384, contours=True,
+    config = RenderConfig(seed=7, count=8, shard_size=8, width=384, height=384, contours=True,
                           templates={"tshirt_print": 1.0})  # fmt: skip
     run_render(config, str(tmp_path / "run"))
     curved = [(image, text) for image, record in iter_images(str(tmp_path / "run"))
