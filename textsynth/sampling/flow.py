@@ -66,12 +66,16 @@ def _behind(spec: DecorationSpec, slots: list[Slot], aspect: float) -> Decoratio
 def flow_layout(
     slots: list[Slot], spec: AutoLayout, aspect: float, rng: np.random.Generator, primary: Slot | None = None
 ) -> FlowResult:
-    """Place `slots` (in reading order) on a canvas of `aspect` = width / height; boxes are canvas fractions."""
+    """Place `slots` (in reading order) on a canvas of `aspect` = width / height; boxes are canvas fractions.
+
+    The featured slot (see `featured`) and the primary are always present; others with probability `p`.
+    """
     primary = primary if primary is not None else next((s for s in slots if s.primary), slots[0])
-    present = [s for s in slots if s is primary or rng.random() < s.p]
-    lead = next(i for i, s in enumerate(present) if s is primary)  # the block the arrangement features
+    star = featured(slots, primary)
+    present = [s for s in slots if s is primary or s is star or rng.random() < s.p]
+    lead = next(i for i, s in enumerate(present) if s is star)  # the block the arrangement features
     present = [_resized(s, aspect) for s in present]
-    choices = _weights(spec, aspect, primary, len(present) - 1)
+    choices = _weights(spec, aspect, star, len(present) - 1)
     names = list(choices)
     weights = np.array([choices[n] for n in names], dtype=np.float64)
     arrangement = names[int(rng.choice(len(names), p=weights / weights.sum()))]
@@ -92,6 +96,14 @@ def flow_layout(
         for i, (slot, box) in enumerate(zip(present, boxes, strict=True))
     ]  # fmt: skip
     return FlowResult(arrangement, placed)
+
+
+def featured(slots: list[Slot], primary: Slot) -> Slot:
+    """The block an arrangement features (the title): the slot with the largest glyphs, the primary on a tie.
+
+    It is always present, like the primary; a greeting card features its greeting, not the wish under it.
+    """
+    return max(slots, key=lambda s: (s.size[1], s is primary))
 
 
 def _weights(spec: AutoLayout, aspect: float, primary: Slot, others: int) -> dict[str, float]:

@@ -426,13 +426,16 @@ def _parse_auto(reader: FieldReader, value: Any) -> AutoLayout:
 
 
 def _check_auto_slots(reader: FieldReader, slots: list[Slot]) -> None:
-    """Auto layout sets one title column at most: only the primary slot may be vertical only."""
-    primary = next((s for s in slots if s.primary), slots[0])
+    """Auto layout sets one title column at most: only the featured slot (largest size) may be vertical only."""
+    from textsynth.sampling.flow import featured
+
+    star = featured(slots, next((s for s in slots if s.primary), slots[0]))
     for i, slot in enumerate(slots):
-        if slot is not primary and slot.direction == "vertical":
+        if slot is not star and slot.direction == "vertical":
             raise reader.error(
                 ("slots", i, "direction"),
-                "with 'layout: auto' only the primary slot may be vertical; use horizontal or either",
+                "with 'layout: auto' only the slot with the largest size (the featured title) may be "
+                "vertical; use horizontal or either",
             )
 
 
