@@ -50,7 +50,8 @@ def _layouts(draw):
     gap = draw(st.floats(0.0, 0.2))
     spec = AutoLayout(arrangements=tuple(arrangements), margin=(margin, margin), gap=(gap, gap))
     aspect = draw(st.one_of(st.sampled_from(sorted(ASPECT_NAMES.values())), st.floats(0.2, 5.0)))
-    return slots, spec, aspect, draw(st.integers(0, 2**32))
+    height = draw(st.one_of(st.none(), st.integers(64, 4096)))
+    return slots, spec, aspect, height, draw(st.integers(0, 2**32))
 
 
 def _overlap(a, b) -> float:
@@ -65,8 +66,8 @@ def _reads_after(prev, nxt) -> bool:
 @settings(max_examples=300)
 @given(_layouts())
 def test_auto_layout_never_overlaps_stays_inside_and_keeps_reading_order(case):
-    slots, spec, aspect, seed = case
-    result = flow_layout(slots, spec, aspect, np.random.default_rng(seed))
+    slots, spec, aspect, height, seed = case
+    result = flow_layout(slots, spec, aspect, np.random.default_rng(seed), height=height)
     placed = result.slots
     primary = next(s for s in slots if s.primary)
     assert [s.role for s in placed] == [s.role for s in slots if s.role in {p.role for p in placed}]

@@ -17,6 +17,7 @@ Every choice comes from the sample's Generator, so the same seed gives the same 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -27,6 +28,8 @@ Box = tuple[float, float, float, float]
 LINE_PITCH = 1.3  # a line's height, as a multiple of its glyph size (leading included)
 ANCHORS = ("top", "centre", "bottom", "spread")
 TYPICAL_WORD, TYPICAL_LINE = 4, 14  # characters in a typical corpus word, and in a typical one-line text
+MIN_COLUMN_PX = 150  # a column narrower than this cannot hold a one-line date or venue at legible sizes
+MIN_SIZE_PX = 15  # no line gets less room than glyphs this tall (the sampler sets none under 12 px)
 MAX_SIZE = 0.9  # the largest glyph size after resizing, as a fraction of the canvas height
 BEHIND_PAD = 0.025  # a backing decoration reaches this far (canvas height) beyond its blocks
 VERTICAL_TITLE_P = 0.7  # in a title column, a slot that may be either direction is set vertical this often
@@ -44,7 +47,7 @@ def auto_arrange(template: Template, rng: np.random.Generator, width: int, heigh
     """A copy of `template` whose present slots carry this sample's regions (absent ones removed)."""
     spec = template.layout.auto
     assert spec is not None
-    result = flow_layout(template.slots, spec, width / height, rng, template.primary_slot())
+    result = flow_layout(template.slots, spec, width / height, rng, template.primary_slot(), height)
     decorations = [_behind(d, result.slots, width / height) if d.behind else d for d in template.decorations]
     return dataclasses.replace(template, slots=result.slots, decorations=decorations)
 
@@ -64,18 +67,20 @@ def _behind(spec: DecorationSpec, slots: list[Slot], aspect: float) -> Decoratio
 
 
 def flow_layout(
-    slots: list[Slot], spec: AutoLayout, aspect: float, rng: np.random.Generator, primary: Slot | None = None
-) -> FlowResult:
+    slots: list[Slot], spec: AutoLayout, aspect: float, rng: np.random.Generator, primary: Slot | None = None,
+    height: int | None = None,
+) -> FlowResult:  # fmt: skip
     """Place `slots` (in reading order) on a canvas of `aspect` = width / height; boxes are canvas fractions.
 
     The featured slot (see `featured`) and the primary are always present; others with probability `p`.
+    `height`, the canvas height in pixels, keeps every line at least MIN_SIZE_PX tall on small canvases.
     """
     primary = primary if primary is not None else next((s for s in slots if s.primary), slots[0])
     star = featured(slots, primary)
     present = [s for s in slots if s is primary or s is star or rng.random() < s.p]
     lead = next(i for i, s in enumerate(present) if s is star)  # the block the arrangement features
-    present = [_resized(s, aspect) for s in present]
-    choices = _weights(spec, aspect, star, len(present) - 1)
+    present = [_resized(s, aspect, MIN_SIZE_PX / height if height else 0.0) for s in present]
+    choices = _weights(spec, aspect, star, len(present) - 1, aspect * height if height else None)
     names = list(choices)
     weights = np.array([choices[n] for n in names], dtype=np.float64)
     arrangement = names[int(rng.choice(len(names), p=weights / weights.sum()))]
@@ -87,6 +92,8 @@ def flow_layout(
     anchor = ANCHORS[int(rng.integers(len(ANCHORS)))]
     content = (margin_x, margin_y, 1.0 - margin_x, 1.0 - margin_y)
     placer = {"stack": _stack_all, "split": _split, "columns": _columns, "row": _row}[arrangement]
+    if arrangement in ("stack", "split"):  # a narrowed column keeps room for a legible line
+        placer = functools.partial(placer, least=MIN_COLUMN_PX / (aspect * height) if height else 0.0)
     boxes, directions = placer(present, lead, content, gap, aspect, align, anchor, rng)
     placed = [
         dataclasses.replace(
@@ -106,14 +113,22 @@ def featured(slots: list[Slot], primary: Slot) -> Slot:
     return max(slots, key=lambda s: (s.size[1], s is primary))
 
 
-def _weights(spec: AutoLayout, aspect: float, primary: Slot, others: int) -> dict[str, float]:
-    """How likely each allowed arrangement is on this aspect: banners set blocks side by side."""
+def _weights(
+    spec: AutoLayout, aspect: float, primary: Slot, others: int, width: float | None = None
+) -> dict[str, float]:
+    """How likely each allowed arrangement is on this aspect: banners set blocks side by side.
+
+    `width` (pixels) rules out side-by-side columns too narrow for a line of legible text.
+    """
     tall_title = primary.direction in ("vertical", "either")
     wide = aspect >= 1.6
+    halves = width is None or width * 0.4 >= MIN_COLUMN_PX  # half the canvas, less margins and gap
     weights = {
         "stack": 0.0 if primary.direction == "vertical" else (0.2 if wide else 1.0),
-        "split": (1.2 if wide else 0.6 if tall_title else 0.25) if others else 0.0,
-        "columns": 0.6 if others >= 2 and 0.6 <= aspect < 2.2 and primary.direction != "vertical" else 0.0,
+        "split": (1.2 if wide else 0.6 if tall_title else 0.25) if others and halves else 0.0,
+        "columns": 0.6
+        if others >= 2 and 0.6 <= aspect < 2.2 and primary.direction != "vertical" and halves
+        else 0.0,
         "row": (1.0 if aspect >= 1.8 else 0.3) if wide and 1 <= others <= 2 else 0.0,
     }
     allowed = {name: w for name, w in weights.items() if name in spec.arrangements and w > 0}
@@ -122,11 +137,13 @@ def _weights(spec: AutoLayout, aspect: float, primary: Slot, others: int) -> dic
     return allowed
 
 
-def _resized(slot: Slot, aspect: float) -> Slot:
+def _resized(slot: Slot, aspect: float, floor: float) -> Slot:
     """Sizes read as fractions of the side of a square canvas of the same area, so a banner's title
-    fills its height as a poster's fills its width (the sampler measures them against the height)."""
+    fills its height as a poster's fills its width (the sampler measures them against the height);
+    none below `floor`, so small canvases still give each line room for legible glyphs."""
     scale = min(math.sqrt(aspect), MAX_SIZE / slot.size[1])
-    return dataclasses.replace(slot, size=(round(slot.size[0] * scale, 4), round(slot.size[1] * scale, 4)))
+    lo, hi = (min(MAX_SIZE, max(floor, v * scale)) for v in slot.size)
+    return dataclasses.replace(slot, size=(round(lo, 4), round(hi, 4)))
 
 
 def _flat(slot: Slot) -> str:
@@ -179,16 +196,16 @@ def _stack(
     return _under(needs, x0, x1, y0 + before, gap)
 
 
-def _narrow(box: Box, align: str, rng: np.random.Generator, lo: float = 0.6) -> Box:
-    """A column narrower than `box`, pushed to the side its text is aligned to."""
+def _narrow(box: Box, align: str, rng: np.random.Generator, lo: float = 0.6, least: float = 0.0) -> Box:
+    """A column narrower than `box` (but not under `least`), pushed to the side its text is aligned to."""
     x0, y0, x1, y1 = box
-    width = (x1 - x0) * float(rng.uniform(lo, 1.0))
+    width = max(min(least, x1 - x0), (x1 - x0) * float(rng.uniform(lo, 1.0)))
     left = {"start": x0, "center": (x0 + x1 - width) / 2, "end": x1 - width}[align]
     return (left, y0, left + width, y1)
 
 
-def _stack_all(slots, lead, content, gap, aspect, align, anchor, rng):
-    column = _narrow(content, align, rng)
+def _stack_all(slots, lead, content, gap, aspect, align, anchor, rng, least=0.0):
+    column = _narrow(content, align, rng, least=least)
     return _stack(slots, column, gap, aspect, anchor, lead), {}
 
 
@@ -198,7 +215,7 @@ def _head(slots: list[Slot], content: Box, gap: float, aspect: float, share: flo
     return _stack(slots, (x0, y0, x1, y0 + share * (y1 - y0)), gap, aspect, "top") if slots else []
 
 
-def _split(slots, lead, content, gap, aspect, align, anchor, rng):
+def _split(slots, lead, content, gap, aspect, align, anchor, rng, least=0.0):
     """The title in a column on the left (reading starts there), the other blocks stacked to its right."""
     primary = slots[lead]
     vertical = primary.direction == "vertical" or (
@@ -213,7 +230,7 @@ def _split(slots, lead, content, gap, aspect, align, anchor, rng):
     else:
         share = (x1 - x0) * float(rng.uniform(0.4, 0.58))
     title = (x0, top, x0 + share, y1)
-    side = _narrow((min(x1, x0 + share + inner), top, x1, y1), align, rng, lo=0.8)
+    side = _narrow((min(x1, x0 + share + inner), top, x1, y1), align, rng, lo=0.8, least=least)
     rest = _stack(slots[lead + 1 :], side, gap, aspect, anchor)
     return [*head, title, *rest], {lead: "vertical" if vertical else "horizontal"}
 
