@@ -28,6 +28,7 @@ Box = tuple[float, float, float, float]
 LINE_PITCH = 1.3  # a line's height, as a multiple of its glyph size (leading included)
 ANCHORS = ("top", "centre", "bottom", "spread")
 TYPICAL_WORD, TYPICAL_LINE = 4, 14  # characters in a typical corpus word, and in a typical one-line text
+WIDE = 1.6  # from this width / height on, a canvas is set like a banner: blocks side by side
 MIN_COLUMN_PX = 150  # a column narrower than this cannot hold a one-line date or venue at legible sizes
 MIN_SIZE_PX = 15  # no line gets less room than glyphs this tall (the sampler sets none under 12 px)
 MAX_SIZE = 0.9  # the largest glyph size after resizing, as a fraction of the canvas height
@@ -85,7 +86,7 @@ def flow_layout(
     weights = np.array([choices[n] for n in names], dtype=np.float64)
     arrangement = names[int(rng.choice(len(names), p=weights / weights.sum()))]
     margin_x, margin_y = (float(v) for v in rng.uniform(*spec.margin, size=2))
-    if aspect > 1.0:  # a wide canvas's side borders as wide in pixels as its top and bottom ones, at most
+    if aspect >= WIDE:  # a banner's side borders as wide in pixels as its top and bottom ones, at most
         margin_x = min(margin_x, margin_y / aspect)
     gap = float(rng.uniform(*spec.gap))
     align = spec.aligns[int(rng.integers(len(spec.aligns)))]
@@ -121,7 +122,7 @@ def _weights(
     `width` (pixels) rules out side-by-side columns too narrow for a line of legible text.
     """
     tall_title = primary.direction in ("vertical", "either")
-    wide = aspect >= 1.6
+    wide = aspect >= WIDE
     halves = width is None or width * 0.4 >= MIN_COLUMN_PX  # half the canvas, less margins and gap
     weights = {
         "stack": 0.0 if primary.direction == "vertical" else (0.2 if wide else 1.0),
