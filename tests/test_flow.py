@@ -285,3 +285,16 @@ def test_behind_needs_auto_layout(tmp_path):
         TextsynthError, match=r"auto.yaml:4: decorations.0.behind: needs the template's 'layout: auto'"
     ):
         _load(tmp_path, text)
+
+
+def test_the_flyer_example_in_the_docs_loads_and_renders(tmp_path, ctx):
+    """docs/templates.md's copyable auto-layout example stays valid."""
+    import re
+    from pathlib import Path
+
+    docs = (Path(__file__).parent.parent / "docs" / "templates.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(# flyer\.yaml.*?)```", docs, re.S).group(1)
+    template = _load(tmp_path, example)
+    assert template.layout.auto is not None and len(template.aspects) == 5
+    for index in range(3):
+        assert any(t.primary for t in make_sample(_only(ctx, template), index).scene.texts)
