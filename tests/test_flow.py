@@ -171,6 +171,14 @@ def test_run_aspects_reshape_auto_templates_only():
     assert canvas_size(auto, exact, rng) == (640, 384) and canvas_size(fixed, exact, rng) == (640, 384)
 
 
+def test_an_unchecked_python_config_names_its_aspects_too():
+    auto = available_templates()[AUTO_TEMPLATES[0]]
+    width, height = canvas_size(auto, RenderConfig(aspects=["banner"]), np.random.default_rng(0))
+    assert width / height > 2.5
+    with pytest.raises(TextsynthError, match=r"^config: aspects.0: must be one of portrait"):
+        canvas_size(auto, RenderConfig(aspects=["tall"]), np.random.default_rng(0))
+
+
 def test_default_aspect_mix_covers_the_four_shapes():
     """Under the default config the auto templates draw portrait, square, landscape and banner canvases."""
     shapes = Counter()

@@ -12,8 +12,9 @@ import math
 
 import numpy as np
 
-from textsynth.config import RenderConfig
+from textsynth.config import RenderConfig, read_aspects
 from textsynth.templates.schema import Template
+from textsynth.validation import FieldReader
 
 SIDE_STEP = 64  # sides are multiples of this, as image models' latent grids want
 
@@ -21,6 +22,8 @@ SIDE_STEP = 64  # sides are multiples of this, as image models' latent grids wan
 def template_aspects(template: Template, config: RenderConfig) -> list[float]:
     """The width / height ratios this template's samples draw from under `config`; empty = the fixed size."""
     run = config.aspects
+    if not (run in ("template", "fixed") or (isinstance(run, list) and all(type(a) is float for a in run))):
+        run = read_aspects(FieldReader("config"), run, ("aspects",))  # a config built in Python, unchecked
     if run == "fixed":
         return []
     if isinstance(run, list) and template.layout.auto is not None:
