@@ -99,11 +99,16 @@ def flow_layout(
     placed = [
         dataclasses.replace(
             slot, region=_clean(box), p=1.0, direction=directions.get(i, _flat(slot)),
-            align=slot.align if slot.align != "center" else align,
+            align=slot.align if slot.align != "center" else _along(align, directions.get(i)),
         )
         for i, (slot, box) in enumerate(zip(present, boxes, strict=True))
     ]  # fmt: skip
     return FlowResult(arrangement, placed)
+
+
+def _along(align: str, direction: str | None) -> str:
+    """A vertical title column hangs from the top (or sits centred), never at the foot under the rest."""
+    return "start" if direction == "vertical" and align == "end" else align
 
 
 def featured(slots: list[Slot], primary: Slot) -> Slot:
