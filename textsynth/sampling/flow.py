@@ -31,6 +31,7 @@ TYPICAL_WORD, TYPICAL_LINE = 4, 14  # characters in a typical corpus word, and i
 WIDE = 1.6  # from this width / height on, a canvas is set like a banner: blocks side by side
 MIN_COLUMN_PX = 150  # a column narrower than this cannot hold a one-line date or venue at legible sizes
 MIN_SIZE_PX = 15  # no line gets less room than glyphs this tall (the sampler sets none under 12 px)
+SIZE_ASPECT = 0.75  # slot sizes are read as fractions of the height of a canvas of this shape
 MAX_SIZE = 0.9  # the largest glyph size after resizing, as a fraction of the canvas height
 BEHIND_PAD = 0.025  # a backing decoration reaches this far (canvas height) beyond its blocks
 VERTICAL_TITLE_P = 0.7  # in a title column, a slot that may be either direction is set vertical this often
@@ -144,10 +145,10 @@ def _weights(
 
 
 def _resized(slot: Slot, aspect: float, floor: float) -> Slot:
-    """Sizes read as fractions of the side of a square canvas of the same area, so a banner's title
-    fills its height as a poster's fills its width (the sampler measures them against the height);
-    none below `floor`, so small canvases still give each line room for legible glyphs."""
-    scale = min(math.sqrt(aspect), MAX_SIZE / slot.size[1])
+    """Sizes are fractions of the height of a portrait (3:4) canvas of the same area: on a wider canvas
+    they grow, so text keeps its pixel size whatever the shape and a banner's title fills its height.
+    None below `floor`, so small canvases still give each line room for legible glyphs."""
+    scale = min(max(1.0, math.sqrt(aspect / SIZE_ASPECT)), MAX_SIZE / slot.size[1])
     lo, hi = (min(MAX_SIZE, max(floor, v * scale)) for v in slot.size)
     return dataclasses.replace(slot, size=(round(lo, 4), round(hi, 4)))
 
