@@ -110,6 +110,8 @@ def test_appearance_figures_follow_the_records(demo_run, capsys):
         ]  # fmt: skip
         assert spread["n"] == len(centres)
         assert spread["std_x"] == pytest.approx(np.std([c[0] for c in centres]), abs=1e-4)
+        cells = Counter((min(int(c[0] * 3), 2), min(int(c[1] * 3), 2)) for c in centres)
+        assert spread["places"] == sum(n >= 0.05 * len(centres) for n in cells.values())
 
 
 def test_scripts_table_counts_the_faces_of_chinese_text(demo_run):

@@ -29,7 +29,15 @@ OPTIONAL_DEFAULTS: dict[str, Any] = {
     "contours": False,
     "pairs": False,
     "blocklist": None,
+    "aspects": "template",
 }
+# Named canvas aspects (width / height), for `--aspects`, a config's `aspects` and a template's `canvas.aspects`.
+ASPECT_NAMES = {"portrait": 0.75, "square": 1.0, "landscape": 1.333, "banner": 3.0}
+ASPECT_RANGE = (0.2, 5.0)
+ASPECTS_HINT = (
+    "'template' (each template's own), 'fixed' (every image exactly --size), or a list of aspects: "
+    f"{', '.join(ASPECT_NAMES)} or width/height ratios from {ASPECT_RANGE[0]} to {ASPECT_RANGE[1]}"
+)
 
 
 @dataclass
@@ -67,6 +75,9 @@ class RenderConfig:
     glyph_font: str = "own"  # glyph map face: "own" (each text's face) or one face id for every text
     contours: bool = False  # add each text's `contour` (16 points along an arc) to KEY.json
     pairs: bool = False  # also render each scene with another primary word (KEY.pair.*), for text editing
+    # canvas shapes: "template" (each template's canvas.aspects), "fixed" (every image exactly width x height),
+    # or width/height ratios that `layout: auto` templates draw from at about width x height pixels
+    aspects: str | list[float] = "template"
 
     def validate(self, where: str = "config", label: Callable[[tuple], str] | None = None) -> RenderConfig:
         """Check every field's type and range (in place); TextsynthError 'WHERE: FIELD: must be ...'."""
@@ -182,6 +193,7 @@ def read_config(reader: FieldReader, data: Any) -> dict[str, Any]:
     for name in ("contours", "pairs"):
         get(name, lambda v, p: reader.boolean(v, p))
     get("blocklist", lambda v, p: reader.optional_string(v, p, "a blocklist file, or 'none'"))
+    get("aspects", lambda v, p: read_aspects(reader, v, p))
     # a field added to RenderConfig without a check here still arrives (test_every_config_field_is_checked)
     out.update({name: value for name, value in data.items() if name not in out})
     for name, example in (("effects", "{blur: 0.2}"), ("geometry", "{perspective: 0.5}")):
@@ -201,6 +213,41 @@ def read_config(reader: FieldReader, data: Any) -> dict[str, Any]:
             f"count {count} in shards of {shard_size} makes more than {MAX_SHARDS} shards; raise shard_size",
         )
     return out
+
+
+def read_aspect(reader: FieldReader, value: Any, path: tuple) -> float:
+    """One aspect: a name (portrait, square, landscape, banner) or a width/height ratio."""
+    if isinstance(value, str) and value.strip() in ASPECT_NAMES:
+        return ASPECT_NAMES[value.strip()]
+    raw = value
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise reader.error(
+                path, f"must be one of {', '.join(ASPECT_NAMES)} or a width/height ratio, got {value!r}"
+            ) from None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (ASPECT_RANGE[0] <= value <= ASPECT_RANGE[1])
+    ):
+        raise reader.error(
+            path, f"must be one of {', '.join(ASPECT_NAMES)} or a width/height ratio from "
+            f"{ASPECT_RANGE[0]} to {ASPECT_RANGE[1]}, got {raw!r}",
+        )  # fmt: skip
+    return float(value)
+
+
+def read_aspects(reader: FieldReader, value: Any, path: tuple) -> str | list[float]:
+    """A run's `aspects`: 'template', 'fixed', a list, or a comma-separated string of aspects (a flag)."""
+    if value in ("template", "fixed"):
+        return value
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",")]
+    if not isinstance(value, list) or not value or len(value) > 100:
+        raise reader.error(path, f"must be {ASPECTS_HINT}; got {value!r}")
+    return [read_aspect(reader, v, (*path, i)) for i, v in enumerate(value)]
 
 
 def _read_balance(reader: FieldReader, value: Any, path: tuple) -> dict[str, Any]:

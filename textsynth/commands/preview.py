@@ -23,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=int, default=16, help="number of renders on the sheet")
     parser.add_argument("--seed", type=int, default=0, help="run seed; the same seed gives the same sheet")
     parser.add_argument("--size", default="512x512", help="render size WxH (templates keep its area)")
+    parser.add_argument(
+        "--aspects", default="template",
+        help="canvas shapes, as for render: template, fixed, or e.g. portrait,square,landscape,banner",
+    )  # fmt: skip
     parser.add_argument("--tile", type=int, default=256, help="pixel size of each square tile")
     parser.add_argument("--boxes", action="store_true", help="draw word and character polygons")
     parser.add_argument("--backgrounds", default=None, help="folder of photos to mix in as backgrounds")
@@ -35,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.out)  # before minutes of rendering, not after
     sheet = preview_template(
         args.template, n=args.n, seed=args.seed, size=parse_size(args.size), boxes=args.boxes,
-        backgrounds=args.backgrounds, tile=args.tile,
+        backgrounds=args.backgrounds, tile=args.tile, aspects=args.aspects,
     )  # fmt: skip
     path = write_image(sheet, args.out)
     print(f"wrote {path} ({args.n} renders of {args.template})")

@@ -37,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--size",
         help="image size WIDTHxHEIGHT; templates with aspect ratios keep this area (default 512x512)",
     )
+    parser.add_argument(
+        "--aspects",
+        help="canvas shapes: 'template' (default: each template's own aspects at about --size's area), "
+        "'fixed' (every image exactly --size), or a comma list of portrait, square, landscape, banner "
+        "or width/height ratios that layout:auto templates draw from (e.g. portrait,landscape,banner,1.5)",
+    )
     parser.add_argument("--config", help="YAML file with RenderConfig fields; flags given here override it")
     parser.add_argument(
         "--templates",
@@ -130,6 +136,7 @@ _FLAGS = {
     "caption_language": "--caption-language", "templates": "--templates", "plugins": "--plugin",
     "fonts_dirs": "--fonts-dir", "width": "--size", "height": "--size", "script": "--script",
     "glyph_font": "--glyph-font", "conditioning": "--conditioning", "contours": "--contours", "pairs": "--pairs",
+    "aspects": "--aspects",
 }  # fmt: skip
 
 
@@ -146,7 +153,7 @@ def config_from_args(args: argparse.Namespace):
         "corpus": args.corpus, "image_format": args.format, "ocr_check": args.ocr_check,
         "min_ocr_score": args.min_ocr_score, "caption_language": args.caption_language,
         "script": args.script,
-        "glyph_font": args.glyph_font, "contours": args.contours, "pairs": args.pairs,
+        "glyph_font": args.glyph_font, "contours": args.contours, "pairs": args.pairs, "aspects": args.aspects,
     }  # fmt: skip
     for key, value in overrides.items():
         if value is not None:

@@ -45,6 +45,7 @@ class AppearanceCounter:
                 "n": len(points),
                 "std_x": round(statistics.pstdev(p[0] for p in points), 4),
                 "std_y": round(statistics.pstdev(p[1] for p in points), 4),
+                "places": _places(points),
             }
             for template, points in sorted(self.centres.items())
             if len(points) >= 2
@@ -56,15 +57,31 @@ class AppearanceCounter:
         }
 
 
+PLACE_GRID = 3  # the canvas cut into 3 x 3 places: top-left ... bottom-right
+PLACE_SHARE = 0.05  # a place counts when at least this share of the template's samples put the title there
+
+
+def _places(points: list[tuple[float, float]]) -> int:
+    """In how many of the 3 x 3 places the primary text's centre lands often (>= 5% of samples): a
+    coarse count of visibly different arrangements, read from the records alone."""
+    cells = Counter(
+        (min(int(x * PLACE_GRID), PLACE_GRID - 1), min(int(y * PLACE_GRID), PLACE_GRID - 1))
+        for x, y in points
+    )
+    return sum(count >= PLACE_SHARE * len(points) for count in cells.values())
+
+
 def format_appearance(summary: dict[str, Any]) -> list[str]:
     lines = [f"photo backgrounds  {100 * summary['photo_share']:.1f}% of samples", ""]
     spread = summary["layout_spread"]
     if spread:
         width = max(len("layout spread"), *(len(t) for t in spread))
         lines.append(
-            f"{'layout spread':<{width}}  {'n':>5}  {'std x':>6}  {'std y':>6}   (primary-text centre)"
+            f"{'layout spread':<{width}}  {'n':>5}  {'std x':>6}  {'std y':>6}  {'places':>6}"
+            "   (primary-text centre; places: cells of a 3x3 grid it lands in, each in >= 5% of samples)"
         )
         lines += [
-            f"{t:<{width}}  {s['n']:>5}  {s['std_x']:>6.3f}  {s['std_y']:>6.3f}" for t, s in spread.items()
+            f"{t:<{width}}  {s['n']:>5}  {s['std_x']:>6.3f}  {s['std_y']:>6.3f}  {s['places']:>6}"
+            for t, s in spread.items()
         ]
     return lines

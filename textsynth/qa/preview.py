@@ -65,6 +65,7 @@ def preview_template(
     boxes: bool = False,
     backgrounds: str | Path | None = None,
     tile: int = 256,
+    aspects: str | list[float] = "template",
 ) -> np.ndarray:
     """Render `n` samples of one template (by object, name or YAML path) and return the contact sheet."""
     from textsynth.pipeline import build_context, make_sample
@@ -73,7 +74,8 @@ def preview_template(
         raise TextsynthError(f"preview: --n must be at least 1, got {n}")
     if isinstance(template, str):
         template = resolve_templates([template])[0]
-    config = RenderConfig(seed=seed, count=n, width=size[0], height=size[1])
+    config = RenderConfig(seed=seed, count=n, width=size[0], height=size[1], aspects=aspects)
+    config.validate("preview", label=lambda path: "--aspects" if path and path[0] == "aspects" else str(path))
     if backgrounds is not None:
         config.backgrounds = str(backgrounds)
     ctx = build_context(config, [template])

@@ -14,6 +14,7 @@ import dataclasses
 import cv2
 import numpy as np
 
+from textsynth.sampling.flow import auto_arrange
 from textsynth.templates.schema import DecorationSpec, Template
 
 Box = tuple[float, float, float, float]
@@ -21,9 +22,17 @@ FULL_CANVAS = 0.9  # a decoration spanning this much of both sides is the canvas
 _ALIGN_MIRROR = {"start": "end", "end": "start", "center": "center"}
 
 
-def arrange(template: Template, rng: np.random.Generator, base: np.ndarray | None = None) -> Template:
-    """A copy of `template` with its slot group placed for this sample (every choice from `rng`)."""
+def arrange(
+    template: Template, rng: np.random.Generator, base: np.ndarray | None = None,
+    size: tuple[int, int] = (512, 512),
+) -> Template:  # fmt: skip
+    """A copy of `template` with its slot group placed for this sample (every choice from `rng`).
+
+    `size` is the canvas's (width, height): a template with `layout: auto` is laid out afresh for it.
+    """
     spec = template.layout
+    if spec.auto is not None:
+        return auto_arrange(template, rng, *size)
     mirror = rng.random() < spec.mirror
     flip = rng.random() < spec.flip
     scale = float(rng.uniform(*spec.scale))

@@ -18,7 +18,6 @@ from textsynth.components.backgrounds import render_background, sample_backgroun
 from textsynth.components.decorations import draw_decorations, sample_decoration
 from textsynth.components.effects import DEFAULT_EFFECT_PROBS, sample_effects
 from textsynth.components.geometry import map_points, sample_geometry, tilt_matrix, translation
-from textsynth.config import RenderConfig
 from textsynth.render.colors import (
     PALETTES,
     contrast_ratio,
@@ -31,6 +30,7 @@ from textsynth.render.compose import block_origin, item_matrix, word_polygon
 from textsynth.render.layout import block_size, layout_block, snap_size
 from textsynth.rng import child_seed
 from textsynth.sampling.arrangement import arrange
+from textsynth.sampling.canvas import canvas_size
 from textsynth.sampling.context import RenderContext, SampledScene
 from textsynth.sampling.text_effects import emphasis_scales, sample_design_effects
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
@@ -51,16 +51,6 @@ def _palette(spec: str | list[str] | None, fallback: str | list[str] | None) -> 
     if spec is None:
         return None
     return list(PALETTES[spec]) if isinstance(spec, str) else list(spec)
-
-
-def _canvas_size(template: Template, config: RenderConfig, rng: np.random.Generator) -> tuple[int, int]:
-    if not template.aspects:
-        return config.width, config.height
-    aspect = template.aspects[int(rng.integers(len(template.aspects)))]
-    area = config.width * config.height
-    width = max(64, round(math.sqrt(area * aspect) / 64) * 64)
-    height = max(64, round(math.sqrt(area / aspect) / 64) * 64)
-    return width, height
 
 
 def _group_part(spec: str, groups: dict[str, tuple[str, ...]], rng: np.random.Generator) -> str:
@@ -549,7 +539,7 @@ def sample_template(
 ) -> SampledScene:
     """Draw one Scene from a template. Uses only `rng` (and the corpus cycle for the primary word)."""
     config = ctx.config
-    width, height = _canvas_size(template, config, rng)
+    width, height = canvas_size(template, config, rng)
     palette = _palette(None, template.palette)
     kinds = list(template.background_kinds) or None
     photos = ctx.photos if template.photo else []
@@ -559,7 +549,7 @@ def sample_template(
         rng, width, height, kinds=["photo"] if use_photo else kinds, palette=palette, photos=photos
     )
     base = render_background(background, width, height)
-    template = arrange(template, rng, base if background.name == "photo" else None)
+    template = arrange(template, rng, base if background.name == "photo" else None, (width, height))
     decorations = _decorate(template, rng, width, height, palette, ctx.image_files)
     if decorations:
         base = draw_decorations(base, decorations)  # draws on a copy

@@ -17,6 +17,7 @@ from textsynth.components.objects import (
     NEON_BACKINGS,
     PACKAGE_SHAPES,
 )
+from textsynth.config import ASPECT_NAMES, read_aspect
 from textsynth.errors import TextsynthError
 from textsynth.render.colors import PALETTES
 from textsynth.sources.fillers import FILLER_KINDS
@@ -24,11 +25,13 @@ from textsynth.sources.genre_text import GENRE_TEXT_GROUPS, GENRE_TEXT_KINDS
 from textsynth.sources.photos import register_picture
 from textsynth.templates.schema import (
     ALIGNS,
+    AUTO_ARRANGEMENTS,
     DIRECTIONS,
     FILL_PATTERNS,
     ROLES_HINT,
     STYLE_EFFECTS,
     TEXT_SOURCE_HINT,
+    AutoLayout,
     DecorationSpec,
     LayoutSpec,
     Slot,
@@ -120,14 +123,21 @@ _SLOT_FIELDS = {
 }  # fmt: skip
 
 
-def _parse_slot(reader: FieldReader, data: Any, path: tuple) -> Slot:
-
+def _parse_slot(reader: FieldReader, data: Any, path: tuple, auto: bool = False) -> Slot:
     data = reader.mapping(data, path, _SLOT_FIELDS)
     if "role" not in data or not isinstance(data["role"], str):
         raise reader.error(path, f"needs a 'role' ({ROLES_HINT})")
-    if "region" not in data:
-        raise reader.error(path, "needs a 'region': [x0, y0, x1, y1] as fractions of the canvas")
-    slot = Slot(role=data["role"], region=reader.region(data["region"], (*path, "region")))
+    if auto and "region" in data:
+        raise reader.error(
+            (*path, "region"), "not used with 'layout: auto', which places every slot per sample; remove it"
+        )
+    if not auto and "region" not in data:
+        raise reader.error(
+            path, "needs a 'region': [x0, y0, x1, y1] as fractions of the canvas (or the template's "
+            "'layout: auto' to place slots per sample)",
+        )  # fmt: skip
+    region = (0.0, 0.0, 1.0, 1.0) if auto else reader.region(data["region"], (*path, "region"))
+    slot = Slot(role=data["role"], region=region)
     slot.text = _parse_text_source(reader, data.get("text", "word"), (*path, "text"))
     slot.primary = reader.boolean(data.get("primary", False), (*path, "primary"))
     slot.p = reader.number(data.get("p", 1.0), (*path, "p"), 0.0, 1.0)
@@ -272,10 +282,23 @@ def _check_params(reader: FieldReader, kind: str, params: Any, path: tuple) -> d
     return dict(params)
 
 
-def _parse_decoration(reader: FieldReader, data: Any, path: tuple) -> DecorationSpec:
-    data = reader.mapping(data, path, {"kind", "region", "p", "color", "params"})
+def _parse_decoration(
+    reader: FieldReader, data: Any, path: tuple, roles: set[str] | None = None
+) -> DecorationSpec:
+    """`roles`: the slot roles a decoration may sit `behind` (templates with `layout: auto`; else None)."""
+    data = reader.mapping(data, path, {"kind", "region", "p", "color", "params", "behind"})
     kind = reader.choice(data.get("kind"), (*path, "kind"), tuple(DECORATION_KINDS))
-    spec = DecorationSpec(kind=kind, region=reader.region(data.get("region"), (*path, "region")))
+    behind = []
+    if "behind" in data:
+        if roles is None:
+            raise reader.error((*path, "behind"), "needs the template's 'layout: auto'; use a region instead")
+        choices = tuple(sorted(roles))
+        behind = reader.list_of(
+            data["behind"], (*path, "behind"), lambda v, p: reader.choice(v, p, choices),
+            f"a list of slot roles ({', '.join(choices)})", max_items=MAX_ITEMS,
+        )  # fmt: skip
+    region = data.get("region", [0.0, 0.0, 1.0, 1.0] if behind else None)
+    spec = DecorationSpec(kind=kind, region=reader.region(region, (*path, "region")), behind=behind)
     spec.p = reader.number(data.get("p", 1.0), (*path, "p"), 0.0, 1.0)
     color = data.get("color", "accent")
     if not (color in ("accent", "light", "dark", "any") or re.fullmatch(_HEX, str(color))):
@@ -336,8 +359,8 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     template.subject = {k: str(v) for k, v in subject.items()}
     canvas = reader.mapping(data.get("canvas", {}), ("canvas",), {"aspects"})
     template.aspects = reader.list_of(
-        canvas.get("aspects", []), ("canvas", "aspects"), lambda a, p: reader.number(a, p, 0.2, 5.0),
-        "a list of width/height ratios", max_items=100,
+        canvas.get("aspects", []), ("canvas", "aspects"), lambda a, p: read_aspect(reader, a, p),
+        f"a list of width/height ratios or names ({', '.join(ASPECT_NAMES)})", max_items=100,
     )  # fmt: skip
     background = reader.mapping(data.get("background", {}), ("background",), {"kinds", "palette", "photo"})
     kinds = reader.list_of(
@@ -360,7 +383,12 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
         raise reader.error(("slots",), "must be a non-empty list of text slots")
     if len(slots) > MAX_ITEMS:
         raise reader.error(("slots",), f"must have at most {MAX_ITEMS} slots, got {len(slots)}")
-    template.slots = [_parse_slot(reader, s, ("slots", i)) for i, s in enumerate(slots)]
+    if "layout" in data:
+        template.layout = _parse_layout(reader, data["layout"])
+    auto = template.layout.auto is not None
+    template.slots = [_parse_slot(reader, s, ("slots", i), auto) for i, s in enumerate(slots)]
+    if auto:
+        _check_auto_slots(reader, template.slots)
     if sum(s.primary for s in template.slots) > 1:
         raise reader.error(("slots",), "at most one slot may be 'primary: true'")
     primary_index = next((i for i, s in enumerate(template.slots) if s.primary), 0)
@@ -374,7 +402,8 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
     if not isinstance(decorations, list) or len(decorations) > MAX_ITEMS:
         raise reader.error(("decorations",), f"must be a list of at most {MAX_ITEMS} decorations")
     template.decorations = [
-        _parse_decoration(reader, d, ("decorations", i)) for i, d in enumerate(decorations)
+        _parse_decoration(reader, d, ("decorations", i), {s.role for s in template.slots} if auto else None)
+        for i, d in enumerate(decorations)
     ]
     geometry = reader.mapping(data.get("geometry", {}), ("geometry",), set(GEOMETRY_KINDS))
     template.geometry = {k: reader.number(v, ("geometry", k), 0.0, 1.0) for k, v in geometry.items()}
@@ -386,17 +415,77 @@ def template_from_dict(data: Any, source: str = "<dict>", lines: dict[tuple, int
             reader.number(plane.get("p", 1.0), ("plane", "p"), 0.0, 1.0),
             reader.number(plane.get("max_deg", 30), ("plane", "max_deg"), 0.0, 60.0),
         )
-    if "layout" in data:
-        layout = reader.mapping(data["layout"], ("layout",), {"mirror", "flip", "shift", "scale", "calm"})
-        defaults = LayoutSpec()
-        template.layout = LayoutSpec(
-            mirror=reader.number(layout.get("mirror", defaults.mirror), ("layout", "mirror"), 0.0, 1.0),
-            flip=reader.number(layout.get("flip", defaults.flip), ("layout", "flip"), 0.0, 1.0),
-            shift=reader.number(layout.get("shift", defaults.shift), ("layout", "shift"), 0.0, 0.5),
-            scale=reader.pair(layout.get("scale", list(defaults.scale)), ("layout", "scale"), 0.3, 1.0),
-            calm=_boolean(reader, layout.get("calm", defaults.calm), ("layout", "calm")),
-        )
     return template
+
+
+_AUTO_FIELDS = {"arrangements", "align", "margin", "gap"}
+
+
+def _parse_layout(reader: FieldReader, value: Any) -> LayoutSpec:
+    """`layout:` — `auto` (or `{auto: {arrangements, align, margin, gap}}`), or mirror/flip/shift/scale/calm."""
+    if value == "auto":
+        return LayoutSpec(auto=AutoLayout())
+    if isinstance(value, str):
+        raise reader.error(
+            ("layout",), f"must be 'auto' or a mapping (mirror, flip, shift, scale, calm), got {value!r}"
+        )
+    layout = reader.mapping(value, ("layout",), {"mirror", "flip", "shift", "scale", "calm", "auto"})
+    if "auto" in layout:
+        others = sorted(set(layout) - {"auto"})
+        if others:
+            raise reader.error(
+                ("layout", others[0]), "not used with 'auto', which places every slot itself; remove it"
+            )
+        return LayoutSpec(auto=_parse_auto(reader, layout["auto"]))
+    defaults = LayoutSpec()
+    return LayoutSpec(
+        mirror=reader.number(layout.get("mirror", defaults.mirror), ("layout", "mirror"), 0.0, 1.0),
+        flip=reader.number(layout.get("flip", defaults.flip), ("layout", "flip"), 0.0, 1.0),
+        shift=reader.number(layout.get("shift", defaults.shift), ("layout", "shift"), 0.0, 0.5),
+        scale=reader.pair(layout.get("scale", list(defaults.scale)), ("layout", "scale"), 0.3, 1.0),
+        calm=_boolean(reader, layout.get("calm", defaults.calm), ("layout", "calm")),
+    )
+
+
+def _parse_auto(reader: FieldReader, value: Any) -> AutoLayout:
+    path = ("layout", "auto")
+    if value is True:
+        return AutoLayout()
+    spec = reader.mapping(value, path, _AUTO_FIELDS)
+    defaults = AutoLayout()
+
+    def distinct(name: str, valid: tuple[str, ...]) -> tuple[str, ...]:
+        where = (*path, name)
+        items = reader.list_of(
+            spec[name], where, lambda v, p: reader.choice(v, p, valid),
+            f"a non-empty list of {', '.join(valid)}", max_items=len(valid),
+        )  # fmt: skip
+        if not items or len(set(items)) != len(items):
+            raise reader.error(where, f"must list each of {', '.join(valid)} at most once, and one at least")
+        return tuple(items)
+
+    return AutoLayout(
+        arrangements=distinct("arrangements", AUTO_ARRANGEMENTS)
+        if "arrangements" in spec
+        else defaults.arrangements,
+        aligns=distinct("align", ALIGNS) if "align" in spec else defaults.aligns,
+        margin=reader.pair(spec.get("margin", list(defaults.margin)), (*path, "margin"), 0.0, 0.3),
+        gap=reader.pair(spec.get("gap", list(defaults.gap)), (*path, "gap"), 0.0, 0.2),
+    )
+
+
+def _check_auto_slots(reader: FieldReader, slots: list[Slot]) -> None:
+    """Auto layout sets one title column at most: only the featured slot (largest size) may be vertical only."""
+    from textsynth.sampling.flow import featured
+
+    star = featured(slots, next((s for s in slots if s.primary), slots[0]))
+    for i, slot in enumerate(slots):
+        if slot is not star and slot.direction == "vertical":
+            raise reader.error(
+                ("slots", i, "direction"),
+                "with 'layout: auto' only the slot with the largest size (the featured title) may be "
+                "vertical; use horizontal or either",
+            )
 
 
 def _boolean(reader: FieldReader, value: Any, path: tuple) -> bool:

@@ -12,6 +12,8 @@ from typing import Any
 ROLES_HINT = "title, subtitle, body, label, price, date, name, ... (any short word)"
 DIRECTIONS = ("horizontal", "vertical", "either")
 ALIGNS = ("start", "center", "end")
+# The procedural arrangements of `layout: auto` (textsynth.sampling.flow), in the order they are drawn from.
+AUTO_ARRANGEMENTS = ("stack", "split", "columns", "row")
 # glyph styles a slot may draw (`effects: {name: probability}`); outlines..mixed_size are
 # sampling/text_effects.py's, neon is components/objects.py's lit tubes
 STYLE_EFFECTS = (
@@ -66,6 +68,18 @@ class DecorationSpec:
     params: dict[str, Any] = field(default_factory=dict)
     # image_patch picture ids (from params.folder, resolved by sources.photos); empty = --backgrounds photos
     files: list[str] = field(default_factory=list)
+    # with `layout: auto`: the roles of the slots this decoration sits behind (its region follows them)
+    behind: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AutoLayout:
+    """`layout: auto`: slots listed in reading order are placed per sample (textsynth.sampling.flow)."""
+
+    arrangements: tuple[str, ...] = AUTO_ARRANGEMENTS  # the ones this template may use (aspect permitting)
+    aligns: tuple[str, ...] = ALIGNS  # alignments a text block may take
+    margin: tuple[float, float] = (0.05, 0.1)  # empty border on each side, as a fraction of the canvas
+    gap: tuple[float, float] = (0.015, 0.04)  # space between blocks, as a fraction of the canvas
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,7 @@ class LayoutSpec:
     shift: float = 0.15  # the slot group moves up to this fraction of the canvas, where there is room
     scale: tuple[float, float] = (1.0, 1.0)  # and is scaled by a factor in this range (< 1 compacts it)
     calm: bool = False  # on a photo, move the group to the calmest area instead of a random shift
+    auto: AutoLayout | None = None  # procedural placement instead of the slots' own regions
 
 
 @dataclass
