@@ -25,9 +25,12 @@ _CONTINUES = ("为", "位于", "文字", "带有", "呈", "略微", "倾斜")
 
 
 def _alternation(words: tuple[str, ...], lang: str) -> re.Pattern:
-    """Longest first, so 左上角 is not read as 上方 and dark gray not as gray; en on word edges."""
+    """Longest first, so 左上角 is not read as 上方 and dark gray not as gray; en on word edges and in
+    any case, so a sentence that opens with "Dark red lettering" is read as dark red, not red."""
     body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(f"(?<![A-Za-z])({body})(?![A-Za-z])" if lang == "en" else f"({body})")
+    if lang == "en":
+        return re.compile(f"(?<![A-Za-z])({body})(?![A-Za-z])", re.IGNORECASE)
+    return re.compile(f"({body})")
 
 
 _POSITION_RE = {lang: _alternation(words, lang) for lang, words in POSITION_WORDS.items()}
@@ -83,8 +86,8 @@ def claims(caption: str, lang: str) -> list[Claim]:
 
 def _add(claim: Claim, stretch: str, lang: str) -> None:
     stretch = re.sub(r"\x00\d+\x00", " ", stretch)
-    claim.positions += _POSITION_RE[lang].findall(stretch)
-    claim.colors += _COLOR_RE[lang].findall(stretch)
+    claim.positions += [w.lower() for w in _POSITION_RE[lang].findall(stretch)]
+    claim.colors += [w.lower() for w in _COLOR_RE[lang].findall(stretch)]
 
 
 def truths(record: dict[str, Any], lang: str) -> dict[str, list[tuple[str, set[str] | None]]]:
