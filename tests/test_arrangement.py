@@ -56,3 +56,23 @@ def test_arranged_slots_stay_on_the_canvas_and_the_primary_keeps_its_size(seed: 
         assert np.allclose(
             [before[2] - before[0], before[3] - before[1]], [after[2] - after[0], after[3] - after[1]]
         )
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_a_moved_group_stays_inside_the_canvas_frame(seed: int) -> None:
+    """menu_board's dishes and prices moved 0.1 and ran over its border frame (or past it)."""
+    menu = TEMPLATES["menu_board"]
+    wild = dataclasses.replace(menu, layout=dataclasses.replace(menu.layout, shift=0.5, mirror=0.5))
+    placed = arrange(wild, np.random.default_rng(seed))
+    frame = next(d for d in menu.decorations if d.kind == "frame")
+    inside = (frame.region[0] + 0.05, frame.region[1] + 0.05, frame.region[2] - 0.05, frame.region[3] - 0.05)
+    for before, after in zip(menu.slots, placed.slots, strict=True):
+        # a slot never moves from inside the frame's band to outside it
+        for i, (low, high) in enumerate(((inside[0], inside[2]), (inside[1], inside[3])) * 2):
+            if low <= before.region[i] <= high:
+                assert low - 1e-9 <= after.region[i] <= high + 1e-9, (
+                    before.role,
+                    before.region,
+                    after.region,
+                )

@@ -45,9 +45,10 @@ def arrange(
     g = _mirror_flip(group, mirror, flip)
     cx, cy = (g[0] + g[2]) / 2, (g[1] + g[3]) / 2
     half_w, half_h = (g[2] - g[0]) * scale / 2, (g[3] - g[1]) * scale / 2
-    # how far the scaled group may travel and stay on the canvas
-    room_x = (max(0.0, cx - half_w), max(0.0, 1 - cx - half_w))
-    room_y = (max(0.0, cy - half_h), max(0.0, 1 - cy - half_h))
+    # how far the scaled group may travel and stay on the canvas, inside the canvas's own frame
+    bx0, by0, bx1, by1 = _inside_frames(template.decorations)
+    room_x = (max(0.0, cx - half_w - bx0), max(0.0, bx1 - cx - half_w))
+    room_y = (max(0.0, cy - half_h - by0), max(0.0, by1 - cy - half_h))
     if spec.calm and base is not None:
         dx, dy = _calmest_offset(base, (cx - half_w, cy - half_h, cx + half_w, cy + half_h), room_x, room_y)
     else:
@@ -109,6 +110,21 @@ def _shift_inside(box: Box) -> Box:
 def _clip(box: Box) -> Box:
     x0, y0, x1, y1 = (min(1.0, max(0.0, v)) for v in box)
     return (x0, y0, max(x1, x0 + 1e-3), max(y1, y0 + 1e-3))
+
+
+FRAME_BAND = 0.05  # a frame's ring (and a double frame's inner ring) reaches this far inside its region
+
+
+def _inside_frames(decorations: list[DecorationSpec]) -> Box:
+    """The part of the canvas inside every frame that borders it: a moved text group stays there, so a
+    menu's prices do not run over the frame (a frame that is not drawn this sample still bounds it)."""
+    x0, y0, x1, y1 = 0.0, 0.0, 1.0, 1.0
+    for d in decorations:
+        if d.kind == "frame" and _spans_canvas(d):
+            fx0, fy0, fx1, fy1 = d.region
+            x0, y0 = max(x0, fx0 + FRAME_BAND), max(y0, fy0 + FRAME_BAND)
+            x1, y1 = min(x1, fx1 - FRAME_BAND), min(y1, fy1 - FRAME_BAND)
+    return x0, y0, x1, y1
 
 
 def _spans_canvas(spec: DecorationSpec) -> bool:
