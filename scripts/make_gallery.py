@@ -1,4 +1,4 @@
-"""Draw docs/gallery.jpg: one default sample of each of twelve templates, as the README shows them.
+"""Draw docs/gallery.jpg: one default sample of each of sixteen templates, as the README shows them.
 
 Run from the checkout after a change that alters what renders look like:
     python scripts/make_gallery.py
@@ -16,6 +16,7 @@ import textsynth
 TEMPLATES = (
     "promo_poster", "shop_sign", "couplet", "book_cover", "scene_text_photo", "menu_board",
     "neon_sign", "calligraphy_scroll", "movie_poster", "business_card", "event_poster", "product_packaging",
+    "tshirt_print", "storefront_banner", "greeting_card", "road_sign",
 )  # fmt: skip
 TILE, GAP, COLUMNS, SEED = 320, 6, 4, 2026
 OUT = Path(__file__).resolve().parents[1] / "docs" / "gallery.jpg"
