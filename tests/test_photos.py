@@ -292,11 +292,15 @@ def test_cache_stays_within_its_budget_and_does_not_change_pixels(tmp_path, monk
     photos = [_photo(f) for f in files]
     expected = [P.render_photo_crop(_params(p), 300, 200).tobytes() for p in photos]
     P.clear_cache()
+    # decoded levels held in memory, and levels memory-mapped from the on-disk cache (whose touched
+    # pages count in a worker's RSS while mapped): each kind keeps to its own budget
     monkeypatch.setattr(P, "_CACHE_BYTES", 2 * 300 * 200 * 3)
+    monkeypatch.setattr(P, "_MAPPED_BYTES", 2 * 300 * 200 * 3)
     for _ in range(2):
         for photo, pixels in zip(photos, expected, strict=True):
             assert P.render_photo_crop(_params(photo), 300, 200).tobytes() == pixels
-            assert P.cache_bytes() <= P._CACHE_BYTES
+            assert P.cache_bytes() <= P._CACHE_BYTES and P.mapped_bytes() <= P._MAPPED_BYTES
+            assert len(P._cache) <= 2
     P.clear_cache()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
-from textsynth.io.shards import Output, ShardPlan, ShardResult, plan_shards, write_shard
+from textsynth.io.shards import Output, ShardPlan, ShardResult, ShardWriter, plan_shards
 from textsynth.pipeline import build_context, make_sample
 from textsynth.sampling.context import RenderContext
 
@@ -101,42 +101,47 @@ def render_shard(
     progress: ProgressFn | None = None,
     write: bool = True,
 ) -> ShardResult:
-    """Render all samples of one shard and write it atomically (or, with write=False, return its bytes)."""
+    """Render all samples of one shard and write it atomically (or, with write=False, return its bytes).
+
+    Each sample goes into the shard's tar as soon as it is made, so a worker holds one sample at a time.
+    """
     fmt = ctx.config.image_format
     lang = ctx.config.caption_language
-    members, samples = [], []
-    for index in range(plan.first, plan.first + plan.count):
-        try:
-            sample = make_sample(ctx, index)
-        except TextsynthError as err:
-            raise TextsynthError(f"{plan.name}, sample {index:09d}: {err}") from None
-        except Exception as err:  # e.g. a plugin's effect that fails: name the sample, keep finished shards
-            raise TextsynthError(
-                f"{plan.name}, sample {index:09d}: rendering failed ({type(err).__name__}: {err}); "
-                "finished shards are kept"
-            ) from err
-        members.append(
-            {
+    samples = []
+    writer = ShardWriter(output, plan.name, in_memory=not write)
+    try:
+        for index in range(plan.first, plan.first + plan.count):
+            try:
+                sample = make_sample(ctx, index)
+            except TextsynthError as err:
+                raise TextsynthError(f"{plan.name}, sample {index:09d}: {err}") from None
+            except (
+                Exception
+            ) as err:  # e.g. a plugin's effect that fails: name the sample, keep finished shards
+                raise TextsynthError(
+                    f"{plan.name}, sample {index:09d}: rendering failed ({type(err).__name__}: {err}); "
+                    "finished shards are kept"
+                ) from err
+            member = {
                 "__key__": sample.key,
                 fmt: sample.encode(fmt),
                 "txt": sample.captions[lang].encode("utf-8"),
                 "json": json.dumps(_record(ctx, sample), ensure_ascii=False, sort_keys=True).encode("utf-8"),
             }
-        )
-        if ctx.config.conditioning:
-            members[-1].update(conditioning_members(ctx, sample))
-        if ctx.config.pairs:
-            members[-1].update(pair_members(ctx, sample))
-        sample.image = None  # keep only what the stats need
-        samples.append(sample)
-        if progress is not None:
-            progress(1)
-    data, sha = write_shard(members)
-    if write:
-        output.write_atomic(plan.name, data)
-    return ShardResult(
-        plan.name, plan.count, sha, len(data), shard_stats(samples), data=None if write else data
-    )
+            if ctx.config.conditioning:
+                member.update(conditioning_members(ctx, sample))
+            if ctx.config.pairs:
+                member.update(pair_members(ctx, sample))
+            writer.add(member)
+            sample.image = None  # keep only what the stats need
+            samples.append(sample)
+            if progress is not None:
+                progress(1)
+        sha, size, data = writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
+    return ShardResult(plan.name, plan.count, sha, size, shard_stats(samples), data=data)
 
 
 class RenderJob:
