@@ -167,6 +167,8 @@ class Scene:
     effects: list[Layer] = field(default_factory=list)  # photometric: lighting, noise, blur
     jpeg_quality: int = 90
     subject: dict[str, str] = field(default_factory=dict)  # {"zh": "促销海报", "en": "promotional poster"}
+    # the photo shown where geometry uncovers canvas (render/backdrop.py); None = each step's flat surround
+    backdrop: Layer | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -179,6 +181,8 @@ class Scene:
         data["decorations"] = [_decoration_from_json(d) for d in data.get("decorations", [])]
         data["geometry"] = [Layer(**g) for g in data.get("geometry", [])]
         data["effects"] = [Layer(**e) for e in data.get("effects", [])]
+        if data.get("backdrop") is not None:
+            data["backdrop"] = Layer(**data["backdrop"])
         return cls(**data)
 
 

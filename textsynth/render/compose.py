@@ -26,6 +26,7 @@ from textsynth.components.geometry import (
     translation,
     warp_image,
 )
+from textsynth.render.backdrop import place_on_backdrop
 from textsynth.render.colors import hex_to_rgb
 from textsynth.render.layout import BlockLayout, layout_block
 from textsynth.render.text import TextLayer, draw_text_layer
@@ -214,9 +215,12 @@ def render_scene(
         paste_layer(canvas, draw_text_layer(item, layout, font), matrix, item.style.texture)
         placed.append((item, layout, matrix))
     global_matrix = np.eye(3)
-    for layer in scene.geometry:
-        matrix = geometry_matrix(layer, width, height)
-        canvas = warp_image(canvas, matrix, hex_to_rgb(layer.params.get("surround", "#808080")))
+    matrices = [geometry_matrix(layer, width, height) for layer in scene.geometry]
+    if matrices and scene.backdrop is not None:
+        canvas = place_on_backdrop(canvas, matrices, scene.backdrop)
+    for layer, matrix in zip(scene.geometry, matrices):
+        if scene.backdrop is None:
+            canvas = warp_image(canvas, matrix, hex_to_rgb(layer.params.get("surround", "#808080")))
         global_matrix = matrix @ global_matrix
     if scene.effects:
         canvas = apply_effects(canvas, scene.effects)

@@ -18,6 +18,8 @@ from textsynth.components.backgrounds import render_background, sample_backgroun
 from textsynth.components.decorations import draw_decorations, sample_decoration
 from textsynth.components.effects import DEFAULT_EFFECT_PROBS, sample_effects
 from textsynth.components.geometry import map_points, sample_geometry, tilt_matrix, translation
+from textsynth.components.placement import keep_text_readable
+from textsynth.render.backdrop import sample_backdrop
 from textsynth.render.colors import (
     PALETTES,
     contrast_ratio,
@@ -579,6 +581,7 @@ def sample_template(
                 canvas.base = draw_decorations(canvas.base, [placed.panel])
     geometry_probs = {**DEFAULT_GEOMETRY_PROBS, **template.geometry, **config.geometry}
     geometry = sample_geometry(rng, width, height, geometry_probs)
+    keep_text_readable(geometry, texts, width, height)
     effects = sample_effects(
         rng, width, height, {**DEFAULT_EFFECT_PROBS, **template.effects, **config.effects}
     )
@@ -588,6 +591,8 @@ def sample_template(
         decorations=decorations, geometry=geometry, effects=effects,
         jpeg_quality=int(rng.integers(lo, hi + 1)), subject=dict(template.subject),
     )  # fmt: skip
+    if geometry:  # drawn last, so scenes without a warp keep every earlier number
+        scene.backdrop = sample_backdrop(rng, ctx.photos, width, height)
     if not any(item.primary for item in texts) and canvas.primary not in canvas.skipped:
         canvas.skipped.append(canvas.primary)  # no font or no room: the word is counted, never silently lost
     return SampledScene(
