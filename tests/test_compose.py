@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from textsynth.components.geometry import sample_perspective, sample_rotation, tilt_matrix
+from textsynth.components.geometry import GEOMETRY, tilt_matrix
+from textsynth.render.backdrop import sample_backdrop
 from textsynth.render.compose import render_scene
 from textsynth.render.layout import VERTICAL_FORMS, layout_block
 from textsynth.scene import Layer, Scene, TextItem
@@ -45,6 +46,19 @@ def load_font(fonts):
     return lambda face_id, size: get_font(fonts.face(face_id), size)
 
 
+@pytest.fixture(scope="module")
+def backdrop_photo(tmp_path_factory):
+    """A small photo of a busy surface, so text over it cannot be mistaken for the backdrop."""
+    from textsynth.sources.photos import register_photos, scan_photo_folder
+
+    folder = tmp_path_factory.mktemp("backdrop")
+    noise = np.random.default_rng(0).integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    cv2.imwrite(str(folder / "wall.png"), cv2.resize(noise, (640, 480), interpolation=cv2.INTER_NEAREST))
+    photos = scan_photo_folder(folder)
+    register_photos(photos)
+    return photos[0]
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     word=st.sampled_from(WORDS),
@@ -52,12 +66,13 @@ def load_font(fonts):
     rotation=st.floats(-30, 30),
     tilt=st.one_of(st.none(), st.tuples(st.floats(-35, 35), st.floats(-35, 35))),
     curve=st.sampled_from([0.0, 0.12, -0.15]),
-    warp=st.sampled_from([None, "perspective", "rotation"]),
+    warp=st.sampled_from([None, "perspective", "rotation", "placement"]),
+    backdrop=st.booleans(),
     jitter=st.sampled_from([0.0, 0.15]),  # large enough that cells left behind would be caught
     seed=st.integers(0, 1000),
 )
 def test_char_polygons_cover_ink_under_every_warp(
-    fonts, load_font, word, direction, rotation, tilt, curve, warp, jitter, seed
+    fonts, load_font, backdrop_photo, word, direction, rotation, tilt, curve, warp, jitter, seed, backdrop
 ):
     face = fonts.choose(word, np.random.default_rng(seed))
     item = TextItem(text=word, role="title", font=face.id, size_px=34, direction=direction,
@@ -68,14 +83,11 @@ def test_char_polygons_cover_ink_under_every_warp(
         layout = layout_block(item, font)
         item.tilt = tilt_matrix(layout.width, layout.height, *tilt).tolist()
     rng = np.random.default_rng(seed)
-    geometry = (
-        []
-        if warp is None
-        else [
-            Layer(warp, {"perspective": sample_perspective, "rotation": sample_rotation}[warp](rng, 320, 320))
-        ]
-    )
-    rendered, ink = _ink(_scene(item, geometry), load_font)
+    geometry = [] if warp is None else [Layer(warp, GEOMETRY.get(warp).sample(rng, 320, 320))]
+    scene = _scene(item, geometry)
+    if backdrop:  # the design laid over a photo: the same matrices move pixels and polygons
+        scene.backdrop = sample_backdrop(rng, [backdrop_photo], 320, 320)
+    rendered, ink = _ink(scene, load_font)
     annotation = rendered.texts[0]
     chars = [c["polygon"] for c in annotation.chars]
     assert [c["char"] for c in annotation.chars] == [c for c in word if not c.isspace()]

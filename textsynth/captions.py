@@ -217,7 +217,17 @@ def _mentioned_components(scene: Scene, rng: np.random.Generator | None) -> list
         phrase = registry.describe_both(name, params) if name in registry else None
         if phrase is not None and (rng is None or rng.random() < 0.9):
             phrases.append(phrase)
+    if scene.backdrop is not None and scene.geometry and (rng is None or rng.random() < 0.9):
+        phrases.append(_backdrop_phrase(scene.backdrop.params))
     return phrases
+
+
+def _backdrop_phrase(params: dict) -> tuple[str, str]:
+    """What shows around the warped design: the photo it is seen against (render/backdrop.py)."""
+    zh, en = params.get("caption_zh", ""), params.get("caption_en", "")
+    if zh and en:
+        return f"背后是{zh}的照片", f"with a photo of {en} behind it"
+    return "背后是一张照片", "with a photograph behind it"
 
 
 def _primary(items: list[TextItem]) -> TextItem | None:

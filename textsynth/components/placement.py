@@ -16,7 +16,9 @@ from textsynth.components.geometry import GEOMETRY, map_points, register_geometr
 from textsynth.scene import Layer, TextItem
 
 SCALE = (0.5, 0.85)  # of the canvas; the sampler raises it where a text would fall under MIN_TEXT_PX
-MIN_TEXT_PX = 12  # smallest text size after placement: the sampler's own floor (legibility wants 10 after all geometry)
+MIN_TEXT_PX = (
+    12  # smallest text size after placement: the sampler's own floor (legibility wants 10 after all geometry)
+)
 TILT_P = 0.5  # share of placements seen at a slight angle
 MAX_YAW, MAX_PITCH = 18.0, 10.0  # degrees: a slight angle, the text stays frontal enough to read
 ANCHOR_BETA = (0.6, 0.6)

@@ -218,7 +218,7 @@ def render_scene(
     matrices = [geometry_matrix(layer, width, height) for layer in scene.geometry]
     if matrices and scene.backdrop is not None:
         canvas = place_on_backdrop(canvas, matrices, scene.backdrop)
-    for layer, matrix in zip(scene.geometry, matrices):
+    for layer, matrix in zip(scene.geometry, matrices, strict=True):
         if scene.backdrop is None:
             canvas = warp_image(canvas, matrix, hex_to_rgb(layer.params.get("surround", "#808080")))
         global_matrix = matrix @ global_matrix
