@@ -15,13 +15,13 @@ import numpy as np
 from textsynth.components.geometry import GEOMETRY, map_points, register_geometry, tilt_matrix, translation
 from textsynth.scene import Layer, TextItem
 
-SCALE = (0.5, 0.85)  # of the canvas; the sampler raises it where a text would fall under MIN_TEXT_PX
+SCALE = (0.45, 0.85)  # of the canvas; the sampler raises it where a text would fall under MIN_TEXT_PX
 MIN_TEXT_PX = (
     12  # smallest text size after placement: the sampler's own floor (legibility wants 10 after all geometry)
 )
 TILT_P = 0.5  # share of placements seen at a slight angle
 MAX_YAW, MAX_PITCH = 18.0, 10.0  # degrees: a slight angle, the text stays frontal enough to read
-ANCHOR_BETA = (0.6, 0.6)
+ANCHOR_BETA = (0.45, 0.45)
 MARGIN = 0.02  # of each side kept clear, so the design's edge and its shadow stay in the frame
 
 
@@ -37,7 +37,7 @@ def sample_placement(rng: np.random.Generator, width: int, height: int) -> dict[
     tilted = rng.random() < TILT_P
     yaw = float(rng.uniform(-MAX_YAW, MAX_YAW)) if tilted else 0.0
     pitch = float(rng.uniform(-MAX_PITCH, MAX_PITCH)) if tilted else 0.0
-    # beta(0.6, 0.6) leans to the sides: a sign is as often near a photo's edge as in its middle
+    # beta(0.45, 0.45) leans to the sides: a sign is as often near a photo's edge as in its middle
     anchor = (float(rng.beta(*ANCHOR_BETA)), float(rng.beta(*ANCHOR_BETA)))
     shade = int(rng.integers(20, 235))
     return placement_params(width, height, scale, yaw, pitch, anchor, f"#{shade:02x}{shade:02x}{shade:02x}")
