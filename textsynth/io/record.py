@@ -71,7 +71,8 @@ RECORD_FIELDS: tuple[Field, ...] = (
     Field("skipped_words", ["str"], "corpus words no font could set (replaced for this sample)", "list of str"),
     Field("resampled", "int", "how many times the scene was redrawn by the quality checks", "int"),
     Field("scene", "str", "the full Scene as JSON: every parameter of the background, decorations, texts, "
-          "styles, geometry and effects. `textsynth.rerender(record)` draws the image again from it", "str (JSON)"),
+          "styles, geometry and effects, and `backdrop` (the photo crop and drop shadow shown where geometry "
+          "uncovers canvas; null: a flat colour). `textsynth.rerender(record)` draws the image again from it", "str (JSON)"),
 )  # fmt: skip
 
 
