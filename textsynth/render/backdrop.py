@@ -40,8 +40,9 @@ def sample_backdrop(
         "blur": round(float(rng.uniform(0.006, 0.02)) * diagonal, 2),
         "opacity": round(float(rng.uniform(0.35, 0.65)), 3),
     }
-    # a shallow depth of field on half of them puts the design in front of the scene, not on it
-    params["defocus"] = round(float(rng.uniform(0.8, 2.2)), 2) if rng.random() < 0.5 else 0.0
+    # a shallow depth of field on half of them puts the design in front of the scene, not on it: the
+    # photo drawn this many times smaller and enlarged (a blur that costs less than a sharp crop)
+    params["defocus"] = round(float(rng.uniform(1.5, 3.0)), 2) if rng.random() < 0.5 else 0.0
     return Layer(name="photo", params=params)
 
 
@@ -56,17 +57,26 @@ def place_on_backdrop(design: np.ndarray, matrices: Sequence[np.ndarray], backdr
             borderValue=(0, 0, 0, 0),
         )  # fmt: skip
     rgb, alpha = cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB), np.ascontiguousarray(rgba[..., 3])
-    back = render_photo_crop(backdrop.params, width, height)
-    if backdrop.params.get("defocus"):
-        back = cv2.GaussianBlur(back, (0, 0), backdrop.params["defocus"])
-    back = _shadowed(back, alpha, backdrop.params["shadow"])
-    keep = cv2.bitwise_not(alpha)
-    out = cv2.multiply(back, cv2.merge([keep, keep, keep]), scale=1.0 / 255.0)
+    back = _photo(backdrop.params, width, height)
+    # the photo's share of each pixel: lit by the shadow, where the design does not cover it
+    share = cv2.multiply(
+        _shadow_gain(alpha, backdrop.params["shadow"]), cv2.bitwise_not(alpha), scale=1.0 / 255.0
+    )
+    out = cv2.multiply(back, cv2.merge([share, share, share]), scale=1.0 / 255.0)
     return cv2.add(out, rgb)
 
 
-def _shadowed(back: np.ndarray, alpha: np.ndarray, shadow: dict) -> np.ndarray:
-    """The backdrop darkened by the design's blurred, offset silhouette."""
+def _photo(params: dict, width: int, height: int) -> np.ndarray:
+    """The backdrop crop at canvas size, drawn smaller and enlarged when it is out of focus."""
+    defocus = params.get("defocus", 0.0)
+    if not defocus:
+        return render_photo_crop(params, width, height)
+    small = render_photo_crop(params, max(1, round(width / defocus)), max(1, round(height / defocus)))
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def _shadow_gain(alpha: np.ndarray, shadow: dict) -> np.ndarray:
+    """255 where the photo is fully lit, darker under the design's blurred, offset silhouette."""
     height, width = alpha.shape
     small_size = (max(1, width // SHADOW_SHRINK), max(1, height // SHADOW_SHRINK))
     small = cv2.resize(alpha, small_size, interpolation=cv2.INTER_AREA)
@@ -74,5 +84,4 @@ def _shadowed(back: np.ndarray, alpha: np.ndarray, shadow: dict) -> np.ndarray:
     small = cv2.warpAffine(small, shift, small_size, flags=cv2.INTER_LINEAR, borderValue=0)
     small = cv2.GaussianBlur(small, (0, 0), max(0.5, shadow["blur"] / SHADOW_SHRINK))
     shade = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
-    gain = cv2.convertScaleAbs(shade, alpha=-shadow["opacity"], beta=255)  # 255 - opacity * shade
-    return cv2.multiply(back, cv2.merge([gain, gain, gain]), scale=1.0 / 255.0)
+    return cv2.convertScaleAbs(shade, alpha=-shadow["opacity"], beta=255)  # 255 - opacity * shade
