@@ -100,6 +100,8 @@ def test_appearance_figures_follow_the_records(demo_run, capsys):
     records = [r for r in _records(demo_run) if isinstance(r, dict)]
     photos = sum(r["background"] == "photo" for r in records)
     assert stats["photo_share"] == round(photos / len(records), 4)
+    backdrops = sum(json.loads(r["scene"])["backdrop"] is not None for r in records)
+    assert stats["backdrop_share"] == round(backdrops / len(records), 4)
     faces = {f.id: f for f in load_manifest()}
     styles = Counter(faces[t["font"]].style for r in records for t in r["texts"])
     assert stats["style_classes"] == dict(styles.most_common())

@@ -7,6 +7,7 @@ visible in `textsynth stats` (which also counts the SC/TC faces Chinese text is 
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter, defaultdict
 from typing import Any
@@ -21,6 +22,7 @@ class AppearanceCounter:
         self.faces = faces
         self.samples = 0
         self.photos = 0
+        self.backdrops = 0  # samples whose warped design is seen in front of a photo
         self.centres: dict[str, list[tuple[float, float]]] = defaultdict(list)
         self.styles: Counter[str] = Counter()
 
@@ -29,6 +31,9 @@ class AppearanceCounter:
             return  # recaptioned photos: no template, no fonts of ours
         self.samples += 1
         self.photos += record.get("background") == "photo"
+        self.backdrops += (
+            bool(record.get("scene")) and json.loads(record["scene"]).get("backdrop") is not None
+        )
         width, height = record["width"], record["height"]
         for text in record["texts"]:
             face = self.faces.get(text.get("font", ""))
@@ -52,6 +57,7 @@ class AppearanceCounter:
         }
         return {
             "photo_share": round(self.photos / self.samples, 4) if self.samples else 0.0,
+            "backdrop_share": round(self.backdrops / self.samples, 4) if self.samples else 0.0,
             "layout_spread": spread,  # std of the primary text's centre, as a fraction of the canvas
             "style_classes": dict(self.styles.most_common()),
         }
@@ -72,7 +78,11 @@ def _places(points: list[tuple[float, float]]) -> int:
 
 
 def format_appearance(summary: dict[str, Any]) -> list[str]:
-    lines = [f"photo backgrounds  {100 * summary['photo_share']:.1f}% of samples", ""]
+    lines = [
+        f"photo backgrounds  {100 * summary['photo_share']:.1f}% of samples",
+        f"photo backdrops    {100 * summary.get('backdrop_share', 0.0):.1f}% of samples (around a warped design)",
+        "",
+    ]
     spread = summary["layout_spread"]
     if spread:
         width = max(len("layout spread"), *(len(t) for t in spread))
