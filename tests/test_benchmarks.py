@@ -31,3 +31,9 @@ def test_throughput_benchmark_prints_its_table():
 def test_memory_benchmark_prints_its_table():
     out = _run("benchmarks/memory.py", "--sizes", "128", "--rounds", "1", "--run-count", "4")
     assert "peak" in out.lower()
+
+
+@pytest.mark.slow
+def test_backdrop_benchmark_prints_its_table():
+    out = _run("benchmarks/backdrop.py", "--n", "6", "--sizes", "128")
+    assert "backdrop ms" in out and "128" in out
