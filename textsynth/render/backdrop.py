@@ -17,9 +17,9 @@ import numpy as np
 from textsynth.scene import Layer
 from textsynth.sources.photos import Photo, render_photo_crop, sample_photo_crop
 
-# subjects a sign, poster, menu or package is seen against; the rest (sky, water, nature) only when
-# the photo set has none of these
-FITTING_SUBJECTS = ("wall", "building", "city", "indoor", "texture")
+# subjects a sign, poster, menu or package is seen against; the rest (sky, water, nature, and indoor
+# close-ups: cups from above, a wall clock, fruit in a bowl) only when the photo set has none of these
+FITTING_SUBJECTS = ("wall", "building", "city", "texture")
 SHADOW_SHRINK = 4  # the shadow is blurred at a quarter of the canvas: it is soft, and 16x cheaper
 
 
