@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -196,9 +198,45 @@ def _margin(item: TextItem) -> int:
     return extra
 
 
+# Layouts of recent items, keyed by every field that decides where the glyphs go. The sampler lays
+# a block out to fit and place it and the renderer lays the same block out again to draw it (and
+# rotation-only retries lay it out once more): about half of all layouts repeat one just made.
+# Keying by the fields, not the item, keeps scenes edited after sampling (pairs) correct.
+_LAYOUTS: OrderedDict[tuple, tuple[float, float, list[Glyph]]] = OrderedDict()
+LAYOUT_CACHE_ENTRIES = 64
+_LAYOUTS_LOCK = threading.Lock()  # workers may share a process as threads
+
+
+def _layout_key(item: TextItem, font: SizedFace) -> tuple:
+    return (
+        font.path, font.index, font.size, item.text, tuple(item.lines), item.size_px, item.direction,
+        item.align, item.char_spacing, item.line_spacing, item.curve, item.jitter, item.jitter_seed,
+        tuple(item.char_scales),
+    )  # fmt: skip
+
+
 def layout_block(item: TextItem, font: Font) -> BlockLayout:
-    """Place every character; cells are in block pixels with (0, 0) at the block's top-left."""
+    """Place every character; cells are in block pixels with (0, 0) at the block's top-left.
+
+    Glyphs and their cells are shared with earlier calls for the same fields: treat them as read-only."""
     font = as_sized(font)
+    key = _layout_key(item, font)
+    with _LAYOUTS_LOCK:
+        hit = _LAYOUTS.get(key)
+        if hit is not None:
+            _LAYOUTS.move_to_end(key)
+    if hit is None:
+        hit = _layout_glyphs(item, font)
+        with _LAYOUTS_LOCK:
+            _LAYOUTS[key] = hit
+            if len(_LAYOUTS) > LAYOUT_CACHE_ENTRIES:
+                _LAYOUTS.popitem(last=False)
+    width, height, glyphs = hit
+    return BlockLayout(width=width, height=height, glyphs=glyphs, margin=_margin(item))
+
+
+def _layout_glyphs(item: TextItem, font: SizedFace) -> tuple[float, float, list[Glyph]]:
+    """Width, height and glyphs of the block (everything of a layout but the style's margin)."""
     if item.direction == "ttb":
         glyphs = _layout_vertical(item, font)
     elif item.curve:
@@ -207,8 +245,10 @@ def layout_block(item: TextItem, font: Font) -> BlockLayout:
         glyphs = _layout_horizontal(item, font)
     if item.jitter:
         glyphs = _jitter(glyphs, item)
+    for glyph in glyphs:
+        glyph.cell.setflags(write=False)  # shared by later calls with the same fields
     width, height = block_size(item, font)
-    return BlockLayout(width=width, height=height, glyphs=glyphs, margin=_margin(item))
+    return width, height, glyphs
 
 
 def _jitter(glyphs: list[Glyph], item: TextItem) -> list[Glyph]:

@@ -224,8 +224,9 @@ def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> flo
         return 21.0
     lum = region @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # only ranks pixels
     k = max(1, len(lum) // 10)
-    dark = region[np.argpartition(lum, k - 1)[:k]].mean(axis=0)
-    light = region[np.argpartition(lum, len(lum) - k)[-k:]].mean(axis=0)
+    order = np.argpartition(lum, (k - 1, len(lum) - k))  # both tails from one partition
+    dark = region[order[:k]].mean(axis=0)
+    light = region[order[-k:]].mean(axis=0)
     return min(contrast_ratio(color, tuple(dark)), contrast_ratio(color, tuple(light)))
 
 
@@ -469,8 +470,8 @@ def _place(
         if (
             not item.style.outlines
             and panel is None
-            and (  # outlines were chosen to stand off the ground
-                _worst_contrast(canvas.base, bounds, item.style.color) < 1.5 or texture >= BUSY_TEXTURE
+            and (  # outlines were chosen to stand off the ground; texture first: it is already known
+                texture >= BUSY_TEXTURE or _worst_contrast(canvas.base, bounds, item.style.color) < 1.5
             )
         ):
             _outline(
