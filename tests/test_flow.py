@@ -196,6 +196,7 @@ def test_default_aspect_mix_covers_the_four_shapes():
         ("wide", "--aspects: must be one of portrait, square, landscape, banner or a width/height ratio, got 'wide'"),
         ("portrait,9", "--aspects: must be one of portrait, square, landscape, banner or a width/height ratio from 0.2 to 5.0, got '9'"),
         ("", "--aspects: must be one of portrait"),
+        ("fixed,portrait", "--aspects: 'template' and 'fixed' stand alone"),
     ],
 )  # fmt: skip
 def test_bad_aspects_flag_is_one_clear_line(value, message, capsys, tmp_path):
