@@ -406,3 +406,14 @@ def test_primary_slot_must_show_a_corpus_word(tmp_path):
     )
     with pytest.raises(TextsynthError, match=r"names.yaml:5: slots.0.text: the primary slot must show"):
         load_template(bad)
+
+
+def test_templates_command_shows_each_templates_aspects(capsys) -> None:
+    """The listing's docstring promises the canvas aspects: a fixed-shape, a sized and an auto template."""
+    from textsynth.cli import main
+
+    assert main(["templates"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()}
+    assert " 1.75 " in rows["business_card"]  # its own shape
+    assert " size " in rows["couplet"]  # the run's --size as given
+    assert " auto " in rows["promo_poster"]  # layout: auto

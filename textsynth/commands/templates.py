@@ -30,9 +30,21 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(templates))
         return 0
     width = max(len(name) for name in templates)
+    shapes = {name: _aspects(t) for name, t in templates.items()}
+    shape_w = max(len(v) for v in shapes.values())
     for name, template in templates.items():
         directions = sorted({s.direction for s in template.slots})
         vertical = "V" if any(d in ("vertical", "either") for d in directions) else " "
-        print(f"{name:<{width}}  {vertical}  {template.description}")
-    print(f"\n{len(templates)} templates; V = has vertical text", flush=True)
+        print(f"{name:<{width}}  {vertical}  {shapes[name]:<{shape_w}}  {template.description}")
+    print(
+        f"\n{len(templates)} templates; V = has vertical text; aspects are width/height (--size sets the area), "
+        "'auto' = layout: auto",
+        flush=True,
+    )
     return 0
+
+
+def _aspects(template) -> str:
+    """The template's canvas shapes as width/height ratios ('size' = the run's --size as given)."""
+    shapes = ",".join(f"{a:g}" for a in template.aspects) or "size"
+    return f"{shapes} auto" if template.layout.auto is not None else shapes
