@@ -46,16 +46,14 @@ def sample_backdrop(
     return Layer(name="photo", params=params)
 
 
-def place_on_backdrop(design: np.ndarray, matrices: Sequence[np.ndarray], backdrop: Layer) -> np.ndarray:
-    """The design warped through each matrix in turn (as the flat path does) and laid over the backdrop."""
+def place_on_backdrop(design: np.ndarray, matrix: np.ndarray, backdrop: Layer) -> np.ndarray:
+    """The design warped through `matrix` (every geometry step composed) and laid over the backdrop."""
     height, width = design.shape[:2]
-    rgba = cv2.cvtColor(design, cv2.COLOR_RGB2RGBA)
-    for matrix in matrices:
-        # transparent black outside: the warped colour comes out premultiplied by its coverage
-        rgba = cv2.warpPerspective(
-            rgba, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-            borderValue=(0, 0, 0, 0),
-        )  # fmt: skip
+    # transparent black outside: the warped colour comes out premultiplied by its coverage
+    rgba = cv2.warpPerspective(
+        cv2.cvtColor(design, cv2.COLOR_RGB2RGBA), matrix, (width, height), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0),
+    )  # fmt: skip
     rgb, alpha = cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB), np.ascontiguousarray(rgba[..., 3])
     back = _photo(backdrop.params, width, height)
     # the photo's share of each pixel: lit by the shadow, where the design does not cover it
