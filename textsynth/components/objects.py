@@ -148,11 +148,20 @@ def _grain(seed: int, h: int, w: int, sigma: float) -> np.ndarray:
 
 
 def _smooth(seed: int, h: int, w: int, cells: int) -> np.ndarray:
+    """Smooth noise (float32 HxW, std about 1) with `cells` bumps along the longer side.
+
+    Bicubic straight to full size cost ~4 ms at 1024²; bicubic to a size that still gives every cell
+    8 px or more, then bilinear up (up to 4x), is ~4x cheaper and looks the same: a cell is smooth there.
+    """
     g = np.random.default_rng(seed)
     small = g.standard_normal((max(2, cells * h // max(h, w)), max(2, cells * w // max(h, w)))).astype(
         np.float32
     )
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    k = max(1, min(4, max(h, w) // (8 * cells)))
+    if k == 1:
+        return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    mid = cv2.resize(small, (max(2, w // k), max(2, h // k)), interpolation=cv2.INTER_CUBIC)
+    return cv2.resize(mid, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _r(rng: np.random.Generator, lo: float, hi: float, nd: int = 3) -> float:
