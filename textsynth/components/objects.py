@@ -104,7 +104,8 @@ def _drop_shadow(
     """Darken the backdrop under a lifted object (outside its mask).
 
     Only the object's box grown by the offset and blur is touched, and a soft shadow (blur of 4 px
-    or more) is blurred at a quarter of the size: it has no detail to lose.
+    or more) is blurred at a quarter or an eighth of the size: it has no detail to lose. All of it runs in uint8
+    (float32 maps cost ~2x as much at 1024²; 255 shadow levels show no banding).
     """
     h, w = mask.shape
     x, y, bw, bh = cv2.boundingRect(cv2.compare(mask, 0, cv2.CMP_GT))
@@ -114,15 +115,17 @@ def _drop_shadow(
     x0, y0 = max(0, math.floor(x + min(dx, 0) - grow)), max(0, math.floor(y + min(dy, 0) - grow))
     x1, y1 = min(w, math.ceil(x + bw + max(dx, 0) + grow)), min(h, math.ceil(y + bh + max(dy, 0) + grow))
     sl = (slice(y0, y1), slice(x0, x1))
-    local = mask[sl]
+    local = cv2.convertScaleAbs(mask[sl], alpha=255)
     lh, lw = local.shape
-    k = 4 if blur >= 4 and min(lh, lw) >= 16 else 1
+    # the blur runs where it spans 2 px or more: an eighth of the size for wide ones (1.3 -> 0.2 ms at 1024²)
+    k = 8 if blur >= 16 and min(lh, lw) >= 64 else 4 if blur >= 4 and min(lh, lw) >= 16 else 1
     small = cv2.resize(local, (lw // k, lh // k), interpolation=cv2.INTER_AREA) if k > 1 else local
     moved = cv2.warpAffine(small, np.float32([[1, 0, dx / k], [0, 1, dy / k]]), small.shape[::-1])
     soft = cv2.GaussianBlur(moved, (0, 0), max(0.5, blur / k))
     if k > 1:
         soft = cv2.resize(soft, (lw, lh), interpolation=cv2.INTER_LINEAR)
-    _darken(work[sl], 1 - strength * soft * (1 - local), soft)
+    # strength * soft * (1 - coverage), as a 0..255 opacity of black
+    _blend(work[sl], cv2.multiply(soft, cv2.bitwise_not(local), scale=strength / 255), (0, 0, 0), 1.0)
 
 
 def _darken(work: np.ndarray, factor: np.ndarray, where: np.ndarray) -> None:
