@@ -39,16 +39,17 @@ def bench(size: int, n: int) -> tuple[float, float]:
         raise SystemExit("no photos installed: every backdrop is the flat fallback (`textsynth backgrounds`)")
     designs = [np.full((s.height, s.width, 3), 128, np.uint8) for s in scenes]
 
+    def composed(scene) -> np.ndarray:
+        matrix = np.eye(3)
+        for g in scene.geometry:
+            matrix = geometry_matrix(g, scene.width, scene.height) @ matrix
+        return matrix
+
     def on_backdrop(scene, design):
-        place_on_backdrop(
-            design, [geometry_matrix(g, scene.width, scene.height) for g in scene.geometry], scene.backdrop
-        )
+        place_on_backdrop(design, composed(scene), scene.backdrop)
 
     def flat(scene, design):
-        for g in scene.geometry:
-            design = warp_image(
-                design, geometry_matrix(g, scene.width, scene.height), hex_to_rgb(g.params["surround"])
-            )
+        warp_image(design, composed(scene), hex_to_rgb(scene.geometry[-1].params["surround"]))
 
     def best_ms(step) -> float:
         best = float("inf")

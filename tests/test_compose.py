@@ -66,7 +66,8 @@ def backdrop_photo(tmp_path_factory):
     rotation=st.floats(-30, 30),
     tilt=st.one_of(st.none(), st.tuples(st.floats(-35, 35), st.floats(-35, 35))),
     curve=st.sampled_from([0.0, 0.12, -0.15]),
-    warp=st.sampled_from([None, "perspective", "rotation", "placement"]),
+    # both steps at once are composed into one warp: the polygons must follow the product
+    warp=st.sampled_from([None, "perspective", "rotation", "placement", "perspective+rotation"]),
     backdrop=st.booleans(),
     jitter=st.sampled_from([0.0, 0.15]),  # large enough that cells left behind would be caught
     seed=st.integers(0, 1000),
@@ -83,7 +84,8 @@ def test_char_polygons_cover_ink_under_every_warp(
         layout = layout_block(item, font)
         item.tilt = tilt_matrix(layout.width, layout.height, *tilt).tolist()
     rng = np.random.default_rng(seed)
-    geometry = [] if warp is None else [Layer(warp, GEOMETRY.get(warp).sample(rng, 320, 320))]
+    steps = [] if warp is None else warp.split("+")
+    geometry = [Layer(step, GEOMETRY.get(step).sample(rng, 320, 320)) for step in steps]
     scene = _scene(item, geometry)
     if backdrop:  # the design laid over a photo: the same matrices move pixels and polygons
         scene.backdrop = sample_backdrop(rng, [backdrop_photo], 320, 320)

@@ -114,6 +114,9 @@ def _blend(roi: np.ndarray, mask: np.ndarray, rgb: tuple[int, int, int], opacity
     # In-place into two buffers: fresh megabyte arrays cost more in page faults than the arithmetic.
     kept = cv2.bitwise_not(a3)
     cv2.multiply(target, kept, dst=kept, scale=1 / 255)
+    if not any(rgb):  # black (shadows): nothing to add (the same bytes, two passes fewer)
+        target[:] = kept
+        return
     added = lut_rgb(a, np.round(np.outer(np.arange(256) / 255, rgb)).astype(np.uint8))  # rgb * a / 255
     target[:] = cv2.add(kept, added, dst=kept)
 

@@ -246,10 +246,10 @@ def _apply_noise(image: np.ndarray, params: dict) -> np.ndarray:
     g = np.random.default_rng(params["seed"])
     h, w = image.shape[:2]
     if params.get("mono"):
-        n = gaussian_grain(g, h, w, params["sigma"])
+        n = gaussian_grain(g, h, w, params["sigma"], signed=True)
         noise = cv2.merge([n, n, n])
     else:
-        noise = gaussian_grain(g, h, w * 3, params["sigma"]).reshape(h, w, 3)
+        noise = gaussian_grain(g, h, w * 3, params["sigma"], signed=True).reshape(h, w, 3)
     return add_centred(image, noise)
 
 

@@ -215,13 +215,15 @@ def render_scene(
         paste_layer(canvas, draw_text_layer(item, layout, font), matrix, item.style.texture)
         placed.append((item, layout, matrix))
     global_matrix = np.eye(3)
-    matrices = [geometry_matrix(layer, width, height) for layer in scene.geometry]
-    if matrices and scene.backdrop is not None:
-        canvas = place_on_backdrop(canvas, matrices, scene.backdrop)
-    for layer, matrix in zip(scene.geometry, matrices, strict=True):
-        if scene.backdrop is None:
-            canvas = warp_image(canvas, matrix, hex_to_rgb(layer.params.get("surround", "#808080")))
-        global_matrix = matrix @ global_matrix
+    for layer in scene.geometry:
+        global_matrix = geometry_matrix(layer, width, height) @ global_matrix
+    # every step in one warp (perspective then rotation was two, ~2.5 ms each at 1024², and resampled
+    # the design twice); what it uncovers shows the backdrop, or the last step's flat surround
+    if scene.geometry and scene.backdrop is not None:
+        canvas = place_on_backdrop(canvas, global_matrix, scene.backdrop)
+    elif scene.geometry:
+        surround = scene.geometry[-1].params.get("surround", "#808080")
+        canvas = warp_image(canvas, global_matrix, hex_to_rgb(surround))
     if scene.effects:
         canvas = apply_effects(canvas, scene.effects)
     return Rendered(

@@ -48,6 +48,14 @@ def global_matrices(scene: Scene) -> list[np.ndarray]:
     return [geometry_matrix(layer, scene.width, scene.height) for layer in scene.geometry]
 
 
+def global_matrix(scene: Scene) -> np.ndarray:
+    """All the whole-image warps composed: render_scene warps the image once through it."""
+    total = np.eye(3)
+    for matrix in global_matrices(scene):
+        total = matrix @ total
+    return total
+
+
 # --- the maps ---------------------------------------------------------------------------------------------
 
 
@@ -71,7 +79,8 @@ def conditioning_maps(
     if "glyph" in kinds or "charseg" in kinds:
         ink, labels = _ink_and_labels(placed, (height, width), load_font, glyph_font,
                                       charset if "charseg" in kinds else None)  # fmt: skip
-        for matrix in global_matrices(scene):
+        if scene.geometry:  # every step in one warp, as render_scene warps the image
+            matrix = global_matrix(scene)
             ink = cv2.warpPerspective(ink, matrix, (width, height), flags=cv2.INTER_LINEAR,
                                       borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
             if labels is not None:
@@ -89,18 +98,14 @@ def conditioning_maps(
 
 def final_polygons(scene: Scene, placed: list[Placement]) -> list[np.ndarray]:
     """Each text's polygon in final image pixels, as the record has it."""
-    total = np.eye(3)
-    for matrix in global_matrices(scene):
-        total = matrix @ total
+    total = global_matrix(scene)
     return [word_polygon(p.item, p.layout, total @ p.matrix) for p in placed]
 
 
 def text_contours(scene: Scene, placed: list[Placement]) -> list[np.ndarray]:
     """Each text's outline in final image pixels: 16 points along the arc for curved text
     (top edge left to right, bottom edge back), else its 4-point polygon."""
-    total = np.eye(3)
-    for matrix in global_matrices(scene):
-        total = matrix @ total
+    total = global_matrix(scene)
     polygons = final_polygons(scene, placed)
     return [
         map_points(arc_outline(p.item, p.font), total @ p.matrix)

@@ -142,9 +142,12 @@ def _calmest_offset(
     """
     h, w = base.shape[:2]
     scale = 96 / max(h, w)
-    small = cv2.resize(
-        base, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA
-    )
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    if max(h, w) > 4 * 96:
+        # area averaging by a fractional factor (1024 -> 96) is OpenCV's slow path, ~4 ms a call;
+        # bilinear to 4x the size and then an exact 4:1 average is ~7x cheaper and keeps the detail
+        base = cv2.resize(base, (4 * size[0], 4 * size[1]), interpolation=cv2.INTER_LINEAR)
+    small = cv2.resize(base, size, interpolation=cv2.INTER_AREA)
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
     detail = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
     integral = cv2.integral(detail)
