@@ -180,3 +180,19 @@ def test_textured_ink_shows_the_surface_detail_under_it():
     assert painted[inside].std() > 5.0
     assert np.corrcoef(grain.ravel(), shown.ravel())[0, 1] > 0.9  # the detail under the ink is the wall's
     assert np.array_equal(painted[:12], wall[:12])  # outside the ink nothing changes
+
+
+@pytest.mark.parametrize("curve", [0.12, -0.15])
+def test_arc_cells_cover_a_face_with_a_wrong_signed_descender(fonts, load_font, curve):
+    """Fandol Song Regular's descender has the wrong sign: its line box was 0.65 em, so arc glyphs were
+    clipped at the bottom of their tiles and hung outside their cells (found by the warp property test)."""
+    if "fandol-song-regular" not in {f.id for f in fonts.faces}:
+        pytest.skip("Fandol Song not installed")
+    word = "天，地。人"
+    item = TextItem(text=word, role="title", font="fandol-song-regular", size_px=34, direction="ltr",
+                    box=(40, 40, 280, 280), curve=curve)  # fmt: skip
+    rendered, ink = _ink(_scene(item), load_font)
+    chars = [c["polygon"] for c in rendered.texts[0].chars]
+    assert (ink & ~_polygon_mask(chars, ink.shape)).sum() <= 0.01 * ink.sum()
+    for poly in chars:
+        assert (ink & _polygon_mask([poly], ink.shape, grow=0)).sum() > 0

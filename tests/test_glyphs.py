@@ -111,3 +111,13 @@ def test_released_font_pages_leave_the_resident_set_and_glyphs_unchanged(library
         sized = get_face(face, 211)
         for char in text:
             assert np.array_equal(sized._render(char).mask, before[face.id, char])
+
+
+def test_every_face_has_a_line_box_near_its_em(fonts) -> None:
+    """Ascent and descent below and above the baseline add up to about an em in every shipped face
+    (Fandol Song Regular's descender has the wrong sign in the font: taken by magnitude)."""
+    from textsynth.sources.glyphs import get_face
+
+    for face in fonts.faces:
+        ascent, descent = get_face(face, 100).getmetrics()
+        assert descent > 0 and 80 <= ascent + descent <= 160, (face.id, ascent, descent)

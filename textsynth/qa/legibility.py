@@ -161,13 +161,11 @@ def nominal_cell_height(
     """
     if direction == "ttb":
         return float(size_px)
-    if load_font is None:
-        from textsynth.sources.fonts import default_library, get_font
+    from textsynth.sources.glyphs import as_sized, get_face
 
-        library = default_library()
-        ascent, descent = get_font(library.face(face_id), size_px).getmetrics()
-    else:
-        ascent, descent = load_font(face_id, size_px).getmetrics()
+    # the glyph path's metrics (as_sized), which the layout used: Pillow's keep a font's wrong-signed descender
+    font = get_face(face_id, size_px) if load_font is None else as_sized(load_font(face_id, size_px))
+    ascent, descent = font.getmetrics()
     return float(ascent + descent)
 
 

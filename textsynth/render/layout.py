@@ -378,6 +378,17 @@ def arc_outline(item: TextItem, font: Font, points_per_side: int = 8) -> np.ndar
     return np.concatenate([sides[0], sides[1][::-1]])
 
 
+def _arc_cell(font: SizedFace, char: str, advance: float, line_h: float) -> np.ndarray:
+    """An arc glyph's cell about its centre, grown (evenly, so its centre stays where the glyph is
+    drawn: text._draw_rotated turns the glyph about the cell's centre) to the glyph's ink. Faces whose
+    ink runs past ascent + descent (Fandol Song's) left ink outside the cell."""
+    # the glyph's pen in its tile, relative to the tile centre, as text._draw_rotated stamps it
+    pen_x, pen_y = -math.ceil(font.advance(char)) / 2, -line_h / 2
+    x0, y0, x1, y1 = _ink_box(font, char, pen_x, pen_y, (-advance / 2, -line_h / 2, advance / 2, line_h / 2))
+    half_w, half_h = max(-x0, x1), max(-y0, y1)
+    return _rect(-half_w, -half_h, half_w, half_h)
+
+
 def _layout_arc(item: TextItem, font: SizedFace) -> list[Glyph]:
     """One line on a circular arc; `curve` is the sagitta over the line length (sign = bend)."""
     size = item.size_px
@@ -394,7 +405,7 @@ def _layout_arc(item: TextItem, font: SizedFace) -> list[Glyph]:
             angle = -sign * math.degrees(theta)
             cx = centre_x + radius * math.sin(theta)
             cy = centre_y - sign * radius * math.cos(theta)
-            local = _rect(-advance / 2, -line_h / 2, advance / 2, line_h / 2)
+            local = _arc_cell(font, char, advance, line_h)
             rot = math.radians(-angle)
             c, s = math.cos(rot), math.sin(rot)
             cell = local @ np.array([[c, s], [-s, c]]) + np.array([cx, cy])

@@ -180,7 +180,9 @@ class SizedFace:
         self._face = _face(path, index)
         self.scale = size / self._face.upem
         self.ascent = math.ceil(self._face.ascender * self.scale - 1e-6)
-        self.descent = math.ceil(-self._face.descender * self.scale - 1e-6)
+        # abs: Fandol Song Regular's descender has the wrong sign (+0.18 em), which made its line box
+        # 0.65 em tall and its glyphs hang below every cell, fit and line built on it
+        self.descent = math.ceil(abs(self._face.descender) * self.scale - 1e-6)
 
     def getmetrics(self) -> tuple[int, int]:
         """(ascent, descent) in whole pixels, as Pillow reports them."""
