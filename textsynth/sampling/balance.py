@@ -12,7 +12,6 @@ rotated per sample; a sample with fewer such draws than targets leaves the rest 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +19,7 @@ import numpy as np
 from textsynth.errors import TextsynthError
 from textsynth.sources.charsets import charset
 from textsynth.sources.corpus import Corpus
+from textsynth.templates.schema import WORD_PLACEHOLDER, pattern_frames
 
 
 @dataclass
@@ -58,8 +58,8 @@ def _secondary_draws(source) -> float:
         lo, _, hi = arg.partition("-")
         return (int(lo) + int(hi or lo)) / 2
     if kind == "pattern":
-        alternatives = arg.split("|")  # pattern:A|B: each frame equally likely
-        return sum(len(re.findall(r"\{(word|primary)\}", alt)) for alt in alternatives) / len(alternatives)
+        frames = pattern_frames(arg)
+        return sum(len(WORD_PLACEHOLDER.findall(frame)) for frame in frames) / len(frames)
     return 0.0
 
 

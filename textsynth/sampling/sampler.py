@@ -43,6 +43,7 @@ from textsynth.sources.genre_text import GENRE_TEXT_GROUPS, GENRE_TEXT_KINDS
 from textsynth.sources.glyphs import get_face
 from textsynth.sources.script import convert, face_script
 from textsynth.templates import Slot, Template
+from textsynth.templates.schema import pattern_frames
 
 DEFAULT_GEOMETRY_PROBS = {"perspective": 0.2, "rotation": 0.1}
 MIN_GLYPH_PX = 12  # smaller text teaches nothing and OCR cannot judge it
@@ -118,9 +119,9 @@ def _text_for(
             return GENRE_TEXT_KINDS[name](rng)
         return filler(name, rng)
 
-    alternatives = arg.split("|")  # pattern:A|B draws one frame, then fills it
-    if len(alternatives) > 1:
-        arg = alternatives[int(rng.integers(len(alternatives)))]
+    frames = pattern_frames(arg)  # pattern:A|B draws one frame, then fills it
+    if len(frames) > 1:
+        arg = frames[int(rng.integers(len(frames)))]
     return re.sub(r"\{(\w+)\}", fill_placeholder, arg)
 
 

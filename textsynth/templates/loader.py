@@ -31,11 +31,13 @@ from textsynth.templates.schema import (
     ROLES_HINT,
     STYLE_EFFECTS,
     TEXT_SOURCE_HINT,
+    WORD_PLACEHOLDER,
     AutoLayout,
     DecorationSpec,
     LayoutSpec,
     Slot,
     Template,
+    pattern_frames,
 )  # fmt: skip
 from textsynth.validation import FieldReader, load_yaml
 
@@ -48,7 +50,7 @@ def _draws_a_word(source: str | list[str]) -> bool:
         return False
     kind, _, arg = source.partition(":")
     return kind in ("word", "primary", "words") or (
-        kind == "pattern" and all(re.search(r"\{(word|primary)\}", alt) for alt in arg.split("|"))
+        kind == "pattern" and all(WORD_PLACEHOLDER.search(frame) for frame in pattern_frames(arg))
     )
 
 
@@ -92,7 +94,7 @@ def _parse_text_source(reader: FieldReader, value: Any, path: tuple) -> str | li
     if kind == "literal" and arg:
         return value
     if kind == "pattern" and arg:
-        if not all(arg.split("|")):
+        if not all(pattern_frames(arg)):
             raise reader.error(path, f"pattern:A|B|... alternatives must not be empty, got {value!r}")
         for name in re.findall(r"\{(\w+)\}", arg):
             if name not in ("word", "primary") and name not in FILLER_KINDS and name not in GENRE_TEXT_KINDS:

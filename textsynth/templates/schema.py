@@ -6,8 +6,17 @@ regions with text sources and style ranges; `textsynth.sampling.sampler` turns i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+WORD_PLACEHOLDER = re.compile(r"\{(word|primary)\}")  # where a pattern draws a corpus word
+
+
+def pattern_frames(arg: str) -> list[str]:
+    """The frames of a `pattern:A|B` text source: one is drawn per sample, each equally likely."""
+    return arg.split("|")
+
 
 ROLES_HINT = "title, subtitle, body, label, price, date, name, ... (any short word)"
 DIRECTIONS = ("horizontal", "vertical", "either")
