@@ -161,11 +161,12 @@ def nominal_cell_height(
     """
     if direction == "ttb":
         return float(size_px)
-    from textsynth.sources.glyphs import as_sized, get_face
+    from textsynth.render.layout import font_metrics
+    from textsynth.sources.glyphs import get_face
 
-    # the glyph path's metrics (as_sized), which the layout used: Pillow's keep a font's wrong-signed descender
-    font = get_face(face_id, size_px) if load_font is None else as_sized(load_font(face_id, size_px))
-    ascent, descent = font.getmetrics()
+    # the layout's own metrics: Pillow's keep a font's wrong-signed descender (Fandol Song's)
+    font = get_face(face_id, size_px) if load_font is None else load_font(face_id, size_px)
+    ascent, descent = font_metrics(font)
     return float(ascent + descent)
 
 
