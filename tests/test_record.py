@@ -54,3 +54,21 @@ def test_scene_field_is_the_scenes_own_json(ctx):
         sample = make_sample(ctx, index)
         expected = json.dumps(sample.scene.to_json(), ensure_ascii=False, sort_keys=True)
         assert sample.record()["scene"] == expected
+
+
+def test_scene_json_encodes_only_fields_and_refuses_what_json_cannot_hold():
+    """json's C encoder calls back once per dataclass: only its fields go in, and a leaf JSON cannot
+    hold (a numpy integer, a path) is an error, as with asdict, never an object's attributes."""
+    from dataclasses import asdict
+
+    import numpy as np
+
+    from textsynth.scene import Layer
+
+    layer = Layer("noise", {"sigma": 2.5, "box": (1, 2), "nested": [Layer("inner")]})
+    layer.cache = "not a field"  # an attribute set after construction is not part of the record
+    assert schema.scene_json(layer) == json.dumps(asdict(layer), ensure_ascii=False, sort_keys=True)
+    assert "cache" not in schema.scene_json(layer)
+    for leaf in (np.int64(3), Path("x"), Layer):
+        with pytest.raises(TypeError, match="not JSON serializable"):
+            schema.scene_json(Layer("noise", {"bad": leaf}))

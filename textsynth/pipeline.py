@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from PIL import Image
 from textsynth.captions import make_captions
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
-from textsynth.io.record import RECORD_FIELDS, TEXT_FIELDS, make_record, plain
+from textsynth.io.record import RECORD_FIELDS, TEXT_FIELDS, make_record, scene_json
 from textsynth.render.compose import Rendered, TextAnnotation, keep_freed_memory, render_scene
 from textsynth.render.layout import mixed_size
 from textsynth.rng import sample_rng
@@ -71,7 +70,7 @@ class Sample:
             "texts": texts, "decorations": [d.kind for d in scene.decorations],
             "geometry": [g.name for g in scene.geometry], "effects": [e.name for e in scene.effects],
             "jpeg_quality": scene.jpeg_quality, "skipped_words": self.skipped_words, "resampled": self.resampled,
-            "scene": json.dumps(plain(scene), ensure_ascii=False, sort_keys=True),  # = scene.to_json(), faster
+            "scene": scene_json(scene),
         })  # fmt: skip
 
     def encode(self, image_format: str = "jpg") -> bytes:

@@ -7,6 +7,8 @@ or `{name: type}` for an object with fixed keys. `docs/shard-contract.md` holds 
 
 from __future__ import annotations
 
+import functools
+import json
 import sys
 from dataclasses import dataclass, is_dataclass
 from dataclasses import fields as dataclass_fields
@@ -85,19 +87,29 @@ def make_record(fields: tuple[Field, ...], values: dict[str, Any]) -> dict[str, 
     return {name: values[name] for name in names}
 
 
-def plain(value: Any) -> Any:
-    """dataclasses.asdict's JSON for a Scene, without its deep copy of every leaf (2.5x faster per record).
+def scene_json(scene: Any) -> str:
+    """`json.dumps(scene.to_json(), ensure_ascii=False, sort_keys=True)`, the same string ~5x faster.
 
-    Dataclasses become dicts of their fields, lists and tuples lists, dicts dicts; leaves are left as
-    they are, which JSON encodes the same as asdict's copies.
+    dataclasses.asdict deep-copies every leaf and a Python walk visits every list; here json's C
+    encoder walks the Scene itself and calls back into Python only once per dataclass, for its fields.
     """
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclass_fields(value)}
-    return value
+    return json.dumps(scene, ensure_ascii=False, sort_keys=True, default=_dataclass_fields)
+
+
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclass_fields(cls))
+
+
+def _dataclass_fields(value: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict (json's `default`); anything else is not JSON and is refused."""
+    if not is_dataclass(value) or isinstance(value, type):
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    names = _field_names(type(value))
+    attrs = getattr(value, "__dict__", None)
+    if attrs is not None and attrs.keys() == names:
+        return attrs  # the instance's own dict (sort_keys fixes the order): no copy
+    return {name: getattr(value, name) for name in names}
 
 
 # ---------------------------------------------------------------- derived views
