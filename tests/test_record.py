@@ -49,11 +49,14 @@ def test_hf_features_follow_the_image_format_of_the_output(tmp_path):
 
 
 def test_scene_field_is_the_scenes_own_json(ctx):
-    """record() serialises the Scene without asdict's deep copies; the JSON must be exactly asdict's."""
+    """record() serialises the Scene without asdict's deep copies (nor json's cycle guard); the JSON must be
+    exactly asdict's, and KEY.json exactly json.dumps's."""
     for index in range(12):
         sample = make_sample(ctx, index)
         expected = json.dumps(sample.scene.to_json(), ensure_ascii=False, sort_keys=True)
-        assert sample.record()["scene"] == expected
+        record = sample.record()
+        assert record["scene"] == expected
+        assert schema.record_bytes(record) == json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
 
 
 def test_scene_json_encodes_only_fields_and_refuses_what_json_cannot_hold():

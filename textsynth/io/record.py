@@ -93,7 +93,15 @@ def scene_json(scene: Any) -> str:
     dataclasses.asdict deep-copies every leaf and a Python walk visits every list; here json's C
     encoder walks the Scene itself and calls back into Python only once per dataclass, for its fields.
     """
-    return json.dumps(scene, ensure_ascii=False, sort_keys=True, default=_dataclass_fields)
+    # a Scene is a tree: json's guard against cycles would only cost a dict insert per container
+    return json.dumps(
+        scene, ensure_ascii=False, sort_keys=True, default=_dataclass_fields, check_circular=False
+    )
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    """KEY.json's bytes: UTF-8 JSON with sorted keys (a record is a tree of plain data: no cycle guard)."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, check_circular=False).encode("utf-8")
 
 
 @functools.cache
