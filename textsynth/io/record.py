@@ -78,13 +78,28 @@ RECORD_FIELDS: tuple[Field, ...] = (
 )  # fmt: skip
 
 
+_KNOWN_NAMES = {
+    id(schema): (tuple(f.name for f in schema), frozenset(f.name for f in schema))
+    for schema in (RECORD_FIELDS, TEXT_FIELDS)
+}  # module constants: alive as long as the module, so their ids stay theirs
+
+
 def make_record(fields: tuple[Field, ...], values: dict[str, Any]) -> dict[str, Any]:
     """`values` in schema order; a missing or extra field is a programming error."""
-    names = [f.name for f in fields]
-    if set(values) != set(names):
-        missing, extra = sorted(set(names) - set(values)), sorted(set(values) - set(names))
+    names, name_set = _schema_names(fields)
+    if values.keys() != name_set:
+        missing, extra = sorted(name_set - set(values)), sorted(set(values) - name_set)
         raise ValueError(f"record fields differ from the schema: missing {missing}, extra {extra}")
     return {name: values[name] for name in names}
+
+
+def _schema_names(fields: tuple[Field, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The field names in order and as a set: the two schemas' worked out once (a record is made per text
+    per sample), keyed by identity since Field types hold lists and cannot be hashed."""
+    known = _KNOWN_NAMES.get(id(fields))
+    if known is not None:
+        return known
+    return tuple(f.name for f in fields), frozenset(f.name for f in fields)
 
 
 def scene_json(scene: Any) -> str:
