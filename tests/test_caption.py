@@ -438,3 +438,18 @@ def test_colour_words_name_colours_that_are_drawn(ctx):
             assert said[0] == color_name(style.color)[0], (item.text, said)  # named from that drawn fill
             checked += 1
     assert checked >= 10
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(-1e4, 1e4, allow_nan=False), st.floats(-1e4, 1e4, allow_nan=False)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_centroid_is_numpys_mean_of_the_corners(corners):
+    """Position words come from centroid(); it sums in numpy's order so no word moves at a grid line."""
+    from textsynth.captions import centroid
+
+    polygon = [list(c) for c in corners]
+    assert centroid(polygon) == tuple(np.asarray(polygon, np.float64).mean(axis=0).tolist())

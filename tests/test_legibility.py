@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.test_qa import BACKGROUND, make_scene, render
 from textsynth.qa import legibility
@@ -118,3 +120,55 @@ def test_batched_check_gives_each_items_own_verdict(fonts):
     batched = check_image(image, texts)
     assert batched == [check_item(image, t) for t in texts]
     assert [r.ok for r in batched] == [True, False, False, False]
+
+
+def _fancy_index_contrasts(image: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """cell_contrasts as first written, with numpy's fancy indexing: the reference for the cv2.remap read.
+
+    Cells past cv2.remap's 32767-row limit are read in chunks; `test_a_page_of_40000_cells_reads_as_fancy_indexing_does` covers them."""
+    height, width = image.shape[:2]
+    points = legibility._grid(cells, legibility.GRID)
+    xs = np.clip(points[..., 0].astype(np.int32), 0, width - 1)
+    ys = np.clip(points[..., 1].astype(np.int32), 0, height - 1)
+    pixels = image[ys, xs]
+    lin = legibility._LINEAR
+    lum = lin[pixels[..., 0]] * 0.2126 + lin[pixels[..., 1]] * 0.7152 + lin[pixels[..., 2]] * 0.0722
+    lo, mid, hi = (p + 0.05 for p in legibility._percentiles(lum, (3, 50, 97)))
+    return np.maximum(hi / mid, mid / lo)
+
+
+@settings(max_examples=40)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(8, 90),
+    st.integers(8, 90),
+    st.lists(st.floats(-60.0, 150.0, allow_nan=False), min_size=8, max_size=8 * 6),
+)
+def test_cells_read_the_pixels_fancy_indexing_reads(seed, height, width, coords):
+    """Cells anywhere (inside, across the edge, wholly off the image, at fractional corners) get exactly
+    the contrasts numpy's indexing of the pixel under each point, clamped to the edge, gives."""
+    image = np.random.default_rng(seed).integers(0, 256, (height, width, 3), np.uint8)
+    cells = np.asarray(coords[: len(coords) // 8 * 8], np.float64).reshape(-1, 4, 2)
+    np.testing.assert_array_equal(
+        legibility.cell_contrasts(image, cells), _fancy_index_contrasts(image, cells)
+    )
+
+
+def test_batched_medians_are_each_items_own_on_rendered_samples(ctx):
+    """check_image's one-sort medians and minima give every item of real samples check_item's figures."""
+    from textsynth.pipeline import make_sample
+    from textsynth.qa.legibility import check_item
+
+    for index in range(15):
+        sample = make_sample(ctx, index)
+        texts = [t.to_json() for t in sample.texts]
+        assert check_image(sample.image, texts) == [check_item(sample.image, t) for t in texts]
+
+
+def test_a_page_of_40000_cells_reads_as_fancy_indexing_does():
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (64, 64, 3), np.uint8)
+    cells = rng.uniform(-10, 74, (40_000, 4, 2))
+    np.testing.assert_array_equal(
+        legibility.cell_contrasts(image, cells), _fancy_index_contrasts(image, cells)
+    )

@@ -49,8 +49,29 @@ def test_hf_features_follow_the_image_format_of_the_output(tmp_path):
 
 
 def test_scene_field_is_the_scenes_own_json(ctx):
-    """record() serialises the Scene without asdict's deep copies; the JSON must be exactly asdict's."""
+    """record() serialises the Scene without asdict's deep copies (nor json's cycle guard); the JSON must be
+    exactly asdict's, and KEY.json exactly json.dumps's."""
     for index in range(12):
         sample = make_sample(ctx, index)
         expected = json.dumps(sample.scene.to_json(), ensure_ascii=False, sort_keys=True)
-        assert sample.record()["scene"] == expected
+        record = sample.record()
+        assert record["scene"] == expected
+        assert schema.record_bytes(record) == json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
+
+
+def test_scene_json_encodes_only_fields_and_refuses_what_json_cannot_hold():
+    """json's C encoder calls back once per dataclass: only its fields go in, and a leaf JSON cannot
+    hold (a numpy integer, a path) is an error, as with asdict, never an object's attributes."""
+    from dataclasses import asdict
+
+    import numpy as np
+
+    from textsynth.scene import Layer
+
+    layer = Layer("noise", {"sigma": 2.5, "box": (1, 2), "nested": [Layer("inner")]})
+    layer.cache = "not a field"  # an attribute set after construction is not part of the record
+    assert schema.scene_json(layer) == json.dumps(asdict(layer), ensure_ascii=False, sort_keys=True)
+    assert "cache" not in schema.scene_json(layer)
+    for leaf in (np.int64(3), Path("x"), Layer):
+        with pytest.raises(TypeError, match="not JSON serializable"):
+            schema.scene_json(Layer("noise", {"bad": leaf}))

@@ -6,6 +6,8 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from textsynth.io.shards import Output, ShardWriter, write_shard
 
@@ -77,3 +79,45 @@ def test_abandoned_shard_leaves_no_file(tmp_path):
     writer.abort()
     writer.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+def _tarfile_archive(samples: list[dict[str, bytes]]) -> bytes:
+    """What tarfile itself writes for these samples (TarWriter's settings), the reference the fast path must equal."""
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for sample in samples:
+            for ext in sorted(k for k in sample if not k.startswith("_")):
+                data = sample[ext]
+                info = tarfile.TarInfo(f"{sample['__key__']}.{ext}")
+                info.size, info.mtime, info.mode, info.uname, info.gname = (
+                    len(data),
+                    0.0,
+                    0o644,
+                    "textsynth",
+                    "textsynth",
+                )
+                tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=120).filter(lambda s: "\0" not in s and "/" not in s),
+            st.sampled_from([0, 1, 511, 512, 513, 1024, 10_239, 10_240, 70_001]),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_prebuilt_headers_are_tarfiles_own(members):
+    """Headers are filled into a prebuilt block (name, size, checksum); any name, ASCII or not, short or
+    over the 100-byte field (tarfile's path then), and any size give tarfile's bytes."""
+    from textsynth.io.tar_members import member_header
+
+    samples = [{"__key__": key, "bin": bytes(size % 251 for _ in range(size))} for key, size in members]
+    assert write_shard(samples)[0] == _tarfile_archive(samples)
+    assert member_header("x" * 100, 8**11 - 1)[-512:-500] == b"x" * 12  # the longest name and size that fit

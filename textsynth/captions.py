@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import add
 
 import numpy as np
 
@@ -86,12 +87,13 @@ def make_captions(
     others = [t for t in reading_order(items, boxes) if t is not primary]
     subject = _subject(scene)
     background = _background(scene)  # named once: colour naming is the costly part of a caption
+    phrases = _component_phrases(scene)  # described once, for both the drawn and the detailed caption
     facts = _Facts(
         primary=_describe(primary, scene, rng, detail=True, box=centres[id(primary)]) if primary else None,
         others=[_describe(t, scene, rng, detail=False, box=centres[id(t)]) for t in others],
         others_detailed=bool(others) and len(others) <= 3 and rng.random() < 0.4,
         background=background if rng.random() < 0.85 else None,
-        effects=_mentioned_components(scene, rng),
+        effects=_mentioned(phrases, rng),
         on_object=any(d.kind in OBJECT_KINDS for d in scene.decorations),
     )
     captions = {}
@@ -104,7 +106,7 @@ def make_captions(
         others=[_describe(t, scene, None, detail=True, box=centres[id(t)]) for t in others],
         others_detailed=True,
         background=background,
-        effects=_mentioned_components(scene, None),
+        effects=phrases,
     )
     captions["detailed_zh"] = _caption_detailed_zh(full, subject, scene, rng)
     captions["bilingual"] = captions["zh"] + "\n" + captions["en"]
@@ -121,8 +123,8 @@ def final_boxes(
         raise ValueError(f"{len(polygons)} polygons for {len(scene.texts)} texts")
     out = {}
     for item, poly in zip(scene.texts, polygons, strict=True):
-        pts = np.asarray(poly, dtype=np.float64).reshape(-1, 2)
-        out[id(item)] = (*pts.min(axis=0), *pts.max(axis=0))
+        xs, ys = _coordinates(poly)
+        out[id(item)] = (min(xs), min(ys), max(xs), max(ys))
     return out
 
 
@@ -134,9 +136,20 @@ def _centres(
         return {id(t): tuple(t.box) for t in scene.texts}
     out = {}
     for item, poly in zip(scene.texts, polygons, strict=True):
-        cx, cy = np.asarray(poly, dtype=np.float64).reshape(-1, 2).mean(axis=0)
+        cx, cy = centroid(poly)
         out[id(item)] = (cx, cy, cx, cy)
     return out
+
+
+def _coordinates(polygon: Sequence[Sequence[float]]) -> tuple[list[float], list[float]]:
+    """The x and the y of each [x, y] corner, as floats (a few points: numpy's per-call cost would dominate)."""
+    return [float(p[0]) for p in polygon], [float(p[1]) for p in polygon]
+
+
+def centroid(polygon: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """Mean of the corners, summed in order as numpy's mean over them does, so the same floats."""
+    xs, ys = _coordinates(polygon)
+    return reduce(add, xs) / len(xs), reduce(add, ys) / len(ys)
 
 
 def reading_order(
@@ -163,7 +176,7 @@ def position_name(box: Sequence[float], width: int, height: int) -> tuple[str, s
 
 def polygon_position(polygon: Sequence[Sequence[float]], width: int, height: int) -> tuple[str, str]:
     """position_name of a final polygon: where the centroid of its corners falls."""
-    cx, cy = np.asarray(polygon, dtype=np.float64).reshape(-1, 2).mean(axis=0)
+    cx, cy = centroid(polygon)
     return position_name((cx, cy, cx, cy), width, height)
 
 
@@ -199,9 +212,8 @@ class _Facts:
     on_object: bool = False  # the text sits on an object (a shirt, a board), not on the background
 
 
-def _mentioned_components(scene: Scene, rng: np.random.Generator | None) -> list[tuple[str, str]]:
-    """Phrases of the decorations, warps and effects that describe themselves, each kept with p = 0.9
-    (all of them without `rng`, for the detailed caption).
+def _component_phrases(scene: Scene) -> list[tuple[str, str]]:
+    """Phrases of the decorations, warps and effects that describe themselves, and of the backdrop photo.
 
     Each component's `describe(params, lang)` gives the phrase (registry.py); one that returns None is
     left out rather than guessed, and draws no number, so adding a silent kind changes no caption.
@@ -212,14 +224,16 @@ def _mentioned_components(scene: Scene, rng: np.random.Generator | None) -> list
         *((GEOMETRY, g.name, g.params) for g in scene.geometry),
         *((EFFECTS, e.name, e.params) for e in scene.effects),
     ]
-    phrases = []
-    for registry, name, params in layers:
-        phrase = registry.describe_both(name, params) if name in registry else None
-        if phrase is not None and (rng is None or rng.random() < 0.9):
-            phrases.append(phrase)
-    if scene.backdrop is not None and scene.geometry and (rng is None or rng.random() < 0.9):
+    phrases = [registry.describe_both(name, params) for registry, name, params in layers if name in registry]
+    phrases = [phrase for phrase in phrases if phrase is not None]
+    if scene.backdrop is not None and scene.geometry:
         phrases.append(_backdrop_phrase(scene.backdrop.params))
     return phrases
+
+
+def _mentioned(phrases: list[tuple[str, str]], rng: np.random.Generator) -> list[tuple[str, str]]:
+    """Each phrase kept with p = 0.9, one draw per phrase in order (the detailed caption keeps them all)."""
+    return [phrase for phrase in phrases if rng.random() < 0.9]
 
 
 def _backdrop_phrase(params: dict) -> tuple[str, str]:
@@ -262,7 +276,8 @@ def _describe(
 ) -> _Item:
     """Draw which facts of one item to mention: the primary item keeps most, others fewer; rng None: all."""
     keep = (0.85, 0.9, 0.75, 0.8, 0.85) if detail else (0.7, 0.6, 0.5, 0.4, 0.5)
-    draws = rng.random(len(keep) + 4) if rng is not None else np.zeros(len(keep) + 4)
+    # Python floats: the same numbers, and a dozen comparisons without numpy scalars' overhead
+    draws = rng.random(len(keep) + 4).tolist() if rng is not None else [0.0] * (len(keep) + 4)
     style = item.style
     gradient = style.fill.kind == "gradient" and len(style.fill.colors) > 1
     striped = style.fill.kind == "texture" and style.fill.pattern == "stripes"  # two colours, neither alone

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image
 
 from textsynth.captions import make_captions
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
-from textsynth.io.record import RECORD_FIELDS, TEXT_FIELDS, make_record, plain
+from textsynth.io.record import RECORD_FIELDS, TEXT_FIELDS, make_record, scene_json
 from textsynth.render.compose import Rendered, TextAnnotation, keep_freed_memory, render_scene
 from textsynth.render.layout import mixed_size
 from textsynth.rng import sample_rng
@@ -71,19 +71,34 @@ class Sample:
             "texts": texts, "decorations": [d.kind for d in scene.decorations],
             "geometry": [g.name for g in scene.geometry], "effects": [e.name for e in scene.effects],
             "jpeg_quality": scene.jpeg_quality, "skipped_words": self.skipped_words, "resampled": self.resampled,
-            "scene": json.dumps(plain(scene), ensure_ascii=False, sort_keys=True),  # = scene.to_json(), faster
+            "scene": scene_json(scene),
         })  # fmt: skip
 
     def encode(self, image_format: str = "jpg") -> bytes:
         buffer = io.BytesIO()
-        image = Image.fromarray(self.image)
         if image_format == "jpg":
-            image.save(buffer, format="JPEG", quality=self.scene.jpeg_quality)
-        elif image_format == "png":
+            jpeg_image(self.image).save(buffer, format="JPEG", quality=self.scene.jpeg_quality)
+            return buffer.getvalue()
+        image = Image.fromarray(self.image)
+        if image_format == "png":
             image.save(buffer, format="PNG", compress_level=3)
         else:
             image.save(buffer, format="WEBP", quality=self.scene.jpeg_quality, method=3)
         return buffer.getvalue()
+
+
+def jpeg_image(pixels: np.ndarray) -> Image.Image:
+    """`pixels` (H, W, 3 uint8 RGB) as a Pillow image for the JPEG encoder, the same bytes as fromarray's.
+
+    Pillow keeps RGB in 4 bytes a pixel: fromarray unpacks into new storage pixel by pixel (0.11 ms at
+    512², 0.37 at 1024²); OpenCV pads to RGBA in one pass and Pillow reads that buffer in place as RGBX,
+    which its JPEG encoder writes as RGB (0.04 / 0.15 ms).
+    """
+    if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
+        return Image.fromarray(pixels)
+    height, width = pixels.shape[:2]
+    padded = cv2.cvtColor(pixels, cv2.COLOR_RGB2RGBA)
+    return Image.frombuffer("RGBX", (width, height), padded, "raw", "RGBX", 0, 1)
 
 
 def style_names(item: TextItem) -> list[str]:

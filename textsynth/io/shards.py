@@ -15,7 +15,6 @@ import os
 import platform
 import re
 import shutil
-import tarfile
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -26,6 +25,7 @@ from typing import Any
 import fsspec
 
 from textsynth.errors import TextsynthError
+from textsynth.io.tar_members import TarStream
 
 MANIFEST = "manifest.json"
 PENDING = "manifest.pending"
@@ -225,33 +225,16 @@ def _remove_quietly(path: str) -> None:
 def write_shard(samples: list[dict[str, bytes | str]]) -> tuple[bytes, str]:
     """Tar the samples in memory (fixed mtime/owner, so bytes are reproducible); return data and sha256."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for sample in samples:
-            add_members(tar, sample)
+    tar = TarStream(buffer)
+    for sample in samples:
+        tar.add(sample)
+    tar.close()
     data = buffer.getvalue()
     return data, hashlib.sha256(data).hexdigest()
 
 
-def add_members(tar: tarfile.TarFile, sample: dict[str, bytes | str]) -> None:
-    """One sample's KEY.EXT members, in sorted order, as webdataset.TarWriter writes them.
-
-    Written with tarfile itself (pax headers, padded to a 10 KiB record; TarWriter's "w|" stream and a
-    seekable "w" give the same bytes): importing webdataset imports torch, ~200 MB of every render worker.
-    """
-    key = sample["__key__"]
-    for ext in sorted(sample):
-        if ext.startswith("_"):
-            continue
-        value = sample[ext]
-        data = value.encode("utf-8") if isinstance(value, str) else value
-        info = tarfile.TarInfo(f"{key}.{ext}")
-        info.size, info.mtime, info.mode = len(data), 0.0, 0o644
-        info.uname = info.gname = "textsynth"
-        tar.addfile(info, io.BytesIO(data))
-
-
 class _HashingFile:
-    """Write-only file that hashes and counts what passes through to `handle` (tarfile needs write, tell)."""
+    """Write-only file that hashes and counts what passes through to `handle`."""
 
     def __init__(self, handle: Any):
         self.handle, self.sha, self.size = handle, hashlib.sha256(), 0
@@ -261,9 +244,6 @@ class _HashingFile:
         self.sha.update(data)
         self.size += len(data)
         return len(data)
-
-    def tell(self) -> int:
-        return self.size
 
 
 class ShardWriter:
@@ -284,10 +264,10 @@ class ShardWriter:
         else:
             self.handle = tempfile.TemporaryFile()  # noqa: SIM115
         self.sink = _HashingFile(self.handle)
-        self.tar = tarfile.open(fileobj=self.sink, mode="w")  # noqa: SIM115
+        self.tar = TarStream(self.sink)
 
     def add(self, sample: dict[str, bytes | str]) -> None:
-        self._guard(lambda: add_members(self.tar, sample))
+        self._guard(lambda: self.tar.add(sample))
 
     def finish(self) -> tuple[str, int, bytes | None]:
         """Close the tar and put it under its final name: (sha256, size, the bytes when in_memory)."""

@@ -12,6 +12,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from textsynth.render.compose import FontLoader
@@ -25,6 +26,8 @@ _TAIL = 3  # percentile of the ink tail: thin strokes at small sizes cover littl
 _LINEAR = np.where((v := np.arange(256) / 255.0) <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(
     np.float32
 )
+# each channel's share of the luminance per 8-bit value (float32, as _LINEAR * weight was computed per pixel)
+_LUM_R, _LUM_G, _LUM_B = (_LINEAR * np.float32(w) for w in (0.2126, 0.7152, 0.0722))
 
 
 @dataclass
@@ -75,6 +78,25 @@ def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
     return out
 
 
+_REMAP_ROWS = 32_000  # cv2.remap writes under SHRT_MAX rows, one a cell here: huge pages go in chunks
+
+
+def cell_pixels(image: np.ndarray, cells: np.ndarray, n: int = GRID) -> np.ndarray:
+    """The pixels under each cell's n x n sample points, (cells, n*n, channels): the pixel each point
+    falls in, points off the image taking the nearest edge pixel.
+
+    One nearest-neighbour cv2.remap at the points' integer corners (exact in float32, and clamped like
+    np.clip by BORDER_REPLICATE) reads them 5x faster than numpy's fancy indexing.
+    """
+    points = np.floor(_grid(cells, n)).astype(np.float32)
+    chunks = [
+        cv2.remap(image, part, None, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+        for part in (points[i : i + _REMAP_ROWS] for i in range(0, len(points), _REMAP_ROWS))
+    ]
+    pixels = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+    return pixels.reshape(len(cells), n * n, -1)
+
+
 def cell_contrasts(image: np.ndarray, cells: np.ndarray) -> np.ndarray:
     """Per cell: luminance ratio between the cell's typical pixel and its farthest tail.
 
@@ -82,14 +104,8 @@ def cell_contrasts(image: np.ndarray, cells: np.ndarray) -> np.ndarray:
     other; whichever is the majority sits at the median and the other in a tail.
     Colour-agnostic; text the colour of its ground gives about 1.
     """
-    height, width = image.shape[:2]
-    points = _grid(cells, GRID)
-    xs = np.clip(points[..., 0].astype(np.int32), 0, width - 1)
-    ys = np.clip(points[..., 1].astype(np.int32), 0, height - 1)
-    pixels = image[ys, xs]
-    lum = (
-        _LINEAR[pixels[..., 0]] * 0.2126 + _LINEAR[pixels[..., 1]] * 0.7152 + _LINEAR[pixels[..., 2]] * 0.0722
-    )
+    pixels = cell_pixels(image, cells)
+    lum = _LUM_R[pixels[..., 0]] + _LUM_G[pixels[..., 1]] + _LUM_B[pixels[..., 2]]
     lo, mid, hi = (p + 0.05 for p in _percentiles(lum, (_TAIL, 50, 100 - _TAIL)))
     return np.maximum(hi / mid, mid / lo)
 
@@ -120,29 +136,38 @@ def check_image(
     batch saves the per-item numpy overhead (this runs on every sample).
     """
     heights = cell_heights or [None] * len(texts)
-    cells = [
-        np.asarray([c["polygon"] for c in text.get("chars", [])], np.float64).reshape(-1, 4, 2)
-        for text in texts
-    ]
-    bounds = np.cumsum([0] + [len(c) for c in cells])
-    if not bounds[-1]:
+    counts = [len(text.get("chars", ())) for text in texts]
+    if not any(counts):
         return [ItemLegibility(text["text"], 0.0, 1.0, False) for text in texts]
-    stacked = np.concatenate(cells)
+    stacked = np.array([c["polygon"] for text in texts for c in text.get("chars", ())], np.float64).reshape(
+        -1, 4, 2
+    )
     contrasts = cell_contrasts(image, stacked)
     edges = np.minimum(_edge(stacked, 3, 0), _edge(stacked, 2, 1))  # glyph_height of every cell
-    results = []
-    for i, (text, cell_height) in enumerate(zip(texts, heights, strict=True)):
-        lo, hi = bounds[i], bounds[i + 1]
-        if lo == hi:
-            results.append(ItemLegibility(text["text"], 0.0, 1.0, False))
-            continue
-        min_height = float(edges[lo:hi].min())
+    filled = [i for i, count in enumerate(counts) if count]
+    starts = np.cumsum([0, *counts])[filled]
+    min_heights = np.minimum.reduceat(edges, starts).tolist()
+    medians = _medians(contrasts, starts, np.asarray(counts)[filled]).tolist()
+    results = [ItemLegibility(text["text"], 0.0, 1.0, False) for text in texts]
+    for i, min_height, contrast in zip(filled, min_heights, medians, strict=True):
+        text, cell_height = texts[i], heights[i]
         if cell_height:
             min_height *= text["size_px"] / cell_height
-        contrast = float(np.median(contrasts[lo:hi]))
         ok = min_height >= MIN_GLYPH_HEIGHT and contrast >= MIN_CONTRAST
-        results.append(ItemLegibility(text["text"], round(min_height, 2), round(contrast, 3), ok))
+        results[i] = ItemLegibility(text["text"], round(min_height, 2), round(contrast, 3), ok)
     return results
+
+
+def _medians(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """np.median of each run values[start:start + count], from one sort (runs are contiguous, non-empty).
+
+    As np.median: the middle value, or the mean of the two middle values in the values' own dtype.
+    """
+    item = np.repeat(np.arange(len(starts)), counts)
+    ordered = values[np.lexsort((values, item))]
+    upper = starts + counts // 2
+    lower = np.where(counts % 2 == 1, upper, upper - 1)
+    return (ordered[lower] + ordered[upper]) / 2
 
 
 def _edge(cells: np.ndarray, a: int, b: int) -> np.ndarray:

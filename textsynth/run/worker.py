@@ -9,6 +9,7 @@ from typing import Any
 
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
+from textsynth.io.record import record_bytes
 from textsynth.io.shards import Output, ShardPlan, ShardResult, ShardWriter, plan_shards
 from textsynth.pipeline import build_context, make_sample
 from textsynth.sampling.context import RenderContext
@@ -87,7 +88,7 @@ def pair_members(ctx: RenderContext, sample) -> dict[str, bytes]:
     members = {
         f"pair.{config.image_format}": pair.encode(config.image_format),
         "pair.txt": captions[config.caption_language].encode("utf-8"),
-        "pair.json": json.dumps(_record(ctx, pair), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+        "pair.json": record_bytes(_record(ctx, pair)),
     }
     if config.conditioning:
         members.update({f"pair.{ext}": data for ext, data in conditioning_members(ctx, pair).items()})
@@ -126,7 +127,7 @@ def render_shard(
                 "__key__": sample.key,
                 fmt: sample.encode(fmt),
                 "txt": sample.captions[lang].encode("utf-8"),
-                "json": json.dumps(_record(ctx, sample), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                "json": record_bytes(_record(ctx, sample)),
             }
             if ctx.config.conditioning:
                 member.update(conditioning_members(ctx, sample))
