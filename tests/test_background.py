@@ -277,3 +277,15 @@ def test_add_centred_is_saturated_integer_addition(seed, shape):
     a.flat[-1], b.flat[-1] = 0, 0
     expected = np.clip(a.astype(np.int16) + b - 128, 0, 255).astype(np.uint8)
     assert np.array_equal(add_centred(a, b), expected)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (256, 256)])
+def test_quantised_normal_noise_is_standard_normal_and_seeded(shape):
+    """Concrete's octaves draw bytes through a quantile table: N(0, 1) to within its 256 levels, same
+    seed same noise, and every level is reachable."""
+    draw = bg._quantile_normal(np.random.default_rng(5), shape)
+    assert draw.shape == shape and draw.dtype == np.float32
+    assert np.array_equal(draw, bg._quantile_normal(np.random.default_rng(5), shape))
+    big = bg._quantile_normal(np.random.default_rng(6), (512, 512))
+    assert abs(float(big.mean())) < 0.01 and abs(float(big.std()) - 1) < 0.02
+    assert len(np.unique(big)) == 256 and float(big.min()) < -2.6 and float(big.max()) > 2.6

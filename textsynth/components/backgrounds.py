@@ -260,6 +260,19 @@ def _smooth_noise(g: np.random.Generator, width: int, height: int, cells: int) -
     return cv2.resize(mid, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
+@functools.cache
+def _normal_lut() -> np.ndarray:
+    return _NORMAL_QUANTILES.astype(np.float32)
+
+
+def _quantile_normal(g: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """float32 N(0, 1) noise quantised to 256 equal-probability levels: random bytes through a table,
+    ~30x faster than standard_normal, and as good once octaves are smoothed and summed."""
+    n = shape[0] * shape[1]
+    raw = g.bit_generator.random_raw(-(-n // 8)).astype("<u8", copy=False).view(np.uint8)
+    return cv2.LUT(raw[:n].reshape(shape), _normal_lut())
+
+
 def _to_u8(values: np.ndarray, scale: float, offset: float = 128.0) -> np.ndarray:
     """Saturating float -> uint8 of values * scale + offset; callers keep that above 0 (cv2 takes abs)."""
     return cv2.convertScaleAbs(values, alpha=scale, beta=offset)
@@ -414,7 +427,7 @@ def _apply_concrete(params: dict, width: int, height: int) -> np.ndarray:
     g = np.random.default_rng(params["seed"])
     long = max(width, height)
     sw, sh = _small_size(width, height, 4)
-    acc = g.standard_normal((sh, sw)).astype(np.float32)
+    acc = _quantile_normal(g, (sh, sw))
     amp, var, cells = 1.0, 1.0, 4
     while cells * 2 <= long / 4:  # octaves down to 4-pixel features; the grain does the rest
         cells *= 2
@@ -422,7 +435,9 @@ def _apply_concrete(params: dict, width: int, height: int) -> np.ndarray:
         var += amp * amp
         sw, sh = _small_size(width, height, cells)
         acc = cv2.resize(acc, (sw, sh), interpolation=cv2.INTER_CUBIC)
-        acc += g.standard_normal((sh, sw)).astype(np.float32) * amp
+        noise = _quantile_normal(g, (sh, sw))
+        noise *= amp
+        acc += noise
     acc = cv2.resize(acc, (width, height), interpolation=cv2.INTER_LINEAR)
     gray = add_centred(
         _to_u8(acc, params["contrast"] / math.sqrt(var)),
