@@ -3,7 +3,8 @@
 Every kind is a pair `sample(rng, width, height, palette) -> params` and a pure
 `apply(params, width, height) -> HxWx3 uint8 RGB`. Noise comes from a `seed` recorded in the params,
 so a Layer's JSON is enough to render the same pixels again. Textures are built at low resolution or
-from small tiles and upscaled with OpenCV, which keeps a 1024x1024 background within a few milliseconds.
+from small tiles and upscaled with OpenCV, which keeps a 1024x1024 background within a few milliseconds;
+per-pixel grain is a seeded window of one fixed noise pool (see GRAIN_POOL_BYTES).
 """
 
 from __future__ import annotations
