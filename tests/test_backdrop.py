@@ -7,13 +7,17 @@ import json
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from textsynth.components.effects import EFFECT_KINDS
 from textsynth.config import RenderConfig
 from textsynth.pipeline import build_context, make_sample, rerender
 from textsynth.qa.caption_claims import wrong_claims
+from textsynth.render.backdrop import _photo, place_on_backdrop, sample_backdrop
 from textsynth.render.colors import hex_to_rgb
 from textsynth.scene import Layer, Scene
+from textsynth.sources.photos import load_photos
 from textsynth.templates.registry import resolve_templates
 
 NO_EFFECTS = dict.fromkeys(EFFECT_KINDS, 0.0)
@@ -87,3 +91,52 @@ def test_records_made_before_backdrops_still_load():
     data = Scene(width=8, height=8, template="t", background=Layer("flat")).to_json()
     del data["backdrop"]
     assert Scene.from_json(data).backdrop is None
+
+
+def _full_canvas_backdrop(design, matrix, backdrop):
+    """The composition done over the whole canvas in full-size passes, as it was first written."""
+    height, width = design.shape[:2]
+    rgba = cv2.warpPerspective(
+        cv2.cvtColor(design, cv2.COLOR_RGB2RGBA), matrix, (width, height), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0),
+    )  # fmt: skip
+    alpha = np.ascontiguousarray(rgba[..., 3])
+    shadow = backdrop.params["shadow"]
+    k = 8 if shadow["blur"] >= 8 else 4
+    small_size = (max(1, width // k), max(1, height // k))
+    small = cv2.resize(alpha, small_size, interpolation=cv2.INTER_AREA)
+    shift = np.float32([[1, 0, shadow["dx"] / k], [0, 1, shadow["dy"] / k]])
+    small = cv2.warpAffine(small, shift, small_size, flags=cv2.INTER_LINEAR, borderValue=0)
+    small = cv2.GaussianBlur(small, (0, 0), max(0.5, shadow["blur"] / k))
+    shade = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    gain = cv2.convertScaleAbs(shade, alpha=-shadow["opacity"], beta=255)
+    share = cv2.multiply(gain, cv2.bitwise_not(alpha), scale=1.0 / 255.0)
+    out = cv2.multiply(_photo(backdrop.params, width, height), cv2.merge([share] * 3), scale=1.0 / 255.0)
+    return cv2.add(out, cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.tuples(st.integers(24, 300), st.integers(24, 300))
+    | st.tuples(st.integers(3, 37), st.integers(3, 37)).map(lambda s: (8 * s[0], 8 * s[1])),  # whole blocks
+    angle=st.floats(-30, 30),
+    scale=st.floats(0.3, 1.2),
+    offset=st.tuples(st.floats(-0.6, 0.6), st.floats(-0.6, 0.6)),
+    tilt=st.tuples(st.floats(-2e-3, 2e-3), st.floats(-2e-3, 2e-3)),
+)
+def test_only_the_boxes_the_design_and_its_shadow_reach_change(
+    photo_folder, seed, size, angle, scale, offset, tilt
+):
+    """Composing inside the design's and shadow's boxes gives the full-canvas result (to rounding: 2
+    levels): no shadow is cut at a box edge, anywhere the design lands, even off the frame."""
+    width, height = size
+    photos = load_photos(folders=[photo_folder]).photos
+    backdrop = sample_backdrop(np.random.default_rng(seed), photos, width, height)
+    design = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    matrix = np.eye(3)
+    matrix[:2] = cv2.getRotationMatrix2D((width / 2, height / 2), angle, scale)
+    matrix[:2, 2] += offset[0] * width, offset[1] * height
+    matrix[2, :2] = tilt[0] / width * 100, tilt[1] / height * 100
+    got = place_on_backdrop(design, matrix, backdrop).astype(int)
+    assert np.abs(got - _full_canvas_backdrop(design, matrix, backdrop)).max() <= 2

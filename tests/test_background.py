@@ -277,3 +277,33 @@ def test_add_centred_is_saturated_integer_addition(seed, shape):
     a.flat[-1], b.flat[-1] = 0, 0
     expected = np.clip(a.astype(np.int16) + b - 128, 0, 255).astype(np.uint8)
     assert np.array_equal(add_centred(a, b), expected)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (256, 256)])
+def test_quantised_normal_noise_is_standard_normal_and_seeded(shape):
+    """Concrete's octaves draw bytes through a quantile table: N(0, 1) to within its 256 levels, same
+    seed same noise, and every level is reachable."""
+    draw = bg._quantile_normal(np.random.default_rng(5), shape)
+    assert draw.shape == shape and draw.dtype == np.float32
+    assert np.array_equal(draw, bg._quantile_normal(np.random.default_rng(5), shape))
+    big = bg._quantile_normal(np.random.default_rng(6), (512, 512))
+    assert abs(float(big.mean())) < 0.01 and abs(float(big.std()) - 1) < 0.02
+    assert len(np.unique(big)) == 256 and float(big.min()) < -2.6 and float(big.max()) > 2.6
+
+
+@pytest.mark.parametrize("sigma", [0.5, 2.0, 5.37, 8.0, 16.0, 24.0])
+@pytest.mark.parametrize("shape", [(512, 512), (1024, 3072), (2100, 2100)])  # pool, effects' RGB, fresh
+def test_grain_has_its_sigma_is_seeded_and_signed_is_the_same_grain(sigma, shape):
+    """Grain from the shared pool (or fresh bytes past it) is N(128, sigma) for any sigma, the same for
+    the same seed, different for another, and the signed form is the same grain around 0."""
+    h, w = shape
+    grain = bg.gaussian_grain(np.random.default_rng(3), h, w, sigma)
+    assert grain.dtype == np.uint8 and grain.shape == shape
+    assert abs(float(grain.mean()) - 128) < 4 * sigma / np.sqrt(h * w) + 0.01  # 4 standard errors
+    assert abs(float(grain.std()) - np.sqrt(sigma**2 + 1 / 12)) < 0.03 * sigma + 0.05  # whole levels: +1/12
+    assert np.array_equal(grain, bg.gaussian_grain(np.random.default_rng(3), h, w, sigma))
+    assert not np.array_equal(grain, bg.gaussian_grain(np.random.default_rng(4), h, w, sigma))
+    signed = bg.gaussian_grain(np.random.default_rng(3), h, w, sigma, signed=True)
+    assert signed.dtype == np.int8 and np.array_equal(signed.view(np.uint8) ^ np.uint8(0x80), grain)
+    # no row of the grain comes back later in it (a pool window never wraps)
+    assert len({row.tobytes() for row in grain[:, :64]}) == h

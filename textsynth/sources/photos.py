@@ -343,18 +343,24 @@ def render_photo_crop(params: dict, width: int, height: int) -> np.ndarray:
     cx0, cy0 = min(lw - 1, round(x0 / level)), min(lh - 1, round(y0 / level))
     cx1, cy1 = max(cx0 + 1, min(lw, round(x1 / level))), max(cy0 + 1, min(lh, round(y1 / level)))
     crop = img[cy0:cy1, cx0:cx1]
+    flip = bool(params.get("flip"))
+    if flip and crop.shape[0] * crop.shape[1] < width * height:
+        # the resize maps pixel centres symmetrically, so flipping the smaller crop gives the same bytes
+        crop, flip = cv2.flip(crop, 1), False
     # the level keeps any shrink under 2x, where bilinear is as clean as area averaging and much faster
     out = cv2.resize(crop, (width, height), interpolation=cv2.INTER_LINEAR)
-    if params.get("flip"):
-        out = cv2.flip(out, 1)
-    return _jitter(out, params)
+    if flip:
+        cv2.flip(out, 1, dst=out)
+    return _jitter(out, params, in_place=True)
 
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float64)
 
 
-def _jitter(img: np.ndarray, params: dict) -> np.ndarray:
+def _jitter(img: np.ndarray, params: dict, in_place: bool = False) -> np.ndarray:
     """Brightness, contrast, saturation and hue as one affine colour matrix, applied in one uint8 pass.
+
+    Returns `img` itself when there is no jitter; `in_place` writes into `img` (which must be writable).
 
     Each adjustment is linear in RGB (hue as a rotation about the grey axis, as in CSS's
     hue-rotate), so their composition is a 3x4 matrix: one cv2.transform instead of float passes.
@@ -364,7 +370,7 @@ def _jitter(img: np.ndarray, params: dict) -> np.ndarray:
     saturation = float(params.get("saturation", 1.0))
     hue = float(params.get("hue", 0.0))
     if (brightness, contrast, saturation, hue) == (1.0, 1.0, 1.0, 0.0):
-        return np.ascontiguousarray(img)
+        return img
     grey = np.outer(np.ones(3), _LUMA)  # row i: luma weights, so grey @ rgb = (Y, Y, Y)
     matrix = np.eye(3) * brightness
     offset = np.zeros(3)
@@ -378,7 +384,7 @@ def _jitter(img: np.ndarray, params: dict) -> np.ndarray:
         rot = _hue_rotation(hue)
         matrix, offset = rot @ matrix, rot @ offset
     affine = np.hstack([matrix, offset[:, None]]).astype(np.float32)
-    return cv2.transform(np.ascontiguousarray(img), affine)  # rounds and saturates to uint8
+    return cv2.transform(img, affine, dst=img if in_place else None)  # rounds and saturates to uint8
 
 
 def _hue_rotation(degrees: float) -> np.ndarray:
