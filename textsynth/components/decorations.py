@@ -135,7 +135,21 @@ def _rect_coverage(shape: tuple[int, ...], box: Box) -> np.ndarray:
     jx, jy = np.arange(shape[1], dtype=np.float32), np.arange(shape[0], dtype=np.float32)
     cx = np.clip(np.minimum(jx + 1, x1) - np.maximum(jx, x0), 0, 1)
     cy = np.clip(np.minimum(jy + 1, y1) - np.maximum(jy, y0), 0, 1)
-    return cv2.convertScaleAbs(np.outer(cy, cx), alpha=255)
+    out = np.zeros(shape[:2], np.uint8)
+    cols, rows = np.flatnonzero(cx), np.flatnonzero(cy)
+    if not len(cols) or not len(rows):
+        return out
+    # Inside, coverage is 1 x 1: only the first and last row and column can be partial, so the float
+    # product is taken there alone (the same bytes as the whole outer product, ~10x less work).
+    c0, c1, r0, r1 = int(cols[0]), int(cols[-1]) + 1, int(rows[0]), int(rows[-1]) + 1
+    out[r0:r1, c0:c1] = 255
+    for r in {r0, r1 - 1}:
+        if cy[r] < 1:
+            out[r : r + 1, c0:c1] = cv2.convertScaleAbs(np.outer(cy[r : r + 1], cx[c0:c1]), alpha=255)
+    for c in {c0, c1 - 1}:
+        if cx[c] < 1:
+            out[r0:r1, c : c + 1] = cv2.convertScaleAbs(np.outer(cy[r0:r1], cx[c : c + 1]), alpha=255)
+    return out
 
 
 def _fill_poly(mask: np.ndarray, polys: Sequence[Sequence[tuple[float, float]]]) -> None:
