@@ -164,13 +164,58 @@ def _rgb(color: str) -> np.ndarray:
 _SHADE_LO, _SHADE_HI = 0.2, 1.8  # the range a shading field is quantised to (256 steps of 0.006)
 
 
+Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the array it is given with
+
+
+def _solid(win: _Window, x0: float, y0: float, x1: float, y1: float) -> Rect:
+    """A canvas rectangle inside an object's outline, in window pixels, shrunk by 2 px past the outline's
+    anti-aliased edge: the mask is 255 there, so blends may skip it (see `_bands`)."""
+    return (
+        math.ceil(x0 - win.x0 + 2),
+        math.ceil(y0 - win.y0 + 2),
+        math.floor(x1 - win.x0 - 2),
+        math.floor(y1 - win.y0 - 2),
+    )
+
+
+def _bands(
+    shape: tuple[int, ...], inner: Rect
+) -> tuple[list[tuple[slice, slice]], tuple[slice, slice] | None]:
+    """An HxW region cut into the part `inner` covers and the (up to four) bands around it.
+
+    Where a mask is 255 a blend gives the colour itself, and a shadow's opacity is 0: big objects spent
+    a third of their blends on their inside.
+    """
+    h, w = shape[:2]
+    ix0, iy0, ix1, iy1 = max(0, inner[0]), max(0, inner[1]), min(w, inner[2]), min(h, inner[3])
+    if ix1 <= ix0 or iy1 <= iy0:
+        return [(slice(0, h), slice(0, w))], None
+    bands = [
+        (slice(0, iy0), slice(0, w)),
+        (slice(iy1, h), slice(0, w)),
+        (slice(iy0, iy1), slice(0, ix0)),
+        (slice(iy0, iy1), slice(ix1, w)),
+    ]
+    keep = [(ys, xs) for ys, xs in bands if ys.stop > ys.start and xs.stop > xs.start]
+    return keep, (slice(iy0, iy1), slice(ix0, ix1))
+
+
+def _shifted(inner: Rect | None, x: int, y: int) -> Rect | None:
+    return None if inner is None else (inner[0] - x, inner[1] - y, inner[2] - x, inner[3] - y)
+
+
 def _paint(
-    work: np.ndarray, mask: np.ndarray, color: np.ndarray, shade: np.ndarray | float | None = None
+    work: np.ndarray,
+    mask: np.ndarray,
+    color: np.ndarray,
+    shade: np.ndarray | float | None = None,
+    inner: Rect | None = None,
 ) -> None:
     """Blend a colour lit by `shade` into the uint8 image under a uint8 coverage mask, in place.
 
     `shade` is a number or an HxW field (1 = as is); lit colour = colour * s + (s - 1) * 45, so dark
-    colours still show folds and highlights. Only the mask's bounding box is touched.
+    colours still show folds and highlights. Only the mask's bounding box is touched; `inner`, a
+    rectangle where the mask is 255, takes the lit colour as it is.
     """
     x, y, bw, bh = cv2.boundingRect(mask)
     if bw == 0:
@@ -192,7 +237,15 @@ def _paint(
     # one saturating pass to the table's index (convertScaleAbs would fold shades below the range back up)
     alpha = 255 / (_SHADE_HI - _SHADE_LO)
     index = cv2.addWeighted(field, alpha, field, 0, -alpha * _SHADE_LO, dtype=cv2.CV_8U)
-    _blend_colors(roi, mask[sl], lut_rgb(index, table))
+    lit, a = lut_rgb(index, table), mask[sl]
+    if inner is None:
+        _blend_colors(roi, a, lit)
+        return
+    bands, core = _bands(roi.shape, _shifted(inner, x, y))
+    if core is not None:
+        roi[core] = lit[core]
+    for band in bands:
+        _blend_colors(roi[band], a[band], lit[band])
 
 
 def _blend_colors(roi: np.ndarray, a: np.ndarray, colors: np.ndarray) -> None:
@@ -208,9 +261,15 @@ def _blend_colors(roi: np.ndarray, a: np.ndarray, colors: np.ndarray) -> None:
 
 
 def _drop_shadow(
-    work: np.ndarray, mask: np.ndarray, dx: float, dy: float, blur: float, strength: float
+    work: np.ndarray,
+    mask: np.ndarray,
+    dx: float,
+    dy: float,
+    blur: float,
+    strength: float,
+    inner: Rect | None = None,
 ) -> None:
-    """Darken the backdrop under a lifted object (outside its mask).
+    """Darken the backdrop under a lifted object (outside its mask; `inner`, where the mask is 255, is skipped).
 
     Only the object's box grown by the offset and blur is touched, and a soft shadow (blur of 4 px
     or more) is blurred at a quarter or an eighth of the size: it has no detail to lose. All of it runs in uint8
@@ -239,7 +298,13 @@ def _drop_shadow(
     if k > 1:
         soft = cv2.resize(soft, (lw + pw, lh + ph), interpolation=cv2.INTER_LINEAR)[:lh, :lw]
     # strength * soft * (1 - coverage), as a 0..255 opacity of black
-    _blend(work[sl], cv2.multiply(soft, cv2.bitwise_not(local), scale=strength / 255), (0, 0, 0), 1.0)
+    opacity = cv2.multiply(soft, cv2.bitwise_not(local), scale=strength / 255)
+    region = work[sl]
+    if inner is None:
+        _blend(region, opacity, (0, 0, 0), 1.0)
+        return
+    for band in _bands(region.shape, _shifted(inner, x0, y0))[0]:
+        _blend(region[band], opacity[band], (0, 0, 0), 1.0)
 
 
 def _grain(seed: int, h: int, w: int, sigma: float, amount: float = 1.0) -> np.ndarray:
@@ -332,7 +397,8 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
         return
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     mask = win.poly([outline])
-    _drop_shadow(work, mask, dx, dy, blur, params["shadow"])
+    solid = _solid(win, cx - 0.48 * bw, top + 0.1 * bw, cx + 0.48 * bw, top + 1.24 * bw)  # the torso
+    _drop_shadow(work, mask, dx, dy, blur, params["shadow"], solid)
     # shading: soft folds (weak across the print), edges curving away, one light direction
     # folds are smooth: drawn at a quarter of the size, then enlarged
     wh, ww = win.shape
@@ -357,7 +423,7 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
     shade += win.grain(params["seed"], 40, 0.03)
     shade += _weave(wh, ww, max(2, round(min(h, w) / 170)), 0.07)
     body = _rgb(params["body"])
-    _paint(work, mask, body, shade)
+    _paint(work, mask, body, shade, solid)
     # the neck: inside of the back, then the rib band; seams and hem stitches
     a, b = 0.17 * bw, (0.2 if params["neck"] == "v" else 0.12) * bw
     inner = _neck_outline(cx, top, a, b, params["neck"])
@@ -479,12 +545,13 @@ def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     masks = [win.poly([p]) for p in (front, top, flank)]
     whole = np.maximum.reduce(masks)
-    _drop_shadow(work, whole, dx, dy, blur, params["shadow"])
+    solid = _solid(win, x0, y0, x1, y1)  # the front face
+    _drop_shadow(work, whole, dx, dy, blur, params["shadow"], solid)
     color = _rgb(params["face"])
     grain = win.grain(params["seed"], 30, 0.02) + win.smooth(params["seed"] + 1, 8, 0.015)
     lean = 0.06 * params["light"] * side
     front_shade = 1.03 - 0.08 * (ys - y0) / max(y1 - y0, 1) + grain
-    _paint(work, masks[0], color, front_shade)
+    _paint(work, masks[0], color, front_shade, solid)
     _paint(work, masks[1], color, 1.16 + lean + grain)
     _paint(work, masks[2], color, 0.7 - lean + grain)
     # a tuck flap across the top, and catch-lights on the near edges
@@ -535,7 +602,8 @@ def _paint_bottle(image: np.ndarray, params: dict, face: Box) -> None:
     mask = win.poly([outline])
     cap_mask = win.poly([cap])
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
-    _drop_shadow(work, np.maximum(mask, cap_mask), dx, dy, blur, params["shadow"])
+    solid = _solid(win, cx - bw / 2, body_top, cx + bw / 2, bottom - 0.08 * bw)  # straight sides
+    _drop_shadow(work, np.maximum(mask, cap_mask), dx, dy, blur, params["shadow"], solid)
     # cylindrical shading: each row's own half-width (body, shoulder, neck), a specular streak
     inside = mask > 127
     ww = win.shape[1]
@@ -551,7 +619,7 @@ def _paint_bottle(image: np.ndarray, params: dict, face: Box) -> None:
         + 0.6 * np.exp(-(((t - glint) / 0.07) ** 2))
         + 0.2 * np.exp(-(((t + glint * 1.7) / 0.05) ** 2))
     )
-    _paint(work, mask, _rgb(params["body"]), cyl.astype(np.float32))
+    _paint(work, mask, _rgb(params["body"]), cyl.astype(np.float32), solid)
     # the label band wraps round the body: its edges curve with the cylinder, its ends darken
     bulge = 0.035 * bw * np.sqrt(np.clip(1 - ((xs - cx) / (bw / 2)) ** 2, 0, 1))
     band = np.clip(np.minimum(ys - (ly0 + bulge) + 0.5, (ly1 + bulge) - ys + 0.5), 0, 1)
@@ -592,7 +660,8 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     mask = win.poly([body])
     back, front = (win.line(p, rope_w) for p in loops)
-    _drop_shadow(work, np.maximum(mask, front), dx, dy, blur, params["shadow"])
+    solid = _solid(win, x0, y0, x1, y1)
+    _drop_shadow(work, np.maximum(mask, front), dx, dy, blur, params["shadow"], solid)
     rope = _rgb(params["rope"])
     _paint(work, _outside(back, mask), rope, 0.7)
     color = _rgb(params["face"])
@@ -605,7 +674,7 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
     if params["gusset"]:  # the side panel's centre fold, seen just inside one edge
         gx = x1 - 0.07 * bw if params["gusset"] > 0 else x0 + 0.07 * bw
         shade -= 0.12 * np.clip(1 - np.abs(xs - gx) / (0.07 * bw), 0, 1) ** 2 * (ys > y0 + 0.1 * bw)
-    _paint(work, mask, color, shade)
+    _paint(work, mask, color, shade, solid)
     band = _scaled(mask, 0.5)  # the folded-over top hem: the rows above y0 + 0.1 bw
     band[max(0, math.ceil(y0 + 0.1 * bw - win.y0 - 0.5)) :] = 0
     _paint(work, band, color, 0.88 + grain)
@@ -743,6 +812,13 @@ def _bevel_shade(shape: tuple[int, int], box: Box, width: float, light: float) -
     return tone
 
 
+def _board_solid(win: _Window, x0: float, y0: float, x1: float, y1: float, radius: float) -> Rect:
+    """The rectangle a rounded board covers fully: its corners' radius off the shorter sides."""
+    if x1 - x0 >= y1 - y0:
+        return _solid(win, x0 + radius, y0, x1 - radius, y1)
+    return _solid(win, x0, y0 + radius, x1, y1 - radius)
+
+
 def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
     h, w = image.shape[:2]
     box = _board_rect(face, params["pad"])
@@ -788,14 +864,15 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     mask = win.poly([outline])
     edge = win.poly([thick])
-    _drop_shadow(work, np.maximum(mask, edge), dx, dy, blur, params["shadow"])
+    solid = _board_solid(win, x0, y0, x1, y1, params["radius"] * min(bw, bh))
+    _drop_shadow(work, np.maximum(mask, edge), dx, dy, blur, params["shadow"], solid)
     color = _rgb(params["face"])
     _paint(work, _outside(edge, mask), color, 0.55)
     local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
     shade = _material_shade(params, win, box) + _bevel_shade(
         win.shape, local, params["bevel"] * min(bw, bh), params["light"]
     )
-    _paint(work, mask, color, shade)
+    _paint(work, mask, color, shade, solid)
     if params["border"]:  # a road sign's white inset border
         inset = 0.035 * min(bw, bh)
         ring = win.line(
@@ -871,12 +948,13 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
     if not win.empty:
         work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
         mask = win.poly([outline])
-        _drop_shadow(work, mask, dx, dy, blur, 0.6)
+        solid = _board_solid(win, x0, y0, x1, y1, 0.02 * min(bw, bh))
+        _drop_shadow(work, mask, dx, dy, blur, 0.6, solid)
         material = {"metal": "metal", "wood": "wood", "acrylic": "metal"}[params["backing"]]
         shade = _material_shade({**params, "material": material, "grain": 10.0}, win, (x0, y0, x1, y1))
         local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
         shade = shade + _bevel_shade(win.shape, local, 0.02 * min(bw, bh), params["light"]) * 2
-        _paint(work, mask, _rgb(params["face"]), shade)
+        _paint(work, mask, _rgb(params["face"]), shade, solid)
     if params["cable"]:  # the transformer's cable runs from a lower corner off the canvas
         side = x1 - 0.08 * bw if params["light"] >= 0 else x0 + 0.08 * bw
         t = np.linspace(0, 1, 20)
@@ -966,7 +1044,8 @@ def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
     xs, ys = win.grid()
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     mask = win.poly([sheet])
-    _drop_shadow(work, mask, dx, dy, blur, params["shadow"])
+    solid = _solid(win, x0, y0, x1, y1)
+    _drop_shadow(work, mask, dx, dy, blur, params["shadow"], solid)
     shade = win.smooth(params["seed"], 6, 0.03)
     shade += win.grain(params["seed"] + 1, 30, 0.02)
     shade += 1 + 0.03 * params["light"] * ((xs - x0) / bw - 0.5)
@@ -977,7 +1056,7 @@ def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
     for (coord, at), ridge in zip(folds, params["ridge"] * 2, strict=False):
         u = (coord - at) / max(1.0, 0.012 * max(bw, bh))
         shade += ridge * 0.07 * np.sign(u) * np.exp(-np.abs(u)) - 0.1 * np.exp(-((u * 3) ** 2))
-    _paint(work, mask, _rgb(params["face"]), shade)
+    _paint(work, mask, _rgb(params["face"]), shade, solid)
     if params["fastener"] == "tape":
         a = math.radians(params["tape_angle"])
         for sx, corner_x in ((1, x0), (-1, x1)):
