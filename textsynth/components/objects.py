@@ -210,12 +210,14 @@ def _paint(
     color: np.ndarray,
     shade: np.ndarray | float | None = None,
     inner: Rect | None = None,
+    hollow: Rect | None = None,
 ) -> None:
     """Blend a colour lit by `shade` into the uint8 image under a uint8 coverage mask, in place.
 
     `shade` is a number or an HxW field (1 = as is); lit colour = colour * s + (s - 1) * 45, so dark
     colours still show folds and highlights. Only the mask's bounding box is touched; `inner`, a
-    rectangle where the mask is 255, takes the lit colour as it is.
+    rectangle where the mask is 255, takes the lit colour as it is; `hollow`, a rectangle where the
+    mask is 0 (inside a rim, a ring), is left alone (one colour only).
     """
     x, y, bw, bh = cv2.boundingRect(mask)
     if bw == 0:
@@ -225,8 +227,13 @@ def _paint(
     c = np.asarray(color, np.float32)
     if np.ndim(shade) < 2:  # one colour: the decorations' own uint8 blend
         s = 1.0 if shade is None else float(shade)
-        lit = np.clip(c * s + (s - 1) * 45, 0, 255)
-        _blend(roi, mask[sl], tuple(round(float(v)) for v in lit), 1.0)
+        lit = tuple(round(float(v)) for v in np.clip(c * s + (s - 1) * 45, 0, 255))
+        a = mask[sl]
+        bands = (
+            [(slice(None), slice(None))] if hollow is None else _bands(roi.shape, _shifted(hollow, x, y))[0]
+        )
+        for band in bands:
+            _blend(roi[band], a[band], lit, 1.0)
         return
     steps = np.linspace(_SHADE_LO, _SHADE_HI, 256, dtype=np.float32)[:, None]
     table = np.clip(c[None, :] * steps + (steps - 1) * 45 + 0.5, 0, 255).astype(np.uint8)
@@ -867,7 +874,7 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
     solid = _board_solid(win, x0, y0, x1, y1, params["radius"] * min(bw, bh))
     _drop_shadow(work, np.maximum(mask, edge), dx, dy, blur, params["shadow"], solid)
     color = _rgb(params["face"])
-    _paint(work, _outside(edge, mask), color, 0.55)
+    _paint(work, _outside(edge, mask), color, 0.55, hollow=solid)  # the edge shows below the face
     local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
     shade = _material_shade(params, win, box) + _bevel_shade(
         win.shape, local, params["bevel"] * min(bw, bh), params["light"]
@@ -882,7 +889,11 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
             max(2, 0.018 * min(bw, bh)),
             closed=True,
         )
-        _paint(work, _scaled(ring, 0.95), _rgb("#f4f4f4"))
+        inside = inset + max(2, 0.018 * min(bw, bh))  # the ring's inner edge, and then some
+        hollow = _board_solid(
+            win, x0 + inside, y0 + inside, x1 - inside, y1 - inside, params["radius"] * min(bw, bh)
+        )
+        _paint(work, _scaled(ring, 0.95), _rgb("#f4f4f4"), hollow=hollow)
     if mount == "screws":
         xs, ys = _grid(h, w)
         r = max(2, round(0.018 * min(bw, bh)))
