@@ -292,26 +292,21 @@ def _drop_shadow(
     sl = (slice(y0, y1), slice(x0, x1))
     local = mask[sl]
     lh, lw = local.shape
-    # the blur runs where it spans 2 px or more: an eighth of the size for wide ones (1.3 -> 0.2 ms at 1024²)
+    # the blur runs where it spans 2 px or more: an eighth of the size for wide ones (1.3 -> 0.2 ms at 1024²);
+    # bilinear sampling down is enough there (the blur is wider than its steps; INTER_AREA cost 5x as much)
     k = 8 if blur >= 16 and min(lh, lw) >= 64 else 4 if blur >= 4 and min(lh, lw) >= 16 else 1
-    # padded to a multiple of k: INTER_AREA by a whole factor is OpenCV's fast path (1.3 -> 0.2 ms at 900²)
-    ph, pw = -lh % k, -lw % k
-    small = local
-    if k > 1:
-        padded = cv2.copyMakeBorder(local, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=0) if ph or pw else local
-        small = cv2.resize(padded, ((lw + pw) // k, (lh + ph) // k), interpolation=cv2.INTER_AREA)
-    moved = cv2.warpAffine(small, np.float32([[1, 0, dx / k], [0, 1, dy / k]]), small.shape[::-1])
-    soft = cv2.GaussianBlur(moved, (0, 0), max(0.5, blur / k))
-    if k > 1:
-        soft = cv2.resize(soft, (lw + pw, lh + ph), interpolation=cv2.INTER_LINEAR)[:lh, :lw]
-    # strength * soft * (1 - coverage), as a 0..255 opacity of black
-    opacity = cv2.multiply(soft, cv2.bitwise_not(local), scale=strength / 255)
+    small = local if k == 1 else cv2.resize(local, (lw // k, lh // k), interpolation=cv2.INTER_LINEAR)
+    sx, sy = small.shape[1] / lw, small.shape[0] / lh
+    moved = cv2.warpAffine(small, np.float32([[1, 0, dx * sx], [0, 1, dy * sy]]), small.shape[::-1])
+    soft = cv2.convertScaleAbs(cv2.GaussianBlur(moved, (0, 0), max(0.5, blur / k)), alpha=strength)
+    if k > 1:  # the shadow's opacity of black, 0..255, back at full size
+        soft = cv2.resize(soft, (lw, lh), interpolation=cv2.INTER_LINEAR)
     region = work[sl]
-    if inner is None:
-        _blend(region, opacity, (0, 0, 0), 1.0)
-        return
-    for band in _bands(region.shape, _shifted(inner, x0, y0))[0]:
-        _blend(region[band], opacity[band], (0, 0, 0), 1.0)
+    bands = (
+        [(slice(0, lh), slice(0, lw))] if inner is None else _bands(region.shape, _shifted(inner, x0, y0))[0]
+    )
+    for band in bands:  # no shadow on the object itself: opacity * (1 - coverage)
+        _blend(region[band], _outside(soft[band], local[band]), (0, 0, 0), 1.0)
 
 
 def _grain(seed: int, h: int, w: int, sigma: float, amount: float = 1.0) -> np.ndarray:
