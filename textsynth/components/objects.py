@@ -18,7 +18,15 @@ import cv2
 import numpy as np
 
 from textsynth.components.backgrounds import gaussian_grain, lut_rgb
-from textsynth.components.decorations import DECORATIONS, _blend, _into, register_object
+from textsynth.components.decorations import (
+    DECORATIONS,
+    Rect,
+    _bands,
+    _blend,
+    _into,
+    _shifted,
+    register_object,
+)
 from textsynth.render.colors import color_name, hex_to_rgb, pick_color
 from textsynth.rng import child_seed
 from textsynth.scene import Box
@@ -164,9 +172,6 @@ def _rgb(color: str) -> np.ndarray:
 _SHADE_LO, _SHADE_HI = 0.2, 1.8  # the range a shading field is quantised to (256 steps of 0.006)
 
 
-Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the array it is given with
-
-
 def _solid(win: _Window, x0: float, y0: float, x1: float, y1: float) -> Rect:
     """A canvas rectangle inside an object's outline, in window pixels, shrunk by 2 px past the outline's
     anti-aliased edge: the mask is 255 there, so blends may skip it (see `_bands`)."""
@@ -176,32 +181,6 @@ def _solid(win: _Window, x0: float, y0: float, x1: float, y1: float) -> Rect:
         math.floor(x1 - win.x0 - 2),
         math.floor(y1 - win.y0 - 2),
     )
-
-
-def _bands(
-    shape: tuple[int, ...], inner: Rect
-) -> tuple[list[tuple[slice, slice]], tuple[slice, slice] | None]:
-    """An HxW region cut into the part `inner` covers and the (up to four) bands around it.
-
-    Where a mask is 255 a blend gives the colour itself, and a shadow's opacity is 0: big objects spent
-    a third of their blends on their inside.
-    """
-    h, w = shape[:2]
-    ix0, iy0, ix1, iy1 = max(0, inner[0]), max(0, inner[1]), min(w, inner[2]), min(h, inner[3])
-    if ix1 <= ix0 or iy1 <= iy0:
-        return [(slice(0, h), slice(0, w))], None
-    bands = [
-        (slice(0, iy0), slice(0, w)),
-        (slice(iy1, h), slice(0, w)),
-        (slice(iy0, iy1), slice(0, ix0)),
-        (slice(iy0, iy1), slice(ix1, w)),
-    ]
-    keep = [(ys, xs) for ys, xs in bands if ys.stop > ys.start and xs.stop > xs.start]
-    return keep, (slice(iy0, iy1), slice(ix0, ix1))
-
-
-def _shifted(inner: Rect | None, x: int, y: int) -> Rect | None:
-    return None if inner is None else (inner[0] - x, inner[1] - y, inner[2] - x, inner[3] - y)
 
 
 def _paint(
