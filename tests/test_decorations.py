@@ -186,3 +186,22 @@ def test_sampled_colours_come_from_the_palette():
     for seed in range(10):
         deco = sample_decoration(np.random.default_rng(seed), "rect", (0, 0, 10, 10), palette)
         assert hex_to_rgb(deco.color) in {hex_to_rgb(c) for c in palette}
+
+
+def test_the_tint_table_cache_changes_no_pixel_and_stays_bounded():
+    """Blends take rgb * a / 255 from a per-colour cache: a cold and a warm cache draw the same bytes."""
+    from textsynth.components import decorations
+
+    img = canvas()
+    decos = [
+        sample_decoration(np.random.default_rng(seed), kind, (10.3, 8.6, 100.2, 70.9), PALETTES["neon"])
+        for seed, kind in enumerate(MASKED)
+    ]
+    decorations._tint_table.cache_clear()
+    cold = draw_decorations(img, decos)
+    assert decorations._tint_table.cache_info().currsize > 0
+    warm = draw_decorations(img, decos)
+    assert np.array_equal(cold, warm)
+    table = decorations._tint_table((200, 30, 60))
+    assert not table.flags.writeable  # shared between calls: nobody may change it
+    assert decorations._tint_table.cache_info().maxsize == 512

@@ -6,6 +6,7 @@ Each shape is drawn as an anti-aliased coverage mask inside its own box and blen
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -177,8 +178,16 @@ def _blend(
         _into(target, cv2.multiply(target, kept, dst=target, scale=1 / 255))
         return
     cv2.multiply(target, kept, dst=kept, scale=1 / 255)
-    added = lut_rgb(a, np.round(np.outer(np.arange(256) / 255, rgb)).astype(np.uint8))  # rgb * a / 255
+    added = lut_rgb(a, _tint_table(tuple(int(v) for v in rgb)))  # rgb * a / 255
     _into(target, cv2.add(kept, added, dst=target))
+
+
+@functools.lru_cache(maxsize=512)
+def _tint_table(rgb: tuple[int, int, int]) -> np.ndarray:
+    """rgb * a / 255 for a = 0..255 (256x3 uint8), kept per colour: a palette's few colours recur."""
+    table = np.round(np.outer(np.arange(256) / 255, rgb)).astype(np.uint8)
+    table.flags.writeable = False
+    return table
 
 
 def _into(target: np.ndarray, result: np.ndarray) -> None:

@@ -170,6 +170,8 @@ def _rgb(color: str) -> np.ndarray:
 
 
 _SHADE_LO, _SHADE_HI = 0.2, 1.8  # the range a shading field is quantised to (256 steps of 0.006)
+_SHADE_STEPS = np.linspace(_SHADE_LO, _SHADE_HI, 256, dtype=np.float32)[:, None]
+_SHADE_STEPS.flags.writeable = False
 
 
 def _solid(win: _Window, x0: float, y0: float, x1: float, y1: float) -> Rect:
@@ -214,7 +216,7 @@ def _paint(
         for band in bands:
             _blend(roi[band], a[band], lit, 1.0)
         return
-    steps = np.linspace(_SHADE_LO, _SHADE_HI, 256, dtype=np.float32)[:, None]
+    steps = _SHADE_STEPS
     table = np.clip(c[None, :] * steps + (steps - 1) * 45 + 0.5, 0, 255).astype(np.uint8)
     if np.shape(shade) == mask.shape and shade.dtype == np.float32:
         field = shade[sl]  # OpenCV reads a strided view as it is
