@@ -425,7 +425,8 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
             (np.array(shoulder), max(1, 0.006 * bw)),
             (np.column_stack([cx + cuff[:, 0] * bw, top + cuff[:, 1] * bw]), 1),
         ]
-    _paint(work, _scaled(_times(win.lines(seams), mask), 0.5), body, 0.7)
+    between = _solid(win, cx - 0.45 * bw, top + 0.1 * bw, cx + 0.45 * bw, top + 1.15 * bw)  # no seam there
+    _paint(work, _scaled(_times(win.lines(seams), mask), 0.5), body, 0.7, hollow=between)
 
 
 def _weave(h: int, w: int, period: int, amount: float = 1.0) -> np.ndarray:
@@ -541,7 +542,7 @@ def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
     flap = np.array([(x0 + 0.45 * vx, y0 + 0.45 * vy), (x1 + 0.45 * vx, y0 + 0.45 * vy)])
     _paint(work, _scaled(win.line(flap, 1), 0.5), color, 0.85)
     edges = np.maximum(win.line(front[:2], 1.5), win.line(np.array([(edge, y0), (edge, y1)]), 1.5))
-    _paint(work, _scaled(edges, 0.6), color, 1.3)
+    _paint(work, _scaled(edges, 0.6), color, 1.3, hollow=_solid(win, x0 + 2, y0 + 2, x1 - 2, y1 - 2))
 
 
 def _bottle_outline(cx: float, bw: float, top: float, shoulder: float, neck_w: float, neck_top: float,
