@@ -166,7 +166,7 @@ def test_skipping_an_objects_solid_inside_changes_no_pixel(kind, seed, box, size
     backdrop = np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
     skipped = draw_decorations(backdrop, [deco])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(objects, "_solid", lambda *args: (0, 0, 0, 0))
+        patch.setattr(objects, "solid_rect", lambda *args: (0, 0, 0, 0))
         patch.setattr(objects, "_board_solid", lambda *args: (0, 0, 0, 0))
         whole = draw_decorations(backdrop, [deco])
     assert np.array_equal(skipped, whole)

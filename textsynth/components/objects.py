@@ -17,303 +17,24 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from textsynth.components.backgrounds import gaussian_grain, lut_rgb
-from textsynth.components.decorations import (
-    DECORATIONS,
-    Rect,
-    _bands,
-    _blend,
-    _into,
-    _shifted,
-    register_object,
+from textsynth.components.backgrounds import lut_rgb
+from textsynth.components.decorations import DECORATIONS, Rect, register_object
+from textsynth.components.object_paint import (
+    Window,
+    disc,
+    drop_shadow,
+    grid,
+    outside,
+    paint,
+    rgb,
+    scaled,
+    smooth_noise,
+    solid_rect,
+    times,
 )
-from textsynth.render.colors import color_name, hex_to_rgb, pick_color
+from textsynth.render.colors import color_name, pick_color
 from textsynth.rng import child_seed
 from textsynth.scene import Box
-
-# ---------------------------------------------------------------- drawing helpers
-
-_SHIFT = 4
-
-
-def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel-centre coordinates as a 1xW row and an Hx1 column (they broadcast to HxW)."""
-    return np.arange(w, dtype=np.float32)[None, :] + 0.5, np.arange(h, dtype=np.float32)[:, None] + 0.5
-
-
-def _poly_mask(h: int, w: int, polys: Sequence[np.ndarray]) -> np.ndarray:
-    """Anti-aliased coverage (uint8 0..255) of polygons given in pixel-edge coordinates.
-
-    Masks stay uint8 from drawing to blending: float masks cost a conversion each way and a compare
-    for their bounding box (~12% of an object's time at 1024²).
-    """
-    mask = np.zeros((h, w), np.uint8)
-    pts = [np.round((np.asarray(p, np.float64) - 0.5) * (1 << _SHIFT)).astype(np.int32) for p in polys]
-    cv2.fillPoly(mask, pts, 255, cv2.LINE_AA, shift=_SHIFT)
-    return mask
-
-
-def _scaled(mask: np.ndarray, k: float) -> np.ndarray:
-    """A uint8 coverage times a number (0..1): a fainter mask."""
-    return cv2.convertScaleAbs(mask, alpha=k)
-
-
-def _times(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Coverage a where b covers too (a * b / 255)."""
-    return cv2.multiply(a, b, scale=1 / 255)
-
-
-def _outside(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Coverage a where b does not cover (a * (255 - b) / 255)."""
-    return cv2.multiply(a, cv2.bitwise_not(b), scale=1 / 255)
-
-
-class _Window:
-    """The part of the canvas that one object, or one part of it, paints.
-
-    Its masks, coordinate grids and noise are made for this box alone: full-canvas float fields were
-    most of an object's cost (~30 ms at 1024²). Coordinates stay the canvas's: `grid` gives canvas
-    pixel centres, `poly`/`line` take canvas points, so the painters' geometry is written once.
-    """
-
-    def __init__(self, canvas: tuple[int, int], x0: int, y0: int, x1: int, y1: int) -> None:
-        h, w = canvas
-        self.canvas = canvas
-        self.x0, self.y0 = min(max(0, x0), w), min(max(0, y0), h)
-        self.x1, self.y1 = max(self.x0, min(w, x1)), max(self.y0, min(h, y1))
-
-    @classmethod
-    def around(cls, canvas: tuple[int, int], polys: Sequence[np.ndarray], grow: float = 0.0) -> _Window:
-        """Every pixel the polygons touch, grown by `grow` (a shadow's reach), clipped to the canvas."""
-        pts = np.concatenate([np.asarray(p, np.float64).reshape(-1, 2) for p in polys])
-        lo, hi = np.floor(pts.min(0) - grow - 1), np.ceil(pts.max(0) + grow + 1)
-        return cls(canvas, int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1]))
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.y1 - self.y0, self.x1 - self.x0
-
-    @property
-    def empty(self) -> bool:
-        return self.x1 <= self.x0 or self.y1 <= self.y0
-
-    @property
-    def sl(self) -> tuple[slice, slice]:
-        return slice(self.y0, self.y1), slice(self.x0, self.x1)
-
-    def grid(self) -> tuple[np.ndarray, np.ndarray]:
-        """Canvas pixel-centre coordinates of the window, as a 1xW row and an Hx1 column."""
-        xs, ys = _grid(*self.shape)
-        return xs + np.float32(self.x0), ys + np.float32(self.y0)
-
-    def local(self, pts: np.ndarray) -> np.ndarray:
-        return np.asarray(pts, np.float64) - (self.x0, self.y0)
-
-    def poly(self, polys: Sequence[np.ndarray]) -> np.ndarray:
-        return _poly_mask(*self.shape, [self.local(p) for p in polys])
-
-    def line(self, pts: np.ndarray, width: float, closed: bool = False) -> np.ndarray:
-        return _line_mask(*self.shape, self.local(pts), width, closed)
-
-    def lines(self, lines: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
-        return _lines_mask(*self.shape, [(self.local(p), width) for p, width in lines])
-
-    def grain(self, seed: int, sigma: float, amount: float = 1.0) -> np.ndarray:
-        return _grain(seed, *self.shape, sigma, amount)
-
-    def smooth(self, seed: int, cells: int, amount: float = 1.0) -> np.ndarray:
-        """`cells` bumps along the canvas's longer side, as before windows: the bumps keep their size."""
-        return _smooth(seed, *self.shape, self.cells(cells), amount)
-
-    def cells(self, cells: int) -> int:
-        return max(2, round(cells * max(self.shape) / max(self.canvas)))
-
-
-def _disc(
-    shape: tuple[int, int], c: tuple[int, int], r: int, margin: int
-) -> list[tuple[tuple[slice, slice], np.ndarray]]:
-    """An anti-aliased filled disc as [(patch slices, uint8 coverage)] in a patch `margin` around its
-    centre (empty when off the canvas): a screw's full-canvas masks cost ~3 ms each at 1024²."""
-    h, w = shape
-    cx, cy = int(c[0]), int(c[1])
-    x0, y0, x1, y1 = (
-        max(0, cx - margin),
-        max(0, cy - margin),
-        min(w, cx + margin + 1),
-        min(h, cy + margin + 1),
-    )
-    if x1 <= x0 or y1 <= y0:
-        return []
-    head = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.circle(head, (cx - x0, cy - y0), r, 255, -1, cv2.LINE_AA)
-    return [((slice(y0, y1), slice(x0, x1)), head)]
-
-
-def _line_mask(h: int, w: int, pts: np.ndarray, width: float, closed: bool = False) -> np.ndarray:
-    mask = np.zeros((h, w), np.uint8)
-    p = np.round((np.asarray(pts, np.float64) - 0.5) * (1 << _SHIFT)).astype(np.int32)
-    cv2.polylines(mask, [p], closed, 255, max(1, round(width)), cv2.LINE_AA, shift=_SHIFT)
-    return mask
-
-
-def _lines_mask(h: int, w: int, lines: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
-    """Several anti-aliased polylines (points, width) in one coverage mask."""
-    mask = np.zeros((h, w), np.uint8)
-    for pts, width in lines:
-        p = np.round((np.asarray(pts, np.float64) - 0.5) * (1 << _SHIFT)).astype(np.int32)
-        cv2.polylines(mask, [p], False, 255, max(1, round(width)), cv2.LINE_AA, shift=_SHIFT)
-    return mask
-
-
-def _rgb(color: str) -> np.ndarray:
-    return np.array(hex_to_rgb(color), np.float32)
-
-
-_SHADE_LO, _SHADE_HI = 0.2, 1.8  # the range a shading field is quantised to (256 steps of 0.006)
-_SHADE_STEPS = np.linspace(_SHADE_LO, _SHADE_HI, 256, dtype=np.float32)[:, None]
-_SHADE_STEPS.flags.writeable = False
-
-
-def _solid(win: _Window, x0: float, y0: float, x1: float, y1: float) -> Rect:
-    """A canvas rectangle inside an object's outline, in window pixels, shrunk by 2 px past the outline's
-    anti-aliased edge: the mask is 255 there, so blends may skip it (see `_bands`)."""
-    return (
-        math.ceil(x0 - win.x0 + 2),
-        math.ceil(y0 - win.y0 + 2),
-        math.floor(x1 - win.x0 - 2),
-        math.floor(y1 - win.y0 - 2),
-    )
-
-
-def _paint(
-    work: np.ndarray,
-    mask: np.ndarray,
-    color: np.ndarray,
-    shade: np.ndarray | float | None = None,
-    inner: Rect | None = None,
-    hollow: Rect | None = None,
-) -> None:
-    """Blend a colour lit by `shade` into the uint8 image under a uint8 coverage mask, in place.
-
-    `shade` is a number or an HxW field (1 = as is); lit colour = colour * s + (s - 1) * 45, so dark
-    colours still show folds and highlights. Only the mask's bounding box is touched; `inner`, a
-    rectangle where the mask is 255, takes the lit colour as it is; `hollow`, a rectangle where the
-    mask is 0 (inside a rim, a ring), is left alone (one colour only).
-    """
-    x, y, bw, bh = cv2.boundingRect(mask)
-    if bw == 0:
-        return
-    sl = (slice(y, y + bh), slice(x, x + bw))
-    roi = work[sl]
-    c = np.asarray(color, np.float32)
-    if np.ndim(shade) < 2:  # one colour: the decorations' own uint8 blend
-        s = 1.0 if shade is None else float(shade)
-        lit = tuple(round(float(v)) for v in np.clip(c * s + (s - 1) * 45, 0, 255))
-        a = mask[sl]
-        bands = (
-            [(slice(None), slice(None))] if hollow is None else _bands(roi.shape, _shifted(hollow, x, y))[0]
-        )
-        for band in bands:
-            _blend(roi[band], a[band], lit, 1.0)
-        return
-    steps = _SHADE_STEPS
-    table = np.clip(c[None, :] * steps + (steps - 1) * 45 + 0.5, 0, 255).astype(np.uint8)
-    if np.shape(shade) == mask.shape and shade.dtype == np.float32:
-        field = shade[sl]  # OpenCV reads a strided view as it is
-    else:  # a row or a column of shades, or float64: made whole once
-        field = np.ascontiguousarray(np.broadcast_to(shade, mask.shape)[sl], np.float32)
-    # one saturating pass to the table's index (convertScaleAbs would fold shades below the range back up)
-    alpha = 255 / (_SHADE_HI - _SHADE_LO)
-    index = cv2.addWeighted(field, alpha, field, 0, -alpha * _SHADE_LO, dtype=cv2.CV_8U)
-    lit, a = lut_rgb(index, table), mask[sl]
-    if inner is None:
-        _blend_colors(roi, a, lit)
-        return
-    bands, core = _bands(roi.shape, _shifted(inner, x, y))
-    if core is not None:
-        roi[core] = lit[core]
-    for band in bands:
-        _blend_colors(roi[band], a[band], lit[band])
-
-
-def _blend_colors(roi: np.ndarray, a: np.ndarray, colors: np.ndarray) -> None:
-    """roi = roi * (1 - a) + colors * a with a = uint8 coverage / 255, in place.
-
-    uint8 SIMD passes: cv2.blendLinear's float weights cost 2.5x as much (2.6 ms for 900x900).
-    """
-    a3 = cv2.cvtColor(a, cv2.COLOR_GRAY2RGB)
-    kept = cv2.cvtColor(cv2.bitwise_not(a), cv2.COLOR_GRAY2RGB)
-    cv2.multiply(roi, kept, dst=kept, scale=1 / 255)
-    cv2.multiply(colors, a3, dst=a3, scale=1 / 255)
-    _into(roi, cv2.add(kept, a3, dst=roi))
-
-
-def _drop_shadow(
-    work: np.ndarray,
-    mask: np.ndarray,
-    dx: float,
-    dy: float,
-    blur: float,
-    strength: float,
-    inner: Rect | None = None,
-) -> None:
-    """Darken the backdrop under a lifted object (outside its mask; `inner`, where the mask is 255, is skipped).
-
-    Only the object's box grown by the offset and blur is touched, and a soft shadow (blur of 4 px
-    or more) is blurred at a quarter or an eighth of the size: it has no detail to lose. All of it runs in uint8
-    (float32 maps cost ~2x as much at 1024²; 255 shadow levels show no banding).
-    """
-    h, w = mask.shape
-    x, y, bw, bh = cv2.boundingRect(mask)
-    if bw == 0:
-        return
-    grow = 3 * blur + 2
-    x0, y0 = max(0, math.floor(x + min(dx, 0) - grow)), max(0, math.floor(y + min(dy, 0) - grow))
-    x1, y1 = min(w, math.ceil(x + bw + max(dx, 0) + grow)), min(h, math.ceil(y + bh + max(dy, 0) + grow))
-    sl = (slice(y0, y1), slice(x0, x1))
-    local = mask[sl]
-    lh, lw = local.shape
-    # the blur runs where it spans 2 px or more: an eighth of the size for wide ones (1.3 -> 0.2 ms at 1024²);
-    # bilinear sampling down is enough there (the blur is wider than its steps; INTER_AREA cost 5x as much)
-    k = 8 if blur >= 16 and min(lh, lw) >= 64 else 4 if blur >= 4 and min(lh, lw) >= 16 else 1
-    small = local if k == 1 else cv2.resize(local, (lw // k, lh // k), interpolation=cv2.INTER_LINEAR)
-    sx, sy = small.shape[1] / lw, small.shape[0] / lh
-    moved = cv2.warpAffine(small, np.float32([[1, 0, dx * sx], [0, 1, dy * sy]]), small.shape[::-1])
-    soft = cv2.convertScaleAbs(cv2.GaussianBlur(moved, (0, 0), max(0.5, blur / k)), alpha=strength)
-    if k > 1:  # the shadow's opacity of black, 0..255, back at full size
-        soft = cv2.resize(soft, (lw, lh), interpolation=cv2.INTER_LINEAR)
-    region = work[sl]
-    bands = (
-        [(slice(0, lh), slice(0, lw))] if inner is None else _bands(region.shape, _shifted(inner, x0, y0))[0]
-    )
-    for band in bands:  # no shadow on the object itself: opacity * (1 - coverage)
-        _blend(region[band], _outside(soft[band], local[band]), (0, 0, 0), 1.0)
-
-
-def _grain(seed: int, h: int, w: int, sigma: float, amount: float = 1.0) -> np.ndarray:
-    """Per-pixel grain around 0 (float32, std about sigma/128)."""
-    g = np.random.default_rng(seed)
-    # one table look-up to float, the amount folded in (three float passes and a multiply before)
-    table = (np.arange(256, dtype=np.float32) - 128) * np.float32(amount / 128)
-    return cv2.LUT(gaussian_grain(g, h, w, sigma), table)
-
-
-def _smooth(seed: int, h: int, w: int, cells: int, amount: float = 1.0) -> np.ndarray:
-    """Smooth noise (float32 HxW, std about 1) with `cells` bumps along the longer side.
-
-    Bicubic straight to full size cost ~4 ms at 1024²; bicubic to a size that still gives every cell
-    8 px or more, then bilinear up (up to 4x), is ~4x cheaper and looks the same: a cell is smooth there.
-    """
-    g = np.random.default_rng(seed)
-    small = g.standard_normal((max(2, cells * h // max(h, w)), max(2, cells * w // max(h, w)))).astype(
-        np.float32
-    )
-    small *= np.float32(amount)  # scaled before enlarging: the same field, without a full-size pass
-    k = max(1, min(4, max(h, w) // (8 * cells)))
-    if k == 1:
-        return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
-    mid = cv2.resize(small, (max(2, w // k), max(2, h // k)), interpolation=cv2.INTER_CUBIC)
-    return cv2.resize(mid, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _r(rng: np.random.Generator, lo: float, hi: float, nd: int = 3) -> float:
@@ -375,18 +96,18 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
     half = np.concatenate([right, (right * [-1, 1])[::-1][1:]])  # right side, then the mirrored left
     outline = np.column_stack([cx + half[:, 0] * bw, top + half[:, 1] * bw])
     dx, dy, blur = 0.02 * bw, 0.03 * bw, 0.03 * bw
-    win = _Window.around((h, w), [outline], max(dx, dy) + 3 * blur + 2)
+    win = Window.around((h, w), [outline], max(dx, dy) + 3 * blur + 2)
     if win.empty:
         return
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     mask = win.poly([outline])
-    solid = _solid(win, cx - 0.48 * bw, top + 0.1 * bw, cx + 0.48 * bw, top + 1.24 * bw)  # the torso
-    _drop_shadow(work, mask, dx, dy, blur, params["shadow"], solid)
+    solid = solid_rect(win, cx - 0.48 * bw, top + 0.1 * bw, cx + 0.48 * bw, top + 1.24 * bw)  # the torso
+    drop_shadow(work, mask, dx, dy, blur, params["shadow"], solid)
     # shading: soft folds (weak across the print), edges curving away, one light direction
     # folds are smooth: drawn at a quarter of the size, then enlarged
     wh, ww = win.shape
     sh, sw = max(2, wh // 4), max(2, ww // 4)
-    sx, sy = _grid(sh, sw)
+    sx, sy = grid(sh, sw)
     gx, gy = win.x0 + sx * (ww / sw), win.y0 + sy * (wh / sh)
     u, v = (gx - cx) / bw, (gy - top) / bw
     calm = _soft_box(gx, gy, face, 0.04 * bw)
@@ -400,23 +121,23 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
     small = cv2.resize(mask, (sw, sh), interpolation=cv2.INTER_LINEAR)  # thresholded: no need to average
     inside = cv2.distanceTransform((small > 127).astype(np.uint8), cv2.DIST_L2, 3) * (ww / sw)
     folds -= 0.22 * np.exp(-inside / (0.035 * bw))  # the cloth curves away at the edges
-    folds += _smooth(params["seed"] + 1, sh, sw, win.cells(12), 0.03)
+    folds += smooth_noise(params["seed"] + 1, sh, sw, win.cells(12), 0.03)
     folds += 1  # added before enlarging: a full-size pass fewer
     shade = cv2.resize(folds.astype(np.float32), (ww, wh), interpolation=cv2.INTER_LINEAR)
     shade += win.grain(params["seed"], 40, 0.03)
     shade += _weave(wh, ww, max(2, round(min(h, w) / 170)), 0.07)
-    body = _rgb(params["body"])
-    _paint(work, mask, body, shade, solid)
+    body = rgb(params["body"])
+    paint(work, mask, body, shade, solid)
     # the neck: inside of the back, then the rib band; seams and hem stitches
     a, b = 0.17 * bw, (0.2 if params["neck"] == "v" else 0.12) * bw
     inner = _neck_outline(cx, top, a, b, params["neck"])
     rib_w = max(1.5, 0.035 * bw)
-    neck = _Window.around((h, w), [inner], rib_w)
+    neck = Window.around((h, w), [inner], rib_w)
     if not neck.empty:
-        _paint(image[neck.sl], neck.poly([inner]), body, 0.62)
+        paint(image[neck.sl], neck.poly([inner]), body, 0.62)
         front = inner[: 3 if params["neck"] == "v" else 24]
         rib = neck.line(front, rib_w)
-        _paint(image[neck.sl], _scaled(rib, 0.9), body, 0.93 + neck.grain(params["seed"] + 2, 60, 0.04))
+        paint(image[neck.sl], scaled(rib, 0.9), body, 0.93 + neck.grain(params["seed"] + 2, 60, 0.04))
     seams = [(np.array([(cx - 0.5 * bw, top + 1.2 * bw), (cx + 0.5 * bw, top + 1.22 * bw)]), 1)]  # hem
     for sx in (1, -1):
         shoulder = [(cx + sx * 0.5 * bw, top + 0.09 * bw), (cx + sx * 0.49 * bw, top + 0.39 * bw)]
@@ -425,8 +146,10 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
             (np.array(shoulder), max(1, 0.006 * bw)),
             (np.column_stack([cx + cuff[:, 0] * bw, top + cuff[:, 1] * bw]), 1),
         ]
-    between = _solid(win, cx - 0.45 * bw, top + 0.1 * bw, cx + 0.45 * bw, top + 1.15 * bw)  # no seam there
-    _paint(work, _scaled(_times(win.lines(seams), mask), 0.5), body, 0.7, hollow=between)
+    between = solid_rect(
+        win, cx - 0.45 * bw, top + 0.1 * bw, cx + 0.45 * bw, top + 1.15 * bw
+    )  # no seam there
+    paint(work, scaled(times(win.lines(seams), mask), 0.5), body, 0.7, hollow=between)
 
 
 def _weave(h: int, w: int, period: int, amount: float = 1.0) -> np.ndarray:
@@ -522,27 +245,27 @@ def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
     edge = x1 if side > 0 else x0
     flank = np.array([(edge, y0), (edge + vx, y0 + vy), (edge + vx, y1 + vy), (edge, y1)])
     dx, dy, blur = side * 0.03 * d - 0.02 * (x1 - x0) * params["light"], 0.04 * (y1 - y0), 0.05 * (x1 - x0)
-    win = _Window.around((h, w), [front, top, flank], max(abs(dx), abs(dy)) + 3 * blur + 2)
+    win = Window.around((h, w), [front, top, flank], max(abs(dx), abs(dy)) + 3 * blur + 2)
     if win.empty:
         return
     _xs, ys = win.grid()
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     masks = [win.poly([p]) for p in (front, top, flank)]
     whole = np.maximum.reduce(masks)
-    solid = _solid(win, x0, y0, x1, y1)  # the front face
-    _drop_shadow(work, whole, dx, dy, blur, params["shadow"], solid)
-    color = _rgb(params["face"])
+    solid = solid_rect(win, x0, y0, x1, y1)  # the front face
+    drop_shadow(work, whole, dx, dy, blur, params["shadow"], solid)
+    color = rgb(params["face"])
     grain = win.grain(params["seed"], 30, 0.02) + win.smooth(params["seed"] + 1, 8, 0.015)
     lean = 0.06 * params["light"] * side
     front_shade = 1.03 - 0.08 * (ys - y0) / max(y1 - y0, 1) + grain
-    _paint(work, masks[0], color, front_shade, solid)
-    _paint(work, masks[1], color, 1.16 + lean + grain)
-    _paint(work, masks[2], color, 0.7 - lean + grain)
+    paint(work, masks[0], color, front_shade, solid)
+    paint(work, masks[1], color, 1.16 + lean + grain)
+    paint(work, masks[2], color, 0.7 - lean + grain)
     # a tuck flap across the top, and catch-lights on the near edges
     flap = np.array([(x0 + 0.45 * vx, y0 + 0.45 * vy), (x1 + 0.45 * vx, y0 + 0.45 * vy)])
-    _paint(work, _scaled(win.line(flap, 1), 0.5), color, 0.85)
+    paint(work, scaled(win.line(flap, 1), 0.5), color, 0.85)
     edges = np.maximum(win.line(front[:2], 1.5), win.line(np.array([(edge, y0), (edge, y1)]), 1.5))
-    _paint(work, _scaled(edges, 0.6), color, 1.3, hollow=_solid(win, x0 + 2, y0 + 2, x1 - 2, y1 - 2))
+    paint(work, scaled(edges, 0.6), color, 1.3, hollow=solid_rect(win, x0 + 2, y0 + 2, x1 - 2, y1 - 2))
 
 
 def _bottle_outline(cx: float, bw: float, top: float, shoulder: float, neck_w: float, neck_top: float,
@@ -579,15 +302,15 @@ def _paint_bottle(image: np.ndarray, params: dict, face: Box) -> None:
     cap = np.array([(cx - 0.56 * neck_w, neck_top - cap_h), (cx + 0.56 * neck_w, neck_top - cap_h),
                     (cx + 0.56 * neck_w, neck_top + 0.15 * cap_h), (cx - 0.56 * neck_w, neck_top + 0.15 * cap_h)])  # fmt: skip
     dx, dy, blur = -0.06 * bw * params["light"], 0.03 * bw, 0.05 * bw
-    win = _Window.around((h, w), [outline, cap], max(abs(dx), abs(dy)) + 3 * blur + 2)
+    win = Window.around((h, w), [outline, cap], max(abs(dx), abs(dy)) + 3 * blur + 2)
     if win.empty:
         return
     xs, ys = win.grid()
     mask = win.poly([outline])
     cap_mask = win.poly([cap])
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
-    solid = _solid(win, cx - bw / 2, body_top, cx + bw / 2, bottom - 0.08 * bw)  # straight sides
-    _drop_shadow(work, np.maximum(mask, cap_mask), dx, dy, blur, params["shadow"], solid)
+    solid = solid_rect(win, cx - bw / 2, body_top, cx + bw / 2, bottom - 0.08 * bw)  # straight sides
+    drop_shadow(work, np.maximum(mask, cap_mask), dx, dy, blur, params["shadow"], solid)
     # cylindrical shading: each row's own half-width (body, shoulder, neck), a specular streak
     inside = mask > 127
     ww = win.shape[1]
@@ -603,17 +326,17 @@ def _paint_bottle(image: np.ndarray, params: dict, face: Box) -> None:
         + 0.6 * np.exp(-(((t - glint) / 0.07) ** 2))
         + 0.2 * np.exp(-(((t + glint * 1.7) / 0.05) ** 2))
     )
-    _paint(work, mask, _rgb(params["body"]), cyl.astype(np.float32), solid)
+    paint(work, mask, rgb(params["body"]), cyl.astype(np.float32), solid)
     # the label band wraps round the body: its edges curve with the cylinder, its ends darken
     bulge = 0.035 * bw * np.sqrt(np.clip(1 - ((xs - cx) / (bw / 2)) ** 2, 0, 1))
     band = np.clip(np.minimum(ys - (ly0 + bulge) + 0.5, (ly1 + bulge) - ys + 0.5), 0, 1)
-    band = _times(cv2.convertScaleAbs(band, alpha=255), mask)
+    band = times(cv2.convertScaleAbs(band, alpha=255), mask)
     tl = np.clip((xs - cx) / (bw / 2), -1, 1)
     label = 1 - 0.5 * np.abs(tl) ** 3 + win.grain(params["seed"], 20, 0.02)
-    _paint(work, band, _rgb(params["face"]), label)
+    paint(work, band, rgb(params["face"]), label)
     ridges = 1 + 0.12 * np.cos((xs - cx) / max(1.0, 0.05 * neck_w) * math.pi)
     cap_t = np.clip((xs - cx) / (0.56 * neck_w), -1, 1)
-    _paint(work, cap_mask, _rgb(params["cap"]), (0.6 + 0.45 * np.sqrt(1 - cap_t**2)) * ridges)
+    paint(work, cap_mask, rgb(params["cap"]), (0.6 + 0.45 * np.sqrt(1 - cap_t**2)) * ridges)
 
 
 def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
@@ -637,18 +360,18 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
             )
         )
     dx, dy, blur = 0.03 * bw * -params["light"], 0.03 * bw, 0.04 * bw
-    win = _Window.around((h, w), [body, *loops], max(abs(dx), abs(dy)) + 3 * blur + 2 + rope_w)
+    win = Window.around((h, w), [body, *loops], max(abs(dx), abs(dy)) + 3 * blur + 2 + rope_w)
     if win.empty:
         return
     xs, ys = win.grid()
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     mask = win.poly([body])
     back, front = (win.line(p, rope_w) for p in loops)
-    solid = _solid(win, x0, y0, x1, y1)
-    _drop_shadow(work, np.maximum(mask, front), dx, dy, blur, params["shadow"], solid)
-    rope = _rgb(params["rope"])
-    _paint(work, _outside(back, mask), rope, 0.7)
-    color = _rgb(params["face"])
+    solid = solid_rect(win, x0, y0, x1, y1)
+    drop_shadow(work, np.maximum(mask, front), dx, dy, blur, params["shadow"], solid)
+    rope = rgb(params["rope"])
+    paint(work, outside(back, mask), rope, 0.7)
+    color = rgb(params["face"])
     grain = win.grain(params["seed"], 50 if params["kraft"] else 20, 0.03) + win.smooth(
         params["seed"] + 1, 10, 0.02
     )
@@ -658,18 +381,18 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
     if params["gusset"]:  # the side panel's centre fold, seen just inside one edge
         gx = x1 - 0.07 * bw if params["gusset"] > 0 else x0 + 0.07 * bw
         shade -= 0.12 * np.clip(1 - np.abs(xs - gx) / (0.07 * bw), 0, 1) ** 2 * (ys > y0 + 0.1 * bw)
-    _paint(work, mask, color, shade, solid)
-    band = _scaled(mask, 0.5)  # the folded-over top hem: the rows above y0 + 0.1 bw
+    paint(work, mask, color, shade, solid)
+    band = scaled(mask, 0.5)  # the folded-over top hem: the rows above y0 + 0.1 bw
     band[max(0, math.ceil(y0 + 0.1 * bw - win.y0 - 0.5)) :] = 0
-    _paint(work, band, color, 0.88 + grain)
-    hem_line = _times(win.line(np.array([(x0, y0 + 0.1 * bw), (x1, y0 + 0.1 * bw)]), 1), mask)
-    _paint(work, _scaled(hem_line, 0.6), color, 0.7)
-    _paint(work, front, rope, 0.85 + 0.15 * np.cos((ys - y0) / max(1.0, rope_w) * 2.0))
+    paint(work, band, color, 0.88 + grain)
+    hem_line = times(win.line(np.array([(x0, y0 + 0.1 * bw), (x1, y0 + 0.1 * bw)]), 1), mask)
+    paint(work, scaled(hem_line, 0.6), color, 0.7)
+    paint(work, front, rope, 0.85 + 0.15 * np.cos((ys - y0) / max(1.0, rope_w) * 2.0))
     for sx in (-1, 1):  # the knots where the rope goes through the bag
         c = (round(cx + sx * 0.22 * bw), round(y0 + 0.06 * bw))
         r = max(2, round(rope_w * 0.9))
-        for sl, knot in _disc((h, w), c, r, r + 2):
-            _paint(image[sl], knot, rope, 0.75)
+        for sl, knot in disc((h, w), c, r, r + 2):
+            paint(image[sl], knot, rope, 0.75)
 
 
 def _describe_package(params: dict, lang: str) -> str:
@@ -742,7 +465,7 @@ def _rounded_rect(x0: float, y0: float, x1: float, y1: float, r: float) -> np.nd
     return np.array(pts)
 
 
-def _material_shade(params: dict, win: _Window, box: Box) -> np.ndarray:
+def _material_shade(params: dict, win: Window, box: Box) -> np.ndarray:
     """Grain of the board's material around 1: wood rings along its length, stone speckle, brushed metal."""
     h, w = win.shape
     xs, ys = win.grid()
@@ -796,11 +519,11 @@ def _bevel_shade(shape: tuple[int, int], box: Box, width: float, light: float) -
     return tone
 
 
-def _board_solid(win: _Window, x0: float, y0: float, x1: float, y1: float, radius: float) -> Rect:
+def _board_solid(win: Window, x0: float, y0: float, x1: float, y1: float, radius: float) -> Rect:
     """The rectangle a rounded board covers fully: its corners' radius off the shorter sides."""
     if x1 - x0 >= y1 - y0:
-        return _solid(win, x0 + radius, y0, x1 - radius, y1)
-    return _solid(win, x0, y0 + radius, x1, y1 - radius)
+        return solid_rect(win, x0 + radius, y0, x1 - radius, y1)
+    return solid_rect(win, x0, y0 + radius, x1, y1 - radius)
 
 
 def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
@@ -809,7 +532,7 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
     x0, y0, x1, y1 = box
     bw, bh = x1 - x0, y1 - y0
     mount = params["mount"]
-    metal = _rgb("#8f969b")
+    metal = rgb("#8f969b")
     if mount == "posts" and y1 < h:  # two poles from under the board to the ground, behind it
         for px in (x0 + 0.2 * bw, x1 - 0.2 * bw):
             pw = max(3.0, 0.035 * bw)
@@ -821,42 +544,42 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
                     (px - pw / 2, h + 1),
                 ]
             )
-            win = _Window.around((h, w), [post], 0.3 * pw + 1.5 * pw + 2)
+            win = Window.around((h, w), [post], 0.3 * pw + 1.5 * pw + 2)
             if win.empty:
                 continue
             pole = win.poly([post])
             xs, _ys = win.grid()
             t = np.clip((xs - px) / (pw / 2), -1, 1)
-            _drop_shadow(image[win.sl], pole, 0.3 * pw, 0, pw * 0.5, 0.3)
-            _paint(image[win.sl], pole, metal, 0.55 + 0.5 * np.sqrt(1 - t**2))
+            drop_shadow(image[win.sl], pole, 0.3 * pw, 0, pw * 0.5, 0.3)
+            paint(image[win.sl], pole, metal, 0.55 + 0.5 * np.sqrt(1 - t**2))
     if mount == "chains" and y0 > 4:  # hanging from above on two chains
         for px in (x0 + 0.15 * bw, x1 - 0.15 * bw):
             chain = np.array([(px, 0), (px, y0 + 0.02 * bh)])
             width = max(2, 0.01 * bw)
-            win = _Window.around((h, w), [chain], width)
+            win = Window.around((h, w), [chain], width)
             if win.empty:
                 continue
             _xs, ys = win.grid()
             dots = 0.75 + 0.35 * (np.cos(ys / max(2.0, 0.02 * bw) * math.pi) > 0)
-            _paint(image[win.sl], win.line(chain, width), _rgb("#4a4a48"), dots.astype(np.float32))
+            paint(image[win.sl], win.line(chain, width), rgb("#4a4a48"), dots.astype(np.float32))
     outline = _rounded_rect(x0, y0, x1, y1, params["radius"] * min(bw, bh))
     thick = outline + np.array([0.0, max(2.0, 0.03 * bh)])  # the board's thickness below it
     dx, dy, blur = -0.03 * bw * params["light"], 0.05 * bh, 0.03 * bw
-    win = _Window.around((h, w), [outline, thick], max(abs(dx), abs(dy)) + 3 * blur + 2)
+    win = Window.around((h, w), [outline, thick], max(abs(dx), abs(dy)) + 3 * blur + 2)
     if win.empty:
         return
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     mask = win.poly([outline])
     edge = win.poly([thick])
     solid = _board_solid(win, x0, y0, x1, y1, params["radius"] * min(bw, bh))
-    _drop_shadow(work, np.maximum(mask, edge), dx, dy, blur, params["shadow"], solid)
-    color = _rgb(params["face"])
-    _paint(work, _outside(edge, mask), color, 0.55, hollow=solid)  # the edge shows below the face
+    drop_shadow(work, np.maximum(mask, edge), dx, dy, blur, params["shadow"], solid)
+    color = rgb(params["face"])
+    paint(work, outside(edge, mask), color, 0.55, hollow=solid)  # the edge shows below the face
     local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
     shade = _material_shade(params, win, box) + _bevel_shade(
         win.shape, local, params["bevel"] * min(bw, bh), params["light"]
     )
-    _paint(work, mask, color, shade, solid)
+    paint(work, mask, color, shade, solid)
     if params["border"]:  # a road sign's white inset border
         inset = 0.035 * min(bw, bh)
         ring = win.line(
@@ -870,16 +593,16 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
         hollow = _board_solid(
             win, x0 + inside, y0 + inside, x1 - inside, y1 - inside, params["radius"] * min(bw, bh)
         )
-        _paint(work, _scaled(ring, 0.95), _rgb("#f4f4f4"), hollow=hollow)
+        paint(work, scaled(ring, 0.95), rgb("#f4f4f4"), hollow=hollow)
     if mount == "screws":
-        xs, ys = _grid(h, w)
+        xs, ys = grid(h, w)
         r = max(2, round(0.018 * min(bw, bh)))
         for sx, sy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):
             c = (round(sx + np.sign(x0 + x1 - 2 * sx) * 3 * r), round(sy + np.sign(y0 + y1 - 2 * sy) * 3 * r))
-            for sl, head in _disc((h, w), c, r, r + 3):
+            for sl, head in disc((h, w), c, r, r + 3):
                 px, py = xs[:, sl[1]], ys[sl[0]]
                 lit = 1.25 - 0.5 * np.clip(((px - c[0]) + (py - c[1])) / (2 * r), -1, 1)
-                _paint(image[sl], head, metal, lit)
+                paint(image[sl], head, metal, lit)
 
 
 def _describe_board(params: dict, lang: str) -> str:
@@ -932,17 +655,17 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
     _night_wall(image, params, ((x0 + x1) / 2, (y0 + y1) / 2), bw, bh)
     outline = _rounded_rect(x0, y0, x1, y1, 0.02 * min(bw, bh))
     dx, dy, blur = 0.02 * bw, 0.03 * bh, 0.03 * bw
-    win = _Window.around((h, w), [outline], max(abs(dx), abs(dy)) + 3 * blur + 2)
+    win = Window.around((h, w), [outline], max(abs(dx), abs(dy)) + 3 * blur + 2)
     if not win.empty:
         work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
         mask = win.poly([outline])
         solid = _board_solid(win, x0, y0, x1, y1, 0.02 * min(bw, bh))
-        _drop_shadow(work, mask, dx, dy, blur, 0.6, solid)
+        drop_shadow(work, mask, dx, dy, blur, 0.6, solid)
         material = {"metal": "metal", "wood": "wood", "acrylic": "metal"}[params["backing"]]
         shade = _material_shade({**params, "material": material, "grain": 10.0}, win, (x0, y0, x1, y1))
         local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
         shade = shade + _bevel_shade(win.shape, local, 0.02 * min(bw, bh), params["light"]) * 2
-        _paint(work, mask, _rgb(params["face"]), shade, solid)
+        paint(work, mask, rgb(params["face"]), shade, solid)
     if params["cable"]:  # the transformer's cable runs from a lower corner off the canvas
         side = x1 - 0.08 * bw if params["light"] >= 0 else x0 + 0.08 * bw
         t = np.linspace(0, 1, 20)
@@ -950,17 +673,17 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
             [side + (0.2 * bw) * t * (1 if params["light"] >= 0 else -1), y1 + (h - y1 + 4) * t**0.8]
         )
         width = max(2, 0.008 * bw)
-        cable = _Window.around((h, w), [pts], width)
+        cable = Window.around((h, w), [pts], width)
         if not cable.empty:
-            _paint(image[cable.sl], cable.line(pts, width), _rgb("#0a0a0a"))
-    xs, ys = _grid(h, w)
+            paint(image[cable.sl], cable.line(pts, width), rgb("#0a0a0a"))
+    xs, ys = grid(h, w)
     r = max(2, round(0.02 * min(bw, bh)))
     for sx, sy in ((x0, y0), (x1, y0), (x0, y1), (x1, y1)):  # polished stand-offs hold the board off the wall
         c = (round(sx + np.sign(x0 + x1 - 2 * sx) * 3 * r), round(sy + np.sign(y0 + y1 - 2 * sy) * 3 * r))
-        for sl, head in _disc((h, w), c, r, r + 3):
+        for sl, head in disc((h, w), c, r, r + 3):
             px, py = xs[:, sl[1]], ys[sl[0]]
             lit = 1.3 - 0.6 * np.clip(((px - c[0]) + (py - c[1])) / (2 * r), -1, 1)
-            _paint(image[sl], head, _rgb("#b8bcc0"), lit)
+            paint(image[sl], head, rgb("#b8bcc0"), lit)
 
 
 def _night_wall(image: np.ndarray, params: dict, centre: tuple[float, float], bw: float, bh: float) -> None:
@@ -972,12 +695,12 @@ def _night_wall(image: np.ndarray, params: dict, centre: tuple[float, float], bw
     h, w = image.shape[:2]
     cx, cy = centre
     sh, sw = max(2, h // 4), max(2, w // 4)
-    sx, sy = _grid(sh, sw)
+    sx, sy = grid(sh, sw)
     dist2 = ((sx * (w / sw) - cx) / (0.7 * bw)) ** 2 + ((sy * (h / sh) - cy) / (0.9 * bh)) ** 2
     night = params["night"] + (1 - params["night"]) * 0.5 * np.exp(-dist2)
     spill = params["spill_strength"] * np.exp(-dist2 * 1.5)
     keep = cv2.resize(cv2.convertScaleAbs(night, alpha=255), (w, h), interpolation=cv2.INTER_LINEAR)
-    table = np.round(np.outer(np.arange(256) / 255, _rgb(params["spill"]))).astype(np.uint8)
+    table = np.round(np.outer(np.arange(256) / 255, rgb(params["spill"]))).astype(np.uint8)
     light = lut_rgb(cv2.resize(cv2.convertScaleAbs(spill, alpha=255), (w, h)), table)
     cv2.multiply(image, cv2.merge([keep, keep, keep]), dst=image, scale=1 / 255)
     cv2.add(image, light, dst=image)
@@ -1026,14 +749,14 @@ def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
     sheet = np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
     lift = 1 + 3 * params["curl"]
     dx, dy, blur = -0.01 * bw * params["light"], 0.012 * bh * lift, 0.012 * bw * lift
-    win = _Window.around((h, w), [sheet], max(abs(dx), abs(dy)) + 3 * blur + 2)
+    win = Window.around((h, w), [sheet], max(abs(dx), abs(dy)) + 3 * blur + 2)
     if win.empty:
         return
     xs, ys = win.grid()
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     mask = win.poly([sheet])
-    solid = _solid(win, x0, y0, x1, y1)
-    _drop_shadow(work, mask, dx, dy, blur, params["shadow"], solid)
+    solid = solid_rect(win, x0, y0, x1, y1)
+    drop_shadow(work, mask, dx, dy, blur, params["shadow"], solid)
     shade = win.smooth(params["seed"], 6, 0.03)
     shade += win.grain(params["seed"] + 1, 30, 0.02)
     shade += 1 + 0.03 * params["light"] * ((xs - x0) / bw - 0.5)
@@ -1044,7 +767,7 @@ def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
     for (coord, at), ridge in zip(folds, params["ridge"] * 2, strict=False):
         u = (coord - at) / max(1.0, 0.012 * max(bw, bh))
         shade += ridge * 0.07 * np.sign(u) * np.exp(-np.abs(u)) - 0.1 * np.exp(-((u * 3) ** 2))
-    _paint(work, mask, _rgb(params["face"]), shade, solid)
+    paint(work, mask, rgb(params["face"]), shade, solid)
     if params["fastener"] == "tape":
         a = math.radians(params["tape_angle"])
         for sx, corner_x in ((1, x0), (-1, x1)):
@@ -1053,30 +776,30 @@ def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
             n = np.array([-d[1], d[0]])
             L, T = 0.12 * bw, 0.035 * bw
             strip = np.array([c - d * L - n * T, c + d * L - n * T, c + d * L + n * T, c - d * L + n * T])
-            piece = _Window.around((h, w), [strip], 2)
+            piece = Window.around((h, w), [strip], 2)
             if piece.empty:
                 continue
             tape = piece.poly([strip])
-            _paint(image[piece.sl], _scaled(tape, 0.45), _rgb("#f3eccd"))
-            _paint(
+            paint(image[piece.sl], scaled(tape, 0.45), rgb("#f3eccd"))
+            paint(
                 image[piece.sl],
-                _scaled(_times(piece.line(strip, 1, closed=True), tape), 0.3),
-                _rgb("#bdb38f"),
+                scaled(times(piece.line(strip, 1, closed=True), tape), 0.3),
+                rgb("#bdb38f"),
             )
     elif params["fastener"] == "pins":
-        xs, ys = _grid(h, w)
+        xs, ys = grid(h, w)
         r = max(3, round(0.025 * bw))
         for px in (x0 + 0.06 * bw, x1 - 0.06 * bw):
             c = (round(px), round(y0 + 0.05 * bh))
             # the patch holds the pin's shadow too (offset 0.8 r, blur 0.5 r: grown by 3 blur + 2)
-            for sl, m in _disc((h, w), c, r, 4 * r + 8):
-                _drop_shadow(image[sl], m, 0.6 * r, 0.8 * r, 0.5 * r, 0.5)
+            for sl, m in disc((h, w), c, r, 4 * r + 8):
+                drop_shadow(image[sl], m, 0.6 * r, 0.8 * r, 0.5 * r, 0.5)
                 px, py = xs[:, sl[1]], ys[sl[0]]
                 lit = 1.15 - 0.45 * np.clip(((px - c[0]) + (py - c[1])) / (2 * r), -1, 1)
                 lit += 0.5 * np.exp(
                     -((px - c[0] + 0.35 * r) ** 2 + (py - c[1] + 0.35 * r) ** 2) / (0.1 * r * r)
                 )
-                _paint(image[sl], m, _rgb(params["pin"]), lit)
+                paint(image[sl], m, rgb(params["pin"]), lit)
 
 
 def _describe_paper_sheet(params: dict, lang: str) -> str:
