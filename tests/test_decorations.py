@@ -59,6 +59,32 @@ def test_shapes_only_touch_their_box(kind, x0, y0, w, h, seed):
     assert np.array_equal(out[keep], img[keep])
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    x0=st.floats(-20, 110),
+    y0=st.floats(-20, 80),
+    w=st.floats(2, 90),
+    h=st.floats(2, 70),
+    width=st.floats(0.3, 12),
+    double=st.booleans(),
+    opacity=st.floats(0.0, 1.0),
+)
+def test_a_frames_skipped_inside_changes_no_pixel(x0, y0, w, h, width, double, opacity):
+    """The blend skips the inside a frame's mask does not reach: with nothing skipped, the same bytes."""
+    from textsynth.components import decorations
+
+    img = canvas()
+    deco = Decoration(
+        kind="frame", box=(x0, y0, x0 + w, y0 + h), color="#e0402a",
+        params={"width": width, "double": double, "opacity": opacity},
+    )  # fmt: skip
+    skipped = draw_decorations(img, [deco])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decorations, "_hollow", lambda *args: None)
+        whole = draw_decorations(img, [deco])
+    assert np.array_equal(skipped, whole)
+
+
 @pytest.mark.parametrize("kind", MASKED)
 def test_each_kind_draws_its_colour_inside(kind):
     img = canvas()
@@ -160,3 +186,22 @@ def test_sampled_colours_come_from_the_palette():
     for seed in range(10):
         deco = sample_decoration(np.random.default_rng(seed), "rect", (0, 0, 10, 10), palette)
         assert hex_to_rgb(deco.color) in {hex_to_rgb(c) for c in palette}
+
+
+def test_the_tint_table_cache_changes_no_pixel_and_stays_bounded():
+    """Blends take rgb * a / 255 from a per-colour cache: a cold and a warm cache draw the same bytes."""
+    from textsynth.components import decorations
+
+    img = canvas()
+    decos = [
+        sample_decoration(np.random.default_rng(seed), kind, (10.3, 8.6, 100.2, 70.9), PALETTES["neon"])
+        for seed, kind in enumerate(MASKED)
+    ]
+    decorations._tint_table.cache_clear()
+    cold = draw_decorations(img, decos)
+    assert decorations._tint_table.cache_info().currsize > 0
+    warm = draw_decorations(img, decos)
+    assert np.array_equal(cold, warm)
+    table = decorations._tint_table((200, 30, 60))
+    assert not table.flags.writeable  # shared between calls: nobody may change it
+    assert decorations._tint_table.cache_info().maxsize == 512

@@ -149,6 +149,29 @@ def test_any_face_is_covered_by_its_object(kind, seed, box):
     assert np.abs(faces[0] - faces[1]).max() <= 2
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    kind=st.sampled_from(OBJECT_KINDS),
+    seed=st.integers(0, 2**31 - 1),
+    box=st.tuples(st.floats(0.05, 0.4), st.floats(0.05, 0.4), st.floats(0.6, 0.95), st.floats(0.6, 0.95)),
+    size=st.sampled_from([(200, 160), (160, 240), (420, 300)]),
+)
+def test_skipping_an_objects_solid_inside_changes_no_pixel(kind, seed, box, size):
+    """Blends and shadows skip the rectangle an object covers fully: with nothing skipped, the same bytes."""
+    from textsynth.components import objects
+
+    w, h = size
+    face = (box[0] * w, box[1] * h, box[2] * w, box[3] * h)
+    deco = sample_decoration(np.random.default_rng(seed), kind, face, None)
+    backdrop = np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    skipped = draw_decorations(backdrop, [deco])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(objects, "solid_rect", lambda *args: (0, 0, 0, 0))
+        patch.setattr(objects, "_board_solid", lambda *args: (0, 0, 0, 0))
+        whole = draw_decorations(backdrop, [deco])
+    assert np.array_equal(skipped, whole)
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
