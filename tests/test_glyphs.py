@@ -121,3 +121,19 @@ def test_every_face_has_a_line_box_near_its_em(fonts) -> None:
     for face in fonts.faces:
         ascent, descent = get_face(face, 100).getmetrics()
         assert descent > 0 and 80 <= ascent + descent <= 160, (face.id, ascent, descent)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    char=st.sampled_from("中文字，。A g一丨"), size=st.integers(12, 120), which=st.integers(0, len(FACES) - 1)
+)
+def test_ink_box_is_the_bitmaps_box(library: FontLibrary, char: str, size: int, which: int) -> None:
+    """Layout grows cells to `ink` instead of the bitmap: the two must agree, blank glyphs included."""
+    faces = _installed(library)
+    sized = get_face(library.face(faces[which % len(faces)]), size)
+    left, top, mask = sized.glyph(char)
+    want = (left, top, left + mask.shape[1], top + mask.shape[0]) if mask.size else None
+    assert sized.ink(char) == want
+    assert sized.ink(char) == want, "a second look (from the ink cache) agrees too"
+    if char == " ":
+        assert want is None

@@ -183,6 +183,23 @@ class SizedFace:
         # abs: Fandol Song Regular's descender has the wrong sign (+0.18 em), which made its line box
         # 0.65 em tall and its glyphs hang below every cell, fit and line built on it
         self.descent = math.ceil(abs(self._face.descender) * self.scale - 1e-6)
+        self._inks: dict[str, tuple[int, int, int, int] | None] = {}
+
+    def ink(self, char: str) -> tuple[int, int, int, int] | None:
+        """The glyph's bitmap box (left, top, right, bottom) from the pen, None when it has no bitmap.
+
+        Layout grows every cell to this box; kept per face and size apart from the bitmap LRU, so a
+        layout of a known character is one dict lookup (the bitmap is rendered once either way)."""
+        try:
+            return self._inks[char]
+        except KeyError:
+            pass
+        left, top, mask = self.glyph(char)
+        box = (left, top, left + mask.shape[1], top + mask.shape[0]) if mask.size else None
+        if len(self._inks) > 20_000:  # a face's whole cmap is ~30k: bound the odd long run
+            self._inks.clear()
+        self._inks[char] = box
+        return box
 
     def getmetrics(self) -> tuple[int, int]:
         """(ascent, descent) in whole pixels, as Pillow reports them."""
