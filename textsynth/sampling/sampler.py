@@ -214,6 +214,9 @@ def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
     return float(np.mean(np.abs(gx) + np.abs(gy))) / 8.0
 
 
+_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # Rec. 709 weights, to rank pixels
+
+
 def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> float:
     """Contrast against the darkest/lightest tenth of the region, not just its mean.
 
@@ -223,12 +226,13 @@ def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> flo
     region = _region(base, box)[::step, ::step].reshape(-1, 3).astype(np.float32)
     if region.size == 0:
         return 21.0
-    lum = region @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # only ranks pixels
+    lum = region @ _LUMA  # only ranks pixels
     k = max(1, len(lum) // 10)
     order = np.argpartition(lum, (k - 1, len(lum) - k))  # both tails from one partition
-    dark = region[order[:k]].mean(axis=0)
-    light = region[order[-k:]].mean(axis=0)
-    return min(contrast_ratio(color, tuple(dark)), contrast_ratio(color, tuple(light)))
+    count = np.float32(k)  # sum / k is what .mean computes, without its Python-level overhead
+    dark = (region[order[:k]].sum(axis=0) / count).tolist()
+    light = (region[order[-k:]].sum(axis=0) / count).tolist()
+    return min(contrast_ratio(color, dark), contrast_ratio(color, light))
 
 
 def _style(
