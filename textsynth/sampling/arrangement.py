@@ -9,12 +9,10 @@ can be moved to the calmest part of the picture, where real designers put text.
 
 from __future__ import annotations
 
-import dataclasses
-
 import cv2
 import numpy as np
 
-from textsynth.sampling.flow import auto_arrange
+from textsynth.sampling.flow import auto_arrange, with_fields
 from textsynth.templates.schema import DecorationSpec, Template
 
 Box = tuple[float, float, float, float]
@@ -66,15 +64,15 @@ def arrange(
     # the primary slot keeps its size, so the corpus word fits as often as in the template's own layout
     primary = template.primary_slot()
     slots = [
-        dataclasses.replace(
+        with_fields(
             s, region=_clip(place(s.region, keep_size=s is primary)),
             align=_ALIGN_MIRROR[s.align] if mirror else s.align,
         )
         for s in template.slots
     ]  # fmt: skip
-    decorations = [d if _spans_canvas(d) else dataclasses.replace(d, region=_clip(place(d.region)))
+    decorations = [d if _spans_canvas(d) else with_fields(d, region=_clip(place(d.region)))
                    for d in template.decorations]  # fmt: skip
-    return dataclasses.replace(template, slots=slots, decorations=decorations)
+    return with_fields(template, slots=slots, decorations=decorations)
 
 
 def _group_box(boxes: list[Box]) -> Box:
