@@ -223,7 +223,8 @@ def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
             gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
-    return float(np.mean(np.abs(gx) + np.abs(gy))) / 8.0
+    # mean |gx| + |gy| as OpenCV's L1 norms (sums in double): no abs, add or mean temporaries
+    return (cv2.norm(gx, cv2.NORM_L1) + cv2.norm(gy, cv2.NORM_L1)) / (gray.size * 8.0)
 
 
 _LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # Rec. 709 weights, to rank pixels
