@@ -137,3 +137,18 @@ def test_ink_box_is_the_bitmaps_box(library: FontLibrary, char: str, size: int, 
     assert sized.ink(char) == want, "a second look (from the ink cache) agrees too"
     if char == " ":
         assert want is None
+
+
+def test_ink_boxes_stay_within_their_bound(library: FontLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ink boxes are kept apart from the bitmap LRU: a long run must not grow them without end."""
+    monkeypatch.setattr(glyphs, "INK_CACHE_ENTRIES", 50)
+    sized = get_face(library.face(_installed(library)[0]), 33)
+    chars = [chr(cp) for cp in range(0x4E00, 0x4E00 + 400)]
+    for char in chars:
+        sized.ink(char)
+    held = sum(len(face._inks) for face in glyphs._SIZED.values())
+    assert held <= 50
+    left, top, mask = sized.glyph(chars[0])
+    assert sized.ink(chars[0]) == (left, top, left + mask.shape[1], top + mask.shape[0]), (
+        "recomputed after a clear"
+    )
