@@ -143,10 +143,14 @@ def _calmest_offset(
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
     if max(h, w) > 4 * 96:
         # area averaging by a fractional factor (1024 -> 96) is OpenCV's slow path, ~4 ms a call;
-        # bilinear to 4x the size and then an exact 4:1 average is ~7x cheaper and keeps the detail
-        base = cv2.resize(base, (4 * size[0], 4 * size[1]), interpolation=cv2.INTER_LINEAR)
-    small = cv2.resize(base, size, interpolation=cv2.INTER_AREA)
-    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        # bilinear to 4x the size and then an exact 4:1 average is ~7x cheaper and keeps the detail.
+        # Grey first: both resizes then move one channel, not three (414 -> 220 us at 512²)
+        grey = cv2.cvtColor(base, cv2.COLOR_RGB2GRAY)
+        grey = cv2.resize(grey, (4 * size[0], 4 * size[1]), interpolation=cv2.INTER_LINEAR)
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    else:
+        small = cv2.resize(base, size, interpolation=cv2.INTER_AREA)
+        grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
     detail = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
     integral = cv2.integral(detail)
     sh, sw = detail.shape
