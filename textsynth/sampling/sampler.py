@@ -314,13 +314,30 @@ def _quad_overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(area)
 
 
+Bounds = tuple[float, float, float, float]
+
+
+def _overlaps(poly: np.ndarray, bounds: Bounds, placed: list[tuple[np.ndarray, Bounds]]) -> bool:
+    """True when the block covers more than a pixel of text already placed. Blocks whose bounding boxes
+    share at most a pixel cannot (most pairs: they sit in different regions), so OpenCV is asked only
+    about the others."""
+    x0, y0, x1, y1 = bounds
+    for other, (ox0, oy0, ox1, oy1) in placed:
+        shared_w, shared_h = min(x1, ox1) - max(x0, ox0), min(y1, oy1) - max(y0, oy0)
+        if shared_w <= 0 or shared_h <= 0 or shared_w * shared_h <= 1.0:
+            continue  # the quadrilaterals' overlap lies inside the boxes' one
+        if _quad_overlap(poly, other) > 1.0:
+            return True
+    return False
+
+
 @dataclass
 class _Canvas:
     """What the slots of one scene share while they are placed, in drawing order."""
 
     base: np.ndarray  # background + decorations (+ backing panels) so far
     primary: str  # the run's corpus word for this sample
-    placed: list[np.ndarray] = field(default_factory=list)  # polygons text may not overlap
+    placed: list[tuple[np.ndarray, Bounds]] = field(default_factory=list)  # text not to overlap, its bounds
     skipped: list[str] = field(default_factory=list)  # primary words no font could set
     plane: np.ndarray | None = None  # one wall for all text, or None
     draws: SceneDraws = field(default_factory=lambda: SceneDraws())  # group draws, char_balance targets
@@ -330,6 +347,7 @@ class _Canvas:
 class PlacedText(NamedTuple):
     item: TextItem
     polygon: np.ndarray  # the block's quadrilateral in canvas pixels
+    bounds: Bounds  # the polygon's bounding box (x0, y0, x1, y1)
     panel: Decoration | None  # a backing panel when the ground under the text is very busy
 
 
@@ -472,9 +490,9 @@ def _place(
         xs, ys = poly.T.tolist()  # four corners: Python floats beat numpy reductions ~8x here
         if not (all(0 <= x <= width for x in xs) and all(0 <= y <= height for y in ys)):
             continue  # (a NaN corner fails too)
-        if not slot.overlap and any(_quad_overlap(poly, other) > 1.0 for other in canvas.placed):
-            continue
         bounds = (min(xs), min(ys), max(xs), max(ys))
+        if not slot.overlap and _overlaps(poly, bounds, canvas.placed):
+            continue
         texture = _texture(canvas.base, bounds, item.size_px)
         panel = _backing_panel(item, bounds, width, height) if texture >= PANEL_TEXTURE else None
         if (
@@ -487,7 +505,7 @@ def _place(
             _outline(
                 item
             )  # low contrast or a pattern under the text: outline the glyphs, as a designer would
-        return PlacedText(item, poly, panel)
+        return PlacedText(item, poly, bounds, panel)
     return None
 
 
@@ -586,7 +604,7 @@ def sample_template(
         if placed is not None:
             texts.append(placed.item)
             if not slot.overlap:
-                canvas.placed.append(placed.polygon)
+                canvas.placed.append((placed.polygon, placed.bounds))
             if placed.panel is not None:  # drawn under all text, like the template's own decorations
                 decorations.append(placed.panel)
                 canvas.base = draw_decorations(canvas.base, [placed.panel])
