@@ -17,7 +17,7 @@ from textsynth.config import ASPECT_NAMES, RenderConfig
 from textsynth.errors import TextsynthError
 from textsynth.pipeline import make_sample
 from textsynth.sampling.canvas import canvas_size
-from textsynth.sampling.flow import featured, flow_layout
+from textsynth.sampling.flow import featured, flow_layout, with_fields
 from textsynth.templates import Slot, available_templates, load_template
 from textsynth.templates.schema import ALIGNS, AUTO_ARRANGEMENTS, AutoLayout
 
@@ -307,3 +307,26 @@ def test_the_flyer_example_in_the_docs_loads_and_renders(tmp_path, ctx):
     assert template.layout.auto is not None and len(template.aspects) == 5
     for index in range(3):
         assert any(t.primary for t in make_sample(_only(ctx, template), index).scene.texts)
+
+
+@pytest.mark.parametrize("name", ["event_poster", "menu_board", "couplet"])
+def test_with_fields_copies_as_dataclasses_replace_does(name: str) -> None:
+    """The cheap copy arrange and flow use gives what replace() gives, and leaves the original alone."""
+    template = available_templates()[name]
+    for obj, changes in [
+        (template, {"slots": template.slots[:1], "decorations": []}),
+        *((s, {"region": (0.1, 0.2, 0.3, 0.4), "align": "end"}) for s in template.slots),
+        *((d, {"region": (0.0, 0.0, 0.5, 0.5), "p": 0.0}) for d in template.decorations),
+    ]:
+        before = dataclasses.replace(obj)
+        copied = with_fields(obj, **changes)
+        assert copied == dataclasses.replace(obj, **changes) and type(copied) is type(obj)
+        assert copied is not obj and obj == before, "the original keeps its fields"
+
+    @dataclasses.dataclass
+    class Checked(type(template)):  # a plugin's subclass may validate in __post_init__: replace() runs it
+        def __post_init__(self) -> None:
+            self.description = "checked"
+
+    sub = Checked(**{f.name: getattr(template, f.name) for f in dataclasses.fields(template)})
+    assert with_fields(sub, description="x").description == "checked"

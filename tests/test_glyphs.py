@@ -121,3 +121,34 @@ def test_every_face_has_a_line_box_near_its_em(fonts) -> None:
     for face in fonts.faces:
         ascent, descent = get_face(face, 100).getmetrics()
         assert descent > 0 and 80 <= ascent + descent <= 160, (face.id, ascent, descent)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    char=st.sampled_from("中文字，。A g一丨"), size=st.integers(12, 120), which=st.integers(0, len(FACES) - 1)
+)
+def test_ink_box_is_the_bitmaps_box(library: FontLibrary, char: str, size: int, which: int) -> None:
+    """Layout grows cells to `ink` instead of the bitmap: the two must agree, blank glyphs included."""
+    faces = _installed(library)
+    sized = get_face(library.face(faces[which % len(faces)]), size)
+    left, top, mask = sized.glyph(char)
+    want = (left, top, left + mask.shape[1], top + mask.shape[0]) if mask.size else None
+    assert sized.ink(char) == want
+    assert sized.ink(char) == want, "a second look (from the ink cache) agrees too"
+    if char == " ":
+        assert want is None
+
+
+def test_ink_boxes_stay_within_their_bound(library: FontLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ink boxes are kept apart from the bitmap LRU: a long run must not grow them without end."""
+    monkeypatch.setattr(glyphs, "INK_CACHE_ENTRIES", 50)
+    sized = get_face(library.face(_installed(library)[0]), 33)
+    chars = [chr(cp) for cp in range(0x4E00, 0x4E00 + 400)]
+    for char in chars:
+        sized.ink(char)
+    held = sum(len(face._inks) for face in glyphs._SIZED.values())
+    assert held <= 50
+    left, top, mask = sized.glyph(chars[0])
+    assert sized.ink(chars[0]) == (left, top, left + mask.shape[1], top + mask.shape[0]), (
+        "recomputed after a clear"
+    )

@@ -87,15 +87,15 @@ def _vertical_form(font: SizedFace, char: str) -> str:
     return vertical if font.has_glyph(vertical) and font.glyph(vertical).inked else char
 
 
-def _ink_box(font: SizedFace, draw: str, x: int, y: int, box: tuple[float, ...]) -> tuple[float, ...]:
-    """Grow the advance box (x0, y0, x1, y1) to the glyph's ink (from its cached bitmap), so oblique
-    or wide glyphs stay covered; x, y is the whole-pixel pen the glyph is drawn at."""
-    left, top, mask = font.glyph(draw)
-    if not mask.size:
+def _ink_box(font: SizedFace, draw: str, x: float, y: float, box: tuple[float, ...]) -> tuple[float, ...]:
+    """Grow the advance box (x0, y0, x1, y1) to the glyph's ink (its rendered bitmap's box), so oblique
+    or wide glyphs stay covered; x, y is the pen the glyph is drawn at."""
+    ink = font.ink(draw)
+    if ink is None:
         return box
-    h, w = mask.shape
+    left, top, right, bottom = ink
     x0, y0, x1, y1 = box
-    return min(x0, x + left), min(y0, y + top), max(x1, x + left + w), max(y1, y + top + h)
+    return min(x0, x + left), min(y0, y + top), max(x1, x + right), max(y1, y + bottom)
 
 
 def _cells(boxes: list[tuple[float, ...]]) -> np.ndarray:
@@ -293,21 +293,32 @@ def _layout_horizontal(item: TextItem, font: SizedFace) -> list[Glyph]:
         return _layout_mixed(item, font)
     size = item.size_px
     ascent, descent = font.getmetrics()
+    line_h = ascent + descent
     widths = [measure_line(font, line, size, item.char_spacing) for line in item.lines]
     block_w = max(widths)
     gap = item.char_spacing * size
+    blank = size * 0.5  # as _char_advance: a glyph without an advance gets half an em
+    advance, ink = font.advance, font.ink  # bound once: this loop runs for every character sampled
     placed: list[tuple[str, int, int]] = []
     boxes: list[tuple[float, ...]] = []
     for row, (line, line_w) in enumerate(zip(item.lines, widths, strict=True)):
         y = row * size * item.line_spacing
         x = {"start": 0.0, "center": (block_w - line_w) / 2, "end": block_w - line_w}[item.align]
+        pen_y, y1 = round(y), y + line_h
         for char in line:
-            advance = _char_advance(font, char, size)
+            step = advance(char) or blank  # advances are never negative
             if not char.isspace():
-                pen_x, pen_y = round(x), round(y)
+                pen_x = round(x)
                 placed.append((char, pen_x, pen_y))
-                boxes.append(_ink_box(font, char, pen_x, pen_y, (x, y, x + advance, y + ascent + descent)))
-            x += advance + gap
+                box = ink(char)  # the advance box grown to the ink, as _ink_box does
+                if box is None:
+                    boxes.append((x, y, x + step, y1))
+                else:
+                    left, top, right, bottom = box
+                    boxes.append(
+                        (min(x, pen_x + left), min(y, pen_y + top), max(x + step, pen_x + right), max(y1, pen_y + bottom))
+                    )  # fmt: skip
+            x += step + gap
     cells = _cells(boxes)
     return [Glyph(c, c, px, py, cell) for (c, px, py), cell in zip(placed, cells, strict=True)]
 
@@ -326,17 +337,19 @@ def _layout_vertical(item: TextItem, font: SizedFace) -> list[Glyph]:
         y = {"start": 0.0, "center": (height - used) / 2, "end": height - used}[item.align]
         for char in line:
             if not char.isspace():
-                draw = _vertical_form(font, char)
-                left, top, mask = font.glyph(draw)
-                # centre the ink in the square cell: vertical forms sit oddly in their em box
-                ink_h, ink_w = mask.shape
-                if ink_w > 0 and ink_h > 0:
-                    x = round(cx0 + (size - ink_w) / 2 - left)
-                    gy = round(y + (size - ink_h) / 2 - top)
-                else:
+                draw = _vertical_form(font, char) if char in VERTICAL_FORMS else char
+                ink = font.ink(draw)
+                if ink is None:
                     x, gy = round(cx0), round(y)
+                    boxes.append((cx0, y, cx0 + size, y + size))
+                else:  # centre the ink in the square cell: vertical forms sit oddly in their em box
+                    left, top, right, bottom = ink
+                    x = round(cx0 + (size - (right - left)) / 2 - left)
+                    gy = round(y + (size - (bottom - top)) / 2 - top)
+                    boxes.append(
+                        (min(cx0, x + left), min(y, gy + top), max(cx0 + size, x + right), max(y + size, gy + bottom))
+                    )  # fmt: skip
                 placed.append((char, draw, x, gy))
-                boxes.append(_ink_box(font, draw, x, gy, (cx0, y, cx0 + size, y + size)))
             y += step
     cells = _cells(boxes)
     return [Glyph(c, d, x, y, cell) for (c, d, x, y), cell in zip(placed, cells, strict=True)]

@@ -9,12 +9,10 @@ can be moved to the calmest part of the picture, where real designers put text.
 
 from __future__ import annotations
 
-import dataclasses
-
 import cv2
 import numpy as np
 
-from textsynth.sampling.flow import auto_arrange
+from textsynth.sampling.flow import auto_arrange, with_fields
 from textsynth.templates.schema import DecorationSpec, Template
 
 Box = tuple[float, float, float, float]
@@ -66,15 +64,15 @@ def arrange(
     # the primary slot keeps its size, so the corpus word fits as often as in the template's own layout
     primary = template.primary_slot()
     slots = [
-        dataclasses.replace(
+        with_fields(
             s, region=_clip(place(s.region, keep_size=s is primary)),
             align=_ALIGN_MIRROR[s.align] if mirror else s.align,
         )
         for s in template.slots
     ]  # fmt: skip
-    decorations = [d if _spans_canvas(d) else dataclasses.replace(d, region=_clip(place(d.region)))
+    decorations = [d if _spans_canvas(d) else with_fields(d, region=_clip(place(d.region)))
                    for d in template.decorations]  # fmt: skip
-    return dataclasses.replace(template, slots=slots, decorations=decorations)
+    return with_fields(template, slots=slots, decorations=decorations)
 
 
 def _group_box(boxes: list[Box]) -> Box:
@@ -145,10 +143,14 @@ def _calmest_offset(
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
     if max(h, w) > 4 * 96:
         # area averaging by a fractional factor (1024 -> 96) is OpenCV's slow path, ~4 ms a call;
-        # bilinear to 4x the size and then an exact 4:1 average is ~7x cheaper and keeps the detail
-        base = cv2.resize(base, (4 * size[0], 4 * size[1]), interpolation=cv2.INTER_LINEAR)
-    small = cv2.resize(base, size, interpolation=cv2.INTER_AREA)
-    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        # bilinear to 4x the size and then an exact 4:1 average is ~7x cheaper and keeps the detail.
+        # Grey first: both resizes then move one channel, not three (414 -> 220 us at 512²)
+        grey = cv2.cvtColor(base, cv2.COLOR_RGB2GRAY)
+        grey = cv2.resize(grey, (4 * size[0], 4 * size[1]), interpolation=cv2.INTER_LINEAR)
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    else:
+        small = cv2.resize(base, size, interpolation=cv2.INTER_AREA)
+        grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
     detail = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
     integral = cv2.integral(detail)
     sh, sw = detail.shape

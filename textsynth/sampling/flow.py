@@ -19,10 +19,30 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from typing import Any, TypeVar
 
 import numpy as np
 
 from textsynth.templates.schema import AutoLayout, DecorationSpec, Slot, Template
+
+_T = TypeVar("_T")
+_PLAIN = (Slot, DecorationSpec, Template)  # dataclasses without __post_init__ or init=False fields
+
+
+def with_fields(obj: _T, **changes: Any) -> _T:
+    """`dataclasses.replace` for the schema's plain dataclasses: a shallow copy with `changes` set.
+
+    replace() runs the generated __init__ through keyword plumbing (~10 us for a Slot); arranging a
+    sample copies every slot and decoration, so this copies the instance dict instead. Anything else
+    (a Template subclass a plugin defines, say) still goes through replace()."""
+    cls = type(obj)
+    if cls not in _PLAIN:
+        return dataclasses.replace(obj, **changes)
+    copy = object.__new__(cls)
+    copy.__dict__.update(obj.__dict__)
+    copy.__dict__.update(changes)
+    return copy
+
 
 Box = tuple[float, float, float, float]
 LINE_PITCH = 1.3  # a line's height, as a multiple of its glyph size (leading included)
@@ -51,21 +71,21 @@ def auto_arrange(template: Template, rng: np.random.Generator, width: int, heigh
     assert spec is not None
     result = flow_layout(template.slots, spec, width / height, rng, template.primary_slot(), height)
     decorations = [_behind(d, result.slots, width / height) if d.behind else d for d in template.decorations]
-    return dataclasses.replace(template, slots=result.slots, decorations=decorations)
+    return with_fields(template, slots=result.slots, decorations=decorations)
 
 
 def _behind(spec: DecorationSpec, slots: list[Slot], aspect: float) -> DecorationSpec:
     """A decoration that backs some blocks (a panel under the details): their joint box, padded."""
     boxes = [s.region for s in slots if s.role in spec.behind]
     if not boxes:  # the blocks it backs are absent from this sample: so is it
-        return dataclasses.replace(spec, p=0.0)
+        return with_fields(spec, p=0.0)
     pad_y = BEHIND_PAD
     pad_x = pad_y / aspect
     box = (
         min(b[0] for b in boxes) - pad_x, min(b[1] for b in boxes) - pad_y,
         max(b[2] for b in boxes) + pad_x, max(b[3] for b in boxes) + pad_y,
     )  # fmt: skip
-    return dataclasses.replace(spec, region=_clean(box))
+    return with_fields(spec, region=_clean(box))
 
 
 def flow_layout(
@@ -98,7 +118,7 @@ def flow_layout(
         placer = functools.partial(placer, least=MIN_COLUMN_PX / (aspect * height) if height else 0.0)
     boxes, directions = placer(present, lead, content, gap, aspect, align, anchor, rng)
     placed = [
-        dataclasses.replace(
+        with_fields(
             slot, region=_clean(box), p=1.0, direction=directions.get(i, _flat(slot)),
             align=slot.align if slot.align != "center" else _along(align, directions.get(i)),
         )
@@ -150,7 +170,7 @@ def _resized(slot: Slot, aspect: float, floor: float) -> Slot:
     None below `floor`, so small canvases still give each line room for legible glyphs."""
     scale = min(max(1.0, math.sqrt(aspect / SIZE_ASPECT)), MAX_SIZE / slot.size[1])
     lo, hi = (min(MAX_SIZE, max(floor, v * scale)) for v in slot.size)
-    return dataclasses.replace(slot, size=(round(lo, 4), round(hi, 4)))
+    return with_fields(slot, size=(round(lo, 4), round(hi, 4)))
 
 
 def _flat(slot: Slot) -> str:

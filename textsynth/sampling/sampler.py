@@ -183,7 +183,11 @@ def _region(base: np.ndarray, box: tuple[float, ...]) -> np.ndarray:
 
 
 def _local_color(base: np.ndarray, box: tuple[float, ...]) -> tuple[int, int, int]:
-    region = _region(base, box)
+    """The mean colour under a slot's region. Above 512 px every n-th row (n = canvas / 512): the
+    same rows' share as at 512², so the cost does not grow with the image (OpenCV reads a row-strided
+    view in place; a region spans hundreds of rows, so the mean moves by a level at most)."""
+    rows = max(1, round(max(base.shape[:2]) / 512))
+    region = _region(base, box)[::rows]
     if region.size == 0:
         return (128, 128, 128)
     return tuple(int(v) for v in cv2.mean(region)[:3])
@@ -197,21 +201,33 @@ PANEL_TEXTURE = 12.0
 def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
     """How much structure the background has at the scale of the glyphs' strokes.
 
-    The region is resized so a glyph is ~16 px: fine grain averages out, while stripes,
-    checks and strong wood grain (what OCR and the eye confuse with strokes) remain.
+    The region is shrunk by the whole factor k that brings a glyph nearest 16 px (cut to a multiple
+    of k: OpenCV's exact k:1 area average is ~3x cheaper than a fractional one, the cost of this
+    check): fine grain averages out, while stripes, checks and strong wood grain (what OCR and the
+    eye confuse with strokes) remain. Glyphs under 24 px shrink to 16 px by a fractional factor.
     """
     region = _region(base, box)  # not strided: skipping pixels keeps fine grain that averaging removes
     height, width = region.shape[:2]
     if width < 2 or height < 2:
         return 0.0
-    gray = cv2.cvtColor(np.ascontiguousarray(region), cv2.COLOR_RGB2GRAY)
-    scale = 16.0 / max(size_px, 1)
-    if scale < 1.0:
-        size = (max(3, int(width * scale)), max(3, int(height * scale)))
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    k = round(size_px / 16.0)
+    if k >= 2 and width >= 2 * k and height >= 2 * k:
+        height, width = height - height % k, width - width % k
+        gray = cv2.cvtColor(np.ascontiguousarray(region[:height, :width]), cv2.COLOR_RGB2GRAY)
+        gray = cv2.resize(gray, (width // k, height // k), interpolation=cv2.INTER_AREA)
+    else:
+        gray = cv2.cvtColor(np.ascontiguousarray(region), cv2.COLOR_RGB2GRAY)
+        scale = 16.0 / max(size_px, 1)
+        if scale < 1.0:
+            size = (max(3, int(width * scale)), max(3, int(height * scale)))
+            gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
-    return float(np.mean(np.abs(gx) + np.abs(gy))) / 8.0
+    # mean |gx| + |gy| as OpenCV's L1 norms (sums in double): no abs, add or mean temporaries
+    return (cv2.norm(gx, cv2.NORM_L1) + cv2.norm(gy, cv2.NORM_L1)) / (gray.size * 8.0)
+
+
+_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # Rec. 709 weights, to rank pixels
 
 
 def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> float:
@@ -223,12 +239,13 @@ def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> flo
     region = _region(base, box)[::step, ::step].reshape(-1, 3).astype(np.float32)
     if region.size == 0:
         return 21.0
-    lum = region @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # only ranks pixels
+    lum = region @ _LUMA  # only ranks pixels
     k = max(1, len(lum) // 10)
     order = np.argpartition(lum, (k - 1, len(lum) - k))  # both tails from one partition
-    dark = region[order[:k]].mean(axis=0)
-    light = region[order[-k:]].mean(axis=0)
-    return min(contrast_ratio(color, tuple(dark)), contrast_ratio(color, tuple(light)))
+    count = np.float32(k)  # sum / k is what .mean computes, without its Python-level overhead
+    dark = (region[order[:k]].sum(axis=0) / count).tolist()
+    light = (region[order[-k:]].sum(axis=0) / count).tolist()
+    return min(contrast_ratio(color, dark), contrast_ratio(color, light))
 
 
 def _style(
@@ -297,13 +314,21 @@ def _quad_overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(area)
 
 
-def _inside(poly: np.ndarray, width: int, height: int) -> bool:
-    return bool(
-        (poly[:, 0] >= 0).all()
-        and (poly[:, 1] >= 0).all()
-        and (poly[:, 0] <= width).all()
-        and (poly[:, 1] <= height).all()
-    )
+Bounds = tuple[float, float, float, float]
+
+
+def _overlaps(poly: np.ndarray, bounds: Bounds, placed: list[tuple[np.ndarray, Bounds]]) -> bool:
+    """True when the block covers more than a pixel of text already placed. Blocks whose bounding boxes
+    share at most a pixel cannot (most pairs: they sit in different regions), so OpenCV is asked only
+    about the others."""
+    x0, y0, x1, y1 = bounds
+    for other, (ox0, oy0, ox1, oy1) in placed:
+        shared_w, shared_h = min(x1, ox1) - max(x0, ox0), min(y1, oy1) - max(y0, oy0)
+        if shared_w <= 0 or shared_h <= 0 or shared_w * shared_h <= 1.0:
+            continue  # the quadrilaterals' overlap lies inside the boxes' one
+        if _quad_overlap(poly, other) > 1.0:
+            return True
+    return False
 
 
 @dataclass
@@ -312,7 +337,7 @@ class _Canvas:
 
     base: np.ndarray  # background + decorations (+ backing panels) so far
     primary: str  # the run's corpus word for this sample
-    placed: list[np.ndarray] = field(default_factory=list)  # polygons text may not overlap
+    placed: list[tuple[np.ndarray, Bounds]] = field(default_factory=list)  # text not to overlap, its bounds
     skipped: list[str] = field(default_factory=list)  # primary words no font could set
     plane: np.ndarray | None = None  # one wall for all text, or None
     draws: SceneDraws = field(default_factory=lambda: SceneDraws())  # group draws, char_balance targets
@@ -322,6 +347,7 @@ class _Canvas:
 class PlacedText(NamedTuple):
     item: TextItem
     polygon: np.ndarray  # the block's quadrilateral in canvas pixels
+    bounds: Bounds  # the polygon's bounding box (x0, y0, x1, y1)
     panel: Decoration | None  # a backing panel when the ground under the text is very busy
 
 
@@ -461,11 +487,12 @@ def _place(
         if item.curve and len(item.lines) == 1 and layout.width > item.box[2] - item.box[0]:
             continue
         poly = word_polygon(item, layout, item_matrix(item, layout))
-        if not _inside(poly, width, height):
+        xs, ys = poly.T.tolist()  # four corners: Python floats beat numpy reductions ~8x here
+        if not (all(0 <= x <= width for x in xs) and all(0 <= y <= height for y in ys)):
+            continue  # (a NaN corner fails too)
+        bounds = (min(xs), min(ys), max(xs), max(ys))
+        if not slot.overlap and _overlaps(poly, bounds, canvas.placed):
             continue
-        if not slot.overlap and any(_quad_overlap(poly, other) > 1.0 for other in canvas.placed):
-            continue
-        bounds = tuple(poly.min(axis=0)) + tuple(poly.max(axis=0))
         texture = _texture(canvas.base, bounds, item.size_px)
         panel = _backing_panel(item, bounds, width, height) if texture >= PANEL_TEXTURE else None
         if (
@@ -478,7 +505,7 @@ def _place(
             _outline(
                 item
             )  # low contrast or a pattern under the text: outline the glyphs, as a designer would
-        return PlacedText(item, poly, panel)
+        return PlacedText(item, poly, bounds, panel)
     return None
 
 
@@ -577,7 +604,7 @@ def sample_template(
         if placed is not None:
             texts.append(placed.item)
             if not slot.overlap:
-                canvas.placed.append(placed.polygon)
+                canvas.placed.append((placed.polygon, placed.bounds))
             if placed.panel is not None:  # drawn under all text, like the template's own decorations
                 decorations.append(placed.panel)
                 canvas.base = draw_decorations(canvas.base, [placed.panel])

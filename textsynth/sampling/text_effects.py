@@ -49,6 +49,8 @@ def sample_design_effects(
     on["inner_glow"] = (
         on.get("inner_glow", False) and roomy and style.fill.kind == "solid" and not on["textured_fill"]
     )
+    if not any(on.values()):  # most slots: nothing drawn, nothing to add
+        return
     color = style.color
     ground = rgb_to_hex(local)
     light_text = relative_luminance(hex_to_rgb(color)) > 0.4

@@ -28,6 +28,7 @@ _RENDER = freetype.FT_LOAD_RENDER | freetype.FT_LOAD_NO_HINTING | freetype.FT_LO
 _OUTLINE = freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP
 _UNSCALED = freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_HINTING
 GLYPH_CACHE_BYTES = 48 << 20  # rendered glyphs kept per process (a 100 px glyph is ~10 kB)
+INK_CACHE_ENTRIES = 50_000  # ink boxes kept per process (~200 bytes each), apart from the bitmaps
 # FreeType memory-maps each font file (33 files, 427 MB here) and faces stay open, so the pages a
 # worker has touched would pile up in its RSS; every this many glyph renders they are dropped
 # from it (they stay in the page cache: a later touch is a minor fault).
@@ -157,6 +158,7 @@ _FACES: dict[tuple[str, int], _Face] = {}
 _SIZED: dict[tuple[str, int, int], SizedFace] = {}
 _GLYPHS: OrderedDict[tuple, Bitmap] = OrderedDict()
 _glyph_bytes = 0
+_ink_entries = 0
 _renders_since_release = 0
 
 
@@ -183,6 +185,27 @@ class SizedFace:
         # abs: Fandol Song Regular's descender has the wrong sign (+0.18 em), which made its line box
         # 0.65 em tall and its glyphs hang below every cell, fit and line built on it
         self.descent = math.ceil(abs(self._face.descender) * self.scale - 1e-6)
+        self._inks: dict[str, tuple[int, int, int, int] | None] = {}
+
+    def ink(self, char: str) -> tuple[int, int, int, int] | None:
+        """The glyph's bitmap box (left, top, right, bottom) from the pen, None when it has no bitmap.
+
+        Layout grows every cell to this box; kept per face and size apart from the bitmap LRU, so a
+        layout of a known character is one dict lookup (the bitmap is rendered once either way)."""
+        try:
+            return self._inks[char]
+        except KeyError:
+            pass
+        left, top, mask = self.glyph(char)
+        box = (left, top, left + mask.shape[1], top + mask.shape[0]) if mask.size else None
+        global _ink_entries
+        if _ink_entries >= INK_CACHE_ENTRIES:  # a long run meets millions of (face, size, glyph)s
+            for sized in list(_SIZED.values()):
+                sized._inks.clear()
+            _ink_entries = 0
+        self._inks[char] = box
+        _ink_entries += 1
+        return box
 
     def getmetrics(self) -> tuple[int, int]:
         """(ascent, descent) in whole pixels, as Pillow reports them."""
