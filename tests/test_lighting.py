@@ -155,6 +155,23 @@ def test_color_cast_tints_and_noise_is_moderate():
     assert abs(noisy.mean() - 150) < 1
 
 
+@pytest.mark.parametrize("shape", [(64, 64), (97, 131), (512, 384)])
+def test_colour_noise_is_independent_per_channel_and_pixel(shape):
+    """Colour noise is not grey noise: each channel's noise is its own at every pixel and next to it."""
+    img = np.full((*shape, 3), 128, np.uint8)
+    noisy = lighting.apply_effects(img, [Layer("noise", {"sigma": 6.0, "mono": False, "seed": 11})])
+    n = noisy.astype(np.float64) - 128
+    chans = n.reshape(-1, 3).T
+    assert np.abs(np.corrcoef(chans)[np.triu_indices(3, 1)]).max() < 0.1
+    for c in range(3):
+        assert abs(np.corrcoef(n[:, 1:, c].ravel(), n[:, :-1, c].ravel())[0, 1]) < 0.1
+        assert abs(np.corrcoef(n[1:, :, c].ravel(), n[:-1, :, c].ravel())[0, 1]) < 0.1
+        assert 4.5 < n[..., c].std() < 7.5
+    mono = lighting.apply_effects(img, [Layer("noise", {"sigma": 6.0, "mono": True, "seed": 11})])
+    assert (mono[..., 0] == mono[..., 1]).all() and (mono[..., 1] == mono[..., 2]).all()
+    assert mono.std() > 4.5
+
+
 def test_blur_softens_edges_within_limits():
     img = np.zeros((64, 64, 3), np.uint8)
     img[:, 32:] = 255
