@@ -169,7 +169,7 @@ def test_textured_ink_shows_the_surface_detail_under_it():
     alpha[16:48, 16:48] = 255
     ink = np.zeros((64, 64, 3), np.uint8)
     ink[16:48, 16:48] = (30, 30, 30)  # premultiplied: opaque dark ink
-    layer = TextLayer(rgb=ink, alpha=alpha, origin=(0, 0))
+    layer = TextLayer.of(ink, alpha, origin=(0, 0))
     flat, painted = wall.copy(), wall.copy()
     paste_layer(flat, layer, np.eye(3))
     paste_layer(painted, layer, np.eye(3), texture=0.6)

@@ -114,22 +114,21 @@ def _is_integer_shift(matrix: np.ndarray) -> bool:
     )  # fmt: skip
 
 
-def warp_layer(layer: TextLayer, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """A layer's premultiplied colour and alpha moved through `matrix`, with their canvas offset (x, y)."""
+def warp_layer(layer: TextLayer, matrix: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """A layer's premultiplied RGBA moved through `matrix`, with its canvas offset (x, y)."""
     import cv2
 
     to_canvas = matrix @ translation(*layer.origin)
-    lh, lw = layer.alpha.shape
+    lh, lw = layer.rgba.shape[:2]
     if _is_integer_shift(to_canvas):
-        return layer.rgb, layer.alpha, round(float(to_canvas[0, 2])), round(float(to_canvas[1, 2]))
+        return layer.rgba, round(float(to_canvas[0, 2])), round(float(to_canvas[1, 2]))
     corners = map_points(np.array([[0, 0], [lw, 0], [lw, lh], [0, lh]]), to_canvas)
     ox, oy = int(np.floor(corners[:, 0].min())), int(np.floor(corners[:, 1].min()))
     rw = int(np.ceil(corners[:, 0].max())) - ox + 1
     rh = int(np.ceil(corners[:, 1].max())) - oy + 1
     local = translation(-ox, -oy) @ to_canvas
-    stacked = np.dstack([layer.rgb, layer.alpha])
-    warped = cv2.warpPerspective(stacked, local, (rw, rh), flags=cv2.INTER_LINEAR, borderValue=0)
-    return warped[..., :-1], np.ascontiguousarray(warped[..., -1]), ox, oy
+    warped = cv2.warpPerspective(layer.rgba, local, (rw, rh), flags=cv2.INTER_LINEAR, borderValue=0)
+    return warped, ox, oy
 
 
 def clip_to_canvas(
@@ -152,23 +151,24 @@ def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray, textur
     """
     import cv2
 
-    rgb, alpha, ox, oy = warp_layer(layer, matrix)
-    overlap = clip_to_canvas(canvas.shape, alpha.shape, ox, oy)
+    rgba, ox, oy = warp_layer(layer, matrix)
+    overlap = clip_to_canvas(canvas.shape, rgba.shape, ox, oy)
     if overlap is None:
         return
     dst, src = overlap
+    tile = rgba[src]
     # premultiplied "over" in uint8 with OpenCV's saturating SIMD ops: canvas*(1-a) + colour
-    keep = cv2.bitwise_not(alpha[src])
+    alpha = cv2.extractChannel(tile, 3)
     region = canvas[dst]
     detail = None
     if texture > 0:
         detail = region.astype(np.float32) - cv2.GaussianBlur(region, (0, 0), 2.0).astype(np.float32)
     # one buffer for the kept share and the sum: fresh tile-sized arrays cost page faults, not arithmetic
-    out = cv2.merge([keep, keep, keep])
+    out = cv2.cvtColor(cv2.bitwise_not(alpha), cv2.COLOR_GRAY2RGB)
     cv2.multiply(region, out, dst=out, scale=1.0 / 255.0)
-    cv2.add(out, np.ascontiguousarray(rgb[src]), dst=out)
+    cv2.add(out, cv2.cvtColor(tile, cv2.COLOR_RGBA2RGB), dst=out)
     if detail is not None:
-        weight = alpha[src].astype(np.float32)[..., None] * np.float32(texture / 255)
+        weight = alpha.astype(np.float32)[..., None] * np.float32(texture / 255)
         out = np.clip(out + detail * weight + 0.5, 0, 255).astype(np.uint8)
     canvas[dst] = out
 

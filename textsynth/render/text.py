@@ -15,7 +15,6 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from textsynth.components.backgrounds import lut_rgb
 from textsynth.render.colors import hex_to_rgb
 from textsynth.render.layout import BlockLayout, Font, Glyph
 from textsynth.scene import TextItem
@@ -24,11 +23,23 @@ from textsynth.sources.glyphs import Bitmap, as_sized
 
 @dataclass
 class TextLayer:
-    """Premultiplied colour (H, W, 3) and alpha (H, W) as uint8, placed at `origin` in block pixels."""
+    """Premultiplied colour and alpha as one (H, W, 4) uint8 array, placed at `origin` in block pixels.
 
-    rgb: np.ndarray
-    alpha: np.ndarray
+    One 4-channel array, because that is what OpenCV warps fastest and what the plain fill's
+    lookup gives directly: separate planes cost a stack before every warp and a copy after.
+    """
+
+    rgba: np.ndarray
     origin: tuple[int, int]
+
+    @classmethod
+    def of(cls, rgb: np.ndarray, alpha: np.ndarray, origin: tuple[int, int]) -> TextLayer:
+        """A layer from premultiplied colour (H, W, 3) and alpha (H, W) planes."""
+        return cls(rgba=cv2.merge([*cv2.split(np.ascontiguousarray(rgb)), alpha]), origin=origin)
+
+    @property
+    def alpha(self) -> np.ndarray:
+        return self.rgba[..., 3]
 
 
 def layer_bounds(layout: BlockLayout) -> tuple[int, int, int, int]:
@@ -296,8 +307,10 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
     if plain and flat:
         # plain solid fill, the common case: premultiplied colour is a lookup of the coverage
         rgb = np.array(hex_to_rgb(style.fill.colors[0]), np.float64)
-        table = (np.arange(256)[:, None] * rgb / 255.0 + 0.5).astype(np.uint8)
-        return TextLayer(rgb=lut_rgb(fill8, table), alpha=fill8, origin=origin)
+        table = np.empty((256, 4), np.uint8)
+        table[:, :3] = (np.arange(256)[:, None] * rgb / 255.0 + 0.5).astype(np.uint8)
+        table[:, 3] = np.arange(256)
+        return TextLayer(rgba=lut_rgba(fill8, table), origin=origin)
     # masks are shifted in uint8, blurred and composed in float32
     inner8 = stroke8 if stroke8 is not None else fill8
     rings = _rings(inner8, style.outlines)
@@ -341,8 +354,10 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
         inside = _blur(fill, max(ig.radius, 0.5))
         rim = np.clip((np.float32(0.9) - inside) * np.float32(2.5), 0, 1)
         _over(planes, alpha, _rgb(ig.color), rim * fill * np.float32(ig.opacity))
-    return TextLayer(
-        rgb=cv2.convertScaleAbs(cv2.merge(planes), alpha=255.0),
-        alpha=cv2.convertScaleAbs(alpha, alpha=255.0),
-        origin=origin,
-    )
+    return TextLayer(rgba=cv2.convertScaleAbs(cv2.merge([*planes, alpha]), alpha=255.0), origin=origin)
+
+
+def lut_rgba(gray: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Map a uint8 HxW map through a 256x4 uint8 table to HxWx4: one single-channel LUT of packed int32."""
+    out = cv2.LUT(gray, np.ascontiguousarray(table).view(np.int32).ravel())
+    return out.view(np.uint8).reshape(*gray.shape, 4)
