@@ -206,8 +206,24 @@ def _texture_planes(fill, colors: np.ndarray, ink: np.ndarray) -> list[np.ndarra
 
 
 def _shifted(mask: np.ndarray, dx: float, dy: float) -> np.ndarray:
-    matrix = np.float32([[1, 0, dx], [0, 1, dy]])
-    return cv2.warpAffine(mask, matrix, (mask.shape[1], mask.shape[0]), flags=cv2.INTER_LINEAR)
+    """`mask` moved by (dx, dy) pixels, bilinear, with zeros moved in (as warpAffine would, 4-5x faster).
+
+    A move is a whole-pixel copy plus a blend of each pixel with its left, then upper, neighbour:
+    two addWeighted passes instead of warpAffine's per-pixel coordinate arithmetic.
+    """
+    h, w = mask.shape
+    ix, iy = math.floor(dx), math.floor(dy)
+    fx, fy = dx - ix, dy - iy
+    # canvas[y + 1, x + 1] = mask[y - iy, x - ix] for x in [-1, w), y in [-1, h): the whole-pixel move,
+    # with the row and column before the image that the fractional blend reaches back to
+    canvas = np.zeros((h + 1, w + 1), mask.dtype)
+    x0, x1 = max(ix, -1), min(w, w + ix)
+    y0, y1 = max(iy, -1), min(h, h + iy)
+    if x1 <= x0 or y1 <= y0:
+        return np.zeros_like(mask)
+    canvas[y0 + 1 : y1 + 1, x0 + 1 : x1 + 1] = mask[y0 - iy : y1 - iy, x0 - ix : x1 - ix]
+    rows = cv2.addWeighted(canvas[:, 1:], 1.0 - fx, canvas[:, :-1], fx, 0.0) if fx else canvas[:, 1:]
+    return cv2.addWeighted(rows[1:], 1.0 - fy, rows[:-1], fy, 0.0) if fy else np.ascontiguousarray(rows[1:])
 
 
 def _blur(mask: np.ndarray, sigma: float) -> np.ndarray:
@@ -221,18 +237,25 @@ def _blur(mask: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def _unit(mask: np.ndarray) -> np.ndarray:
-    return mask.astype(np.float32) * np.float32(1 / 255)
+    return np.multiply(mask, np.float32(1 / 255), dtype=np.float32)
 
 
-def _over(planes: list[np.ndarray], alpha: np.ndarray, color, mask: np.ndarray) -> None:
+def _over(
+    planes: list[np.ndarray], alpha: np.ndarray, color, mask: np.ndarray, shade: np.ndarray | None = None
+) -> None:
     """Paint `color` (per channel: numbers or maps) through `mask` over the premultiplied layer, in place.
 
-    One contiguous plane per channel: numpy over a trailing axis of 3 is ~10x slower.
+    One contiguous plane per channel: numpy over a trailing axis of 3 is ~10x slower. `shade`, a map,
+    multiplies numeric colours (a lit face): colour x shade x mask is then one scaleAdd per channel.
     """
     keep = 1 - mask
+    paint = mask if shade is None else shade * mask
     for plane, c in zip(planes, color, strict=True):
         plane *= keep
-        plane += c * mask
+        if isinstance(c, np.ndarray):
+            plane += c * paint
+        else:
+            cv2.scaleAdd(paint, float(c), plane, dst=plane)
     alpha *= keep
     alpha += mask
 
@@ -286,13 +309,9 @@ def _lit_extrude(planes, alpha, ex, body8: np.ndarray) -> None:
     base = _rgb(ex.color)
     for step in range(ex.depth, 0, -1):
         depth_shade = np.float32(0.85 + 0.15 * (1 - step / ex.depth))
-        lit = _shifted(light, ex.dx * step, ex.dy * step) * depth_shade
-        _over(
-            planes,
-            alpha,
-            [np.minimum(lit * c, 1) for c in base],
-            _unit(_shifted(body8, ex.dx * step, ex.dy * step)),
-        )
+        lit = _shifted(light, ex.dx * step, ex.dy * step)
+        lit *= depth_shade  # light, shade and colour are all <= 1: their product needs no clip
+        _over(planes, alpha, base, _unit(_shifted(body8, ex.dx * step, ex.dy * step)), shade=lit)
 
 
 def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLayer:
