@@ -8,6 +8,7 @@ A plain solid fill (most text) stays in uint8 throughout; styles compose in floa
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -44,12 +45,14 @@ class TextLayer:
 
 def layer_bounds(layout: BlockLayout) -> tuple[int, int, int, int]:
     """Integer box (x0, y0, x1, y1) in block pixels holding every cell plus the style margin."""
-    cells = np.concatenate([g.cell for g in layout.glyphs]) if layout.glyphs else np.zeros((1, 2))
-    x0 = math.floor(min(cells[:, 0].min(), 0.0)) - layout.margin
-    y0 = math.floor(min(cells[:, 1].min(), 0.0)) - layout.margin
-    x1 = math.ceil(max(cells[:, 0].max(), layout.width)) + layout.margin
-    y1 = math.ceil(max(cells[:, 1].max(), layout.height)) + layout.margin
-    return x0, y0, x1, y1
+    if layout.glyphs:
+        cells = np.concatenate([g.cell for g in layout.glyphs])
+        (lx, ly), (hx, hy) = cells.min(axis=0).tolist(), cells.max(axis=0).tolist()
+    else:
+        lx = ly = hx = hy = 0.0
+    m = layout.margin
+    x0, y0 = math.floor(min(lx, 0.0)) - m, math.floor(min(ly, 0.0)) - m
+    return x0, y0, math.ceil(max(hx, layout.width)) + m, math.ceil(max(hy, layout.height)) + m
 
 
 def glyph_masks(
@@ -78,12 +81,17 @@ def glyph_masks(
 def stamp(target: np.ndarray, bitmap: Bitmap, x: int, y: int) -> None:
     """Max a glyph bitmap into `target` with its pen at (x, y), clipped to the target."""
     left, top, mask = bitmap
-    if not mask.size:
-        return
     h, w = mask.shape
+    if not h or not w:
+        return
     gx, gy = x + left, y + top
+    th, tw = target.shape
+    if gx >= 0 and gy >= 0 and gx + w <= tw and gy + h <= th:  # inside the layer: most glyphs
+        region = target[gy : gy + h, gx : gx + w]
+        np.maximum(region, mask, out=region)
+        return
     tx0, ty0 = max(gx, 0), max(gy, 0)
-    tx1, ty1 = min(gx + w, target.shape[1]), min(gy + h, target.shape[0])
+    tx1, ty1 = min(gx + w, tw), min(gy + h, th)
     if tx1 <= tx0 or ty1 <= ty0:
         return
     region = target[ty0:ty1, tx0:tx1]
@@ -325,11 +333,7 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
     flat = style.fill.kind == "solid" or (style.fill.kind == "gradient" and len(style.fill.colors) < 2)
     if plain and flat:
         # plain solid fill, the common case: premultiplied colour is a lookup of the coverage
-        rgb = np.array(hex_to_rgb(style.fill.colors[0]), np.float64)
-        table = np.empty((256, 4), np.uint8)
-        table[:, :3] = (np.arange(256)[:, None] * rgb / 255.0 + 0.5).astype(np.uint8)
-        table[:, 3] = np.arange(256)
-        return TextLayer(rgba=lut_rgba(fill8, table), origin=origin)
+        return TextLayer(rgba=lut_rgba(fill8, _coverage_table(style.fill.colors[0])), origin=origin)
     # masks are shifted in uint8, blurred and composed in float32
     inner8 = stroke8 if stroke8 is not None else fill8
     rings = _rings(inner8, style.outlines)
@@ -374,6 +378,17 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
         rim = np.clip((np.float32(0.9) - inside) * np.float32(2.5), 0, 1)
         _over(planes, alpha, _rgb(ig.color), rim * fill * np.float32(ig.opacity))
     return TextLayer(rgba=cv2.convertScaleAbs(cv2.merge([*planes, alpha]), alpha=255.0), origin=origin)
+
+
+@functools.lru_cache(maxsize=512)
+def _coverage_table(hex_color: str) -> np.ndarray:
+    """Coverage -> premultiplied RGBA of a solid colour, as a 256x4 uint8 table (a few colours per run)."""
+    rgb = np.array(hex_to_rgb(hex_color), np.float64)
+    table = np.empty((256, 4), np.uint8)
+    table[:, :3] = (np.arange(256)[:, None] * rgb / 255.0 + 0.5).astype(np.uint8)
+    table[:, 3] = np.arange(256)
+    table.flags.writeable = False
+    return table
 
 
 def lut_rgba(gray: np.ndarray, table: np.ndarray) -> np.ndarray:
