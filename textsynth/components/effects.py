@@ -126,6 +126,11 @@ def _apply_gain(image: np.ndarray, gain: np.ndarray, in_place: bool = False) -> 
     """
     h, w = image.shape[:2]
     gain = np.atleast_3d(gain)
+    if gain.shape[:2] == (1, 1):  # one gain per channel (a colour cast alone): nothing to upscale
+        row = np.tile(np.clip(gain[0, 0] * 128 + 0.5, 0, 255).astype(np.uint8), (w, 1))
+        g3 = np.empty_like(image)
+        g3[:] = row  # whole rows: broadcasting the 3 values pixel by pixel is 10x slower
+        return cv2.multiply(image, g3, dst=image if in_place else None, scale=1 / 128)
     gain = gain[..., 0] if gain.shape[2] == 1 else np.broadcast_to(gain, (*_grid_shape(w, h), 3))
     small = np.clip(gain * 128 + 0.5, 0, 255).astype(np.uint8)
     g = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
