@@ -120,14 +120,14 @@ def test_inner_glow_lights_the_rim_inside_the_fill(face, load_font):
 @pytest.mark.parametrize("light, bright", [(315.0, "right"), (135.0, "bottom")])
 def test_lit_extrude_lights_the_side_facing_the_light(light, bright):
     """A block extruded down-right shows a right face and a bottom face; the one facing the light is lighter."""
-    from textsynth.render.text import _lit_extrude
+    from textsynth.render.text import _FloatCoats, _lit_extrude
 
     body = np.zeros((80, 80), np.uint8)
     body[20:50, 20:50] = 255
-    planes = [np.zeros((80, 80), np.float32) for _ in range(3)]
-    alpha = np.zeros((80, 80), np.float32)
-    _lit_extrude(planes, alpha, Extrude(8, 1.5, 1.5, "#808080", light=light), body)
-    tone = planes[0] / np.maximum(alpha, 1e-6)
+    coats = _FloatCoats((80, 80))
+    _lit_extrude(coats, Extrude(8, 1.5, 1.5, "#808080", light=light), body)
+    alpha = coats.alpha
+    tone = coats.planes[0] / np.maximum(alpha, 1e-6)
     right = tone[30:45, 51:58][alpha[30:45, 51:58] > 0.9].mean()
     bottom = tone[51:58, 30:45][alpha[51:58, 30:45] > 0.9].mean()
     lit, dark = (right, bottom) if bright == "right" else (bottom, right)
@@ -456,3 +456,23 @@ def test_white_title_on_red_gets_its_long_shadow():
         style, {"long_shadow": 1.0}, ("metal",), np.random.default_rng(0), (193, 18, 31), 60, None
     )
     assert style.long_shadow is not None and style.long_shadow.angle in (45.0, 135.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 8))
+def test_solid_coats_compose_in_bytes_as_in_float(seed, n):
+    """Solid-colour coats (shadows, glows, outlines, stroke, fill) compose in uint8; the result is the
+    float32 composite's to within 3 levels (a rounding a coat, which do not pile up), for any masks."""
+    from textsynth.render.text import _ByteCoats, _FloatCoats
+
+    rng = np.random.default_rng(seed)
+    byte, flt = _ByteCoats(), _FloatCoats((48, 64))
+    for _ in range(n):
+        color = [float(c) for c in rng.uniform(0, 1, 3)]
+        hard = rng.integers(0, 256, (48, 64)).astype(np.uint8)
+        soft = cv2.GaussianBlur(hard.astype(np.float32) / 255, (0, 0), float(rng.uniform(0.5, 4)))
+        mask = hard if rng.random() < 0.5 else soft * np.float32(rng.uniform(0.2, 1))
+        byte.over(color, mask)
+        flt.over(color, mask)
+    diff = np.abs(byte.rgba().astype(int) - flt.rgba().astype(int))
+    assert diff.max() <= 3
