@@ -476,3 +476,30 @@ def test_solid_coats_compose_in_bytes_as_in_float(seed, n):
         flt.over(color, mask)
     diff = np.abs(byte.rgba().astype(int) - flt.rgba().astype(int))
     assert diff.max() <= 3
+
+
+@pytest.mark.parametrize("style", ["sans", "serif", "kai"])
+def test_stroke_grown_from_coverage_is_freetypes_stroke(fonts, style):
+    """The stroke is grown from the block's coverage (not stroked glyph by glyph); it is FreeType's
+    round-joined outline stroke to within a rim of antialiasing, hairlines (serif) included."""
+    from textsynth.render.text import stamp, stroked
+    from textsynth.sources.fonts import get_font
+    from textsynth.sources.glyphs import as_sized
+
+    face = fonts.choose("".join(WORDS), np.random.default_rng(1), styles=[style])
+    for size, width in ((24, 1), (40, 2), (60, 3), (90, 5), (130, 9)):
+        font = as_sized(get_font(fonts.face(face.id), size))
+        for char in "限时特惠5":
+            pad = width + 4
+            fill = np.zeros((2 * size + 2 * pad, 2 * size + 2 * pad), np.uint8)
+            freetype = np.zeros_like(fill)
+            stamp(fill, font.glyph(char), pad, pad)
+            stamp(freetype, font.glyph(char, width), pad, pad)
+            grown = stroked(fill, width)
+            diff = np.abs(grown.astype(int) - freetype.astype(int))
+            inked = max(int((freetype > 0).sum()), 1)
+            assert (diff > 96).sum() < 0.05 * inked, (style, size, width, char)  # a rim: 1-4%
+            assert (grown[freetype == 255] < 128).sum() < 0.01 * inked, "the stroke's solid body is solid"
+            solid = np.where(grown >= 250, 255, 0).astype(np.uint8)
+            ring = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
+            assert not ((grown < 250) & (cv2.erode(solid, ring) == 255)).any(), "no pin-holes"
