@@ -125,12 +125,12 @@ def stroked(fill8: np.ndarray, width: int) -> np.ndarray:
     Grown from the block's coverage in two dilations rather than stroking every glyph's outline with
     FreeType: text sizes vary item to item, so those strokes were glyph-cache misses at ~0.6 ms an
     item, the largest part of drawing text. Any inked pixel (a hairline is grey, not white) grows
-    into an opaque disc of radius width - 1; the coverage itself, grown by `width`, gives the
-    antialiased rim. The pixel-stepped discs can leave a lone pin-hole where two reach just short of
+    into an opaque disc of radius width - 1; the coverage itself (x1.5), grown by `width`, gives
+    the antialiased rim. The pixel-stepped discs can leave a lone pin-hole where two reach just short of
     a point: a pixel is at least as inked as the least inked of its eight neighbours. Within a rim
     of FreeType's stroke; test_text_effects compares them.
     """
-    rim = cv2.dilate(fill8, _disc(width))
+    rim = cv2.dilate(cv2.LUT(fill8, _RIM_GAIN), _disc(width))
     _, ink = cv2.threshold(fill8, 0, 255, cv2.THRESH_BINARY)
     core = cv2.dilate(ink, _disc(width - 1)) if width > 1 else ink
     grown = cv2.max(rim, core)
@@ -138,6 +138,9 @@ def stroked(fill8: np.ndarray, width: int) -> np.ndarray:
 
 
 _RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)  # the eight neighbours, not the pixel
+# the rim's coverage x1.5: a gap narrower than the stroke, between two part-covered edges, fills as
+# FreeType's does (3x fewer pixels left thin where its stroke is solid; edges a touch fuller)
+_RIM_GAIN = np.minimum(np.round(np.arange(256) * 1.5), 255).astype(np.uint8)
 
 
 @functools.lru_cache(maxsize=64)
