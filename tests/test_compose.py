@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from textsynth.components.geometry import GEOMETRY, tilt_matrix
 from textsynth.render.backdrop import sample_backdrop
-from textsynth.render.compose import render_scene
+from textsynth.render.compose import render_scene, round_points
 from textsynth.render.layout import VERTICAL_FORMS, layout_block
 from textsynth.scene import Layer, Scene, TextItem
 
@@ -169,7 +169,7 @@ def test_textured_ink_shows_the_surface_detail_under_it():
     alpha[16:48, 16:48] = 255
     ink = np.zeros((64, 64, 3), np.uint8)
     ink[16:48, 16:48] = (30, 30, 30)  # premultiplied: opaque dark ink
-    layer = TextLayer(rgb=ink, alpha=alpha, origin=(0, 0))
+    layer = TextLayer.of(ink, alpha, origin=(0, 0))
     flat, painted = wall.copy(), wall.copy()
     paste_layer(flat, layer, np.eye(3))
     paste_layer(painted, layer, np.eye(3), texture=0.6)
@@ -196,3 +196,23 @@ def test_arc_cells_cover_a_face_with_a_wrong_signed_descender(fonts, load_font, 
     assert (ink & ~_polygon_mask(chars, ink.shape)).sum() <= 0.01 * ink.sum()
     for poly in chars:
         assert (ink & _polygon_mask([poly], ink.shape, grow=0)).sum() > 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-5000, 5000, allow_nan=False),
+            # near-ties such as 436.095 (not exact in binary) are where x * 100 could tip the other way
+            st.integers(-500_000, 500_000).map(lambda k: k / 1000 + 0.005),
+            st.integers(-40_000, 40_000).map(lambda k: k / 64),
+        ),
+        min_size=2,
+        max_size=40,
+    ).filter(lambda xs: len(xs) % 2 == 0)
+)
+def test_annotation_rounding_is_pythons_round(values):
+    """Polygons are the floats round(x, 2) gives, so records stay byte-identical to the per-point path."""
+    points = np.array(values, dtype=np.float64).reshape(-1, 2)
+    expected = [[round(float(x), 2), round(float(y), 2)] for x, y in points]
+    assert round_points(points) == expected

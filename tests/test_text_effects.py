@@ -120,14 +120,14 @@ def test_inner_glow_lights_the_rim_inside_the_fill(face, load_font):
 @pytest.mark.parametrize("light, bright", [(315.0, "right"), (135.0, "bottom")])
 def test_lit_extrude_lights_the_side_facing_the_light(light, bright):
     """A block extruded down-right shows a right face and a bottom face; the one facing the light is lighter."""
-    from textsynth.render.text import _lit_extrude
+    from textsynth.render.text import _FloatCoats, _lit_extrude
 
     body = np.zeros((80, 80), np.uint8)
     body[20:50, 20:50] = 255
-    planes = [np.zeros((80, 80), np.float32) for _ in range(3)]
-    alpha = np.zeros((80, 80), np.float32)
-    _lit_extrude(planes, alpha, Extrude(8, 1.5, 1.5, "#808080", light=light), body)
-    tone = planes[0] / np.maximum(alpha, 1e-6)
+    coats = _FloatCoats((80, 80))
+    _lit_extrude(coats, Extrude(8, 1.5, 1.5, "#808080", light=light), body)
+    alpha = coats.alpha
+    tone = coats.planes[0] / np.maximum(alpha, 1e-6)
     right = tone[30:45, 51:58][alpha[30:45, 51:58] > 0.9].mean()
     bottom = tone[51:58, 30:45][alpha[51:58, 30:45] > 0.9].mean()
     lit, dark = (right, bottom) if bright == "right" else (bottom, right)
@@ -456,3 +456,50 @@ def test_white_title_on_red_gets_its_long_shadow():
         style, {"long_shadow": 1.0}, ("metal",), np.random.default_rng(0), (193, 18, 31), 60, None
     )
     assert style.long_shadow is not None and style.long_shadow.angle in (45.0, 135.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 8))
+def test_solid_coats_compose_in_bytes_as_in_float(seed, n):
+    """Solid-colour coats (shadows, glows, outlines, stroke, fill) compose in uint8; the result is the
+    float32 composite's to within 3 levels (a rounding a coat, which do not pile up), for any masks."""
+    from textsynth.render.text import _ByteCoats, _FloatCoats
+
+    rng = np.random.default_rng(seed)
+    byte, flt = _ByteCoats(), _FloatCoats((48, 64))
+    for _ in range(n):
+        color = [float(c) for c in rng.uniform(0, 1, 3)]
+        hard = rng.integers(0, 256, (48, 64)).astype(np.uint8)
+        soft = cv2.GaussianBlur(hard.astype(np.float32) / 255, (0, 0), float(rng.uniform(0.5, 4)))
+        mask = hard if rng.random() < 0.5 else soft * np.float32(rng.uniform(0.2, 1))
+        byte.over(color, mask)
+        flt.over(color, mask)
+    diff = np.abs(byte.rgba().astype(int) - flt.rgba().astype(int))
+    assert diff.max() <= 3
+
+
+@pytest.mark.parametrize("style", ["sans", "serif", "kai"])
+def test_stroke_grown_from_coverage_is_freetypes_stroke(fonts, style):
+    """The stroke is grown from the block's coverage (not stroked glyph by glyph); it is FreeType's
+    round-joined outline stroke to within a rim of antialiasing, hairlines (serif) included."""
+    from textsynth.render.text import stamp, stroked
+    from textsynth.sources.fonts import get_font
+    from textsynth.sources.glyphs import as_sized
+
+    face = fonts.choose("".join(WORDS), np.random.default_rng(1), styles=[style])
+    for size, width in ((24, 1), (40, 2), (60, 3), (90, 5), (130, 9)):
+        font = as_sized(get_font(fonts.face(face.id), size))
+        for char in "限时特惠5":
+            pad = width + 4
+            fill = np.zeros((2 * size + 2 * pad, 2 * size + 2 * pad), np.uint8)
+            freetype = np.zeros_like(fill)
+            stamp(fill, font.glyph(char), pad, pad)
+            stamp(freetype, font.glyph(char, width), pad, pad)
+            grown = stroked(fill, width)
+            diff = np.abs(grown.astype(int) - freetype.astype(int))
+            inked = max(int((freetype > 0).sum()), 1)
+            assert (diff > 96).sum() < 0.05 * inked, (style, size, width, char)  # a rim: 1-4%
+            assert (grown[freetype == 255] < 128).sum() < 0.01 * inked, "the stroke's solid body is solid"
+            solid = np.where(grown >= 250, 255, 0).astype(np.uint8)
+            ring = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
+            assert not ((grown < 250) & (cv2.erode(solid, ring) == 255)).any(), "no pin-holes"

@@ -139,8 +139,10 @@ def _ink_and_labels(
     for p in placed:
         mask, origin = plain_mask(p, load_font, glyph_font)
         # warped as the image's 4-channel layer is: OpenCV rounds 2-channel warps differently
-        black = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (*mask.shape, 3))
-        _, alpha, ox, oy = warp_layer(TextLayer(rgb=black, alpha=mask, origin=origin), p.matrix)
+        rgba = np.zeros((*mask.shape, 4), np.uint8)
+        rgba[..., 3] = mask
+        warped, ox, oy = warp_layer(TextLayer(rgba=rgba, origin=origin), p.matrix)
+        alpha = warped[..., 3]
         overlap = clip_to_canvas(shape, alpha.shape, ox, oy)
         if overlap is None:
             continue
