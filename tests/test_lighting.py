@@ -167,6 +167,13 @@ def test_colour_noise_is_independent_per_channel_and_pixel(shape):
         assert abs(np.corrcoef(n[:, 1:, c].ravel(), n[:, :-1, c].ravel())[0, 1]) < 0.1
         assert abs(np.corrcoef(n[1:, :, c].ravel(), n[:-1, :, c].ravel())[0, 1]) < 0.1
         assert 4.5 < n[..., c].std() < 7.5
+    # no channel is another shifted: a fixed offset between channels is a fingerprint a model can learn
+    h, w = shape
+    for dy, dx in ((h // 16, w // 3), (0, 1), (1, 0), (h // 8, 0), (0, w // 4)):
+        for c in range(3):
+            for d in (1, 2):  # channel c + d at (y, x) against channel c at (y + dy, x + dx)
+                a, b = n[dy:, dx:, c], n[: h - dy, : w - dx, (c + d) % 3]
+                assert abs(np.corrcoef(a.ravel(), b.ravel())[0, 1]) < 0.1, (dy, dx, c, d)
     mono = lighting.apply_effects(img, [Layer("noise", {"sigma": 6.0, "mono": True, "seed": 11})])
     assert (mono[..., 0] == mono[..., 1]).all() and (mono[..., 1] == mono[..., 2]).all()
     assert mono.std() > 4.5

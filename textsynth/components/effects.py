@@ -279,19 +279,15 @@ def _sample_noise(rng: np.random.Generator, width: int, height: int) -> dict:
 def _apply_noise(image: np.ndarray, params: dict) -> np.ndarray:
     """Gaussian sensor noise, per channel or (mono) the same on all three.
 
-    Colour noise reads its three channels from one grain run at offsets (a sixteenth of the height
-    down, a third of the width across): each pixel's three values are still independent draws, and
-    the run is ~0.4x the size, where random bytes and their quantile lookup were most of the time.
+    Colour noise is one grain window of 3·H·W independent values (the grain pool makes it cheap); its
+    channels are never shifted copies of one run, which would stamp a fixed offset a model could learn.
     """
     g = np.random.default_rng(params["seed"])
     h, w = image.shape[:2]
     if params.get("mono"):
         n = gaussian_grain(g, h, w, params["sigma"], signed=True)
         return add_centred(image, cv2.merge([n, n, n]))
-    shift = (h // 16) * w + w // 3
-    run = gaussian_grain(g, 1, h * w + 2 * shift, params["sigma"], signed=True).ravel()
-    noise = cv2.merge([run[k * shift : k * shift + h * w].reshape(h, w) for k in range(3)])
-    return add_centred(image, noise)
+    return add_centred(image, gaussian_grain(g, h, w * 3, params["sigma"], signed=True).reshape(h, w, 3))
 
 
 def _sample_blur(rng: np.random.Generator, width: int, height: int) -> dict:
