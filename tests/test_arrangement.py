@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import textsynth
-from textsynth.sampling.arrangement import _calmest_offset, arrange
+from textsynth.sampling.arrangement import EDGE_MARGIN, _calmest_offset, arrange
 from textsynth.templates.schema import LayoutSpec
 
 TEMPLATES = textsynth.available_templates()  # read once: each call loads every template file
@@ -72,6 +72,32 @@ def test_a_moved_group_stays_inside_the_canvas_frame(seed: int) -> None:
         for i, (low, high) in enumerate(((inside[0], inside[2]), (inside[1], inside[3])) * 2):
             if low <= before.region[i] <= high:
                 assert low - 1e-9 <= after.region[i] <= high + 1e-9, (
+                    before.role,
+                    before.region,
+                    after.region,
+                )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    name=st.sampled_from(sorted(n for n, t in TEMPLATES.items() if t.layout.auto is None)),
+)
+def test_a_moved_group_keeps_off_the_canvas_edge(seed: int, name: str) -> None:
+    """A business card's title moved flush against the left edge (x = 0): a moved group stops at the
+    edge margin, and a slot the template puts inside the margin never ends up outside it (mirroring and
+    flipping are symmetric about the centre, so they keep it; travel and scale are what is tested)."""
+    template = TEMPLATES[name]
+    wild = dataclasses.replace(
+        template, layout=dataclasses.replace(template.layout, shift=0.5, mirror=0.0, flip=0.0)
+    )
+    placed = arrange(wild, np.random.default_rng(seed))
+    low, high = EDGE_MARGIN, 1.0 - EDGE_MARGIN
+    for before, after in zip(template.slots, placed.slots, strict=True):
+        for i in range(4):
+            if low <= before.region[i] <= high:
+                assert low - 1e-9 <= after.region[i] <= high + 1e-9, (
+                    name,
                     before.role,
                     before.region,
                     after.region,

@@ -43,12 +43,19 @@ def arrange(
     g = _mirror_flip(group, mirror, flip)
     cx, cy = (g[0] + g[2]) / 2, (g[1] + g[3]) / 2
     half_w, half_h = (g[2] - g[0]) * scale / 2, (g[3] - g[1]) * scale / 2
-    # how far the scaled group may travel and stay on the canvas, inside the canvas's own frame
+    # the scaled group's box, grown by the primary slot, which keeps its size (it may then reach past it)
+    p = moved(template.primary_slot().region)
+    pcx, pcy = cx + ((p[0] + p[2]) / 2 - cx) * scale, cy + ((p[1] + p[3]) / 2 - cy) * scale
+    reach = (
+        min(cx - half_w, pcx - (p[2] - p[0]) / 2), min(cy - half_h, pcy - (p[3] - p[1]) / 2),
+        max(cx + half_w, pcx + (p[2] - p[0]) / 2), max(cy + half_h, pcy + (p[3] - p[1]) / 2),
+    )  # fmt: skip
+    # how far it may travel and stay inside the canvas's edge margin and its own frame
     bx0, by0, bx1, by1 = _inside_frames(template.decorations)
-    room_x = (max(0.0, cx - half_w - bx0), max(0.0, bx1 - cx - half_w))
-    room_y = (max(0.0, cy - half_h - by0), max(0.0, by1 - cy - half_h))
+    room_x = (max(0.0, reach[0] - bx0), max(0.0, bx1 - reach[2]))
+    room_y = (max(0.0, reach[1] - by0), max(0.0, by1 - reach[3]))
     if spec.calm and base is not None:
-        dx, dy = _calmest_offset(base, (cx - half_w, cy - half_h, cx + half_w, cy + half_h), room_x, room_y)
+        dx, dy = _calmest_offset(base, reach, room_x, room_y)
     else:
         dx = _travel(jitter[0] * spec.shift, room_x)
         dy = _travel(jitter[1] * spec.shift, room_y)
@@ -111,12 +118,16 @@ def _clip(box: Box) -> Box:
 
 
 FRAME_BAND = 0.05  # a frame's ring (and a double frame's inner ring) reaches this far inside its region
+# a moved group stops this far from the canvas edge (a designer's margin; a group the template itself
+# puts nearer the edge is not pushed in, it only does not travel further out)
+EDGE_MARGIN = 0.03
 
 
 def _inside_frames(decorations: list[DecorationSpec]) -> Box:
-    """The part of the canvas inside every frame that borders it: a moved text group stays there, so a
-    menu's prices do not run over the frame (a frame that is not drawn this sample still bounds it)."""
-    x0, y0, x1, y1 = 0.0, 0.0, 1.0, 1.0
+    """The part of the canvas a moved text group stays in: inside the edge margin and inside every frame
+    that borders the canvas, so a menu's prices do not run over the frame (a frame that is not drawn this
+    sample still bounds it) and no text sits flush against the canvas edge."""
+    x0, y0, x1, y1 = EDGE_MARGIN, EDGE_MARGIN, 1.0 - EDGE_MARGIN, 1.0 - EDGE_MARGIN
     for d in decorations:
         if d.kind == "frame" and _spans_canvas(d):
             fx0, fy0, fx1, fy1 = d.region
