@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from textsynth.components.backgrounds import add_centred, gaussian_grain, lut_rgb
+from textsynth.components.backgrounds import add_centred, gaussian_grain
 from textsynth.components.decorations import Rect, _bands, _blend, _into, _shifted
 from textsynth.render.colors import hex_to_rgb
 
@@ -168,9 +168,14 @@ def steps(tone: float) -> int:
 
 @functools.lru_cache(maxsize=256)
 def _lit_table(color: tuple[float, float, float]) -> np.ndarray:
-    """The lit colour for each of the 256 shading steps (256x3 uint8), kept per colour: objects' few colours recur."""
+    """The lit colour for each of the 256 shading steps, packed as RGBA in one int32 each (one-channel
+    cv2.LUT, as backgrounds.lut_rgb), kept per colour: objects' few colours recur."""
     c = np.array(color, np.float32)
-    table = np.clip(c[None, :] * _SHADE_STEPS + (_SHADE_STEPS - 1) * 45 + 0.5, 0, 255).astype(np.uint8)
+    packed = np.zeros((256, 4), np.uint8)
+    packed[:, :3] = np.clip(c[None, :] * _SHADE_STEPS + (_SHADE_STEPS - 1) * 45 + 0.5, 0, 255).astype(
+        np.uint8
+    )
+    table = packed.view(np.int32).ravel()
     table.flags.writeable = False
     return table
 
@@ -225,15 +230,16 @@ def paint(
     index = _shade_index(shade, mask.shape, sl)
     if grain is not None:
         index = add_centred(index, grain[sl])  # int8 grain: index + grain, saturated
-    lit, a = lut_rgb(index, _lit_table(tuple(float(v) for v in color))), mask[sl]
+    lit = cv2.LUT(index, _lit_table(tuple(float(v) for v in color))).view(np.uint8).reshape(bh, bw, 4)
+    a = mask[sl]
     if inner is None:
-        blend_colors(roi, a, lit)
+        blend_colors(roi, a, cv2.cvtColor(lit, cv2.COLOR_RGBA2RGB))
         return
     bands, core = _bands(roi.shape, _shifted(inner, x, y))
-    if core is not None:
-        roi[core] = lit[core]
+    if core is not None:  # the lit colours straight into the image: no RGB copy of the inside
+        _into(roi[core], cv2.cvtColor(lit[core], cv2.COLOR_RGBA2RGB, dst=roi[core]))
     for band in bands:
-        blend_colors(roi[band], a[band], lit[band])
+        blend_colors(roi[band], a[band], cv2.cvtColor(lit[band], cv2.COLOR_RGBA2RGB))
 
 
 def _shade_index(
