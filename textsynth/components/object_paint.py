@@ -290,8 +290,11 @@ def drop_shadow(
     strength: float,
     inner: Rect | None = None,
 ) -> None:
-    """Darken the backdrop under a lifted object (outside its mask; `inner`, where the mask is 255, is skipped).
+    """Darken the backdrop under a lifted object, which is painted over it next with the same `mask`.
 
+    The shadow darkens the backdrop under the object too: the object hides it where it covers, and
+    its anti-aliased edge blends with the shaded backdrop, as a real edge does (cutting the shadow
+    out by the coverage first cost three passes more). `inner`, where the mask is 255, is skipped.
     Only the object's box grown by the offset and blur is touched, and a soft shadow (blur of 4 px
     or more) is blurred at a quarter or an eighth of the size: it has no detail to lose. All of it runs in uint8
     (float32 maps cost ~2x as much at 1024²; 255 shadow levels show no banding).
@@ -312,15 +315,20 @@ def drop_shadow(
     small = local if k == 1 else cv2.resize(local, (lw // k, lh // k), interpolation=cv2.INTER_LINEAR)
     sx, sy = small.shape[1] / lw, small.shape[0] / lh
     moved = cv2.warpAffine(small, np.float32([[1, 0, dx * sx], [0, 1, dy * sy]]), small.shape[::-1])
-    soft = cv2.convertScaleAbs(cv2.GaussianBlur(moved, (0, 0), max(0.5, blur / k)), alpha=strength)
-    if k > 1:  # the shadow's opacity of black, 0..255, back at full size
-        soft = cv2.resize(soft, (lw, lh), interpolation=cv2.INTER_LINEAR)
+    # what the shadow keeps of the backdrop, 255 - opacity * 255 (no shadow: 255)
+    kept = cv2.convertScaleAbs(cv2.GaussianBlur(moved, (0, 0), max(0.5, blur / k)), alpha=-strength, beta=255)
+    if k > 1:  # back at full size
+        kept = cv2.resize(kept, (lw, lh), interpolation=cv2.INTER_LINEAR)
     region = work[sl]
     bands = (
         [(slice(0, lh), slice(0, lw))] if inner is None else _bands(region.shape, _shifted(inner, x0, y0))[0]
     )
-    for band in bands:  # no shadow on the object itself: opacity * (1 - coverage)
-        _blend(region[band], outside(soft[band], local[band]), (0, 0, 0), 1.0)
+    for band in bands:
+        target = region[band]
+        _into(
+            target,
+            cv2.multiply(target, cv2.cvtColor(kept[band], cv2.COLOR_GRAY2RGB), dst=target, scale=1 / 255),
+        )
 
 
 def noise_grain(seed: int, h: int, w: int, sigma: float, amount: float = 1.0) -> np.ndarray:
