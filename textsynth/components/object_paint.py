@@ -111,6 +111,22 @@ class Window:
         """`cells` bumps along the canvas's longer side, as before windows: the bumps keep their size."""
         return smooth_noise(seed, *self.shape, self.cells(cells), amount)
 
+    def smooth_shade(self, base: float, fields: Sequence[tuple[int, int, float]]) -> np.ndarray:
+        """base + smooth noise fields (seed, cells, amount) as `paint`'s uint8 shading index.
+
+        The fields are summed and quantised where they are still small, then enlarged in uint8: a float
+        field enlarged to full size, a float pass or two over it and its quantising cost ~4x as much.
+        """
+        h, w = self.shape
+        cells = [self.cells(c) for _seed, c, _amount in fields]
+        k = max(1, min(4, max(h, w) // (8 * max(cells))))  # as smooth_noise: every cell 8 px or more
+        mh, mw = max(2, h // k), max(2, w // k)
+        total = np.zeros((mh, mw), np.float32)
+        for (seed, _c, amount), c in zip(fields, cells, strict=True):
+            total += cv2.resize(_noise_cells(seed, h, w, c, amount), (mw, mh), interpolation=cv2.INTER_CUBIC)
+        index = _shade_index(total + np.float32(base), (mh, mw), (slice(0, mh), slice(0, mw)))
+        return index if (mh, mw) == (h, w) else cv2.resize(index, (w, h), interpolation=cv2.INTER_LINEAR)
+
     def cells(self, cells: int) -> int:
         return max(2, round(cells * max(self.shape) / max(self.canvas)))
 
@@ -348,17 +364,43 @@ def add_detail(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return cv2.add(a, b)
 
 
+def row_col_steps(
+    grain: np.ndarray, row: np.ndarray | None = None, col: np.ndarray | None = None
+) -> np.ndarray:
+    """int8 grain plus a 1xW row and an Hx1 column of shade offsets, as int8 steps for `paint`'s `grain`.
+
+    Row and column are kept within +-60 steps each (+-0.38 of shade, more than any fold here), so their
+    sum cannot wrap before the saturating add to the grain.
+    """
+    h, w = grain.shape
+    parts = [
+        np.clip(np.round(np.asarray(v, np.float32) * STEPS_PER_SHADE), -60, 60).astype(np.int8).reshape(shape)
+        for v, shape in ((row, (1, w)), (col, (h, 1)))
+        if v is not None
+    ]
+    if not parts:
+        return grain
+    both = parts[0] if len(parts) == 1 else np.add(parts[0], parts[1])
+    return cv2.add(grain, np.ascontiguousarray(np.broadcast_to(both, (h, w))))
+
+
+def _noise_cells(seed: int, h: int, w: int, cells: int, amount: float) -> np.ndarray:
+    """The small grid of standard normal values (times `amount`) that smooth noise enlarges."""
+    g = np.random.default_rng(seed)
+    small = g.standard_normal((max(2, cells * h // max(h, w)), max(2, cells * w // max(h, w)))).astype(
+        np.float32
+    )
+    small *= np.float32(amount)
+    return small
+
+
 def smooth_noise(seed: int, h: int, w: int, cells: int, amount: float = 1.0) -> np.ndarray:
     """Smooth noise (float32 HxW, std about 1) with `cells` bumps along the longer side.
 
     Bicubic straight to full size cost ~4 ms at 1024²; bicubic to a size that still gives every cell
     8 px or more, then bilinear up (up to 4x), is ~4x cheaper and looks the same: a cell is smooth there.
     """
-    g = np.random.default_rng(seed)
-    small = g.standard_normal((max(2, cells * h // max(h, w)), max(2, cells * w // max(h, w)))).astype(
-        np.float32
-    )
-    small *= np.float32(amount)  # scaled before enlarging: the same field, without a full-size pass
+    small = _noise_cells(seed, h, w, cells, amount)  # scaled before enlarging: no full-size pass
     k = max(1, min(4, max(h, w) // (8 * cells)))
     if k == 1:
         return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)

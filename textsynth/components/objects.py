@@ -29,6 +29,7 @@ from textsynth.components.object_paint import (
     outside,
     paint,
     rgb,
+    row_col_steps,
     scaled,
     smooth_noise,
     solid_rect,
@@ -724,7 +725,7 @@ def _night_wall(image: np.ndarray, params: dict, centre: tuple[float, float], bw
     keep = cv2.resize(cv2.convertScaleAbs(night, alpha=255), (w, h), interpolation=cv2.INTER_LINEAR)
     table = np.round(np.outer(np.arange(256) / 255, rgb(params["spill"]))).astype(np.uint8)
     light = lut_rgb(cv2.resize(cv2.convertScaleAbs(spill, alpha=255), (w, h)), table)
-    cv2.multiply(image, cv2.merge([keep, keep, keep]), dst=image, scale=1 / 255)
+    cv2.multiply(image, cv2.cvtColor(keep, cv2.COLOR_GRAY2RGB), dst=image, scale=1 / 255)
     cv2.add(image, light, dst=image)
 
 
@@ -792,10 +793,9 @@ def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
             row = row + crease
         else:
             col = col + crease
-    shade = win.smooth(params["seed"], 6, 0.03)
-    shade += row
-    shade += col
-    paint(work, mask, rgb(params["face"]), shade, solid, grain=win.grain(params["seed"] + 1, 30, 0.02))
+    shade = win.smooth_shade(1.0, [(params["seed"], 6, 0.03)])
+    detail = row_col_steps(win.grain(params["seed"] + 1, 30, 0.02), row - 1, col)
+    paint(work, mask, rgb(params["face"]), shade, solid, grain=detail)
     if params["fastener"] == "tape":
         a = math.radians(params["tape_angle"])
         for sx, corner_x in ((1, x0), (-1, x1)):
