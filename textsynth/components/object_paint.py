@@ -107,10 +107,6 @@ class Window:
         """Per-pixel grain for `paint`'s `grain` (int8 shading steps), as strong as float grain of std sigma/128*amount."""
         return noise_grain(seed, *self.shape, sigma, amount)
 
-    def smooth(self, seed: int, cells: int, amount: float = 1.0) -> np.ndarray:
-        """`cells` bumps along the canvas's longer side, as before windows: the bumps keep their size."""
-        return smooth_noise(seed, *self.shape, self.cells(cells), amount)
-
     def smooth_shade(self, base: float, fields: Sequence[tuple[int, int, float]]) -> np.ndarray:
         """base + smooth noise fields (seed, cells, amount) as `paint`'s uint8 shading index.
 

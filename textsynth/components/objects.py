@@ -33,6 +33,7 @@ from textsynth.components.object_paint import (
     scaled,
     smooth_noise,
     solid_rect,
+    steps,
     times,
 )
 from textsynth.render.colors import color_name, pick_color
@@ -262,12 +263,12 @@ def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
     drop_shadow(work, whole, dx, dy, blur, params["shadow"], solid)
     color = rgb(params["face"])
     grain = win.grain(params["seed"], 30, 0.02)
-    smooth = win.smooth(params["seed"] + 1, 8, 0.015)
+    shade = win.smooth_shade(1.0, [(params["seed"] + 1, 8, 0.015)])
     lean = 0.06 * params["light"] * side
-    front_shade = 1.03 - 0.08 * (ys - y0) / max(y1 - y0, 1) + smooth
-    paint(work, masks[0], color, front_shade, solid, grain=grain)
-    paint(work, masks[1], color, 1.16 + lean + smooth, grain=grain)
-    paint(work, masks[2], color, 0.7 - lean + smooth, grain=grain)
+    down = row_col_steps(grain, None, 0.03 - 0.08 * (ys - y0) / max(y1 - y0, 1))  # darker down the face
+    paint(work, masks[0], color, shade, solid, grain=down)
+    paint(work, masks[1], color, shade, grain=cv2.add(grain, steps(0.16 + lean)))
+    paint(work, masks[2], color, shade, grain=cv2.add(grain, steps(-0.3 - lean)))
     # a tuck flap across the top, and catch-lights on the near edges
     flap = np.array([(x0 + 0.45 * vx, y0 + 0.45 * vy), (x1 + 0.45 * vx, y0 + 0.45 * vy)])
     paint(work, scaled(win.line(flap, 1), 0.5), color, 0.85)
@@ -380,17 +381,19 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
     paint(work, outside(back, mask), rope, 0.7)
     color = rgb(params["face"])
     grain = win.grain(params["seed"], 50 if params["kraft"] else 20, 0.03)
-    smooth = win.smooth(params["seed"] + 1, 10, 0.02)
+    shade = win.smooth_shade(1.0, [(params["seed"] + 1, 10, 0.02)])
     u = (xs - x0) / bw
-    shade = smooth + (1 + 0.05 * params["light"] * (u - 0.5) * 2)
-    shade -= 0.07 * np.exp(-(((ys - (y1 - 0.12 * bw)) / (0.012 * bw)) ** 2))  # the bottom fold
-    if params["gusset"]:  # the side panel's centre fold, seen just inside one edge
+    fold = -0.07 * np.exp(-(((ys - (y1 - 0.12 * bw)) / (0.012 * bw)) ** 2))  # the bottom fold
+    detail = row_col_steps(grain, 0.05 * params["light"] * (u - 0.5) * 2, fold)
+    if params["gusset"]:  # the side panel's centre fold, seen just inside one edge, below the hem
         gx = x1 - 0.07 * bw if params["gusset"] > 0 else x0 + 0.07 * bw
-        shade -= 0.12 * np.clip(1 - np.abs(xs - gx) / (0.07 * bw), 0, 1) ** 2 * (ys > y0 + 0.1 * bw)
-    paint(work, mask, color, shade, solid, grain=grain)
+        below = int(np.searchsorted(ys.ravel(), y0 + 0.1 * bw, side="right"))
+        gusset = -0.12 * np.clip(1 - np.abs(xs - gx) / (0.07 * bw), 0, 1) ** 2
+        detail[below:] = row_col_steps(detail[below:], gusset)
+    paint(work, mask, color, shade, solid, grain=detail)
     band = scaled(mask, 0.5)  # the folded-over top hem: the rows above y0 + 0.1 bw
     band[max(0, math.ceil(y0 + 0.1 * bw - win.y0 - 0.5)) :] = 0
-    paint(work, band, color, 0.88 + smooth, grain=grain)
+    paint(work, band, color, cv2.subtract(shade, steps(0.12)), grain=grain)  # 0.88 + the smooth field
     hem_line = times(win.line(np.array([(x0, y0 + 0.1 * bw), (x1, y0 + 0.1 * bw)]), 1), mask)
     paint(work, scaled(hem_line, 0.6), color, 0.7)
     paint(work, front, rope, 0.85 + 0.15 * np.cos((ys - y0) / max(1.0, rope_w) * 2.0))
@@ -502,9 +505,7 @@ def _material_shade(params: dict, win: Window, box: Box) -> tuple[np.ndarray, np
         np.add(detail, _row_steps(streaks), out=detail)  # both small: no wrap (see _row_steps)
         return index, detail
     if params["material"] == "stone":
-        shade = win.smooth(seed, 10, 0.06)
-        shade += win.smooth(seed + 1, 40, 0.05)
-        shade += 1
+        shade = win.smooth_shade(1.0, [(seed, 10, 0.06), (seed + 1, 40, 0.05)])
         return shade, win.grain(seed + 2, 60, 0.07)
     small = np.random.default_rng(seed).standard_normal((h, 1)).astype(np.float32) * np.float32(0.025)
     streaks = cv2.resize(small, (1, h))  # brushed streaks, one shade a row
