@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from textsynth.components.backgrounds import lut_rgb
-from textsynth.components.decorations import DECORATIONS, Rect, register_object
+from textsynth.components.decorations import DECORATIONS, Rect, _bands, _into, register_object
 from textsynth.components.object_paint import (
     STEPS_PER_SHADE,
     Window,
@@ -674,7 +674,9 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
     h, w = image.shape[:2]
     x0, y0, x1, y1 = _board_rect(face, params["pad"])
     bw, bh = x1 - x0, y1 - y0
-    _night_wall(image, params, ((x0 + x1) / 2, (y0 + y1) / 2), bw, bh)
+    # the board covers its inside fully (paint's `inner` below): the wall is not lit there
+    covered = _board_solid(Window((h, w), 0, 0, w, h), x0, y0, x1, y1, 0.02 * min(bw, bh))
+    _night_wall(image, params, ((x0 + x1) / 2, (y0 + y1) / 2), bw, bh, covered)
     outline = _rounded_rect(x0, y0, x1, y1, 0.02 * min(bw, bh))
     dx, dy, blur = 0.02 * bw, 0.03 * bh, 0.03 * bw
     win = Window.around((h, w), [outline], max(abs(dx), abs(dy)) + 3 * blur + 2)
@@ -710,8 +712,11 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
             paint(image[sl], head, rgb("#b8bcc0"), lit)
 
 
-def _night_wall(image: np.ndarray, params: dict, centre: tuple[float, float], bw: float, bh: float) -> None:
-    """The wall darkens away from the sign and the tubes' light spills on it, over the whole canvas.
+def _night_wall(
+    image: np.ndarray, params: dict, centre: tuple[float, float], bw: float, bh: float, covered: Rect
+) -> None:
+    """The wall darkens away from the sign and the tubes' light spills on it, over the whole canvas but
+    `covered` (canvas pixels the board paints over fully: up to half the canvas's passes were lost there).
 
     Both fields are smooth: made at a quarter of the size as uint8 and enlarged, then one multiply and
     one saturating add (float fields at full size cost ~5 ms at 1024²).
@@ -725,9 +730,11 @@ def _night_wall(image: np.ndarray, params: dict, centre: tuple[float, float], bw
     spill = params["spill_strength"] * np.exp(-dist2 * 1.5)
     keep = cv2.resize(cv2.convertScaleAbs(night, alpha=255), (w, h), interpolation=cv2.INTER_LINEAR)
     table = np.round(np.outer(np.arange(256) / 255, rgb(params["spill"]))).astype(np.uint8)
-    light = lut_rgb(cv2.resize(cv2.convertScaleAbs(spill, alpha=255), (w, h)), table)
-    cv2.multiply(image, cv2.cvtColor(keep, cv2.COLOR_GRAY2RGB), dst=image, scale=1 / 255)
-    cv2.add(image, light, dst=image)
+    spilt = cv2.resize(cv2.convertScaleAbs(spill, alpha=255), (w, h))
+    for band in _bands(image.shape, covered)[0]:
+        part = image[band]
+        _into(part, cv2.multiply(part, cv2.cvtColor(keep[band], cv2.COLOR_GRAY2RGB), dst=part, scale=1 / 255))
+        _into(part, cv2.add(part, lut_rgb(spilt[band], table), dst=part))
 
 
 def _describe_neon_board(params: dict, lang: str) -> str:
