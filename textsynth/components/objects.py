@@ -123,7 +123,8 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
         fold = np.exp(-((across / 0.03) ** 2)) * np.exp(-((along / length) ** 2) * 4)
         folds += 0.18 * sign * fold * (1 - 0.8 * calm)
     small = cv2.resize(mask, (sw, sh), interpolation=cv2.INTER_LINEAR)  # thresholded: no need to average
-    inside = cv2.distanceTransform((small > 127).astype(np.uint8), cv2.DIST_L2, 3) * (ww / sw)
+    inside = cv2.distanceTransform((small > 127).astype(np.uint8), cv2.DIST_L2, 3)
+    inside = np.minimum(inside, 1e6) * (ww / sw)  # no edge in the window: a huge distance, not an overflow
     folds -= 0.22 * np.exp(-inside / (0.035 * bw))  # the cloth curves away at the edges
     folds += smooth_noise(params["seed"] + 1, sh, sw, win.cells(12), 0.03)
     folds += 1  # added before enlarging: a full-size pass fewer
