@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from textsynth.components.backgrounds import add_centred, gaussian_grain
+from textsynth.components.backgrounds import gaussian_grain
 from textsynth.components.decorations import Rect, _bands, _blend, _into, _shifted
 from textsynth.render.colors import hex_to_rgb
 
@@ -192,6 +192,14 @@ def _lit_table(color: tuple[float, float, float]) -> np.ndarray:
     return table
 
 
+@functools.lru_cache(maxsize=256)
+def _lit_table_signed(color: tuple[float, float, float]) -> np.ndarray:
+    """`_lit_table` for an int8 index - 128: cv2.LUT reads an int8 as its byte, so the table is rolled by 128."""
+    table = np.roll(_lit_table(color), 128)
+    table.flags.writeable = False
+    return table
+
+
 def solid_rect(win: Window, x0: float, y0: float, x1: float, y1: float) -> Rect:
     """A canvas rectangle inside an object's outline, in window pixels, shrunk by 2 px past the outline's
     anti-aliased edge: the mask is 255 there, so blends may skip it (see `_bands`)."""
@@ -239,10 +247,13 @@ def paint(
         for band in bands:
             _blend(roi[band], a[band], lit, 1.0)
         return
-    index = _shade_index(shade, mask.shape, sl)
-    if grain is not None:
-        index = add_centred(index, grain[sl])  # int8 grain: index + grain, saturated
-    lit = cv2.LUT(index, _lit_table(tuple(float(v) for v in color))).view(np.uint8).reshape(bh, bw, 4)
+    rgb_color = tuple(float(v) for v in color)
+    if grain is None:
+        index, table = _shade_index(shade, mask.shape, sl), _lit_table(rgb_color)
+    else:  # index - 128 in int8, so the grain adds in one saturating pass; the table is rolled to match
+        index = cv2.add(_shade_index(shade, mask.shape, sl, signed=True), grain[sl])
+        table = _lit_table_signed(rgb_color)
+    lit = cv2.LUT(index, table).view(np.uint8).reshape(bh, bw, 4)
     a = mask[sl]
     if inner is None:
         blend_colors(roi, a, cv2.cvtColor(lit, cv2.COLOR_RGBA2RGB))
@@ -255,25 +266,29 @@ def paint(
 
 
 def _shade_index(
-    shade: np.ndarray | float | None, shape: tuple[int, int], sl: tuple[slice, slice]
+    shade: np.ndarray | float | None, shape: tuple[int, int], sl: tuple[slice, slice], signed: bool = False
 ) -> np.ndarray:
     """The uint8 shading index (0..255 over _SHADE_LO.._SHADE_HI) of `shade` over the slices `sl` of an HxW window.
 
     A row or a column is quantised alone and spread in uint8 (a float field made whole cost a float pass).
+    `signed` gives index - 128 as int8, for adding int8 grain in one saturating pass.
     """
     h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
     alpha = 255 / (_SHADE_HI - _SHADE_LO)
+    shift = 128 if signed else 0
     if isinstance(shade, np.ndarray) and shade.dtype == np.uint8:  # made as an index already (wood's rings)
-        return shade[sl]
+        return (shade[sl] ^ np.uint8(0x80)).view(np.int8) if signed else shade[sl]
     if np.ndim(shade) < 2:
         s = 1.0 if shade is None else float(shade)
-        return np.full((h, w), min(255, max(0, round((s - _SHADE_LO) * alpha))), np.uint8)
+        value = min(255, max(0, round((s - _SHADE_LO) * alpha))) - shift
+        return np.full((h, w), value, np.int8 if signed else np.uint8)
     rows, cols = np.shape(shade)
     field = np.asarray(shade, np.float32)[
         sl[0] if rows > 1 else slice(None), sl[1] if cols > 1 else slice(None)
     ]
     # one saturating pass to the table's index (convertScaleAbs would fold shades below the range back up)
-    index = cv2.addWeighted(field, alpha, field, 0, -alpha * _SHADE_LO, dtype=cv2.CV_8U)
+    depth = cv2.CV_8S if signed else cv2.CV_8U  # int8 saturates at the same ends, 128 lower
+    index = cv2.addWeighted(field, alpha, field, 0, -alpha * _SHADE_LO - shift, dtype=depth)
     if index.shape != (h, w):  # a row or a column
         index = np.ascontiguousarray(
             np.broadcast_to(index.reshape((-1, 1) if cols == 1 else (1, -1)), (h, w))
