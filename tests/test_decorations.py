@@ -16,6 +16,7 @@ from textsynth.components.decorations import (
     DECORATION_KINDS,
     OBJECT_KINDS,
     draw_decorations,
+    draw_decorations_into,
     sample_decoration,
 )
 from textsynth.errors import TextsynthError
@@ -205,3 +206,16 @@ def test_the_tint_table_cache_changes_no_pixel_and_stays_bounded():
     table = decorations._tint_table((200, 30, 60))
     assert not table.flags.writeable  # shared between calls: nobody may change it
     assert decorations._tint_table.cache_info().maxsize == 512
+
+
+@settings(max_examples=30, deadline=None)
+@given(kinds=st.lists(st.sampled_from([k for k in DECORATION_KINDS if k != "image_patch"]), min_size=1, max_size=3),
+       seed=st.integers(0, 2**31 - 1))  # fmt: skip
+def test_drawing_in_place_gives_the_same_image(kinds, seed):
+    """draw_decorations_into paints the caller's own image with the very bytes draw_decorations returns."""
+    rng = np.random.default_rng(seed)
+    img = canvas(160, 120)
+    decos = [sample_decoration(rng, kind, (20.5, 15.0, 130.0, 100.5), PALETTES["warm"]) for kind in kinds]
+    want = draw_decorations(img, decos)
+    draw_decorations_into(img, decos)
+    assert np.array_equal(img, want)

@@ -240,3 +240,49 @@ def test_the_neon_effect_draws_lit_tubes(flat_ctx):
                 for c in (style.color, style.stroke_color)
             )
             assert core.sum() > rim.sum()  # the core is the lighter
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), column=st.booleans(), size=st.sampled_from([(40, 60), (90, 70)]))
+def test_a_shade_row_or_column_paints_as_its_whole_field(seed, column, size):
+    """paint quantises a row or a column alone and spreads it in uint8: the same bytes as the field made whole."""
+    from textsynth.components.object_paint import noise_grain, paint
+
+    h, w = size
+    rng = np.random.default_rng(seed)
+    line = rng.uniform(0.3, 1.7, (h, 1) if column else (1, w)).astype(np.float32)
+    mask = np.zeros((h, w), np.uint8)
+    cv2.circle(mask, (w // 2, h // 2), min(h, w) // 3, 255, -1, cv2.LINE_AA)
+    backdrop = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    grain = noise_grain(seed, h, w, 40, 0.05)
+    spread, whole = backdrop.copy(), backdrop.copy()
+    paint(spread, mask, np.float32([200, 90, 30]), line, grain=grain)
+    paint(
+        whole,
+        mask,
+        np.float32([200, 90, 30]),
+        np.ascontiguousarray(np.broadcast_to(line, (h, w))),
+        grain=grain,
+    )
+    assert np.array_equal(spread, whole)
+    assert not np.array_equal(spread, backdrop)
+
+
+def test_grain_in_shading_steps_is_as_strong_as_the_float_grain_it_replaced():
+    """Objects' grain is int8 steps of paint's shading index; its spread is sigma/128 * amount of shade."""
+    from textsynth.components.object_paint import STEPS_PER_SHADE, noise_grain
+
+    for sigma, amount in ((20, 0.02), (40, 0.03), (60, 0.07)):
+        grain = noise_grain(7, 300, 400, sigma, amount).astype(np.float64)
+        want = sigma / 128 * amount * STEPS_PER_SHADE
+        assert abs(grain.mean()) < 0.1 and abs(grain.std() - want) < 0.15 * want + 0.2
+
+
+def test_rows_and_columns_added_to_grain_saturate_rather_than_wrap():
+    from textsynth.components.object_paint import row_col_steps
+
+    grain = np.full((3, 4), 120, np.int8)
+    out = row_col_steps(grain, np.full((1, 4), 0.3, np.float32), np.full((3, 1), 0.3, np.float32))
+    assert out.dtype == np.int8 and (out == 127).all()
+    out = row_col_steps(-grain, np.full((1, 4), -0.3, np.float32), None)
+    assert (out == -128).all()

@@ -69,6 +69,16 @@ _AA_GROWTH = 0.6  # measured: cv2.circle(..., LINE_AA) area matches a disc of ra
 def draw_decorations(image: np.ndarray, decorations: list[Decoration]) -> np.ndarray:
     """Draw decorations in order onto a copy of an HxWx3 uint8 image."""
     out = image.copy()
+    draw_decorations_into(out, decorations)
+    return out
+
+
+def draw_decorations_into(out: np.ndarray, decorations: list[Decoration]) -> None:
+    """Draw decorations in order onto an HxWx3 uint8 image the caller owns, in place.
+
+    For a caller whose image is its own already (a canvas it made): the copy `draw_decorations` makes
+    is a full-canvas pass per call (~0.3 ms at 1024² with fresh pages), and one small panel per call is common.
+    """
     for deco in decorations:
         component = DECORATIONS.get(deco.kind)
         if deco.kind in OBJECT_KINDS:
@@ -99,7 +109,6 @@ def draw_decorations(image: np.ndarray, decorations: list[Decoration]) -> np.nda
             ring = np.zeros_like(mask)
             _ring(ring, local)
             _blend(roi, ring, hex_to_rgb(deco.params.get("ring_color", "#ffffff")), opacity)
-    return out
 
 
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the array it is given with

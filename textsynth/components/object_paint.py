@@ -7,13 +7,14 @@ cover fully or not at all (`solid_rect`, and the `inner` / `hollow` arguments), 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
-from textsynth.components.backgrounds import gaussian_grain, lut_rgb
+from textsynth.components.backgrounds import gaussian_grain
 from textsynth.components.decorations import Rect, _bands, _blend, _into, _shifted
 from textsynth.render.colors import hex_to_rgb
 
@@ -103,11 +104,24 @@ class Window:
         return lines_mask(*self.shape, [(self.local(p), width) for p, width in lines])
 
     def grain(self, seed: int, sigma: float, amount: float = 1.0) -> np.ndarray:
+        """Per-pixel grain for `paint`'s `grain` (int8 shading steps), as strong as float grain of std sigma/128*amount."""
         return noise_grain(seed, *self.shape, sigma, amount)
 
-    def smooth(self, seed: int, cells: int, amount: float = 1.0) -> np.ndarray:
-        """`cells` bumps along the canvas's longer side, as before windows: the bumps keep their size."""
-        return smooth_noise(seed, *self.shape, self.cells(cells), amount)
+    def smooth_shade(self, base: float, fields: Sequence[tuple[int, int, float]]) -> np.ndarray:
+        """base + smooth noise fields (seed, cells, amount) as `paint`'s uint8 shading index.
+
+        The fields are summed and quantised where they are still small, then enlarged in uint8: a float
+        field enlarged to full size, a float pass or two over it and its quantising cost ~4x as much.
+        """
+        h, w = self.shape
+        cells = [self.cells(c) for _seed, c, _amount in fields]
+        k = max(1, min(4, max(h, w) // (8 * max(cells))))  # as smooth_noise: every cell 8 px or more
+        mh, mw = max(2, h // k), max(2, w // k)
+        total = np.zeros((mh, mw), np.float32)
+        for (seed, _c, amount), c in zip(fields, cells, strict=True):
+            total += cv2.resize(_noise_cells(seed, h, w, c, amount), (mw, mh), interpolation=cv2.INTER_CUBIC)
+        index = _shade_index(total + np.float32(base), (mh, mw), (slice(0, mh), slice(0, mw)))
+        return index if (mh, mw) == (h, w) else cv2.resize(index, (w, h), interpolation=cv2.INTER_LINEAR)
 
     def cells(self, cells: int) -> int:
         return max(2, round(cells * max(self.shape) / max(self.canvas)))
@@ -154,8 +168,36 @@ def rgb(color: str) -> np.ndarray:
 
 
 _SHADE_LO, _SHADE_HI = 0.2, 1.8  # the range a shading field is quantised to (256 steps of 0.006)
+STEPS_PER_SHADE = 255 / (_SHADE_HI - _SHADE_LO)  # a shade of +1 is this many steps of the index
 _SHADE_STEPS = np.linspace(_SHADE_LO, _SHADE_HI, 256, dtype=np.float32)[:, None]
 _SHADE_STEPS.flags.writeable = False
+
+
+def steps(tone: float) -> int:
+    """A shade offset (float, 1 = as is) in int8 shading steps, for `paint`'s `grain` detail."""
+    return round(tone * STEPS_PER_SHADE)
+
+
+@functools.lru_cache(maxsize=256)
+def _lit_table(color: tuple[float, float, float]) -> np.ndarray:
+    """The lit colour for each of the 256 shading steps, packed as RGBA in one int32 each (one-channel
+    cv2.LUT, as backgrounds.lut_rgb), kept per colour: objects' few colours recur."""
+    c = np.array(color, np.float32)
+    packed = np.zeros((256, 4), np.uint8)
+    packed[:, :3] = np.clip(c[None, :] * _SHADE_STEPS + (_SHADE_STEPS - 1) * 45 + 0.5, 0, 255).astype(
+        np.uint8
+    )
+    table = packed.view(np.int32).ravel()
+    table.flags.writeable = False
+    return table
+
+
+@functools.lru_cache(maxsize=256)
+def _lit_table_signed(color: tuple[float, float, float]) -> np.ndarray:
+    """`_lit_table` for an int8 index - 128: cv2.LUT reads an int8 as its byte, so the table is rolled by 128."""
+    table = np.roll(_lit_table(color), 128)
+    table.flags.writeable = False
+    return table
 
 
 def solid_rect(win: Window, x0: float, y0: float, x1: float, y1: float) -> Rect:
@@ -176,21 +218,26 @@ def paint(
     shade: np.ndarray | float | None = None,
     inner: Rect | None = None,
     hollow: Rect | None = None,
+    grain: np.ndarray | None = None,
 ) -> None:
     """Blend a colour lit by `shade` into the uint8 image under a uint8 coverage mask, in place.
 
-    `shade` is a number or an HxW field (1 = as is); lit colour = colour * s + (s - 1) * 45, so dark
-    colours still show folds and highlights. Only the mask's bounding box is touched; `inner`, a
-    rectangle where the mask is 255, takes the lit colour as it is; `hollow`, a rectangle where the
-    mask is 0 (inside a rim, a ring), is left alone (one colour only).
+    `shade` is a number, an HxW field, a 1xW row or an Hx1 column (1 = as is), or a uint8 HxW shading
+    index already (0..255 over _SHADE_LO.._SHADE_HI); lit colour =
+    colour * s + (s - 1) * 45, so dark colours still show folds and highlights. `grain`, per-pixel
+    detail as int8 steps of the shading index (`noise_grain`, `steps`), is added after the shade is
+    quantised: in uint8 it costs a pass, where float grain cost a float table look-up and a float add.
+    Only the mask's bounding box is touched; `inner`, a rectangle where the mask is 255, takes the lit
+    colour as it is; `hollow`, a rectangle where the mask is 0 (inside a rim, a ring), is left alone
+    (one colour only).
     """
     x, y, bw, bh = cv2.boundingRect(mask)
     if bw == 0:
         return
     sl = (slice(y, y + bh), slice(x, x + bw))
     roi = work[sl]
-    c = np.asarray(color, np.float32)
-    if np.ndim(shade) < 2:  # one colour: the decorations' own uint8 blend
+    if np.ndim(shade) < 2 and grain is None:  # one colour: the decorations' own uint8 blend
+        c = np.asarray(color, np.float32)
         s = 1.0 if shade is None else float(shade)
         lit = tuple(round(float(v)) for v in np.clip(c * s + (s - 1) * 45, 0, 255))
         a = mask[sl]
@@ -200,24 +247,53 @@ def paint(
         for band in bands:
             _blend(roi[band], a[band], lit, 1.0)
         return
-    steps = _SHADE_STEPS
-    table = np.clip(c[None, :] * steps + (steps - 1) * 45 + 0.5, 0, 255).astype(np.uint8)
-    if np.shape(shade) == mask.shape and shade.dtype == np.float32:
-        field = shade[sl]  # OpenCV reads a strided view as it is
-    else:  # a row or a column of shades, or float64: made whole once
-        field = np.ascontiguousarray(np.broadcast_to(shade, mask.shape)[sl], np.float32)
-    # one saturating pass to the table's index (convertScaleAbs would fold shades below the range back up)
-    alpha = 255 / (_SHADE_HI - _SHADE_LO)
-    index = cv2.addWeighted(field, alpha, field, 0, -alpha * _SHADE_LO, dtype=cv2.CV_8U)
-    lit, a = lut_rgb(index, table), mask[sl]
+    rgb_color = tuple(float(v) for v in color)
+    if grain is None:
+        index, table = _shade_index(shade, mask.shape, sl), _lit_table(rgb_color)
+    else:  # index - 128 in int8, so the grain adds in one saturating pass; the table is rolled to match
+        index = cv2.add(_shade_index(shade, mask.shape, sl, signed=True), grain[sl])
+        table = _lit_table_signed(rgb_color)
+    lit = cv2.LUT(index, table).view(np.uint8).reshape(bh, bw, 4)
+    a = mask[sl]
     if inner is None:
-        blend_colors(roi, a, lit)
+        blend_colors(roi, a, cv2.cvtColor(lit, cv2.COLOR_RGBA2RGB))
         return
     bands, core = _bands(roi.shape, _shifted(inner, x, y))
-    if core is not None:
-        roi[core] = lit[core]
+    if core is not None:  # the lit colours straight into the image: no RGB copy of the inside
+        _into(roi[core], cv2.cvtColor(lit[core], cv2.COLOR_RGBA2RGB, dst=roi[core]))
     for band in bands:
-        blend_colors(roi[band], a[band], lit[band])
+        blend_colors(roi[band], a[band], cv2.cvtColor(lit[band], cv2.COLOR_RGBA2RGB))
+
+
+def _shade_index(
+    shade: np.ndarray | float | None, shape: tuple[int, int], sl: tuple[slice, slice], signed: bool = False
+) -> np.ndarray:
+    """The uint8 shading index (0..255 over _SHADE_LO.._SHADE_HI) of `shade` over the slices `sl` of an HxW window.
+
+    A row or a column is quantised alone and spread in uint8 (a float field made whole cost a float pass).
+    `signed` gives index - 128 as int8, for adding int8 grain in one saturating pass.
+    """
+    h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+    alpha = 255 / (_SHADE_HI - _SHADE_LO)
+    shift = 128 if signed else 0
+    if isinstance(shade, np.ndarray) and shade.dtype == np.uint8:  # made as an index already (wood's rings)
+        return (shade[sl] ^ np.uint8(0x80)).view(np.int8) if signed else shade[sl]
+    if np.ndim(shade) < 2:
+        s = 1.0 if shade is None else float(shade)
+        value = min(255, max(0, round((s - _SHADE_LO) * alpha))) - shift
+        return np.full((h, w), value, np.int8 if signed else np.uint8)
+    rows, cols = np.shape(shade)
+    field = np.asarray(shade, np.float32)[
+        sl[0] if rows > 1 else slice(None), sl[1] if cols > 1 else slice(None)
+    ]
+    # one saturating pass to the table's index (convertScaleAbs would fold shades below the range back up)
+    depth = cv2.CV_8S if signed else cv2.CV_8U  # int8 saturates at the same ends, 128 lower
+    index = cv2.addWeighted(field, alpha, field, 0, -alpha * _SHADE_LO - shift, dtype=depth)
+    if index.shape != (h, w):  # a row or a column
+        index = np.ascontiguousarray(
+            np.broadcast_to(index.reshape((-1, 1) if cols == 1 else (1, -1)), (h, w))
+        )
+    return index
 
 
 def blend_colors(roi: np.ndarray, a: np.ndarray, colors: np.ndarray) -> None:
@@ -241,10 +317,13 @@ def drop_shadow(
     strength: float,
     inner: Rect | None = None,
 ) -> None:
-    """Darken the backdrop under a lifted object (outside its mask; `inner`, where the mask is 255, is skipped).
+    """Darken the backdrop under a lifted object, which is painted over it next with the same `mask`.
 
-    Only the object's box grown by the offset and blur is touched, and a soft shadow (blur of 4 px
-    or more) is blurred at a quarter or an eighth of the size: it has no detail to lose. All of it runs in uint8
+    The shadow darkens the backdrop under the object too: the object hides it where it covers, and
+    its anti-aliased edge blends with the shaded backdrop, as a real edge does (cutting the shadow
+    out by the coverage first cost three passes more). `inner`, where the mask is 255, is skipped.
+    Only the object's box grown by the offset and blur is touched, and a soft shadow (blur of 2 px
+    or more) is blurred at a half, a quarter or an eighth of the size: it has no detail to lose. All of it runs in uint8
     (float32 maps cost ~2x as much at 1024²; 255 shadow levels show no banding).
     """
     h, w = mask.shape
@@ -257,29 +336,73 @@ def drop_shadow(
     sl = (slice(y0, y1), slice(x0, x1))
     local = mask[sl]
     lh, lw = local.shape
-    # the blur runs where it spans 2 px or more: an eighth of the size for wide ones (1.3 -> 0.2 ms at 1024²);
-    # bilinear sampling down is enough there (the blur is wider than its steps; INTER_AREA cost 5x as much)
-    k = 8 if blur >= 16 and min(lh, lw) >= 64 else 4 if blur >= 4 and min(lh, lw) >= 16 else 1
+    # the blur runs at the size where it spans 1-2 px (up to an eighth): a Gaussian of 3 px or more at
+    # full or quarter size cost 0.2 ms at 1024² for every object (its taps grow with it); bilinear sampling
+    # down is enough there (the blur is wider than its steps; INTER_AREA cost 5x as much)
+    k = next((k for k in (8, 4, 2) if blur >= k and min(lh, lw) >= 8 * k), 1)
     small = local if k == 1 else cv2.resize(local, (lw // k, lh // k), interpolation=cv2.INTER_LINEAR)
     sx, sy = small.shape[1] / lw, small.shape[0] / lh
     moved = cv2.warpAffine(small, np.float32([[1, 0, dx * sx], [0, 1, dy * sy]]), small.shape[::-1])
-    soft = cv2.convertScaleAbs(cv2.GaussianBlur(moved, (0, 0), max(0.5, blur / k)), alpha=strength)
-    if k > 1:  # the shadow's opacity of black, 0..255, back at full size
-        soft = cv2.resize(soft, (lw, lh), interpolation=cv2.INTER_LINEAR)
+    # what the shadow keeps of the backdrop, 255 - opacity * 255 (no shadow: 255)
+    kept = cv2.convertScaleAbs(cv2.GaussianBlur(moved, (0, 0), max(0.5, blur / k)), alpha=-strength, beta=255)
+    if k > 1:  # back at full size
+        kept = cv2.resize(kept, (lw, lh), interpolation=cv2.INTER_LINEAR)
     region = work[sl]
     bands = (
         [(slice(0, lh), slice(0, lw))] if inner is None else _bands(region.shape, _shifted(inner, x0, y0))[0]
     )
-    for band in bands:  # no shadow on the object itself: opacity * (1 - coverage)
-        _blend(region[band], outside(soft[band], local[band]), (0, 0, 0), 1.0)
+    for band in bands:
+        target = region[band]
+        _into(
+            target,
+            cv2.multiply(target, cv2.cvtColor(kept[band], cv2.COLOR_GRAY2RGB), dst=target, scale=1 / 255),
+        )
 
 
 def noise_grain(seed: int, h: int, w: int, sigma: float, amount: float = 1.0) -> np.ndarray:
-    """Per-pixel grain around 0 (float32, std about sigma/128)."""
+    """Per-pixel grain as int8 steps of `paint`'s shading index, for its `grain`.
+
+    As strong as the float grain it replaces (std sigma/128 * amount in shade) and cut from the
+    backgrounds' fixed noise pool: fresh bytes and a float table look-up were ~10% of an object's time.
+    """
+    return gaussian_grain(
+        np.random.default_rng(seed), h, w, sigma / 128 * amount * STEPS_PER_SHADE, signed=True
+    )
+
+
+def add_detail(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Two int8 detail maps (grain, weave, a bevel) in one, saturated."""
+    return cv2.add(a, b)
+
+
+def row_col_steps(
+    grain: np.ndarray, row: np.ndarray | None = None, col: np.ndarray | None = None
+) -> np.ndarray:
+    """int8 grain plus a 1xW row and an Hx1 column of shade offsets, as int8 steps for `paint`'s `grain`.
+
+    Row and column are kept within +-60 steps each (+-0.38 of shade, more than any fold here), so their
+    sum cannot wrap before the saturating add to the grain.
+    """
+    h, w = grain.shape
+    parts = [
+        np.clip(np.round(np.asarray(v, np.float32) * STEPS_PER_SHADE), -60, 60).astype(np.int8).reshape(shape)
+        for v, shape in ((row, (1, w)), (col, (h, 1)))
+        if v is not None
+    ]
+    if not parts:
+        return grain
+    both = parts[0] if len(parts) == 1 else np.add(parts[0], parts[1])
+    return cv2.add(grain, np.ascontiguousarray(np.broadcast_to(both, (h, w))))
+
+
+def _noise_cells(seed: int, h: int, w: int, cells: int, amount: float) -> np.ndarray:
+    """The small grid of standard normal values (times `amount`) that smooth noise enlarges."""
     g = np.random.default_rng(seed)
-    # one table look-up to float, the amount folded in (three float passes and a multiply before)
-    table = (np.arange(256, dtype=np.float32) - 128) * np.float32(amount / 128)
-    return cv2.LUT(gaussian_grain(g, h, w, sigma), table)
+    small = g.standard_normal((max(2, cells * h // max(h, w)), max(2, cells * w // max(h, w)))).astype(
+        np.float32
+    )
+    small *= np.float32(amount)
+    return small
 
 
 def smooth_noise(seed: int, h: int, w: int, cells: int, amount: float = 1.0) -> np.ndarray:
@@ -288,11 +411,7 @@ def smooth_noise(seed: int, h: int, w: int, cells: int, amount: float = 1.0) -> 
     Bicubic straight to full size cost ~4 ms at 1024²; bicubic to a size that still gives every cell
     8 px or more, then bilinear up (up to 4x), is ~4x cheaper and looks the same: a cell is smooth there.
     """
-    g = np.random.default_rng(seed)
-    small = g.standard_normal((max(2, cells * h // max(h, w)), max(2, cells * w // max(h, w)))).astype(
-        np.float32
-    )
-    small *= np.float32(amount)  # scaled before enlarging: the same field, without a full-size pass
+    small = _noise_cells(seed, h, w, cells, amount)  # scaled before enlarging: no full-size pass
     k = max(1, min(4, max(h, w) // (8 * cells)))
     if k == 1:
         return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)

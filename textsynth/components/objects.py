@@ -18,18 +18,22 @@ import cv2
 import numpy as np
 
 from textsynth.components.backgrounds import lut_rgb
-from textsynth.components.decorations import DECORATIONS, Rect, register_object
+from textsynth.components.decorations import DECORATIONS, Rect, _bands, _into, register_object
 from textsynth.components.object_paint import (
+    STEPS_PER_SHADE,
     Window,
+    add_detail,
     disc,
     drop_shadow,
     grid,
     outside,
     paint,
     rgb,
+    row_col_steps,
     scaled,
     smooth_noise,
     solid_rect,
+    steps,
     times,
 )
 from textsynth.render.colors import color_name, pick_color
@@ -119,15 +123,17 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
         fold = np.exp(-((across / 0.03) ** 2)) * np.exp(-((along / length) ** 2) * 4)
         folds += 0.18 * sign * fold * (1 - 0.8 * calm)
     small = cv2.resize(mask, (sw, sh), interpolation=cv2.INTER_LINEAR)  # thresholded: no need to average
-    inside = cv2.distanceTransform((small > 127).astype(np.uint8), cv2.DIST_L2, 3) * (ww / sw)
+    inside = cv2.distanceTransform((small > 127).astype(np.uint8), cv2.DIST_L2, 3)
+    inside = np.minimum(inside, 1e6) * (ww / sw)  # no edge in the window: a huge distance, not an overflow
     folds -= 0.22 * np.exp(-inside / (0.035 * bw))  # the cloth curves away at the edges
     folds += smooth_noise(params["seed"] + 1, sh, sw, win.cells(12), 0.03)
     folds += 1  # added before enlarging: a full-size pass fewer
     shade = cv2.resize(folds.astype(np.float32), (ww, wh), interpolation=cv2.INTER_LINEAR)
-    shade += win.grain(params["seed"], 40, 0.03)
-    shade += _weave(wh, ww, max(2, round(min(h, w) / 170)), 0.07)
+    detail = add_detail(
+        win.grain(params["seed"], 40, 0.03), _weave(wh, ww, max(2, round(min(h, w) / 170)), 0.07)
+    )
     body = rgb(params["body"])
-    paint(work, mask, body, shade, solid)
+    paint(work, mask, body, shade, solid, grain=detail)
     # the neck: inside of the back, then the rib band; seams and hem stitches
     a, b = 0.17 * bw, (0.2 if params["neck"] == "v" else 0.12) * bw
     inner = _neck_outline(cx, top, a, b, params["neck"])
@@ -137,7 +143,7 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
         paint(image[neck.sl], neck.poly([inner]), body, 0.62)
         front = inner[: 3 if params["neck"] == "v" else 24]
         rib = neck.line(front, rib_w)
-        paint(image[neck.sl], scaled(rib, 0.9), body, 0.93 + neck.grain(params["seed"] + 2, 60, 0.04))
+        paint(image[neck.sl], scaled(rib, 0.9), body, 0.93, grain=neck.grain(params["seed"] + 2, 60, 0.04))
     seams = [(np.array([(cx - 0.5 * bw, top + 1.2 * bw), (cx + 0.5 * bw, top + 1.22 * bw)]), 1)]  # hem
     for sx in (1, -1):
         shoulder = [(cx + sx * 0.5 * bw, top + 0.09 * bw), (cx + sx * 0.49 * bw, top + 0.39 * bw)]
@@ -153,11 +159,13 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
 
 
 def _weave(h: int, w: int, period: int, amount: float = 1.0) -> np.ndarray:
-    """A plain weave around 0: threads over and under, each with a round cross-section (as fabric backgrounds)."""
+    """A plain weave around 0 in int8 shading steps (paint's `grain`): threads over and under, each with a
+    round cross-section (as fabric backgrounds)."""
     i = np.arange(2 * period)
     thread = np.sin(np.pi * ((i % period) + 0.5) / period)
     over = ((i[:, None] // period) + (i[None, :] // period)) % 2 == 0
-    tile = ((np.where(over, thread[None, :], thread[:, None]) - 0.65) * amount).astype(np.float32)
+    tile = np.round((np.where(over, thread[None, :], thread[:, None]) - 0.65) * amount * STEPS_PER_SHADE)
+    tile = tile.astype(np.int8)
     return np.tile(tile, (-(-h // (2 * period)), -(-w // (2 * period))))[:h, :w]
 
 
@@ -255,12 +263,13 @@ def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
     solid = solid_rect(win, x0, y0, x1, y1)  # the front face
     drop_shadow(work, whole, dx, dy, blur, params["shadow"], solid)
     color = rgb(params["face"])
-    grain = win.grain(params["seed"], 30, 0.02) + win.smooth(params["seed"] + 1, 8, 0.015)
+    grain = win.grain(params["seed"], 30, 0.02)
+    shade = win.smooth_shade(1.0, [(params["seed"] + 1, 8, 0.015)])
     lean = 0.06 * params["light"] * side
-    front_shade = 1.03 - 0.08 * (ys - y0) / max(y1 - y0, 1) + grain
-    paint(work, masks[0], color, front_shade, solid)
-    paint(work, masks[1], color, 1.16 + lean + grain)
-    paint(work, masks[2], color, 0.7 - lean + grain)
+    down = row_col_steps(grain, None, 0.03 - 0.08 * (ys - y0) / max(y1 - y0, 1))  # darker down the face
+    paint(work, masks[0], color, shade, solid, grain=down)
+    paint(work, masks[1], color, shade, grain=cv2.add(grain, steps(0.16 + lean)))
+    paint(work, masks[2], color, shade, grain=cv2.add(grain, steps(-0.3 - lean)))
     # a tuck flap across the top, and catch-lights on the near edges
     flap = np.array([(x0 + 0.45 * vx, y0 + 0.45 * vy), (x1 + 0.45 * vx, y0 + 0.45 * vy)])
     paint(work, scaled(win.line(flap, 1), 0.5), color, 0.85)
@@ -332,8 +341,8 @@ def _paint_bottle(image: np.ndarray, params: dict, face: Box) -> None:
     band = np.clip(np.minimum(ys - (ly0 + bulge) + 0.5, (ly1 + bulge) - ys + 0.5), 0, 1)
     band = times(cv2.convertScaleAbs(band, alpha=255), mask)
     tl = np.clip((xs - cx) / (bw / 2), -1, 1)
-    label = 1 - 0.5 * np.abs(tl) ** 3 + win.grain(params["seed"], 20, 0.02)
-    paint(work, band, rgb(params["face"]), label)
+    label = 1 - 0.5 * np.abs(tl) ** 3  # a row: each column's own shade
+    paint(work, band, rgb(params["face"]), label, grain=win.grain(params["seed"], 20, 0.02))
     ridges = 1 + 0.12 * np.cos((xs - cx) / max(1.0, 0.05 * neck_w) * math.pi)
     cap_t = np.clip((xs - cx) / (0.56 * neck_w), -1, 1)
     paint(work, cap_mask, rgb(params["cap"]), (0.6 + 0.45 * np.sqrt(1 - cap_t**2)) * ridges)
@@ -372,19 +381,20 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
     rope = rgb(params["rope"])
     paint(work, outside(back, mask), rope, 0.7)
     color = rgb(params["face"])
-    grain = win.grain(params["seed"], 50 if params["kraft"] else 20, 0.03) + win.smooth(
-        params["seed"] + 1, 10, 0.02
-    )
+    grain = win.grain(params["seed"], 50 if params["kraft"] else 20, 0.03)
+    shade = win.smooth_shade(1.0, [(params["seed"] + 1, 10, 0.02)])
     u = (xs - x0) / bw
-    shade = 1 + 0.05 * params["light"] * (u - 0.5) * 2 + grain
-    shade -= 0.07 * np.exp(-(((ys - (y1 - 0.12 * bw)) / (0.012 * bw)) ** 2))  # the bottom fold
-    if params["gusset"]:  # the side panel's centre fold, seen just inside one edge
+    fold = -0.07 * np.exp(-(((ys - (y1 - 0.12 * bw)) / (0.012 * bw)) ** 2))  # the bottom fold
+    detail = row_col_steps(grain, 0.05 * params["light"] * (u - 0.5) * 2, fold)
+    if params["gusset"]:  # the side panel's centre fold, seen just inside one edge, below the hem
         gx = x1 - 0.07 * bw if params["gusset"] > 0 else x0 + 0.07 * bw
-        shade -= 0.12 * np.clip(1 - np.abs(xs - gx) / (0.07 * bw), 0, 1) ** 2 * (ys > y0 + 0.1 * bw)
-    paint(work, mask, color, shade, solid)
+        below = int(np.searchsorted(ys.ravel(), y0 + 0.1 * bw, side="right"))
+        gusset = -0.12 * np.clip(1 - np.abs(xs - gx) / (0.07 * bw), 0, 1) ** 2
+        detail[below:] = row_col_steps(detail[below:], gusset)
+    paint(work, mask, color, shade, solid, grain=detail)
     band = scaled(mask, 0.5)  # the folded-over top hem: the rows above y0 + 0.1 bw
     band[max(0, math.ceil(y0 + 0.1 * bw - win.y0 - 0.5)) :] = 0
-    paint(work, band, color, 0.88 + grain)
+    paint(work, band, color, cv2.subtract(shade, steps(0.12)), grain=grain)  # 0.88 + the smooth field
     hem_line = times(win.line(np.array([(x0, y0 + 0.1 * bw), (x1, y0 + 0.1 * bw)]), 1), mask)
     paint(work, scaled(hem_line, 0.6), color, 0.7)
     paint(work, front, rope, 0.85 + 0.15 * np.cos((ys - y0) / max(1.0, rope_w) * 2.0))
@@ -465,55 +475,69 @@ def _rounded_rect(x0: float, y0: float, x1: float, y1: float, r: float) -> np.nd
     return np.array(pts)
 
 
-def _material_shade(params: dict, win: Window, box: Box) -> np.ndarray:
-    """Grain of the board's material around 1: wood rings along its length, stone speckle, brushed metal."""
+def _material_shade(params: dict, win: Window, box: Box) -> tuple[np.ndarray, np.ndarray]:
+    """Grain of the board's material around 1: wood rings along its length, stone speckle, brushed metal.
+
+    Returns `paint`'s shade (a float field or row, or wood's uint8 index) and its int8 `grain` detail:
+    the per-pixel and per-row parts stay in uint8 steps, where float fields cost a pass each.
+    """
     h, w = win.shape
-    xs, ys = win.grid()
+    xs, _ys = win.grid()
     seed = params["seed"]
     x0, y0, x1, y1 = box
     if params["material"] == "wood":
         # planed wood: growth rings run along the board, gently bent, with fine straight streaks
         g = np.random.default_rng(seed)
-        bend = g.standard_normal((8, 3)).astype(np.float32) * np.float32(0.45)
+        bend = g.standard_normal((8, 3)).astype(np.float32) * np.float32(0.45 * 256)  # v in 1/256 rings
         # the bend is smooth: bicubic to a quarter of the size, then bilinear (bicubic to full size was ~1 ms)
         quarter = cv2.resize(bend, (max(3, w // 4), max(8, h // 4)), interpolation=cv2.INTER_CUBIC)
         v = cv2.resize(quarter, (w, h), interpolation=cv2.INTER_LINEAR)
-        v += (ys - y0) * np.float32(params["grain"] / max(y1 - y0, 1))
-        # the ring profile 0.9 + 0.15 ((1 + cos 2 pi v) / 2)^3 by table from v's fraction (256 steps a ring):
-        # cos and a float power over the board were its costliest lines
-        v *= 256
+        rows = np.arange(h, dtype=np.float32)[:, None] + np.float32(win.y0 + 0.5 - y0)
+        v += rows * np.float32(256 * params["grain"] / max(y1 - y0, 1))
+        # the ring profile 0.9 + 0.15 ((1 + cos 2 pi v) / 2)^3 by table from v's fraction (256 steps a ring),
+        # straight to paint's index: cos and a float power over the board were its costliest lines
         ring = np.arange(256) / 256
-        table = (0.9 + 0.15 * (0.5 + 0.5 * np.cos(2 * math.pi * ring)) ** 3).astype(np.float32)
-        shade = cv2.LUT(v.astype(np.int32).astype(np.uint8), table)  # int32 -> uint8 wraps: the fraction
+        profile = 0.9 + 0.15 * (0.5 + 0.5 * np.cos(2 * math.pi * ring)) ** 3
+        table = np.round((profile - 0.2) * STEPS_PER_SHADE).astype(np.uint8)
+        index = cv2.LUT(v.astype(np.int32).astype(np.uint8), table)  # int32 -> uint8 wraps: the fraction
         small = g.standard_normal((max(2, h // 2), 1)).astype(np.float32) * np.float32(0.035)
-        shade += cv2.resize(small, (w, h))  # streaks
-        shade += win.grain(seed + 1, 40, 0.02)
-        return shade
+        streaks = cv2.resize(small, (1, h))  # one shade a row
+        detail = win.grain(seed + 1, 40, 0.02)
+        np.add(detail, _row_steps(streaks), out=detail)  # both small: no wrap (see _row_steps)
+        return index, detail
     if params["material"] == "stone":
-        shade = win.smooth(seed, 10, 0.06)
-        shade += win.smooth(seed + 1, 40, 0.05)
-        shade += win.grain(seed + 2, 60, 0.07)
-        shade += 1
-        return shade
+        shade = win.smooth_shade(1.0, [(seed, 10, 0.06), (seed + 1, 40, 0.05)])
+        return shade, win.grain(seed + 2, 60, 0.07)
     small = np.random.default_rng(seed).standard_normal((h, 1)).astype(np.float32) * np.float32(0.025)
-    shade = cv2.resize(small, (w, h))  # brushed streaks
-    shade += 1 + 0.04 * (xs - x0) / max(x1 - x0, 1) * params["light"]
-    shade += win.grain(seed + 1, 30, 0.01)
-    return shade
+    streaks = cv2.resize(small, (1, h))  # brushed streaks, one shade a row
+    shade = 1 + 0.04 * (xs - x0) / max(x1 - x0, 1) * params["light"]  # a row
+    detail = win.grain(seed + 1, 30, 0.01)
+    np.add(detail, _row_steps(streaks), out=detail)
+    return shade, detail
 
 
-def _bevel_shade(shape: tuple[int, int], box: Box, width: float, light: float) -> np.ndarray:
-    """A raised rim: lit on the top (and the lit side), dark on the bottom and the other side, mitred corners."""
+def _row_steps(shade: np.ndarray) -> np.ndarray:
+    """A column of small shade offsets as int8 steps, kept within +-64 so that adding it to grain
+    (at most +-16 steps here) cannot wrap."""
+    return np.clip(np.round(shade * STEPS_PER_SHADE), -64, 64).astype(np.int8)
+
+
+def _bevel_shade(
+    shape: tuple[int, int], box: Box, width: float, light: float, strength: float = 1.0
+) -> np.ndarray:
+    """A raised rim as int8 steps (paint's `grain`): lit on the top (and the lit side), dark on the bottom
+    and the other side, mitred corners."""
     h, w = shape
-    tone = np.zeros((h, w), np.float32)
+    tone = np.zeros((h, w), np.int8)
     x0, y0, x1, y1 = (round(v) for v in box)
     side_lit = 1 if light < 0 else -1  # light from the left when light < 0
+    side, top, bottom = (round(t * strength * STEPS_PER_SHADE) for t in (0.1, 0.18, -0.22))
     for i in range(max(1, round(width))):
         lo, hi = max(0, x0 + i), min(w, x1 - i)
-        for x, tone_x in ((x0 + i, 0.1 * side_lit), (x1 - 1 - i, -0.1 * side_lit)):
+        for x, tone_x in ((x0 + i, side * side_lit), (x1 - 1 - i, -side * side_lit)):
             if 0 <= x < w:
                 tone[max(0, y0 + i) : max(0, min(h, y1 - i)), x] = tone_x
-        for y, tone_y in ((y0 + i, 0.18), (y1 - 1 - i, -0.22)):
+        for y, tone_y in ((y0 + i, top), (y1 - 1 - i, bottom)):
             if 0 <= y < h and hi > lo:
                 tone[y, lo:hi] = tone_y
     return tone
@@ -576,10 +600,9 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
     color = rgb(params["face"])
     paint(work, outside(edge, mask), color, 0.55, hollow=solid)  # the edge shows below the face
     local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
-    shade = _material_shade(params, win, box) + _bevel_shade(
-        win.shape, local, params["bevel"] * min(bw, bh), params["light"]
-    )
-    paint(work, mask, color, shade, solid)
+    shade, detail = _material_shade(params, win, box)
+    bevel = _bevel_shade(win.shape, local, params["bevel"] * min(bw, bh), params["light"])
+    paint(work, mask, color, shade, solid, grain=add_detail(detail, bevel))
     if params["border"]:  # a road sign's white inset border
         inset = 0.035 * min(bw, bh)
         ring = win.line(
@@ -652,7 +675,9 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
     h, w = image.shape[:2]
     x0, y0, x1, y1 = _board_rect(face, params["pad"])
     bw, bh = x1 - x0, y1 - y0
-    _night_wall(image, params, ((x0 + x1) / 2, (y0 + y1) / 2), bw, bh)
+    # the board covers its inside fully (paint's `inner` below): the wall is not lit there
+    covered = _board_solid(Window((h, w), 0, 0, w, h), x0, y0, x1, y1, 0.02 * min(bw, bh))
+    _night_wall(image, params, ((x0 + x1) / 2, (y0 + y1) / 2), bw, bh, covered)
     outline = _rounded_rect(x0, y0, x1, y1, 0.02 * min(bw, bh))
     dx, dy, blur = 0.02 * bw, 0.03 * bh, 0.03 * bw
     win = Window.around((h, w), [outline], max(abs(dx), abs(dy)) + 3 * blur + 2)
@@ -662,10 +687,12 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
         solid = _board_solid(win, x0, y0, x1, y1, 0.02 * min(bw, bh))
         drop_shadow(work, mask, dx, dy, blur, 0.6, solid)
         material = {"metal": "metal", "wood": "wood", "acrylic": "metal"}[params["backing"]]
-        shade = _material_shade({**params, "material": material, "grain": 10.0}, win, (x0, y0, x1, y1))
+        shade, detail = _material_shade(
+            {**params, "material": material, "grain": 10.0}, win, (x0, y0, x1, y1)
+        )
         local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
-        shade = shade + _bevel_shade(win.shape, local, 0.02 * min(bw, bh), params["light"]) * 2
-        paint(work, mask, rgb(params["face"]), shade, solid)
+        bevel = _bevel_shade(win.shape, local, 0.02 * min(bw, bh), params["light"], strength=2)
+        paint(work, mask, rgb(params["face"]), shade, solid, grain=add_detail(detail, bevel))
     if params["cable"]:  # the transformer's cable runs from a lower corner off the canvas
         side = x1 - 0.08 * bw if params["light"] >= 0 else x0 + 0.08 * bw
         t = np.linspace(0, 1, 20)
@@ -686,8 +713,11 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
             paint(image[sl], head, rgb("#b8bcc0"), lit)
 
 
-def _night_wall(image: np.ndarray, params: dict, centre: tuple[float, float], bw: float, bh: float) -> None:
-    """The wall darkens away from the sign and the tubes' light spills on it, over the whole canvas.
+def _night_wall(
+    image: np.ndarray, params: dict, centre: tuple[float, float], bw: float, bh: float, covered: Rect
+) -> None:
+    """The wall darkens away from the sign and the tubes' light spills on it, over the whole canvas but
+    `covered` (canvas pixels the board paints over fully: up to half the canvas's passes were lost there).
 
     Both fields are smooth: made at a quarter of the size as uint8 and enlarged, then one multiply and
     one saturating add (float fields at full size cost ~5 ms at 1024²).
@@ -701,9 +731,11 @@ def _night_wall(image: np.ndarray, params: dict, centre: tuple[float, float], bw
     spill = params["spill_strength"] * np.exp(-dist2 * 1.5)
     keep = cv2.resize(cv2.convertScaleAbs(night, alpha=255), (w, h), interpolation=cv2.INTER_LINEAR)
     table = np.round(np.outer(np.arange(256) / 255, rgb(params["spill"]))).astype(np.uint8)
-    light = lut_rgb(cv2.resize(cv2.convertScaleAbs(spill, alpha=255), (w, h)), table)
-    cv2.multiply(image, cv2.merge([keep, keep, keep]), dst=image, scale=1 / 255)
-    cv2.add(image, light, dst=image)
+    spilt = cv2.resize(cv2.convertScaleAbs(spill, alpha=255), (w, h))
+    for band in _bands(image.shape, covered)[0]:
+        part = image[band]
+        _into(part, cv2.multiply(part, cv2.cvtColor(keep[band], cv2.COLOR_GRAY2RGB), dst=part, scale=1 / 255))
+        _into(part, cv2.add(part, lut_rgb(spilt[band], table), dst=part))
 
 
 def _describe_neon_board(params: dict, lang: str) -> str:
@@ -757,17 +789,22 @@ def _paint_paper_sheet(image: np.ndarray, params: dict, face: Box) -> None:
     mask = win.poly([sheet])
     solid = solid_rect(win, x0, y0, x1, y1)
     drop_shadow(work, mask, dx, dy, blur, params["shadow"], solid)
-    shade = win.smooth(params["seed"], 6, 0.03)
-    shade += win.grain(params["seed"] + 1, 30, 0.02)
-    shade += 1 + 0.03 * params["light"] * ((xs - x0) / bw - 0.5)
-    shade -= params["curl"] * np.clip((ys - y0) / bh - 0.75, 0, 1) ** 2 * 16 * 0.5  # the lower edge lifts off
+    # what varies along x alone and along y alone is summed in a row and a column: two full passes
+    row = 1 + 0.03 * params["light"] * ((xs - x0) / bw - 0.5)
+    col = -params["curl"] * np.clip((ys - y0) / bh - 0.75, 0, 1) ** 2 * 16 * 0.5  # the lower edge lifts off
     folds = [(ys, y0 + bh * k / (params["folds_h"] + 1)) for k in range(1, params["folds_h"] + 1)]
     if params["fold_v"]:
         folds.append((xs, (x0 + x1) / 2))
     for (coord, at), ridge in zip(folds, params["ridge"] * 2, strict=False):
         u = (coord - at) / max(1.0, 0.012 * max(bw, bh))
-        shade += ridge * 0.07 * np.sign(u) * np.exp(-np.abs(u)) - 0.1 * np.exp(-((u * 3) ** 2))
-    paint(work, mask, rgb(params["face"]), shade, solid)
+        crease = ridge * 0.07 * np.sign(u) * np.exp(-np.abs(u)) - 0.1 * np.exp(-((u * 3) ** 2))
+        if coord is xs:
+            row = row + crease
+        else:
+            col = col + crease
+    shade = win.smooth_shade(1.0, [(params["seed"], 6, 0.03)])
+    detail = row_col_steps(win.grain(params["seed"] + 1, 30, 0.02), row - 1, col)
+    paint(work, mask, rgb(params["face"]), shade, solid, grain=detail)
     if params["fastener"] == "tape":
         a = math.radians(params["tape_angle"])
         for sx, corner_x in ((1, x0), (-1, x1)):
