@@ -116,6 +116,18 @@ def _luminance(r: int, g: int, b: int) -> float:
     return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
 
 
+def mean_luminance(levels: Sequence[float]) -> float:
+    """relative_luminance of a mean colour (three floats within 0..255, as a region's mean is): rounded
+    only, without _as_rgb's clipping and conversions; the sampler asks this twice per placed block."""
+    r, g, b = levels
+    return _luminance(min(255, round(r)), min(255, round(g)), min(255, round(b)))
+
+
+def luminance_ratio(la: float, lb: float) -> float:
+    """contrast_ratio of two colours from their relative luminances (for one colour against several)."""
+    return _ratio(la, lb)
+
+
 def contrast_ratio(a: str | Sequence[float], b: str | Sequence[float]) -> float:
     """WCAG contrast ratio between two colours, from 1 (same) to 21 (black on white)."""
     return _ratio(relative_luminance(a), relative_luminance(b))

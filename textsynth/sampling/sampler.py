@@ -22,8 +22,9 @@ from textsynth.components.placement import keep_text_readable
 from textsynth.render.backdrop import sample_backdrop
 from textsynth.render.colors import (
     PALETTES,
-    contrast_ratio,
     hex_to_rgb,
+    luminance_ratio,
+    mean_luminance,
     pick_text_color,
     relative_luminance,
     shade,
@@ -236,16 +237,19 @@ def _worst_contrast(base: np.ndarray, box: tuple[float, ...], color: str) -> flo
     Every 3rd pixel at 512² and the same share of the canvas at any size (the text scales with it),
     so the cost does not grow with the image."""
     step = 3 * max(1, round(max(base.shape[:2]) / 512))
-    region = _region(base, box)[::step, ::step].reshape(-1, 3).astype(np.float32)
+    region = _region(base, box)[::step, ::step].astype(np.float32).reshape(-1, 3)  # one copy, not two
     if region.size == 0:
         return 21.0
     lum = region @ _LUMA  # only ranks pixels
-    k = max(1, len(lum) // 10)
-    order = np.argpartition(lum, (k - 1, len(lum) - k))  # both tails from one partition
+    n = len(lum)
+    k = max(1, n // 10)
+    order = np.argpartition(lum, (k - 1, n - k))  # both tails from one partition
     count = np.float32(k)  # sum / k is what .mean computes, without its Python-level overhead
-    dark = (region[order[:k]].sum(axis=0) / count).tolist()
-    light = (region[order[-k:]].sum(axis=0) / count).tolist()
-    return min(contrast_ratio(color, dark), contrast_ratio(color, light))
+    add = np.add.reduce  # ndarray.sum's reduction, without its Python-level wrapper
+    dark = (add(region[order[:k]], axis=0) / count).tolist()
+    light = (add(region[order[n - k :]], axis=0) / count).tolist()
+    text = relative_luminance(color)
+    return min(luminance_ratio(text, mean_luminance(dark)), luminance_ratio(text, mean_luminance(light)))
 
 
 def _style(
