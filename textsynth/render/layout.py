@@ -48,6 +48,9 @@ class BlockLayout:
     height: float
     glyphs: list[Glyph]
     margin: int  # extra pixels around the block for stroke, shadow, glow
+    # (x0, y0, x1, y1) of every glyph cell, in block pixels (the numbers cells.min/max give), made once
+    # per cached layout; None when not known (a hand-made layout) or without glyphs
+    extent: tuple[float, float, float, float] | None = None
 
 
 def font_metrics(font: Font) -> tuple[int, int]:
@@ -206,7 +209,7 @@ def _margin(item: TextItem) -> int:
 # a block out to fit and place it and the renderer lays the same block out again to draw it (and
 # rotation-only retries lay it out once more): about half of all layouts repeat one just made.
 # Keying by the fields, not the item, keeps scenes edited after sampling (pairs) correct.
-_LAYOUTS: OrderedDict[tuple, tuple[float, float, list[Glyph]]] = OrderedDict()
+_LAYOUTS: OrderedDict[tuple, tuple[float, float, list[Glyph], tuple | None]] = OrderedDict()
 LAYOUT_CACHE_ENTRIES = 64
 _LAYOUTS_LOCK = threading.Lock()  # workers may share a process as threads
 
@@ -235,12 +238,12 @@ def layout_block(item: TextItem, font: Font) -> BlockLayout:
             _LAYOUTS[key] = hit
             if len(_LAYOUTS) > LAYOUT_CACHE_ENTRIES:
                 _LAYOUTS.popitem(last=False)
-    width, height, glyphs = hit
-    return BlockLayout(width=width, height=height, glyphs=glyphs, margin=_margin(item))
+    width, height, glyphs, extent = hit
+    return BlockLayout(width=width, height=height, glyphs=glyphs, margin=_margin(item), extent=extent)
 
 
-def _layout_glyphs(item: TextItem, font: SizedFace) -> tuple[float, float, list[Glyph]]:
-    """Width, height and glyphs of the block (everything of a layout but the style's margin)."""
+def _layout_glyphs(item: TextItem, font: SizedFace) -> tuple[float, float, list[Glyph], tuple | None]:
+    """Width, height, glyphs and cell extent of the block (everything of a layout but the style's margin)."""
     if item.direction == "ttb":
         glyphs = _layout_vertical(item, font)
     elif item.curve:
@@ -252,7 +255,16 @@ def _layout_glyphs(item: TextItem, font: SizedFace) -> tuple[float, float, list[
     for glyph in glyphs:
         glyph.cell.setflags(write=False)  # shared by later calls with the same fields
     width, height = block_size(item, font)
-    return width, height, glyphs
+    return width, height, glyphs, _extent(glyphs)
+
+
+def _extent(glyphs: list[Glyph]) -> tuple[float, float, float, float] | None:
+    """The box of all cells, from Python floats: min/max of a few dozen numbers is ~3x cheaper than
+    two numpy reductions, and exact either way."""
+    if not glyphs:
+        return None
+    xs, ys = np.concatenate([g.cell for g in glyphs]).T.tolist()
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _jitter(glyphs: list[Glyph], item: TextItem) -> list[Glyph]:

@@ -490,7 +490,12 @@ def _place(
             item.tilt = tilt_matrix(layout.width, layout.height, *posture.tilt).round(6).tolist()
         if item.curve and len(item.lines) == 1 and layout.width > item.box[2] - item.box[0]:
             continue
-        poly = word_polygon(item, layout, item_matrix(item, layout))
+        matrix = item_matrix(item, layout)
+        if layout.extent is not None and not item.curve:  # word_polygon's corners, from the cached extent
+            x0, y0, x1, y1 = layout.extent
+            poly = map_points(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]), matrix)
+        else:
+            poly = word_polygon(item, layout, matrix)
         xs, ys = poly.T.tolist()  # four corners: Python floats beat numpy reductions ~8x here
         if not (all(0 <= x <= width for x in xs) and all(0 <= y <= height for y in ys)):
             continue  # (a NaN corner fails too)
