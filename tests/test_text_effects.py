@@ -16,6 +16,7 @@ from textsynth.errors import TextsynthError
 from textsynth.render.colors import contrast_ratio, hex_to_rgb
 from textsynth.render.compose import render_scene
 from textsynth.render.layout import font_metrics, layout_block
+from textsynth.sampling.text_effects import either
 from textsynth.scene import Extrude, Fill, Glow, Layer, LongShadow, Outline, Scene, TextItem, TextStyle
 
 GROUND = "#f4e3c0"
@@ -503,3 +504,16 @@ def test_stroke_grown_from_coverage_is_freetypes_stroke(fonts, style):
             solid = np.where(grown >= 250, 255, 0).astype(np.uint8)
             ring = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
             assert not ((grown < 250) & (cv2.erode(solid, ring) == 255)).any(), "no pin-holes"
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**63), n=st.integers(1, 6), skip=st.integers(0, 3))
+def test_either_draws_what_generator_choice_draws(seed: int, n: int, skip: int) -> None:
+    """either() replaces rng.choice(list) on the sampling path: the same option, and the Generator left
+    in the same state (the next draw agrees), so every later choice of the sample stays put."""
+    options = tuple(float(i) * 15.0 for i in range(n))
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    a.random(skip)
+    b.random(skip)
+    assert either(a, options) == float(b.choice(list(options)))
+    assert a.random() == b.random()

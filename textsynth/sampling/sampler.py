@@ -35,7 +35,7 @@ from textsynth.rng import child_seed
 from textsynth.sampling.arrangement import arrange
 from textsynth.sampling.canvas import canvas_size
 from textsynth.sampling.context import RenderContext, SampledScene
-from textsynth.sampling.text_effects import emphasis_scales, sample_design_effects
+from textsynth.sampling.text_effects import either, emphasis_scales, sample_design_effects
 from textsynth.scene import Decoration, Extrude, Fill, Glow, Scene, Shadow, TextItem, TextStyle
 from textsynth.sources.blocklist import is_blocked
 from textsynth.sources.fillers import filler
@@ -264,7 +264,7 @@ def _style(
     opposite = "#111111" if text_is_light else "#f5f5f5"
     if draws["gradient"]:
         second = pick_text_color(rng, local, palette, max(slot.min_contrast, 3.0))
-        style.fill = Fill("gradient", [color, second], angle=float(rng.choice([0.0, 45.0, 90.0, 135.0])))
+        style.fill = Fill("gradient", [color, second], angle=either(rng, (0.0, 45.0, 90.0, 135.0)))
     if draws["stroke"]:
         style.stroke_width = max(1, round(size * rng.uniform(0.03, 0.07)))
         style.stroke_color = opposite
@@ -279,7 +279,7 @@ def _style(
         depth = int(rng.integers(3, 8))
         step = size * rng.uniform(0.008, 0.015)
         # lit from one side of the extrusion (it runs down-right), so its two visible faces differ
-        light = (45.0 + float(rng.choice([-1.0, 1.0])) * float(rng.uniform(70.0, 110.0))) % 360
+        light = (45.0 + either(rng, (-1.0, 1.0)) * float(rng.uniform(70.0, 110.0))) % 360
         style.extrude = Extrude(
             depth, round(step, 2), round(step, 2), shade(color, 0.45) if text_is_light else "#999999",
             light=round(light, 1),
@@ -457,9 +457,7 @@ def _posture(slot: Slot, rng: np.random.Generator, item: TextItem) -> _Posture:
     rotation = float(rng.uniform(*slot.rotation)) if slot.rotation != (0.0, 0.0) else 0.0
     curve_p, curve_lo, curve_hi = slot.curve
     curve = (
-        float(rng.uniform(curve_lo, curve_hi)) * float(rng.choice([-1.0, 1.0]))
-        if rng.random() < curve_p
-        else 0.0
+        float(rng.uniform(curve_lo, curve_hi)) * either(rng, (-1.0, 1.0)) if rng.random() < curve_p else 0.0
     )
     if item.direction == "ttb" or len(item.lines) > 1 or len(item.text) < 3:
         curve = 0.0

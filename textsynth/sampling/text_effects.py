@@ -22,6 +22,12 @@ MIN_INSIDE_EFFECT_PX = 32  # below this, a texture or an inner glow in the strok
 _INKS = ("#ffffff", "#111111", "#ffd700", "#c1121f")  # outline colours besides the palette's
 
 
+def either(rng: np.random.Generator, options: tuple[float, ...]) -> float:
+    """rng.choice(options) without turning the list into an array (9 µs a call): Generator.choice of a
+    sequence without weights is exactly one integers(0, len) draw, as this is."""
+    return options[int(rng.integers(len(options)))]
+
+
 def _contrasting(rng: np.random.Generator, candidates: list[str], against: list[tuple[str, float]]) -> str:
     """A candidate that reaches each (colour, ratio) in `against`; else the one that comes closest."""
     unique = list(dict.fromkeys(candidates))
@@ -67,7 +73,7 @@ def sample_design_effects(
     if on.get("long_shadow") and style.extrude is None:  # an extrude is already a short solid shadow
         shadow = LongShadow(
             length=round(size * float(rng.uniform(0.4, 1.0)), 1),
-            angle=float(rng.choice([45.0, 135.0])),
+            angle=either(rng, (45.0, 135.0)),
             color=shade(ground, 0.55),  # the ground's own colour, darker: the flat-design look
             opacity=round(float(rng.uniform(0.7, 1.0)), 2),
             fade=round(float(rng.uniform(0.0, 1.0)), 2),
@@ -96,7 +102,7 @@ def _textured_fill(rng: np.random.Generator, color: str, size: int, patterns: tu
         light = relative_luminance(hex_to_rgb(color)) > 0.4
         # (a near tone in broad bands: sharper or finer stripes cut the strokes apart, OCR read 80%)
         second = shade(color, 0.84 if light else 1.3)
-        scale, angle = round(size * float(rng.uniform(0.2, 0.3)), 1), float(rng.choice([45.0, 135.0]))
+        scale, angle = round(size * float(rng.uniform(0.2, 0.3)), 1), either(rng, (45.0, 135.0))
     else:
         light = relative_luminance(hex_to_rgb(color)) > 0.4
         second, scale = shade(color, 0.7 if light else 1.8), round(size * float(rng.uniform(0.02, 0.05)), 1)
