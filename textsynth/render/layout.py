@@ -323,15 +323,15 @@ def _layout_horizontal(item: TextItem, font: SizedFace) -> list[Glyph]:
     block_w = max(widths)
     gap = item.char_spacing * size
     blank = size * 0.5  # as _char_advance: a glyph without an advance gets half an em
-    advance, ink = font.advance, font.ink  # bound once: this loop runs for every character sampled
+    ink = font.ink  # bound once: this loop runs for every character sampled
     placed: list[tuple[str, int, int]] = []
     boxes: list[tuple[float, ...]] = []
     for row, (line, line_w) in enumerate(zip(item.lines, widths, strict=True)):
         y = row * size * item.line_spacing
         x = {"start": 0.0, "center": (block_w - line_w) / 2, "end": block_w - line_w}[item.align]
         pen_y, y1 = round(y), y + line_h
-        for char in line:
-            step = advance(char) or blank  # advances are never negative
+        for char, advance in zip(line, font.advances(line), strict=True):
+            step = advance or blank  # advances are never negative
             if not char.isspace():
                 pen_x = round(x)
                 placed.append((char, pen_x, pen_y))

@@ -66,6 +66,7 @@ class _Face:
         self.gids: dict[str, int] = {}
         self.advances: dict[str, int] = {}
         self.lines: dict[str, tuple[int, int]] = {}
+        self.char_lines: dict[str, tuple[int, ...]] = {}
         self.size = 0
         stream = self.handle.contents.stream
         base, length = (ctypes.c_size_t * 2).from_address(stream) if stream else (0, 0)
@@ -90,6 +91,16 @@ class _Face:
                 )
             units = self.advances[char] = 0 if error else int(fixed.value)
         return units
+
+    def char_units(self, line: str) -> tuple[int, ...]:
+        """Each character's advance in font units, memoised per line: layout walks every line it
+        fitted, one lookup instead of one per character."""
+        hit = self.char_lines.get(line)
+        if hit is None:
+            if len(self.char_lines) > 20_000:
+                self.char_lines.clear()
+            hit = self.char_lines[line] = tuple(self.advance_units(c) for c in line)
+        return hit
 
     def line_units(self, line: str) -> tuple[int, int]:
         """(sum of advances in font units, characters without an advance) of a line, memoised:
@@ -214,6 +225,11 @@ class SizedFace:
     def advance(self, char: str) -> float:
         """Horizontal advance in pixels (unhinted, so it scales exactly with the size)."""
         return self._face.advance_units(char) * self.scale
+
+    def advances(self, line: str) -> list[float]:
+        """advance(char) of each character of `line` (0.0 where the glyph has none)."""
+        scale = self.scale
+        return [units * scale for units in self._face.char_units(line)]
 
     def getlength(self, text: str) -> float:
         return self._face.line_units(text)[0] * self.scale
