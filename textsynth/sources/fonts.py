@@ -342,6 +342,8 @@ class FontLibrary:
                 self._high[cp] = self._high.get(cp, 0) | 1 << i
         self._all = (1 << len(self.faces)) - 1
         self._text_masks: dict[str, int] = {}
+        # the faces covering each character met: most texts are new, their characters are not
+        self._char_masks: dict[str, int] = {}
         self._constraint_masks: dict[tuple, int] = {}
         self._faces_by_mask: dict[int, tuple[FontFace, ...]] = {}
         self._classes_by_mask: dict[int, tuple[tuple[FontFace, ...], ...]] = {}
@@ -349,10 +351,13 @@ class FontLibrary:
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent to every worker (process pool, Ray): leave the per-text caches behind.
-        return {**self.__dict__, "_text_masks": {}, "_faces_by_mask": {}, "_classes_by_mask": {}}
+        return {
+            **self.__dict__, "_text_masks": {}, "_char_masks": {}, "_faces_by_mask": {}, "_classes_by_mask": {},
+        }  # fmt: skip
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("_char_masks", {})
         _REGISTRY.update({face.id: face for face in self.faces})
 
     @classmethod
@@ -507,24 +512,30 @@ class FontLibrary:
         if mask is not None:
             return mask
         mask = self._all
-        size = self._table.shape[1]
+        char_masks = self._char_masks
         for char in set(text):
             if char in _LAYOUT_WHITESPACE:
                 continue
-            cp = ord(char)
-            if cp < size:
-                bits = 0
-                for word in range(self._table.shape[0]):
-                    bits |= int(self._table[word, cp]) << (64 * word)
-                mask &= bits
-            else:
-                mask &= self._high.get(cp, 0)
+            bits = char_masks.get(char)
+            if bits is None:
+                bits = char_masks[char] = self._char_mask(char)
+            mask &= bits
             if not mask:
                 break
         if len(self._text_masks) >= 200_000:
             self._text_masks.clear()
         self._text_masks[text] = mask
         return mask
+
+    def _char_mask(self, char: str) -> int:
+        """The faces that cover one character, as a bitmask (bit i: self.faces[i])."""
+        cp = ord(char)
+        if cp >= self._table.shape[1]:
+            return self._high.get(cp, 0)
+        bits = 0
+        for word in range(self._table.shape[0]):
+            bits |= int(self._table[word, cp]) << (64 * word)
+        return bits
 
     def _constraint_mask(
         self, styles: Sequence[str] | None, weight_range: tuple[int, int] | None, script: str | None
