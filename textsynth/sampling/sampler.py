@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from textsynth.components.backgrounds import render_background, sample_background
-from textsynth.components.decorations import draw_decorations, sample_decoration
+from textsynth.components.decorations import draw_decorations, draw_decorations_into, sample_decoration
 from textsynth.components.effects import DEFAULT_EFFECT_PROBS, sample_effects
 from textsynth.components.geometry import map_points, sample_geometry, tilt_matrix, translation
 from textsynth.components.placement import keep_text_readable
@@ -589,8 +589,9 @@ def sample_template(
     base = render_background(background, width, height)
     template = arrange(template, rng, base if background.name == "photo" else None, (width, height))
     decorations = _decorate(template, rng, width, height, palette, ctx.image_files)
+    owned = bool(decorations)  # draw_decorations draws on a copy: later panels may draw into it in place
     if decorations:
-        base = draw_decorations(base, decorations)  # draws on a copy
+        base = draw_decorations(base, decorations)
     canvas = _Canvas(base=base, primary=ctx.corpus.primary_word(config.seed, index))
     canvas.plane = _sample_plane(template, rng, width, height)
     texts: list[TextItem] = []
@@ -614,7 +615,9 @@ def sample_template(
                 canvas.placed.append((placed.polygon, placed.bounds))
             if placed.panel is not None:  # drawn under all text, like the template's own decorations
                 decorations.append(placed.panel)
-                canvas.base = draw_decorations(canvas.base, [placed.panel])
+                if not owned:  # the background kind's own array (a plugin's may be shared): copy it once
+                    canvas.base, owned = canvas.base.copy(), True
+                draw_decorations_into(canvas.base, [placed.panel])  # not a full-canvas copy per panel
     geometry_probs = {**DEFAULT_GEOMETRY_PROBS, **template.geometry, **config.geometry}
     geometry = sample_geometry(rng, width, height, geometry_probs)
     keep_text_readable(geometry, texts, width, height)
