@@ -28,15 +28,6 @@ def either(rng: np.random.Generator, options: tuple[float, ...]) -> float:
     return options[int(rng.integers(len(options)))]
 
 
-def _contrasting(rng: np.random.Generator, candidates: list[str], against: list[tuple[str, float]]) -> str:
-    """A candidate that reaches each (colour, ratio) in `against`; else the one that comes closest."""
-    unique = list(dict.fromkeys(candidates))
-    ok = [c for c in unique if all(contrast_ratio(c, a) >= r for a, r in against)]
-    if ok:
-        return ok[int(rng.integers(len(ok)))]
-    return max(unique, key=lambda c: min(contrast_ratio(c, a) / r for a, r in against))
-
-
 def sample_design_effects(
     style: TextStyle,
     effects: dict[str, float],
