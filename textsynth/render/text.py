@@ -47,7 +47,9 @@ class TextLayer:
 
 def layer_bounds(layout: BlockLayout) -> tuple[int, int, int, int]:
     """Integer box (x0, y0, x1, y1) in block pixels holding every cell plus the style margin."""
-    if layout.glyphs:
+    if layout.extent is not None:  # a cached layout's cell box: the same numbers, no reductions
+        lx, ly, hx, hy = layout.extent
+    elif layout.glyphs:
         cells = np.concatenate([g.cell for g in layout.glyphs])
         (lx, ly), (hx, hy) = cells.min(axis=0).tolist(), cells.max(axis=0).tolist()
     else:
@@ -61,15 +63,28 @@ def glyph_masks(layout: BlockLayout, font: Font) -> tuple[np.ndarray, tuple[int,
     """Fill mask as uint8 coverage, with the layer origin.
 
     Each glyph is the cached FreeType bitmap stamped at its whole-pixel pen (max where glyphs touch).
+    The layer holds every cell, so a glyph's bitmap is inside it unless its ink leaves its cell
+    (rotated glyphs, hand-made layouts): stamp() clips only those, the rest are one slice and one
+    maximum each, inline (a call per glyph was a third of the loop).
     """
     font = as_sized(font)
     x0, y0, x1, y1 = layer_bounds(layout)
-    fill = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    th, tw = y1 - y0, x1 - x0
+    fill = np.zeros((th, tw), dtype=np.uint8)
+    glyph_of, maximum = font.glyph, np.maximum
     for glyph in layout.glyphs:
         if glyph.angle:
             _draw_rotated(fill, None, glyph, font, 0, (x0, y0))
             continue
-        stamp(fill, font.glyph(glyph.draw), round(glyph.x) - x0, round(glyph.y) - y0)
+        bitmap = glyph_of(glyph.draw)
+        left, top, mask = bitmap
+        h, w = mask.shape
+        gx, gy = round(glyph.x) - x0 + left, round(glyph.y) - y0 + top
+        if gx >= 0 and gy >= 0 and gx + w <= tw and gy + h <= th:
+            region = fill[gy : gy + h, gx : gx + w]
+            maximum(region, mask, out=region)
+        else:
+            stamp(fill, bitmap, gx - left, gy - top)
     return fill, (x0, y0)
 
 
@@ -101,12 +116,12 @@ def block_masks(
     A block's characters may come in several sizes (TextItem.char_scales): each size's glyphs go
     through glyph_masks with their own font, and the masks meet in one layer box.
     """
-    groups: dict[int, list] = {}
-    for glyph in layout.glyphs:
-        groups.setdefault(id(glyph.font) if glyph.font is not None else 0, []).append(glyph)
-    if len(groups) <= 1 and (not layout.glyphs or layout.glyphs[0].font is None):
+    if all(glyph.font is None for glyph in layout.glyphs):  # one size: nearly every block
         fill, origin = glyph_masks(layout, font)
     else:
+        groups: dict[int, list] = {}
+        for glyph in layout.glyphs:
+            groups.setdefault(id(glyph.font) if glyph.font is not None else 0, []).append(glyph)
         x0, y0, x1, y1 = layer_bounds(layout)
         origin = (x0, y0)
         fill = np.zeros((y1 - y0, x1 - x0), np.uint8)
