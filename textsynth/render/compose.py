@@ -246,8 +246,11 @@ def round_points(points: np.ndarray) -> list[list[float]]:
     """
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     scaled = pts * 100.0
-    out = np.rint(scaled) / 100.0
-    near = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    whole = np.rint(scaled)
+    out = whole / 100.0
+    # |x * 100 - rint(x * 100)| is at most a half (exactly: the difference is a float), so "within 1e-6
+    # of a half" is one comparison of it
+    near = np.abs(scaled - whole) > 0.5 - 1e-6
     if near.any():
         for i in np.flatnonzero(near):
             out.flat[i] = round(float(pts.flat[i]), 2)
@@ -255,20 +258,24 @@ def round_points(points: np.ndarray) -> list[list[float]]:
 
 
 def _annotate(item: TextItem, layout: BlockLayout, matrix: np.ndarray) -> TextAnnotation:
-    # every cell (and, for a straight block, the box corners) through the matrix and rounded in one
-    # call each: per-glyph calls were ~5,600 per 300 samples
-    stacked = np.concatenate([g.cell for g in layout.glyphs]) if layout.glyphs else np.zeros((0, 2))
-    n = len(stacked)
-    if item.curve and item.direction == "ltr":
-        points = round_points(map_points(stacked, matrix))
-        polygon = round_points(word_polygon(item, layout, matrix, stacked))
+    # every cell's corners, then the box of all cells, through the matrix and rounded in one call each
+    # (per-glyph calls were ~5,600 per 300 samples); a cached layout knows the box (no reductions)
+    cells = [g.cell for g in layout.glyphs]
+    n = 4 * len(cells)
+    if layout.extent is not None:
+        x0, y0, x1, y1 = layout.extent
     else:
-        x0, y0 = stacked.min(axis=0)
-        x1, y1 = stacked.max(axis=0)
-        corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-        points = round_points(map_points(np.concatenate([stacked, corners]), matrix))
-        polygon = points[n:]
-    chars = [{"char": g.char, "polygon": points[4 * i : 4 * i + 4]} for i, g in enumerate(layout.glyphs)]
+        stacked = np.concatenate(cells) if cells else np.zeros((1, 2))
+        (x0, y0), (x1, y1) = stacked.min(axis=0), stacked.max(axis=0)
+    points = np.concatenate([*cells, np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])])
+    if item.curve and item.direction == "ltr":
+        mapped = map_points(points[:n], matrix)
+        chars_at = round_points(mapped)
+        polygon = round_points(min_area_quad(mapped))  # word_polygon's, from the same mapped cells
+    else:
+        chars_at = round_points(map_points(points, matrix))
+        polygon = chars_at[n:]
+    chars = [{"char": g.char, "polygon": chars_at[4 * i : 4 * i + 4]} for i, g in enumerate(layout.glyphs)]
     return TextAnnotation(
         text=item.text,
         role=item.role,
