@@ -164,15 +164,20 @@ def paste_layer(canvas: np.ndarray, layer: TextLayer, matrix: np.ndarray, textur
     alpha = cv2.extractChannel(tile, 3)
     region = canvas[dst]
     detail = None
-    if texture > 0:
-        detail = region.astype(np.float32) - cv2.GaussianBlur(region, (0, 0), 2.0).astype(np.float32)
+    if texture > 0:  # region minus its blur, exact in float32 (a difference of bytes)
+        detail = cv2.subtract(region, cv2.GaussianBlur(region, (0, 0), 2.0), dtype=cv2.CV_32F)
     # written straight into the canvas view: OpenCV takes strided destinations, so no copy back
     keep = cv2.cvtColor(cv2.bitwise_not(alpha), cv2.COLOR_GRAY2RGB)
     cv2.multiply(region, keep, dst=region, scale=1.0 / 255.0)
     cv2.add(region, cv2.cvtColor(tile, cv2.COLOR_RGBA2RGB), dst=region)
     if detail is not None:
-        weight = alpha.astype(np.float32)[..., None] * np.float32(texture / 255)
-        region[...] = np.clip(region + detail * weight + 0.5, 0, 255).astype(np.uint8)
+        # region + detail * alpha * texture / 255 + 0.5, truncated: float32 arrays of one shape
+        # (numpy broadcasting a weight over a trailing axis of 3 cost ~5x the arithmetic)
+        weight = np.multiply(alpha, np.float32(texture / 255), dtype=np.float32)
+        detail *= cv2.merge([weight, weight, weight])
+        detail += region
+        detail += np.float32(0.5)
+        region[...] = np.minimum(np.maximum(detail, 0.0, out=detail), 255.0, out=detail).astype(np.uint8)
 
 
 def render_base(scene: Scene) -> np.ndarray:

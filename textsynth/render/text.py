@@ -289,22 +289,30 @@ def _unit(mask: np.ndarray) -> np.ndarray:
 
 
 def _over(
-    planes: list[np.ndarray], alpha: np.ndarray, color, mask: np.ndarray, shade: np.ndarray | None = None
+    planes: list[np.ndarray],
+    alpha: np.ndarray,
+    color,
+    mask: np.ndarray,
+    shade: np.ndarray | None = None,
+    bare: bool = False,
 ) -> None:
     """Paint `color` (per channel: numbers or maps) through `mask` over the premultiplied layer, in place.
 
     One contiguous plane per channel: numpy over a trailing axis of 3 is ~10x slower. `shade`, a map,
     multiplies numeric colours (a lit face): colour x shade x mask is then one scaleAdd per channel.
+    `bare`: the layer is still all zeros, so what lies under the coat needs no fading (0 x keep is 0).
     """
-    keep = 1 - mask
+    keep = None if bare else 1 - mask
     paint = mask if shade is None else shade * mask
     for plane, c in zip(planes, color, strict=True):
-        plane *= keep
+        if keep is not None:
+            plane *= keep
         if isinstance(c, np.ndarray):
             plane += c * paint
         else:
             cv2.scaleAdd(paint, float(c), plane, dst=plane)
-    alpha *= keep
+    if keep is not None:
+        alpha *= keep
     alpha += mask
 
 
@@ -450,10 +458,13 @@ class _FloatCoats:
     def __init__(self, shape: tuple[int, int]) -> None:
         self.planes = [np.zeros(shape, dtype=np.float32) for _ in range(3)]
         self.alpha = np.zeros(shape, dtype=np.float32)
+        self.bare = True  # nothing painted yet: the first coat skips fading the zeros under it
 
     def over(self, color, mask: np.ndarray, shade: np.ndarray | None = None) -> None:
         """Paint `color` (numbers or maps, 0..1) through `mask` (uint8, or float 0..1), times `shade`."""
-        _over(self.planes, self.alpha, color, mask if mask.dtype != np.uint8 else _unit(mask), shade)
+        mask = mask if mask.dtype != np.uint8 else _unit(mask)
+        _over(self.planes, self.alpha, color, mask, shade, bare=self.bare)
+        self.bare = False
 
     def rgba(self) -> np.ndarray:
         return cv2.convertScaleAbs(cv2.merge([*self.planes, self.alpha]), alpha=255.0)
