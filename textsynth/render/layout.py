@@ -243,37 +243,44 @@ def layout_block(item: TextItem, font: Font) -> BlockLayout:
 
 
 def _layout_glyphs(item: TextItem, font: SizedFace) -> tuple[float, float, list[Glyph], tuple | None]:
-    """Width, height, glyphs and cell extent of the block (everything of a layout but the style's margin)."""
+    """Width, height, glyphs and cell extent of the block (everything of a layout but the style's margin).
+
+    Straight and vertical layouts hand back their block size (block_size's numbers, from the advances
+    they summed) and their cells as one (N, 4, 2) array (the glyphs' cells are its rows), so neither
+    is made a second time."""
+    size: tuple[float, float] | None = None
+    cells: np.ndarray | None = None
     if item.direction == "ttb":
-        glyphs = _layout_vertical(item, font)
+        glyphs, cells, size = _layout_vertical(item, font)
     elif item.curve:
         glyphs = _layout_arc(item, font)
     else:
-        glyphs = _layout_horizontal(item, font)
+        glyphs, cells, size = _layout_horizontal(item, font)
     if item.jitter:
-        glyphs = _jitter(glyphs, item)
+        glyphs, cells = _jitter(glyphs, item)
     for glyph in glyphs:
         glyph.cell.setflags(write=False)  # shared by later calls with the same fields
-    width, height = block_size(item, font)
-    return width, height, glyphs, _extent(glyphs)
+    width, height = size if size is not None else block_size(item, font)
+    return width, height, glyphs, _extent(glyphs, cells)
 
 
-def _extent(glyphs: list[Glyph]) -> tuple[float, float, float, float] | None:
+def _extent(glyphs: list[Glyph], cells: np.ndarray | None = None) -> tuple[float, float, float, float] | None:
     """The box of all cells, from Python floats: min/max of a few dozen numbers is ~3x cheaper than
-    two numpy reductions, and exact either way."""
+    two numpy reductions, and exact either way. `cells`: the glyphs' cells already in one array."""
     if not glyphs:
         return None
-    xs, ys = np.concatenate([g.cell for g in glyphs]).T.tolist()
+    stacked = np.concatenate([g.cell for g in glyphs]) if cells is None else cells.reshape(-1, 2)
+    xs, ys = stacked.T.tolist()
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _jitter(glyphs: list[Glyph], item: TextItem) -> list[Glyph]:
+def _jitter(glyphs: list[Glyph], item: TextItem) -> tuple[list[Glyph], np.ndarray | None]:
     """Hand-written irregularity: each character (and its cell) moved by a small recorded offset.
 
     The offsets are one draw for the block and the cells move in one array addition; per glyph only
     the pen is rounded (Python floats: a numpy call per glyph cost more than the move itself)."""
     if not glyphs:
-        return glyphs
+        return glyphs, None
     sd = item.jitter * item.size_px
     drawn = np.random.default_rng(item.jitter_seed).normal(0.0, sd, size=(len(glyphs), 2))
     offsets = np.minimum(np.maximum(drawn, -2 * sd), 2 * sd)  # np.clip's values, without its wrapper
@@ -283,10 +290,11 @@ def _jitter(glyphs: list[Glyph], item: TextItem) -> list[Glyph]:
         pens.append((x, y))
         shifts.append((x - g.x, y - g.y))
     cells = np.array([g.cell for g in glyphs]) + np.array(shifts)[:, None, :]
-    return [
+    moved = [
         Glyph(g.char, g.draw, x, y, cell, g.angle, g.font)
         for g, (x, y), cell in zip(glyphs, pens, cells, strict=True)
     ]
+    return moved, cells
 
 
 def _layout_mixed(item: TextItem, font: SizedFace) -> list[Glyph]:
@@ -313,9 +321,12 @@ def _layout_mixed(item: TextItem, font: SizedFace) -> list[Glyph]:
     return glyphs
 
 
-def _layout_horizontal(item: TextItem, font: SizedFace) -> list[Glyph]:
+def _layout_horizontal(
+    item: TextItem, font: SizedFace
+) -> tuple[list[Glyph], np.ndarray | None, tuple[float, float] | None]:
+    """Rows left to right: the glyphs, their cells in one array and the block size (block_size's)."""
     if mixed_size(item):
-        return _layout_mixed(item, font)
+        return _layout_mixed(item, font), None, None
     size = item.size_px
     ascent, descent = font.getmetrics()
     line_h = ascent + descent
@@ -345,11 +356,13 @@ def _layout_horizontal(item: TextItem, font: SizedFace) -> list[Glyph]:
                     )  # fmt: skip
             x += step + gap
     cells = _cells(boxes)
-    return [Glyph(c, c, px, py, cell) for (c, px, py), cell in zip(placed, cells, strict=True)]
+    glyphs = [Glyph(c, c, px, py, cell) for (c, px, py), cell in zip(placed, cells, strict=True)]
+    return glyphs, cells, (block_w, line_h + size * item.line_spacing * (len(item.lines) - 1))
 
 
-def _layout_vertical(item: TextItem, font: SizedFace) -> list[Glyph]:
-    """Columns right to left, characters top to bottom, each centred in a square cell."""
+def _layout_vertical(item: TextItem, font: SizedFace) -> tuple[list[Glyph], np.ndarray, tuple[float, float]]:
+    """Columns right to left, characters top to bottom, each centred in a square cell (and the
+    cells in one array, and the block size)."""
     size = item.size_px
     step = size * (1.0 + item.char_spacing)
     col_pitch = size * item.line_spacing
@@ -377,7 +390,8 @@ def _layout_vertical(item: TextItem, font: SizedFace) -> list[Glyph]:
                 placed.append((char, draw, x, gy))
             y += step
     cells = _cells(boxes)
-    return [Glyph(c, d, x, y, cell) for (c, d, x, y), cell in zip(placed, cells, strict=True)]
+    glyphs = [Glyph(c, d, x, y, cell) for (c, d, x, y), cell in zip(placed, cells, strict=True)]
+    return glyphs, cells, (width, height)
 
 
 @dataclass
