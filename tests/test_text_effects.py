@@ -121,14 +121,15 @@ def test_inner_glow_lights_the_rim_inside_the_fill(face, load_font):
 @pytest.mark.parametrize("light, bright", [(315.0, "right"), (135.0, "bottom")])
 def test_lit_extrude_lights_the_side_facing_the_light(light, bright):
     """A block extruded down-right shows a right face and a bottom face; the one facing the light is lighter."""
-    from textsynth.render.text import _FloatCoats, _lit_extrude
+    from textsynth.render.text import _ByteCoats, _lit_extrude
 
     body = np.zeros((80, 80), np.uint8)
     body[20:50, 20:50] = 255
-    coats = _FloatCoats((80, 80))
+    coats = _ByteCoats()
     _lit_extrude(coats, Extrude(8, 1.5, 1.5, "#808080", light=light), body)
-    alpha = coats.alpha
-    tone = coats.planes[0] / np.maximum(alpha, 1e-6)
+    rgba = coats.rgba().astype(np.float64)
+    alpha = rgba[..., 3] / 255
+    tone = rgba[..., 0] / np.maximum(rgba[..., 3], 1)
     right = tone[30:45, 51:58][alpha[30:45, 51:58] > 0.9].mean()
     bottom = tone[51:58, 30:45][alpha[51:58, 30:45] > 0.9].mean()
     lit, dark = (right, bottom) if bright == "right" else (bottom, right)
@@ -459,24 +460,37 @@ def test_white_title_on_red_gets_its_long_shadow():
     assert style.long_shadow is not None and style.long_shadow.angle in (45.0, 135.0)
 
 
+def _float_over(planes: np.ndarray, color, mask: np.ndarray) -> None:
+    """Premultiplied "over" in float64 (RGB + alpha planes, 0..1): the exact composite to compare with."""
+    mask = mask / 255.0 if mask.dtype == np.uint8 else mask.astype(np.float64)
+    for i, c in enumerate([*color, 1.0]):
+        planes[i] = planes[i] * (1 - mask) + np.asarray(c, np.float64) * mask
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 8))
-def test_solid_coats_compose_in_bytes_as_in_float(seed, n):
-    """Solid-colour coats (shadows, glows, outlines, stroke, fill) compose in uint8; the result is the
-    float32 composite's to within 3 levels (a rounding a coat, which do not pile up), for any masks."""
-    from textsynth.render.text import _ByteCoats, _FloatCoats
+def test_coats_compose_in_bytes_as_in_float(seed, n):
+    """Coats (shadows, glows, outlines, stroke, fill; solid or with colour maps, as gradient and texture
+    fills) compose in uint8; the result is the exact composite's to within 3 levels (a rounding a coat,
+    which do not pile up), for any masks."""
+    from textsynth.render.text import _ByteCoats
 
     rng = np.random.default_rng(seed)
-    byte, flt = _ByteCoats(), _FloatCoats((48, 64))
+    byte, exact = _ByteCoats(), np.zeros((4, 48, 64))
     for _ in range(n):
-        color = [float(c) for c in rng.uniform(0, 1, 3)]
+        if rng.random() < 0.5:
+            color = [float(c) for c in rng.uniform(0, 1, 3)]
+        else:  # a colour ramp across the layer, as a gradient fill
+            ramp = np.linspace(0, 1, 64, dtype=np.float32)[None, :]
+            ends = rng.uniform(0, 1, (3, 2)).astype(np.float32)
+            color = [np.broadcast_to(a + (b - a) * ramp, (48, 64)).copy() for a, b in ends]
         hard = rng.integers(0, 256, (48, 64)).astype(np.uint8)
         soft = cv2.GaussianBlur(hard.astype(np.float32) / 255, (0, 0), float(rng.uniform(0.5, 4)))
         mask = hard if rng.random() < 0.5 else soft * np.float32(rng.uniform(0.2, 1))
         byte.over(color, mask)
-        flt.over(color, mask)
-    diff = np.abs(byte.rgba().astype(int) - flt.rgba().astype(int))
-    assert diff.max() <= 3
+        _float_over(exact, color, mask)
+    want = np.rint(np.moveaxis(exact, 0, -1) * 255)
+    assert np.abs(byte.rgba().astype(int) - want).max() <= 3
 
 
 @pytest.mark.parametrize("style", ["sans", "serif", "kai"])

@@ -3,9 +3,10 @@
 Glyph masks are FreeType bitmaps from the per-process glyph cache (sources/glyphs.py); fill
 (solid, gradient, texture), stroke, outlines, shadow, long shadow, extrude (lit or flat), glow and
 inner glow are numpy/OpenCV operations on those masks, so styles cost little beyond the glyphs.
-A plain solid fill (most text) is one table lookup; coats of one colour each (shadows, glows,
-outlines, stroke, solid fill) compose in uint8; colours that vary (gradient or texture fill, lit
-extrude) compose in float32.
+A plain solid fill (most text) is one table lookup; every other style composes its coats (shadows,
+glows, outlines, extrude, stroke, fill) in uint8 premultiplied RGBA: a coat of one colour is a table
+lookup of its coverage, one whose colour varies (gradient or texture fill, lit extrude) is rounded
+to bytes from its float32 colour maps, and "over" is one multiply and one add.
 """
 
 from __future__ import annotations
@@ -288,34 +289,6 @@ def _unit(mask: np.ndarray) -> np.ndarray:
     return np.multiply(mask, np.float32(1 / 255), dtype=np.float32)
 
 
-def _over(
-    planes: list[np.ndarray],
-    alpha: np.ndarray,
-    color,
-    mask: np.ndarray,
-    shade: np.ndarray | None = None,
-    bare: bool = False,
-) -> None:
-    """Paint `color` (per channel: numbers or maps) through `mask` over the premultiplied layer, in place.
-
-    One contiguous plane per channel: numpy over a trailing axis of 3 is ~10x slower. `shade`, a map,
-    multiplies numeric colours (a lit face): colour x shade x mask is then one scaleAdd per channel.
-    `bare`: the layer is still all zeros, so what lies under the coat needs no fading (0 x keep is 0).
-    """
-    keep = None if bare else 1 - mask
-    paint = mask if shade is None else shade * mask
-    for plane, c in zip(planes, color, strict=True):
-        if keep is not None:
-            plane *= keep
-        if isinstance(c, np.ndarray):
-            plane += c * paint
-        else:
-            cv2.scaleAdd(paint, float(c), plane, dst=plane)
-    if keep is not None:
-        alpha *= keep
-    alpha += mask
-
-
 def _rgb(hex_color: str, gain: float = 1.0) -> list[float]:
     return [v / 255.0 * gain for v in hex_to_rgb(hex_color)]
 
@@ -350,23 +323,31 @@ def _swept(mask8: np.ndarray, length: float, angle: float, fade: float) -> np.nd
     return cover
 
 
-def _lit_extrude(coats: _FloatCoats, ex, body8: np.ndarray) -> None:
-    """Extruded side faces shaded by how squarely they face the light (Lambert on the outline normal)."""
+def _lit_extrude(coats: _ByteCoats, ex, body8: np.ndarray) -> None:
+    """Extruded side faces shaded by how squarely they face the light (Lambert on the outline normal).
+
+    The light is a byte map made once; each depth step shifts it with the body (uint8 shifts) and
+    paints light x coverage x the step's colour under the body's coverage."""
     soft = cv2.GaussianBlur(_unit(body8), (0, 0), max(1.0, math.hypot(ex.dx, ex.dy)))
     gx = cv2.Sobel(soft, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(soft, cv2.CV_32F, 0, 1, ksize=3)
-    norm = np.sqrt(gx * gx + gy * gy) + np.float32(1e-4)
+    norm = cv2.magnitude(gx, gy)
     a = math.radians(ex.light)
-    # the outward normal is minus the gradient (ink is 1 inside); faces with no clear normal stay mid-tone
-    facing = -(gx * np.float32(math.cos(a)) + gy * np.float32(math.sin(a))) / norm
-    facing *= np.clip(norm / np.float32(0.05), 0, 1)
-    light = np.float32(0.62) + np.float32(0.38) * facing
+    # the outward normal is minus the gradient (ink is 1 inside); faces with no clear normal stay
+    # mid-tone: facing = -(gradient . light) / |gradient|, faded where |gradient| < 0.05
+    facing = cv2.addWeighted(gx, -math.cos(a), gy, -math.sin(a), 0.0)
+    gain = np.minimum(norm * np.float32(20.0), np.float32(1.0))
+    gain /= norm + np.float32(1e-4)
+    facing *= gain
+    light8 = cv2.convertScaleAbs(facing, alpha=255.0 * 0.38, beta=255.0 * 0.62)  # 0.62 + 0.38 facing
     base = _rgb(ex.color)
     for step in range(ex.depth, 0, -1):
-        depth_shade = np.float32(0.85 + 0.15 * (1 - step / ex.depth))
-        lit = _shifted(light, ex.dx * step, ex.dy * step)
-        lit *= depth_shade  # light, shade and colour are all <= 1: their product needs no clip
-        coats.over(base, _unit(_shifted(body8, ex.dx * step, ex.dy * step)), shade=lit)
+        depth_shade = 0.85 + 0.15 * (1 - step / ex.depth)
+        m8 = _shifted(body8, ex.dx * step, ex.dy * step)
+        lit = cv2.multiply(_shifted(light8, ex.dx * step, ex.dy * step), m8, scale=1.0 / 255.0)
+        # light tints the colour, not the coverage (three scalings: a 4-byte table lookup cost more)
+        coat = [cv2.convertScaleAbs(lit, alpha=c * depth_shade) for c in base]
+        coats.paint(cv2.merge([*coat, m8]), m8)
 
 
 def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLayer:
@@ -381,13 +362,11 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
     if plain and flat:
         # plain solid fill, the common case: premultiplied colour is a lookup of the coverage
         return TextLayer(rgba=lut_rgba(fill8, _coverage_table(style.fill.colors[0])), origin=origin)
-    # masks are shifted in uint8 and blurred in float32; coats of one colour each compose in uint8,
-    # colours that vary over the layer (gradient or texture fill, lit extrude) in float32
+    # masks are shifted in uint8 and blurred in float32; coats compose in uint8
     inner8 = stroke8 if stroke8 is not None else fill8
     rings = _rings(inner8, style.outlines)
     body8 = rings[-1] if rings else inner8  # the whole silhouette: what shadows and glows come from
-    solid = flat and (style.extrude is None or style.extrude.light is None)
-    coats = _ByteCoats() if solid else _FloatCoats(fill8.shape)
+    coats = _ByteCoats()
     if style.long_shadow is not None:
         ls = style.long_shadow
         swept = _swept(body8, ls.length, ls.angle, ls.fade)
@@ -426,19 +405,28 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
 
 
 class _ByteCoats:
-    """Premultiplied RGBA built up in uint8, one solid colour per coat, with OpenCV's saturating ops.
+    """Premultiplied RGBA built up in uint8, one coat at a time, with OpenCV's saturating ops.
 
-    A coat is a table lookup of its coverage; "over" is one multiply and one add on 4 bytes a pixel,
-    where float32 planes moved 16 and cost ~9 numpy passes a coat.
+    A solid coat is a table lookup of its coverage; a coat whose colour varies is its colour maps
+    times its coverage, rounded to bytes once. "over" is one multiply and one add on 4 bytes a pixel,
+    where float32 planes moved 16 and cost ~9 numpy passes a coat (the result is theirs to within a
+    rounding a coat: test_text_effects).
     """
 
     def __init__(self) -> None:
         self.acc: np.ndarray | None = None
 
-    def over(self, color: list[float], mask: np.ndarray) -> None:
-        """Paint a solid `color` (0..1 per channel) through `mask` (uint8, or float 0..1)."""
+    def over(self, color, mask: np.ndarray) -> None:
+        """Paint `color` (0..1 per channel: numbers, or maps for a gradient or texture) through `mask`
+        (uint8, or float 0..1)."""
         m8 = mask if mask.dtype == np.uint8 else cv2.convertScaleAbs(mask, alpha=255.0)
-        coat = lut_rgba(m8, _color_table(tuple(color)))
+        if any(isinstance(c, np.ndarray) for c in color):
+            self.paint(_varied_coat(color, mask, m8), m8)
+        else:
+            self.paint(lut_rgba(m8, _color_table(tuple(color))), m8)
+
+    def paint(self, coat: np.ndarray, m8: np.ndarray) -> None:
+        """Lay a premultiplied RGBA `coat` whose coverage is `m8` over what is painted."""
         if self.acc is None:
             self.acc = coat
             return
@@ -452,22 +440,17 @@ class _ByteCoats:
         return self.acc
 
 
-class _FloatCoats:
-    """Premultiplied colour planes and alpha in float32: for colours that vary over the layer."""
-
-    def __init__(self, shape: tuple[int, int]) -> None:
-        self.planes = [np.zeros(shape, dtype=np.float32) for _ in range(3)]
-        self.alpha = np.zeros(shape, dtype=np.float32)
-        self.bare = True  # nothing painted yet: the first coat skips fading the zeros under it
-
-    def over(self, color, mask: np.ndarray, shade: np.ndarray | None = None) -> None:
-        """Paint `color` (numbers or maps, 0..1) through `mask` (uint8, or float 0..1), times `shade`."""
-        mask = mask if mask.dtype != np.uint8 else _unit(mask)
-        _over(self.planes, self.alpha, color, mask, shade, bare=self.bare)
-        self.bare = False
-
-    def rgba(self) -> np.ndarray:
-        return cv2.convertScaleAbs(cv2.merge([*self.planes, self.alpha]), alpha=255.0)
+def _varied_coat(color, mask: np.ndarray, m8: np.ndarray) -> np.ndarray:
+    """Premultiplied RGBA of a coat whose colour varies: each channel colour x coverage in float32,
+    rounded to bytes (colours are at most 1, so no channel exceeds the alpha)."""
+    cover = _unit(mask) if mask.dtype == np.uint8 else mask
+    channels = [
+        cv2.convertScaleAbs(np.multiply(c, cover, dtype=np.float32), alpha=255.0)
+        if isinstance(c, np.ndarray)
+        else cv2.convertScaleAbs(cover, alpha=255.0 * float(c))
+        for c in color
+    ]
+    return cv2.merge([*channels, m8])
 
 
 @functools.lru_cache(maxsize=1024)
