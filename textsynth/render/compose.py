@@ -118,6 +118,10 @@ def warp_layer(layer: TextLayer, matrix: np.ndarray) -> tuple[np.ndarray, int, i
     """A layer's premultiplied RGBA moved through `matrix`, with its canvas offset (x, y)."""
     import cv2
 
+    (a, b, c), (d, e, f), (g, h, i) = matrix.tolist()
+    if a == 1.0 and e == 1.0 and i == 1.0 and b == d == g == h == 0.0 and c == round(c) and f == round(f):
+        # a block placed without tilt or rotation (most): a whole-pixel move, no matrix product needed
+        return layer.rgba, round(c) + layer.origin[0], round(f) + layer.origin[1]
     to_canvas = matrix @ translation(*layer.origin)
     if _is_integer_shift(to_canvas):
         return layer.rgba, round(float(to_canvas[0, 2])), round(float(to_canvas[1, 2]))
