@@ -216,3 +216,35 @@ def test_annotation_rounding_is_pythons_round(values):
     points = np.array(values, dtype=np.float64).reshape(-1, 2)
     expected = [[round(float(x), 2), round(float(y), 2)] for x, y in points]
     assert round_points(points) == expected
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.sampled_from(WORDS),
+    direction=st.sampled_from(["ltr", "ttb"]),
+    curve=st.sampled_from([0.0, 0.12]),
+    jitter=st.sampled_from([0.0, 0.04]),
+    rotation=st.floats(-20, 20),
+)
+def test_cached_layout_shortcuts_match_the_general_path(
+    fonts, load_font, text, direction, curve, jitter, rotation
+):
+    """A cached layout's cell box (BlockLayout.extent) gives the same layer, masks and annotation as
+    a hand-made layout of the same glyphs without one (which reduces the cells itself)."""
+    from textsynth.render.compose import _annotate, item_matrix
+    from textsynth.render.layout import BlockLayout
+    from textsynth.render.text import draw_text_layer
+
+    face = fonts.choose(text, np.random.default_rng(0), styles=["sans"])
+    item = TextItem(
+        text=text, role="title", font=face.id, size_px=40, direction=direction, box=(20, 20, 300, 300),
+        curve=curve if direction == "ltr" else 0.0, jitter=jitter, jitter_seed=3, rotation=rotation,
+    )  # fmt: skip
+    font = load_font(item.font, item.size_px)
+    cached = layout_block(item, font)
+    assert cached.extent is not None
+    plain = BlockLayout(cached.width, cached.height, cached.glyphs, cached.margin)
+    matrix = item_matrix(item, cached)
+    assert _annotate(item, cached, matrix).to_json() == _annotate(item, plain, matrix).to_json()
+    a, b = draw_text_layer(item, cached, font), draw_text_layer(item, plain, font)
+    assert a.origin == b.origin and np.array_equal(a.rgba, b.rgba)
