@@ -17,7 +17,18 @@ from textsynth.render.colors import contrast_ratio, hex_to_rgb
 from textsynth.render.compose import render_scene
 from textsynth.render.layout import font_metrics, layout_block
 from textsynth.sampling.text_effects import either
-from textsynth.scene import Extrude, Fill, Glow, Layer, LongShadow, Outline, Scene, TextItem, TextStyle
+from textsynth.scene import (
+    Extrude,
+    Fill,
+    Glow,
+    Layer,
+    LongShadow,
+    Outline,
+    Scene,
+    Shadow,
+    TextItem,
+    TextStyle,
+)
 
 GROUND = "#f4e3c0"
 WORDS = ["限时特惠", "全场5折起", "新店开业大吉", "春节快乐2025"]
@@ -531,3 +542,33 @@ def test_either_draws_what_generator_choice_draws(seed: int, n: int, skip: int) 
     b.random(skip)
     assert either(a, options) == float(b.choice(list(options)))
     assert a.random() == b.random()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    depth=st.integers(1, 9),
+    dx=st.floats(-2.5, 2.5),
+    dy=st.floats(-2.5, 2.5),
+    light=st.one_of(st.none(), st.floats(0, 360)),
+    first=st.booleans(),
+)
+def test_extrusion_painted_in_its_window_is_the_whole_layers(face, load_font, depth, dx, dy, light, first):
+    """Extrusion steps paint only the body's box grown by the deepest move: the same bytes as painting
+    every step over the whole layer, first coat or not, lit or flat, any direction."""
+    from unittest import mock
+
+    from textsynth.render import text as text_mod
+    from textsynth.render.layout import layout_block
+
+    style = TextStyle(
+        fill=Fill("solid", ["#ffd700"]), extrude=Extrude(depth, dx, dy, "#336699", light=light),
+        shadow=None if first else Shadow(2.0, 2.0, 1.5, "#000000", 0.6),
+    )  # fmt: skip
+    item = _item(face, style, size_px=40)
+    font = load_font(item.font, item.size_px)
+    layout = layout_block(item, font)
+    windowed = text_mod.draw_text_layer(item, layout, font)
+    whole = (slice(None), slice(None))
+    with mock.patch.object(text_mod, "_extrude_window", lambda body8, ex: whole):
+        reference = text_mod.draw_text_layer(item, layout, font)
+    assert windowed.origin == reference.origin and np.array_equal(windowed.rgba, reference.rgba)

@@ -323,6 +323,20 @@ def _swept(mask8: np.ndarray, length: float, angle: float, fade: float) -> np.nd
     return cover
 
 
+def _extrude_window(body8: np.ndarray, ex) -> tuple[slice, slice] | None:
+    """Where an extrusion paints: the body's ink box grown by its deepest move and a pixel (None
+    without ink). A bilinear move reaches ceil(|move|) pixels and reads one pixel around its source,
+    so inside this window the moves of a cropped body and light are the whole layer's, and outside
+    it every step's coverage is 0: painting only the window gives the same bytes. A layer's margins
+    (room for glows and shadows too) are often half of it."""
+    x, y, w, h = cv2.boundingRect(body8)
+    if not w or not h:
+        return None
+    rx, ry = math.ceil(abs(ex.dx) * ex.depth) + 1, math.ceil(abs(ex.dy) * ex.depth) + 1
+    height, width = body8.shape
+    return slice(max(y - ry, 0), min(y + h + ry, height)), slice(max(x - rx, 0), min(x + w + rx, width))
+
+
 def _lit_extrude(coats: _ByteCoats, ex, body8: np.ndarray) -> None:
     """Extruded side faces shaded by how squarely they face the light (Lambert on the outline normal).
 
@@ -341,13 +355,17 @@ def _lit_extrude(coats: _ByteCoats, ex, body8: np.ndarray) -> None:
     facing *= gain
     light8 = cv2.convertScaleAbs(facing, alpha=255.0 * 0.38, beta=255.0 * 0.62)  # 0.62 + 0.38 facing
     base = _rgb(ex.color)
+    window = _extrude_window(body8, ex)
+    if window is None:
+        return
+    body8, light8 = body8[window], light8[window]
     for step in range(ex.depth, 0, -1):
         depth_shade = 0.85 + 0.15 * (1 - step / ex.depth)
         m8 = _shifted(body8, ex.dx * step, ex.dy * step)
         lit = cv2.multiply(_shifted(light8, ex.dx * step, ex.dy * step), m8, scale=1.0 / 255.0)
         # light tints the colour, not the coverage (three scalings: a 4-byte table lookup cost more)
         coat = [cv2.convertScaleAbs(lit, alpha=c * depth_shade) for c in base]
-        coats.paint(cv2.merge([*coat, m8]), m8)
+        coats.paint(cv2.merge([*coat, m8]), m8, window)
 
 
 def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLayer:
@@ -366,7 +384,7 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
     inner8 = stroke8 if stroke8 is not None else fill8
     rings = _rings(inner8, style.outlines)
     body8 = rings[-1] if rings else inner8  # the whole silhouette: what shadows and glows come from
-    coats = _ByteCoats()
+    coats = _ByteCoats(fill8.shape)
     if style.long_shadow is not None:
         ls = style.long_shadow
         swept = _swept(body8, ls.length, ls.angle, ls.fade)
@@ -385,10 +403,12 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
         ex = style.extrude
         if ex.light is not None:
             _lit_extrude(coats, ex, body8)
-        else:
+        elif (window := _extrude_window(body8, ex)) is not None:
+            inside = body8[window]
             for step in range(ex.depth, 0, -1):
                 shade = 0.75 + 0.25 * (1 - step / ex.depth)
-                coats.over(_rgb(ex.color, shade), _shifted(body8, ex.dx * step, ex.dy * step))
+                m8 = _shifted(inside, ex.dx * step, ex.dy * step)
+                coats.paint(lut_rgba(m8, _color_table(tuple(_rgb(ex.color, shade)))), m8, window)
     for outline, ring in zip(reversed(style.outlines), reversed(rings), strict=True):
         coats.over(_rgb(outline.color), ring)
     if stroke8 is not None:
@@ -413,8 +433,9 @@ class _ByteCoats:
     rounding a coat: test_text_effects).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shape: tuple[int, int] = (0, 0)) -> None:
         self.acc: np.ndarray | None = None
+        self.shape = shape  # the layer's (H, W): for a first coat painted in a window
 
     def over(self, color, mask: np.ndarray) -> None:
         """Paint `color` (0..1 per channel: numbers, or maps for a gradient or texture) through `mask`
@@ -425,15 +446,19 @@ class _ByteCoats:
         else:
             self.paint(lut_rgba(m8, _color_table(tuple(color))), m8)
 
-    def paint(self, coat: np.ndarray, m8: np.ndarray) -> None:
-        """Lay a premultiplied RGBA `coat` whose coverage is `m8` over what is painted."""
-        if self.acc is None:
+    def paint(self, coat: np.ndarray, m8: np.ndarray, window: tuple[slice, slice] | None = None) -> None:
+        """Lay a premultiplied RGBA `coat` whose coverage is `m8` over what is painted; with `window`,
+        coat and coverage are that part of the layer (nothing is painted outside it)."""
+        if self.acc is None and window is None:
             self.acc = coat
             return
+        if self.acc is None:
+            self.acc = np.zeros((*m8.shape, 4) if window is None else (*self.shape, 4), np.uint8)
+        acc = self.acc if window is None else self.acc[window]  # a view: OpenCV writes through it
         keep = cv2.bitwise_not(m8)
         keep = cv2.merge([keep, keep, keep, keep])  # not GRAY2RGBA: that sets alpha to 255
-        cv2.multiply(self.acc, keep, dst=self.acc, scale=1.0 / 255.0)
-        cv2.add(self.acc, coat, dst=self.acc)
+        cv2.multiply(acc, keep, dst=acc, scale=1.0 / 255.0)
+        cv2.add(acc, coat, dst=acc)
 
     def rgba(self) -> np.ndarray:
         assert self.acc is not None, "the fill is always painted"
