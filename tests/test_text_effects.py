@@ -136,7 +136,7 @@ def test_lit_extrude_lights_the_side_facing_the_light(light, bright):
 
     body = np.zeros((80, 80), np.uint8)
     body[20:50, 20:50] = 255
-    coats = _ByteCoats()
+    coats = _ByteCoats((80, 80))
     _lit_extrude(coats, Extrude(8, 1.5, 1.5, "#808080", light=light), body)
     rgba = coats.rgba().astype(np.float64)
     alpha = rgba[..., 3] / 255
@@ -487,7 +487,7 @@ def test_coats_compose_in_bytes_as_in_float(seed, n):
     from textsynth.render.text import _ByteCoats
 
     rng = np.random.default_rng(seed)
-    byte, exact = _ByteCoats(), np.zeros((4, 48, 64))
+    byte, exact = _ByteCoats((48, 64)), np.zeros((4, 48, 64))
     for _ in range(n):
         if rng.random() < 0.5:
             color = [float(c) for c in rng.uniform(0, 1, 3)]

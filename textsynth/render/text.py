@@ -433,7 +433,7 @@ class _ByteCoats:
     rounding a coat: test_text_effects).
     """
 
-    def __init__(self, shape: tuple[int, int] = (0, 0)) -> None:
+    def __init__(self, shape: tuple[int, int]) -> None:
         self.acc: np.ndarray | None = None
         self.shape = shape  # the layer's (H, W): for a first coat painted in a window
 
@@ -453,7 +453,7 @@ class _ByteCoats:
             self.acc = coat
             return
         if self.acc is None:
-            self.acc = np.zeros((*m8.shape, 4) if window is None else (*self.shape, 4), np.uint8)
+            self.acc = np.zeros((*self.shape, 4), np.uint8)
         acc = self.acc if window is None else self.acc[window]  # a view: OpenCV writes through it
         keep = cv2.bitwise_not(m8)
         keep = cv2.merge([keep, keep, keep, keep])  # not GRAY2RGBA: that sets alpha to 255
