@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textsynth.components import effects as lighting
-from textsynth.components.backgrounds import render_background, sample_background
+from textsynth.components.backgrounds import add_centred, gaussian_grain, render_background, sample_background
 from textsynth.errors import TextsynthError
 from textsynth.scene import Layer
 
@@ -177,6 +178,26 @@ def test_colour_noise_is_independent_per_channel_and_pixel(shape):
     mono = lighting.apply_effects(img, [Layer("noise", {"sigma": 6.0, "mono": True, "seed": 11})])
     assert (mono[..., 0] == mono[..., 1]).all() and (mono[..., 1] == mono[..., 2]).all()
     assert mono.std() > 4.5
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1), st.floats(0.5, 17.0), st.booleans(), st.integers(1, 300), st.integers(1, 300)
+)
+def test_noise_draws_the_same_grain_as_the_backgrounds(seed, sigma, mono, width, height):
+    """Sensor noise scales the grain pool its own (faster) way: same generator draws, same bytes, so
+    records written before still rerender to the same noise (sigma above the pool's draws fresh bytes)."""
+    sigma = round(sigma, 2)
+    img = np.random.default_rng(seed).integers(0, 256, (height, width, 3), np.uint8)
+    params = {"sigma": sigma, "mono": mono, "seed": seed}
+    n = gaussian_grain(np.random.default_rng(seed), height, width * (1 if mono else 3), sigma, signed=True)
+    expected = add_centred(img, cv2.merge([n, n, n]) if mono else n.reshape(height, width, 3))
+    out = lighting.apply_effects(img, [Layer("noise", params)])
+    assert np.array_equal(out, expected)
+    assert np.array_equal(
+        lighting.apply_effects(img, [Layer("color_cast", {"gains": [1, 1, 1]}), Layer("noise", params)]),
+        expected,
+    )
 
 
 @settings(max_examples=60, deadline=None)
