@@ -331,7 +331,9 @@ def _sample_blur(rng: np.random.Generator, width: int, height: int) -> dict:
 
 def _apply_blur(image: np.ndarray, params: dict) -> np.ndarray:
     if params["kind"] == "gaussian":
-        return cv2.GaussianBlur(image, (0, 0), max(float(params["sigma"]), 0.01))
+        sigma = max(float(params["sigma"]), 0.01)
+        k = _gaussian_ksize(sigma)
+        return cv2.GaussianBlur(image, (k, k), sigma)
     if params["kind"] == "motion":
         length = max(float(params["length"]), 1.0)
         size = 2 * math.ceil(length / 2) + 1
@@ -352,6 +354,13 @@ def _apply_blur(image: np.ndarray, params: dict) -> np.ndarray:
         kernel = cv2.resize(kernel, (size, size), interpolation=cv2.INTER_AREA)
         return cv2.filter2D(image, -1, kernel / kernel.sum(), borderType=cv2.BORDER_REFLECT)
     raise TextsynthError(f"blur kind must be 'gaussian' or 'motion', got {params['kind']!r}")
+
+
+def _gaussian_ksize(sigma: float) -> int:
+    """Kernel width out to ±2.5 sigma: OpenCV's own for uint8 reaches ±3 sigma, but the taps past 2.5
+    carry ~1% of the weight (within 3 levels of it on real 1024² renders, 0.06 mean) and each tap pair
+    is ~0.27 ms of a 1024² blur, ~15% of it."""
+    return min(2 * max(1, math.ceil(2.5 * sigma - 0.5)) + 1, round(6 * sigma + 1) | 1)
 
 
 GainFn = Callable[[dict, int, int], np.ndarray]
