@@ -138,12 +138,11 @@ def _apply_gain(image: np.ndarray, gain: np.ndarray, in_place: bool = False) -> 
     """
     h, w = image.shape[:2]
     gain = np.atleast_3d(gain)
-    if gain.shape[:2] == (1, 1):  # one gain per channel (a colour cast alone): no map to upscale
-        row = np.tile(np.clip(gain[0, 0] * 128 + 0.5, 0, 255).astype(np.uint8), (w, 1))
-        g3 = np.empty_like(image)
-        g3[:] = row  # whole rows: broadcasting the 3 values pixel by pixel is 10x slower
-    else:
-        g3 = _full_size(np.clip(gain * 128 + 0.5, 0, 255).astype(np.uint8), w, h)
+    if gain.shape[:2] == (1, 1):
+        # One gain per channel (a colour cast alone): a diagonal colour matrix, one pass with no
+        # full-size gain image to build (0.37 vs 0.57 ms at 1024²), saturating like the multiply.
+        return cv2.transform(image, np.diag(np.clip(gain[0, 0], 0.0, 255 / 128)))
+    g3 = _full_size(np.clip(gain * 128 + 0.5, 0, 255).astype(np.uint8), w, h)
     return cv2.multiply(image, g3, dst=image if in_place else None, scale=1 / 128)
 
 
