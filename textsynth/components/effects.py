@@ -2,7 +2,8 @@
 
 Each effect is `sample(rng, width, height) -> params` plus a pure `apply(image, params) -> image` on
 HxWx3 uint8 RGB. Spatial params are fractions of the image, so a record applies at any size. Light
-and shadow maps are computed at low resolution and applied with one saturating cv2.multiply.
+and shadow maps are computed at low resolution and applied with one saturating cv2.multiply (a colour
+cast alone with one cv2.transform); noise and blur are uint8 OpenCV passes too, no float image.
 """
 
 from __future__ import annotations
