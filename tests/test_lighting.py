@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textsynth.components import effects as lighting
-from textsynth.components.backgrounds import render_background, sample_background
+from textsynth.components.backgrounds import add_centred, gaussian_grain, render_background, sample_background
 from textsynth.errors import TextsynthError
 from textsynth.scene import Layer
 
@@ -145,6 +146,59 @@ def test_cast_shadow_darkens_one_side_and_highlight_brightens_a_spot():
     assert lit[30, 30].mean() > 210 and lit[90, 90].mean() == pytest.approx(180, abs=1)
 
 
+def _smooth(t):
+    t = np.clip(t, 0, 1)
+    return t * t * (3 - 2 * t)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([(64, 48), (48, 64), (64, 64)]))
+def test_light_maps_are_what_their_params_say(seed, size):
+    """Each light map, at a size where its grid is the image itself (no upscaling), is the closed form its
+    params describe (fractions of the image, written into records): gains within a rounding step."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    x = (np.arange(w) / (w - 1))[None, :]
+    y = (np.arange(h) / (h - 1))[:, None]
+    img = np.full((h, w, 3), 160, np.uint8)
+    for kind in ("directional_light", "vignette", "cast_shadow", "highlight"):
+        p = lighting.EFFECTS.get(kind).sample(rng, w, h)
+        if kind == "cast_shadow" and rng.random() < 0.5:
+            p["band"] = 0.25
+        a = np.radians(p.get("angle", 0.0))
+        if kind == "directional_light":
+            t = ((x - 0.5) * np.cos(a) + (y - 0.5) * np.sin(a)) / (abs(np.cos(a)) / 2 + abs(np.sin(a)) / 2)
+            want = 160 * (1 + p["strength"] * t)
+        elif kind == "vignette":
+            aspect = w / h
+            d = np.hypot((x - p["center"][0]) * aspect, y - p["center"][1]) / np.hypot(aspect / 2, 0.5)
+            want = 160 * (1 - p["strength"] * _smooth((d - p["radius"]) / (1.2 - p["radius"])))
+        elif kind == "cast_shadow":
+            t = ((x - 0.5) * np.cos(a) + (y - 0.5) * np.sin(a)) / (abs(np.cos(a)) + abs(np.sin(a))) + 0.5
+            shade = _smooth((t - p["offset"]) / p["softness"] + 0.5)
+            if p["band"]:
+                shade = shade * (1 - _smooth((t - p["offset"] - p["band"]) / p["softness"] + 0.5))
+            want = 160 * (1 - p["strength"] * shade)
+        else:
+            short = min(w, h)
+            dx, dy = (x - p["center"][0]) * w / short, (y - p["center"][1]) * h / short
+            u, v = dx * np.cos(a) + dy * np.sin(a), -dx * np.sin(a) + dy * np.cos(a)
+            blob = p["strength"] * np.exp(
+                -2 * ((u / (p["radius"] * p["aspect"])) ** 2 + (v / p["radius"]) ** 2)
+            )
+            want = 160 * (1 - blob) + 255 * blob
+        got = lighting.apply_effects(img, [Layer(kind, p)]).astype(float)
+        assert np.abs(got - np.atleast_3d(want)).max() <= 2.0, (kind, p)
+
+
+def test_colour_cast_alone_scales_each_channel_by_its_gain():
+    img = np.random.default_rng(0).integers(0, 256, (40, 50, 3), np.uint8)
+    gains = [1.07, 1.0175, 0.93]
+    out = lighting.apply_effects(img, [Layer("color_cast", {"tone": "warm", "gains": gains})])
+    want = np.clip(img * np.array(gains), 0, 255)
+    assert np.abs(out - want).max() <= 0.5 + 1e-9  # rounded, and saturated at white
+
+
 def test_color_cast_tints_and_noise_is_moderate():
     img = np.full((64, 64, 3), 150, np.uint8)
     warm = lighting.apply_effects(img, [Layer("color_cast", {"tone": "warm", "gains": [1.06, 1.0, 0.94]})])
@@ -177,6 +231,26 @@ def test_colour_noise_is_independent_per_channel_and_pixel(shape):
     mono = lighting.apply_effects(img, [Layer("noise", {"sigma": 6.0, "mono": True, "seed": 11})])
     assert (mono[..., 0] == mono[..., 1]).all() and (mono[..., 1] == mono[..., 2]).all()
     assert mono.std() > 4.5
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1), st.floats(0.5, 17.0), st.booleans(), st.integers(1, 300), st.integers(1, 300)
+)
+def test_noise_draws_the_same_grain_as_the_backgrounds(seed, sigma, mono, width, height):
+    """Sensor noise scales the grain pool its own (faster) way: same generator draws, same bytes, so
+    records written before still rerender to the same noise (sigma above the pool's draws fresh bytes)."""
+    sigma = round(sigma, 2)
+    img = np.random.default_rng(seed).integers(0, 256, (height, width, 3), np.uint8)
+    params = {"sigma": sigma, "mono": mono, "seed": seed}
+    n = gaussian_grain(np.random.default_rng(seed), height, width * (1 if mono else 3), sigma, signed=True)
+    expected = add_centred(img, cv2.merge([n, n, n]) if mono else n.reshape(height, width, 3))
+    out = lighting.apply_effects(img, [Layer("noise", params)])
+    assert np.array_equal(out, expected)
+    assert np.array_equal(
+        lighting.apply_effects(img, [Layer("color_cast", {"gains": [1, 1, 1]}), Layer("noise", params)]),
+        expected,
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -212,6 +286,18 @@ def test_blur_softens_edges_within_limits():
     for seed in range(30):
         (layer,) = lighting.sample_effects(np.random.default_rng(seed), 512, 512, only("blur"))
         assert layer.params.get("sigma", 0) <= 1.2 and layer.params.get("length", 0) <= 5
+
+
+@pytest.mark.parametrize("sigma", [0.4, 0.75, 1.2, 1.65, 2.4, 3.3])
+def test_gaussian_blur_matches_a_full_gaussian(sigma):
+    """The blur's kernel stops at ±2.5 sigma (cheaper than OpenCV's ±3): text edges stay within a few
+    levels of the full Gaussian's, so a blurred record looks as it did."""
+    img = poster(256, 192, seed=3)
+    img[60:70, 40:200] = 250  # a light bar beside the dark one: hard edges both ways
+    out = lighting.apply_effects(img, [Layer("blur", {"kind": "gaussian", "sigma": sigma})])
+    full = cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_DEFAULT)
+    diff = np.abs(out.astype(int) - full)
+    assert diff.max() <= 3 and diff.mean() < 0.1
 
 
 def test_register_effect():

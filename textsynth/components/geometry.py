@@ -16,9 +16,17 @@ import numpy as np
 from textsynth.components.registry import DescribeFn, Registry
 from textsynth.scene import Layer
 
+_IDENTITY = np.eye(3)
+_IDENTITY.flags.writeable = False
+
 
 def translation(dx: float, dy: float) -> np.ndarray:
-    return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
+    # a copy of the identity with two entries set: half the time of np.array from nested lists, and
+    # a sample builds ~15 of these
+    m = _IDENTITY.copy()
+    m[0, 2] = dx
+    m[1, 2] = dy
+    return m
 
 
 def rotation_about(angle_deg: float, cx: float, cy: float) -> np.ndarray:
@@ -49,22 +57,17 @@ def tilt_matrix(width: float, height: float, yaw: float, pitch: float, fov: floa
     """
     f = 0.5 * max(width, height) / math.tan(math.radians(fov) / 2)
     y, p = math.radians(yaw), math.radians(pitch)
-    rot_y = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
-    rot_x = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
-    rot = rot_x @ rot_y
-    corners = np.array(
-        [
-            [-width / 2, -height / 2],
-            [width / 2, -height / 2],
-            [width / 2, height / 2],
-            [-width / 2, height / 2],
-        ]
-    )
+    cy, sy, cp, sp = math.cos(y), math.sin(y), math.cos(p), math.sin(p)
+    hw, hh = width / 2, height / 2
+    corners = [(-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh)]
+    # Each corner (x, y, 0) turned by rot_x(pitch) @ rot_y(yaw), pushed f in front of the camera and
+    # projected; written out in floats (the matrices' zero terms dropped), a third of the numpy version's
+    # time, and the same homography (the corners go to OpenCV as float32)
     projected = []
     for x, yy in corners:
-        px, py, pz = rot @ np.array([x, yy, 0.0]) + np.array([0.0, 0.0, f])
-        projected.append([f * px / pz, f * py / pz])
-    return quad_homography(corners, np.array(projected))
+        pz = -cp * sy * x + sp * yy + f
+        projected.append((f * (cy * x) / pz, f * (sp * sy * x + cp * yy) / pz))
+    return quad_homography(np.array(corners), np.array(projected))
 
 
 def bounding_box(points: np.ndarray) -> tuple[float, float, float, float]:
