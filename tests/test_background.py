@@ -307,3 +307,33 @@ def test_grain_has_its_sigma_is_seeded_and_signed_is_the_same_grain(sigma, shape
     assert signed.dtype == np.int8 and np.array_equal(signed.view(np.uint8) ^ np.uint8(0x80), grain)
     # no row of the grain comes back later in it (a pool window never wraps)
     assert len({row.tobytes() for row in grain[:, :64]}) == h
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    sigma=st.floats(0.3, 24.0),
+    shape=st.sampled_from([(1, 1), (7, 13), (64, 48), (2100, 2100)]),  # the last one past the pool
+)
+def test_add_grain_adds_the_same_grain_as_add_centred_in_one_pass(seed, sigma, shape):
+    """Textures add grain with `add_grain`: the same draw and values as adding `gaussian_grain` with
+    `add_centred` (round-half ties may differ by one level), saturated, and the same draws consumed."""
+    image = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    image.flat[0], image.flat[-1] = 255, 0  # both saturations are in play
+    fused_rng, split_rng = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
+    fused = bg.add_grain(image.copy(), fused_rng, sigma)
+    split = bg.add_centred(image, bg.gaussian_grain(split_rng, *shape, sigma, signed=True))
+    assert fused.dtype == np.uint8 and fused.shape == shape
+    assert int(np.abs(fused.astype(np.int16) - split).max()) <= 1
+    assert fused_rng.integers(1 << 62) == split_rng.integers(1 << 62)
+
+
+@pytest.mark.parametrize("kind", ["paper", "concrete", "wood", "fabric"])
+def test_textures_have_their_smooth_field_and_grain_at_full_size(kind):
+    """The smooth part is built small and enlarged once, the grain drawn at full size: at 1024x768 the
+    image still has per-pixel grain (neighbours differ) and a broad field (block means differ)."""
+    layer = bg.sample_background(np.random.default_rng(8), 1024, 768, [kind])
+    gray = bg.render_background(layer, 1024, 768).astype(np.float32).mean(axis=2)
+    assert float(np.abs(np.diff(gray, axis=1)).mean()) > 1.0  # grain or weave between neighbours
+    blocks = gray.reshape(12, 64, 16, 64).mean(axis=(1, 3))
+    assert float(blocks.std()) > 0.5  # and a field across the canvas
