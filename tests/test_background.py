@@ -337,3 +337,28 @@ def test_textures_have_their_smooth_field_and_grain_at_full_size(kind):
     assert float(np.abs(np.diff(gray, axis=1)).mean()) > 1.0  # grain or weave between neighbours
     blocks = gray.reshape(12, 64, 16, 64).mean(axis=(1, 3))
     assert float(blocks.std()) > 0.5  # and a field across the canvas
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    angle=st.floats(0, 360),
+    width=st.integers(1, 300),
+    height=st.integers(1, 300),
+    colors=st.lists(
+        st.sampled_from(["#000000", "#ffffff", "#c1121f", "#1d3557", "#f2c14e"]), min_size=2, max_size=3
+    ),
+)
+def test_linear_gradient_rows_cut_from_one_line_match_the_exact_field(angle, width, height, colors):
+    """Linear gradients gather each row from one coloured line (half a pixel off at most): every
+    pixel stays within a few levels of the exact projection's colour, in a new array it may own."""
+    params = {"colors": colors, "angle": angle, "base_color": colors[0]}
+    got = bg.render_background(Layer("linear_gradient", params), width, height)
+    a = np.radians(angle)
+    dx, dy = np.cos(a), np.sin(a)
+    ys, xs = np.mgrid[0:height, 0:width]
+    proj = (xs - (width - 1) / 2) * dx + (ys - (height - 1) / 2) * dy
+    half = max(abs(dx) * (width - 1) + abs(dy) * (height - 1), 1.0) / 2
+    exact = bg._ramp(np.clip(proj / (2 * half) + 0.5, 0, 1), colors)
+    step = 255 / max(half, 0.5)  # one pixel of the field moves a channel by at most this much
+    assert int(np.abs(got.astype(np.int16) - exact).max()) <= max(3, int(step) + 2)
+    assert got.flags.owndata and got.flags.c_contiguous
