@@ -362,3 +362,38 @@ def test_linear_gradient_rows_cut_from_one_line_match_the_exact_field(angle, wid
     step = 255 / max(half, 0.5)  # one pixel of the field moves a channel by at most this much
     assert int(np.abs(got.astype(np.int16) - exact).max()) <= max(3, int(step) + 2)
     assert got.flags.owndata and got.flags.c_contiguous
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    angle=st.one_of(st.sampled_from([0.0, 45.0, 90.0, 135.0, 89.99, 0.01]), st.floats(0, 180)),
+    size=st.integers(4, 60),
+    ratio=st.floats(0.3, 0.6),
+    width=st.integers(40, 260),
+    height=st.integers(40, 260),
+)
+def test_stripes_cover_their_ratio_across_any_direction(angle, size, ratio, width, height):
+    """Stripes are cut from one line (or solid rows when they lie flat): the foreground covers `ratio`
+    of each period along the stripes' normal, pixels are the two colours or an edge blend between
+    them, and stripes at 0 and 90 degrees are constant along their length."""
+    params = {"variant": "stripes", "colors": ["#000000", "#ffffff"], "size": size, "angle": angle}
+    params |= {"ratio": ratio, "base_color": "#000000"}
+    img = bg.render_background(Layer("geometric", params), width, height)
+    assert img.flags.owndata and np.array_equal(img[..., 0], img[..., 2])  # grey: fg share = value
+    share = float(img[..., 0].mean()) / 255
+    periods = (abs(np.cos(np.radians(angle))) * width + abs(np.sin(np.radians(angle))) * height) / size
+    assert abs(share - ratio) <= 0.5 / max(periods, 1) + 0.03  # partial periods at the borders
+    if angle == 0.0:
+        assert (img == img[:1]).all()
+    if angle == 90.0:
+        assert (img == img[:, :1]).all()
+
+
+@pytest.mark.parametrize("variant", ["checker", "dots", "triangles"])
+def test_tiled_patterns_repeat_their_tile_exactly(variant):
+    """Checker, dots and triangles repeat one tile: the image equals itself shifted by the period."""
+    params = {"variant": variant, "colors": ["#102030", "#f0e0d0"], "size": 20, "angle": 0.0}
+    img = bg.render_background(Layer("geometric", params | {"ratio": 0.5, "base_color": "#102030"}), 203, 157)
+    px, py = {"checker": (40, 40), "dots": (20, 40), "triangles": (20, 2 * round(20 * 0.866))}[variant]
+    assert np.array_equal(img[py:, px:], img[:-py, :-px]) and img.flags.owndata
+    assert len(np.unique(img.reshape(-1, 3), axis=0)) >= 2

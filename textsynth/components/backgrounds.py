@@ -634,8 +634,40 @@ def _sample_geometric(rng: np.random.Generator, width: int, height: int, palette
 
 
 def _tiled(tile: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Repeat an RGB tile over a new HxWx3 array: one band of tile rows across the width, then copied
+    band by band (one full-size write, no oversized temporary to crop)."""
     th, tw = tile.shape[:2]
-    return np.ascontiguousarray(np.tile(tile, (-(-height // th), -(-width // tw), 1))[:height, :width])
+    band = np.tile(tile, (1, -(-width // tw), 1))[:, :width]
+    out = np.empty((height, width, 3), np.uint8)
+    whole = height - height % th
+    out[:whole].reshape(-1, th, width, 3)[:] = band
+    out[whole:] = band[: height - whole]
+    return out
+
+
+def _stripes(params: dict, bg: Sequence[int], fg: Sequence[int], width: int, height: int) -> np.ndarray:
+    """Stripes `ratio` of each `size` wide, across direction `angle`, centred on the image, edges
+    antialiased by a pixel-wide box along the stripes' normal; a field along one direction, so cut
+    from one line (see `_line_field`), or solid rows when the stripes lie flat."""
+    s = max(2, int(params["size"]))
+    duty = params["ratio"] * s
+    a = math.radians(params["angle"])
+    dx, dy = math.cos(a), math.sin(a)
+    offset = width / 2 * dx + height / 2 * dy  # stripes start at the centre, as drawn before
+    colours = np.array([bg, fg], np.float32)
+
+    def colour_line(u: np.ndarray) -> np.ndarray:
+        phase = np.mod(u - offset, s)
+        cover = np.clip(np.minimum(phase + 0.5, duty) - np.maximum(phase - 0.5, 0), 0, 1)
+        cover += np.clip(phase + 0.5 - s, 0, 1)  # the next stripe's first half pixel
+        return (colours[0] + cover[:, None] * (colours[1] - colours[0]) + 0.5).astype(np.uint8)
+
+    if abs(dx) * width >= 0.5:
+        return _line_field(width, height, dx, dy, colour_line, period=s)
+    # flat stripes (u barely changes along a row): each row one colour, gathered from its distinct rows
+    row_colours = colour_line(np.arange(height) * dy)
+    distinct, which = np.unique(row_colours, axis=0, return_inverse=True)
+    return np.repeat(distinct[:, None, :], width, axis=1)[which.ravel()]
 
 
 def _apply_geometric(params: dict, width: int, height: int) -> np.ndarray:
@@ -643,25 +675,11 @@ def _apply_geometric(params: dict, width: int, height: int) -> np.ndarray:
     s = max(2, int(params["size"]))
     variant = params["variant"]
     if variant == "stripes":
-        out = _solid(height, width, bg)
-        a = math.radians(params["angle"])
-        d, n = np.array([math.cos(a), math.sin(a)]), np.array([-math.sin(a), math.cos(a)])
-        reach = math.hypot(width, height) / 2 + s
-        centre = np.array([width / 2, height / 2])
-        polys = []
-        for k in range(-int(reach // s) - 1, int(reach // s) + 1):
-            u0, u1 = k * s, k * s + params["ratio"] * s
-            corners = [
-                centre + d * u + n * v for u, v in ((u0, -reach), (u1, -reach), (u1, reach), (u0, reach))
-            ]
-            polys.append(np.round(np.array(corners) * 16).astype(np.int32))
-        cv2.fillPoly(out, polys, fg, cv2.LINE_AA, shift=4)
-        return out
+        return _stripes(params, bg, fg, width, height)
     if variant == "checker":
-        cells = (np.add.outer(np.arange(-(-height // s)), np.arange(-(-width // s))) % 2).astype(bool)
-        small = np.where(cells[..., None], np.array(fg, np.uint8), np.array(bg, np.uint8)).astype(np.uint8)
-        big = cv2.resize(small, (small.shape[1] * s, small.shape[0] * s), interpolation=cv2.INTER_NEAREST)
-        return np.ascontiguousarray(big[:height, :width])
+        tile = _solid(2 * s, 2 * s, bg)
+        tile[:s, s:] = tile[s:, :s] = fg
+        return _tiled(tile, width, height)
     if variant == "dots":
         tile = _solid(2 * s, s, bg)
         r = max(1.0, params["ratio"] * s / 2)
