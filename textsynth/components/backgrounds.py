@@ -727,8 +727,9 @@ def _sample_bokeh(rng: np.random.Generator, width: int, height: int, palette: li
 def _apply_bokeh(params: dict, width: int, height: int) -> np.ndarray:
     g = np.random.default_rng(params["seed"])
     sw, sh = _small_size(width, height, 256)
-    t = np.repeat(np.linspace(0, 1, sh)[:, None], sw, axis=1)
-    canvas = _ramp(t, params["colors"]).astype(np.float32)
+    # the vertical ramp coloured once per row, not per pixel
+    column = _ramp(np.linspace(0, 1, sh)[:, None], params["colors"]).astype(np.float32)
+    canvas = np.repeat(column, sw, axis=1)
     lights = np.array([hex_to_rgb(c) for c in params["lights"]], np.float32)
     long = max(sw, sh)
     for _ in range(params["count"]):
