@@ -747,8 +747,10 @@ def _apply_bokeh(params: dict, width: int, height: int) -> np.ndarray:
         a = mask.astype(np.float32)[..., None] * (alpha / 255)
         roi = canvas[y0:y1, x0:x1]
         roi += (color - roi) * a
-    canvas = cv2.GaussianBlur(canvas, (0, 0), max(0.5, params["blur"] * long))
-    return _resize(np.clip(canvas + 0.5, 0, 255).astype(np.uint8), width, height)
+    # to bytes first (convertScaleAbs rounds and saturates in one pass; the canvas is never negative):
+    # OpenCV blurs uint8 with fixed-point SIMD, ~2x faster than float, at half a level of extra rounding
+    small = cv2.GaussianBlur(cv2.convertScaleAbs(canvas), (0, 0), max(0.5, params["blur"] * long))
+    return _resize(small, width, height)
 
 
 # ---------------------------------------------------------------- photographs and pasted pictures
