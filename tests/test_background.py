@@ -316,16 +316,21 @@ def test_grain_has_its_sigma_is_seeded_and_signed_is_the_same_grain(sigma, shape
     shape=st.sampled_from([(1, 1), (7, 13), (64, 48), (2100, 2100)]),  # the last one past the pool
 )
 def test_add_grain_adds_the_same_grain_as_add_centred_in_one_pass(seed, sigma, shape):
-    """Textures add grain with `add_grain`: the same draw and values as adding `gaussian_grain` with
-    `add_centred` (round-half ties may differ by one level), saturated, and the same draws consumed."""
+    """Textures add grain drawn by `draw_grain` with `add_grain`: the same draw and values as adding
+    `gaussian_grain` with `add_centred` (round-half ties may differ by one level), saturated, and the
+    same draws consumed; kept sign-flipped, coloured through the flipped table, the same colours."""
     image = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
     image.flat[0], image.flat[-1] = 255, 0  # both saturations are in play
     fused_rng, split_rng = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
-    fused = bg.add_grain(image.copy(), fused_rng, sigma)
+    fused = bg.add_grain(image.copy(), bg.draw_grain(fused_rng, *shape, sigma))
     split = bg.add_centred(image, bg.gaussian_grain(split_rng, *shape, sigma, signed=True))
     assert fused.dtype == np.uint8 and fused.shape == shape
     assert int(np.abs(fused.astype(np.int16) - split).max()) <= 1
     assert fused_rng.integers(1 << 62) == split_rng.integers(1 << 62)
+    flipped = bg.add_grain(image.copy(), bg.draw_grain(np.random.default_rng(seed + 1), *shape, sigma), True)
+    assert np.array_equal(flipped ^ np.uint8(0x80), fused)
+    colours = bg._colorize(fused, "#8a6b4e", 0.7)
+    assert np.array_equal(bg._colorize(flipped, "#8a6b4e", 0.7, flipped=True), colours)
 
 
 @pytest.mark.parametrize("kind", ["paper", "concrete", "wood", "fabric"])

@@ -262,28 +262,37 @@ def add_centred(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return signed
 
 
-def add_grain(image: np.ndarray, g: np.random.Generator, sigma: float) -> np.ndarray:
-    """image + N(0, sigma) grain, saturated: `add_centred(image, gaussian_grain(g, h, w, sigma, signed=True))`
-    with the same draw, but the pool window is scaled and added in one addWeighted pass (one full-size
-    pass and temporary fewer; values agree but for round-half ties)."""
-    height, width = image.shape[:2]
+def draw_grain(g: np.random.Generator, height: int, width: int, sigma: float) -> tuple[np.ndarray, float]:
+    """Grain for `add_grain` as (int8 noise around 0, scale): a window of the shared pool to scale by
+    `scale` (the draw `gaussian_grain` makes), or fresh grain already at sigma with scale 1."""
     n = height * width
     if n > GRAIN_POOL_BYTES // 2 or sigma > GRAIN_POOL_SIGMA:
-        return add_centred(image, _fresh_grain(g, height, width, sigma, True))
+        return _fresh_grain(g, height, width, sigma, True), 1.0
     start = int(g.integers(GRAIN_POOL_BYTES - n + 1))
-    window = _grain_pool()[start : start + n].reshape(height, width)
-    signed = (image ^ np.uint8(0x80)).view(np.int8)
-    out = cv2.addWeighted(window, sigma / GRAIN_POOL_SIGMA, signed, 1.0, 0.0, dst=signed).view(np.uint8)
-    out ^= np.uint8(0x80)
-    return out
+    return _grain_pool()[start : start + n].reshape(height, width), sigma / GRAIN_POOL_SIGMA
 
 
-def _colorize(gray: np.ndarray, base: str, strength: float) -> np.ndarray:
-    """Map a uint8 map centred on 128 to colour: base colour at 128, scaled darker/lighter around it."""
+def add_grain(image: np.ndarray, grain: tuple[np.ndarray, float], flipped: bool = False) -> np.ndarray:
+    """image + grain (from `draw_grain`), saturated, in place: what `add_centred(image, gaussian_grain(
+    ..., signed=True))` gives (but for round-half ties), the scaling and the add in one pass.
+
+    With `flipped` the result keeps its top bit flipped (uint8 v stored as v ^ 0x80), for a caller that
+    folds the flip back into a colour table (`_colour_table(..., flipped=True)`): a full pass saved.
+    """
+    noise, scale = grain
+    signed = np.bitwise_xor(image, np.uint8(0x80), out=image).view(np.int8)
+    cv2.addWeighted(noise, scale, signed, 1.0, 0.0, dst=signed)
+    return image if flipped else np.bitwise_xor(image, np.uint8(0x80), out=image)
+
+
+def _colorize(gray: np.ndarray, base: str, strength: float, flipped: bool = False) -> np.ndarray:
+    """Map a uint8 map centred on 128 to colour: base colour at 128, scaled darker/lighter around it.
+    `flipped`: the map's top bit is flipped (as `add_grain(..., flipped=True)` leaves it)."""
     v = (np.arange(256, dtype=np.float64) - 128) / 128 * strength
     rgb = np.array(hex_to_rgb(base), np.float64)
     lut = np.where(v[:, None] < 0, rgb * (1 + v[:, None]), rgb + (255 - rgb) * v[:, None])
-    return lut_rgb(gray, np.clip(lut + 0.5, 0, 255).astype(np.uint8))
+    table = np.clip(lut + 0.5, 0, 255).astype(np.uint8)
+    return lut_rgb(gray, table[np.arange(256) ^ 0x80] if flipped else table)
 
 
 def lut_rgb(gray: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -474,14 +483,16 @@ def _polyline_fibres(g: np.random.Generator, width: int, height: int, count: int
 
 def _apply_paper(params: dict, width: int, height: int) -> np.ndarray:
     g = np.random.default_rng(params["seed"])
-    gray = add_grain(_smooth_map(g, width, height, 10, params["mottle"]), g, params["grain"])
+    gray = _smooth_map(g, width, height, 10, params["mottle"])
+    grain = draw_grain(g, height, width, params["grain"])  # drawn before the fibres, as always
     count = int(params["fibres"] * width * height / 1e4)
     if count:
         fibres = _polyline_fibres(g, width, height, count)
         half = count // 2
         cv2.polylines(gray, fibres[:half], False, 128 - 12, 1, cv2.LINE_AA)
         cv2.polylines(gray, fibres[half:], False, 128 + 10, 1, cv2.LINE_AA)
-    return _colorize(gray, params["base_color"], 0.5)
+    # the grain lies over the fibres; its sign flip is undone by the colour table
+    return _colorize(add_grain(gray, grain, flipped=True), params["base_color"], 0.5, flipped=True)
 
 
 def _sample_fabric(rng: np.random.Generator, width: int, height: int, palette: list[str] | None) -> dict:
@@ -557,13 +568,15 @@ def _apply_concrete(params: dict, width: int, height: int) -> np.ndarray:
         acc += noise
     # quantised at the last octave's size and enlarged once as uint8: no full-size float map
     small = _to_u8(acc, params["contrast"] / math.sqrt(var))
-    gray = add_grain(cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR), g, params["grain"])
+    gray = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    grain = draw_grain(g, height, width, params["grain"])  # drawn before the pits, as always
     count = int(params["pits"] * width * height / 1e4)
     centres = np.round(g.uniform((0, 0), (width, height), size=(count, 2))).astype(int)
     radii = np.round(g.uniform(0.5, 2.5, count) * max(1.0, long / 512)).astype(int)
     for (x, y), r in zip(centres.tolist(), radii.tolist(), strict=True):
         cv2.circle(gray, (x, y), max(r, 1), 70, -1, cv2.LINE_AA)
-    return _colorize(gray, params["base_color"], 0.8)
+    # the grain lies over the pits; its sign flip is undone by the colour table
+    return _colorize(add_grain(gray, grain, flipped=True), params["base_color"], 0.8, flipped=True)
 
 
 def _sample_wood(rng: np.random.Generator, width: int, height: int, palette: list[str] | None) -> dict:
@@ -589,6 +602,19 @@ def _ring_table(sharpness: float) -> np.ndarray:
     return ((0.5 + 0.5 * np.cos(2 * np.pi * phase)) ** sharpness - 0.5).astype(np.float32)
 
 
+@functools.cache
+def _streak_kernel() -> np.ndarray:
+    return (cv2.getGaussianKernel(7, 0.7, cv2.CV_32F).ravel() * 0.12).astype(np.float32)
+
+
+def _streaks(noise: np.ndarray) -> np.ndarray:
+    """Per-line brightness streaks: the noise blurred with sigma 0.7 (reflected at the ends, as
+    GaussianBlur does), times 0.12; np.convolve on one column skips GaussianBlur's ~0.07 ms setup."""
+    if len(noise) < 4:
+        return cv2.GaussianBlur(noise[:, None], (1, 0), 0.7).ravel() * np.float32(0.12)
+    return np.convolve(np.pad(noise, 3, mode="reflect"), _streak_kernel(), mode="valid")
+
+
 def _apply_wood(params: dict, width: int, height: int) -> np.ndarray:
     g = np.random.default_rng(params["seed"])
     along, across = (height, width) if params["vertical"] else (width, height)
@@ -600,8 +626,7 @@ def _apply_wood(params: dict, width: int, height: int) -> np.ndarray:
     v += np.linspace(0, float(g.uniform(-1, 1)) * 256, n_along, dtype=np.float32)[None, :]
     phase = v.astype(np.int32).astype(np.uint8)  # wraps modulo one ring
     rings = cv2.LUT(phase, _ring_table(params["sharpness"]))
-    streaks = cv2.GaussianBlur(g.standard_normal((across, 1)).astype(np.float32), (1, 0), 0.7)
-    rings += streaks * np.float32(0.12)
+    rings += _streaks(g.standard_normal(across).astype(np.float32))[:, None]
     # Stretch the coarse map along its rows (OpenCV enlarges 8x along y ~2.5x faster than along x),
     # then turn the full-size single-channel map if the grain runs along x (a transpose is ~0.07 ms).
     small = np.ascontiguousarray(_to_u8(rings, params["contrast"]).T)
@@ -609,7 +634,8 @@ def _apply_wood(params: dict, width: int, height: int) -> np.ndarray:
         gray = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
     else:
         gray = cv2.transpose(cv2.resize(small, (height, width), interpolation=cv2.INTER_LINEAR))
-    return _colorize(add_grain(gray, g, 3.0), params["base_color"], 0.7)
+    grain = draw_grain(g, height, width, 3.0)
+    return _colorize(add_grain(gray, grain, flipped=True), params["base_color"], 0.7, flipped=True)
 
 
 # ---------------------------------------------------------------- patterns and lights
