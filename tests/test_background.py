@@ -402,3 +402,21 @@ def test_tiled_patterns_repeat_their_tile_exactly(variant):
     px, py = {"checker": (40, 40), "dots": (20, 40), "triangles": (20, 2 * round(20 * 0.866))}[variant]
     assert np.array_equal(img[py:, px:], img[:-py, :-px]) and img.flags.owndata
     assert len(np.unique(img.reshape(-1, 3), axis=0)) >= 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_concrete_takes_a_templates_palette_but_stays_concrete(seed):
+    """Concrete is grey without a palette; with one it is tinted by it (a dark neon-sign palette gives a
+    dark wall, a teal one a greyish teal), desaturated, and still mottled."""
+
+    def render(palette):
+        layer = bg.sample_background(np.random.default_rng(seed), 256, 256, ["concrete"], palette)
+        return bg.render_background(layer, 256, 256).astype(np.float32)
+
+    grey = render(None).mean(axis=(0, 1))
+    assert float(np.ptp(grey)) < 0.08 * 255 and grey.mean() > 0.4 * 255
+    dark = render(["#0b0b1e", "#111111", "#16213e"])
+    assert dark.mean() < 0.2 * 255 and dark.mean(axis=2).std() > 1.0
+    teal = render(["#2a9d8f"]).mean(axis=(0, 1))
+    assert teal[1] > teal[0] and teal[2] > teal[0]  # green and blue over red, as the palette
+    assert float(np.ptp(teal)) < 0.3 * 255  # but far from the palette's own saturation

@@ -542,14 +542,22 @@ def _apply_fabric(params: dict, width: int, height: int) -> np.ndarray:
 def _sample_concrete(rng: np.random.Generator, width: int, height: int, palette: list[str] | None) -> dict:
     v = float(rng.uniform(0.45, 0.8))
     tint = rng.uniform(-0.03, 0.03)
-    return {
-        "base_color": rgb_to_hex((255 * (v + tint), 255 * v, 255 * (v - tint))),
+    base = rgb_to_hex((255 * (v + tint), 255 * v, 255 * (v - tint)))
+    if palette:  # a template's palette tints the wall: dark for neon signs, warm for shop fronts
+        h, s, v = colorsys.rgb_to_hsv(*(c / 255 for c in hex_to_rgb(pick_color(rng, palette))))
+        v = min(max(v, 0.12), 0.8)
+        r, g, b = colorsys.hsv_to_rgb(h, s * float(rng.uniform(0.15, 0.45)), v)  # painted or lit, never vivid
+        base = rgb_to_hex((r * 255, g * 255, b * 255))
+    params = {
+        "base_color": base,
         "roughness": round(float(rng.uniform(0.45, 0.65)), 3),
-        "contrast": round(float(rng.uniform(10, 24)), 2),
+        # a dark wall's mottle is lightened against (255 - base): a lower contrast keeps it concrete
+        "contrast": round(float(rng.uniform(10, 24)) * min(1.0, v / 0.45), 2),
         "grain": round(float(rng.uniform(3, 8)), 2),
         "pits": round(float(rng.uniform(0, 0.6)), 3),  # per 100x100 pixels
         "seed": child_seed(rng),
     }
+    return params
 
 
 def _apply_concrete(params: dict, width: int, height: int) -> np.ndarray:
