@@ -307,3 +307,116 @@ def test_grain_has_its_sigma_is_seeded_and_signed_is_the_same_grain(sigma, shape
     assert signed.dtype == np.int8 and np.array_equal(signed.view(np.uint8) ^ np.uint8(0x80), grain)
     # no row of the grain comes back later in it (a pool window never wraps)
     assert len({row.tobytes() for row in grain[:, :64]}) == h
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    sigma=st.floats(0.3, 24.0),
+    shape=st.sampled_from([(1, 1), (7, 13), (64, 48), (2100, 2100)]),  # the last one past the pool
+)
+def test_add_grain_adds_the_same_grain_as_add_centred_in_one_pass(seed, sigma, shape):
+    """Textures add grain drawn by `draw_grain` with `add_grain`: the same draw and values as adding
+    `gaussian_grain` with `add_centred` (round-half ties may differ by one level), saturated, and the
+    same draws consumed; kept sign-flipped, coloured through the flipped table, the same colours."""
+    image = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    image.flat[0], image.flat[-1] = 255, 0  # both saturations are in play
+    fused_rng, split_rng = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
+    fused = bg.add_grain(image.copy(), bg.draw_grain(fused_rng, *shape, sigma))
+    split = bg.add_centred(image, bg.gaussian_grain(split_rng, *shape, sigma, signed=True))
+    assert fused.dtype == np.uint8 and fused.shape == shape
+    assert int(np.abs(fused.astype(np.int16) - split).max()) <= 1
+    assert fused_rng.integers(1 << 62) == split_rng.integers(1 << 62)
+    flipped = bg.add_grain(image.copy(), bg.draw_grain(np.random.default_rng(seed + 1), *shape, sigma), True)
+    assert np.array_equal(flipped ^ np.uint8(0x80), fused)
+    colours = bg._colorize(fused, "#8a6b4e", 0.7)
+    assert np.array_equal(bg._colorize(flipped, "#8a6b4e", 0.7, flipped=True), colours)
+
+
+@pytest.mark.parametrize("kind", ["paper", "concrete", "wood", "fabric"])
+def test_textures_have_their_smooth_field_and_grain_at_full_size(kind):
+    """The smooth part is built small and enlarged once, the grain drawn at full size: at 1024x768 the
+    image still has per-pixel grain (neighbours differ) and a broad field (block means differ)."""
+    layer = bg.sample_background(np.random.default_rng(8), 1024, 768, [kind])
+    gray = bg.render_background(layer, 1024, 768).astype(np.float32).mean(axis=2)
+    assert float(np.abs(np.diff(gray, axis=1)).mean()) > 1.0  # grain or weave between neighbours
+    blocks = gray.reshape(12, 64, 16, 64).mean(axis=(1, 3))
+    assert float(blocks.std()) > 0.5  # and a field across the canvas
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    angle=st.floats(0, 360),
+    width=st.integers(1, 300),
+    height=st.integers(1, 300),
+    colors=st.lists(
+        st.sampled_from(["#000000", "#ffffff", "#c1121f", "#1d3557", "#f2c14e"]), min_size=2, max_size=3
+    ),
+)
+def test_linear_gradient_rows_cut_from_one_line_match_the_exact_field(angle, width, height, colors):
+    """Linear gradients gather each row from one coloured line (half a pixel off at most): every
+    pixel stays within a few levels of the exact projection's colour, in a new array it may own."""
+    params = {"colors": colors, "angle": angle, "base_color": colors[0]}
+    got = bg.render_background(Layer("linear_gradient", params), width, height)
+    a = np.radians(angle)
+    dx, dy = np.cos(a), np.sin(a)
+    ys, xs = np.mgrid[0:height, 0:width]
+    proj = (xs - (width - 1) / 2) * dx + (ys - (height - 1) / 2) * dy
+    half = max(abs(dx) * (width - 1) + abs(dy) * (height - 1), 1.0) / 2
+    exact = bg._ramp(np.clip(proj / (2 * half) + 0.5, 0, 1), colors)
+    step = 255 / max(half, 0.5)  # one pixel of the field moves a channel by at most this much
+    assert int(np.abs(got.astype(np.int16) - exact).max()) <= max(3, int(step) + 2)
+    assert got.flags.owndata and got.flags.c_contiguous
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    angle=st.one_of(st.sampled_from([0.0, 45.0, 90.0, 135.0, 89.99, 0.01]), st.floats(0, 180)),
+    size=st.integers(4, 60),
+    ratio=st.floats(0.3, 0.6),
+    width=st.integers(40, 260),
+    height=st.integers(40, 260),
+)
+def test_stripes_cover_their_ratio_across_any_direction(angle, size, ratio, width, height):
+    """Stripes are cut from one line (or solid rows when they lie flat): the foreground covers `ratio`
+    of each period along the stripes' normal, pixels are the two colours or an edge blend between
+    them, and stripes at 0 and 90 degrees are constant along their length."""
+    params = {"variant": "stripes", "colors": ["#000000", "#ffffff"], "size": size, "angle": angle}
+    params |= {"ratio": ratio, "base_color": "#000000"}
+    img = bg.render_background(Layer("geometric", params), width, height)
+    assert img.flags.owndata and np.array_equal(img[..., 0], img[..., 2])  # grey: fg share = value
+    share = float(img[..., 0].mean()) / 255
+    periods = (abs(np.cos(np.radians(angle))) * width + abs(np.sin(np.radians(angle))) * height) / size
+    assert abs(share - ratio) <= 0.5 / max(periods, 1) + 0.03  # partial periods at the borders
+    if angle == 0.0:
+        assert (img == img[:1]).all()
+    if angle == 90.0:
+        assert (img == img[:, :1]).all()
+
+
+@pytest.mark.parametrize("variant", ["checker", "dots", "triangles"])
+def test_tiled_patterns_repeat_their_tile_exactly(variant):
+    """Checker, dots and triangles repeat one tile: the image equals itself shifted by the period."""
+    params = {"variant": variant, "colors": ["#102030", "#f0e0d0"], "size": 20, "angle": 0.0}
+    img = bg.render_background(Layer("geometric", params | {"ratio": 0.5, "base_color": "#102030"}), 203, 157)
+    px, py = {"checker": (40, 40), "dots": (20, 40), "triangles": (20, 2 * round(20 * 0.866))}[variant]
+    assert np.array_equal(img[py:, px:], img[:-py, :-px]) and img.flags.owndata
+    assert len(np.unique(img.reshape(-1, 3), axis=0)) >= 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_concrete_takes_a_templates_palette_but_stays_concrete(seed):
+    """Concrete is grey without a palette; with one it is tinted by it (a dark neon-sign palette gives a
+    dark wall, a teal one a greyish teal), desaturated, and still mottled."""
+
+    def render(palette):
+        layer = bg.sample_background(np.random.default_rng(seed), 256, 256, ["concrete"], palette)
+        return bg.render_background(layer, 256, 256).astype(np.float32)
+
+    grey = render(None).mean(axis=(0, 1))
+    assert float(np.ptp(grey)) < 0.08 * 255 and grey.mean() > 0.4 * 255
+    dark = render(["#0b0b1e", "#111111", "#16213e"])
+    assert dark.mean() < 0.2 * 255 and dark.mean(axis=2).std() > 1.0
+    teal = render(["#2a9d8f"]).mean(axis=(0, 1))
+    assert teal[1] > teal[0] and teal[2] > teal[0]  # green and blue over red, as the palette
+    assert float(np.ptp(teal)) < 0.3 * 255  # but far from the palette's own saturation
