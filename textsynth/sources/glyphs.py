@@ -103,7 +103,9 @@ class _Face:
         if hit is None:
             if len(self.char_lines) > 20_000:
                 self.char_lines.clear()
-            hit = self.char_lines[line] = tuple(self.advance_units(c) for c in line)
+            known = self.advances  # looked up inline: one method call per new character only
+            hit = tuple([known[c] if c in known else self.advance_units(c) for c in line])
+            self.char_lines[line] = hit
         return hit
 
     def line_units(self, line: str) -> tuple[int, int]:
@@ -113,7 +115,8 @@ class _Face:
         if hit is None:
             if len(self.lines) > 20_000:
                 self.lines.clear()
-            units = [self.advance_units(c) for c in line]
+            known = self.advances
+            units = [known[c] if c in known else self.advance_units(c) for c in line]
             hit = self.lines[line] = (sum(units), units.count(0))
         return hit
 

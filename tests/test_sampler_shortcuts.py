@@ -1,4 +1,4 @@
-"""The sampler's block quadrilateral must be the very floats the renderer's matrix path gives."""
+"""The sampler's shortcuts must give the very numbers of the calls they stand in for."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from textsynth.components.geometry import map_points
 from textsynth.render.compose import item_matrix
 from textsynth.render.layout import BlockLayout
-from textsynth.sampling.sampler import _block_quad
+from textsynth.sampling.sampler import _between, _block_quad
 from textsynth.scene import TextItem
 
 coords = st.floats(-300.0, 3000.0, allow_nan=False, allow_infinity=False)
@@ -40,3 +40,17 @@ def test_turned_block_quad_still_goes_through_the_matrix() -> None:
     want = map_points(np.array([[0, 0], [120, 0], [120, 40], [0, 40]], float), item_matrix(item, layout))
     assert _block_quad(item, layout) == want.tolist()
     assert want[0][1] != want[1][1]  # turned: the top edge is no longer level
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    low=st.floats(-1000.0, 1000.0),
+    width=st.one_of(st.just(0.0), st.floats(0.0, 500.0), st.integers(0, 90)),
+)
+def test_between_draws_what_uniform_draws(seed: int, low: float, width: float) -> None:
+    high = low + width
+    ours, numpys = np.random.default_rng(seed), np.random.default_rng(seed)
+    for _ in range(20):
+        assert _between(ours, low, high) == numpys.uniform(low, high)  # same stream, same floats
+    assert ours.random() == numpys.random()  # and it used one draw per number, as uniform does
