@@ -7,7 +7,15 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textsynth.sampling.sampler import BUSY_TEXTURE, _local_color, _texture
+from textsynth.render.colors import rgb_to_hex
+from textsynth.sampling.sampler import (
+    BUSY_TEXTURE,
+    LOW_CONTRAST,
+    _local_color,
+    _low_contrast,
+    _texture,
+    _worst_contrast,
+)
 
 
 def _stripes(height: int, width: int, period: int, angle: int, contrast: int) -> np.ndarray:
@@ -79,3 +87,24 @@ def test_local_color_is_the_regions_mean_within_a_level(side: int, seed: int) ->
     got = _local_color(base, box)
     true = base[int(y0) : int(np.ceil(box[3])), int(x0) : int(np.ceil(box[2]))].reshape(-1, 3).mean(axis=0)
     assert all(abs(g - t) <= 2.0 for g, t in zip(got, true, strict=True))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    side=st.sampled_from([300, 512, 1024]),
+    seed=st.integers(0, 10_000),
+    spread=st.integers(0, 120),
+    text=st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255)),
+)
+def test_low_contrast_gives_the_worst_contrast_verdict(
+    side: int, seed: int, spread: int, text: tuple[int, int, int]
+) -> None:
+    """The min/max shortcut must never change the outline verdict the ranked tails give."""
+    rng = np.random.default_rng(seed)
+    tone = rng.integers(0, 256, 3)
+    noise = rng.integers(-spread, spread + 1, (side, side, 3))
+    base = np.clip(tone + noise, 0, 255).astype(np.uint8)
+    x0, y0 = (float(v) for v in rng.uniform(-20, side * 0.7, 2))
+    box = (x0, y0, x0 + float(rng.uniform(0, side * 0.5)), y0 + float(rng.uniform(0, side * 0.3)))
+    color = rgb_to_hex(text)
+    assert _low_contrast(base, box, color) == (_worst_contrast(base, box, color) < LOW_CONTRAST)

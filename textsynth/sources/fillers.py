@@ -23,10 +23,13 @@ _FIRST_DAY, _LAST_DAY = datetime.date(1990, 1, 1), datetime.date(2035, 12, 31)
 
 @functools.cache
 def _faker():
-    """One Faker per process: building it costs ~0.1 s, reseeding it ~4 µs."""
-    from faker import Faker
+    """One Faker generator per process: building it costs ~0.1 s, reseeding it ~4 µs.
 
-    return Faker("zh_CN")
+    Factory.create is what Faker("zh_CN") wraps for a single locale; calling its generator directly
+    skips the proxy's attribute forwarding on every call (a filler 26.6 -> 16.5 us), same texts."""
+    from faker import Factory
+
+    return Factory.create("zh_CN")
 
 
 @functools.cache

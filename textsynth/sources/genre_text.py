@@ -131,10 +131,11 @@ def _one_draw(make: Callable) -> Callable:
 
 @functools.cache
 def _faker():
-    """One Faker per process, reseeded per draw from the Generator (as fillers.py does)."""
-    from faker import Faker
+    """One Faker generator per process, reseeded per draw from the Generator (as fillers.py does; its
+    generator directly, not through the single-locale proxy, as there)."""
+    from faker import Factory
 
-    return Faker("zh_CN")
+    return Factory.create("zh_CN")
 
 
 def _faker_name(g: np.random.Generator) -> str:

@@ -34,6 +34,7 @@ INK_CACHE_ENTRIES = 50_000  # ink boxes kept per process (~200 bytes each), apar
 # from it (they stay in the page cache: a later touch is a minor fault).
 RELEASE_PAGES_EVERY = 2048
 _EMPTY = np.zeros((0, 0), dtype=np.uint8)
+_FT_Load_Glyph = freetype.raw.FT_Load_Glyph
 # A FreeType face is not thread-safe; only cache misses take the lock (recaption runs threads).
 _FT_LOCK = threading.RLock()
 
@@ -68,6 +69,9 @@ class _Face:
         self.lines: dict[str, tuple[int, int]] = {}
         self.char_lines: dict[str, tuple[int, ...]] = {}
         self.size = 0
+        # FreeType keeps one glyph slot per face for its life: dereferenced once, not per load
+        self.slot = self.handle.contents.glyph.contents
+        self.bitmap = self.slot.bitmap  # a view of the slot's bitmap record, read after each render
         stream = self.handle.contents.stream
         base, length = (ctypes.c_size_t * 2).from_address(stream) if stream else (0, 0)
         self.mapping = (base, length) if base and _is_file_mapping(base, path) else None
@@ -99,7 +103,9 @@ class _Face:
         if hit is None:
             if len(self.char_lines) > 20_000:
                 self.char_lines.clear()
-            hit = self.char_lines[line] = tuple(self.advance_units(c) for c in line)
+            known = self.advances  # looked up inline: one method call per new character only
+            hit = tuple([known[c] if c in known else self.advance_units(c) for c in line])
+            self.char_lines[line] = hit
         return hit
 
     def line_units(self, line: str) -> tuple[int, int]:
@@ -109,7 +115,8 @@ class _Face:
         if hit is None:
             if len(self.lines) > 20_000:
                 self.lines.clear()
-            units = [self.advance_units(c) for c in line]
+            known = self.advances
+            units = [known[c] if c in known else self.advance_units(c) for c in line]
             hit = self.lines[line] = (sum(units), units.count(0))
         return hit
 
@@ -280,15 +287,17 @@ class SizedFace:
 
     def _load(self, char: str, flags: int) -> ctypes.Structure:
         face = self._face
-        face.set_size(self.size)
-        error = freetype.raw.FT_Load_Glyph(face.handle, face.gid(char), flags)
+        if face.size != self.size:
+            face.set_size(self.size)
+        gid = face.gids.get(char)
+        error = _FT_Load_Glyph(face.handle, face.gid(char) if gid is None else gid, flags)
         if error:
             raise TextsynthError(f"{self.path}: cannot draw {char!r} (FreeType error {error})")
-        return face.handle.contents.glyph.contents
+        return face.slot
 
     def _render(self, char: str) -> Bitmap:
         slot = self._load(char, _RENDER)
-        return Bitmap(slot.bitmap_left, self.ascent - slot.bitmap_top, _copy(slot.bitmap))
+        return Bitmap(slot.bitmap_left, self.ascent - slot.bitmap_top, _copy(self._face.bitmap))
 
     def _stroked(self, char: str, stroke: int) -> Bitmap:
         """Pillow's stroke: the outline stroked with round caps and joins, merged with the fill."""
@@ -331,6 +340,8 @@ def _copy(bitmap: ctypes.Structure) -> np.ndarray:
         return _EMPTY
     raw = ctypes.string_at(bitmap.buffer, rows * abs(pitch))  # ~20x cheaper than np.ctypeslib.as_array
     buffer = np.frombuffer(raw, dtype=np.uint8).reshape(rows, abs(pitch))
+    if pitch == width:  # rows packed (FreeType's grey bitmaps): the bytes are already our own copy
+        return buffer
     if pitch < 0:
         buffer = buffer[::-1]
     return buffer[:, :width].copy()
