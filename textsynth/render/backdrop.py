@@ -65,14 +65,14 @@ def place_on_backdrop(design: np.ndarray, matrix: np.ndarray, backdrop: Layer) -
     shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64) @ matrix
     rgba = _warp(cv2.cvtColor(design, cv2.COLOR_RGB2RGBA), shift, (x1 - x0, y1 - y0))
     alpha = cv2.extractChannel(rgba, 3)
-    gain, (sx0, sy0, sx1, sy1) = _shadow_gain(alpha, (x0, y0), shadow, k, width, height)
+    small, (sx0, sy0, sx1, sy1) = _shadow_gain(alpha, (x0, y0), shadow, k, width, height)
     sx0, sy0, sx1, sy1 = min(sx0, x0), min(sy0, y0), max(sx1, x1), max(sy1, y1)
     # the photo's share of each pixel: lit by the shadow, where the design does not cover it
-    share = gain[sy0:sy1, sx0:sx1].copy()
+    share = _enlarged(small, (sx0, sy0, sx1, sy1), width, height)
     under = share[y0 - sy0 : y1 - sy0, x0 - sx0 : x1 - sx0]
     cv2.multiply(under, cv2.bitwise_not(alpha), dst=under, scale=1.0 / 255.0)
     lit = out[sy0:sy1, sx0:sx1]
-    cv2.multiply(lit, cv2.merge([share, share, share]), dst=lit, scale=1.0 / 255.0)
+    cv2.multiply(lit, cv2.cvtColor(share, cv2.COLOR_GRAY2RGB), dst=lit, scale=1.0 / 255.0)
     covered = out[y0:y1, x0:x1]
     cv2.add(covered, cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB), dst=covered)
     return out
@@ -121,8 +121,9 @@ def _photo(params: dict, width: int, height: int) -> np.ndarray:
 def _shadow_gain(
     alpha: np.ndarray, at: tuple[int, int], shadow: dict, k: int, width: int, height: int
 ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """255 where the photo is fully lit, darker under the design's blurred, offset silhouette; and the
-    box (x0, y0, x1, y1) outside which it is all 255. `alpha` is the design's coverage in the box whose
+    """255 where the photo is fully lit, darker under the design's blurred, offset silhouette, on the
+    small map (`_enlarged` brings a box of it to frame size); and the frame's box (x0, y0, x1, y1)
+    outside which it is all 255. `alpha` is the design's coverage in the box whose
     top left corner is `at` (nothing covers the frame outside it), blurred on a k times smaller map."""
     small_size = (max(1, width // k), max(1, height // k))
     x0, y0 = at
@@ -142,7 +143,6 @@ def _shadow_gain(
     # 255 - opacity * shade, on the small map: the enlarging is linear, so it commutes (to rounding)
     gain = cv2.convertScaleAbs(small, alpha=-shadow["opacity"], beta=255)
     x, y, w, h = cv2.boundingRect(small)  # of its nonzero pixels
-    gain = cv2.resize(gain, (width, height), interpolation=cv2.INTER_LINEAR)
     if not w:
         return gain, (width, height, 0, 0)
     # a small pixel is blended into the full pixels whose centres lie within one small pixel of its own
@@ -153,3 +153,23 @@ def _shadow_gain(
         min(width, math.ceil((x + w + 1) * scale_x) + 1),
         min(height, math.ceil((y + h + 1) * scale_y) + 1),
     )
+
+
+def _enlarged(small: np.ndarray, box: tuple[int, int, int, int], width: int, height: int) -> np.ndarray:
+    """The box (x0, y0, x1, y1) of `small` enlarged to the frame, as its own array: the very bytes of
+    the whole map's enlarging, without its other pixels (~0.4 ms less a backdrop at 1024²).
+
+    With a whole factor k, frame pixel x samples the small map at (x + 0.5) / k - 0.5 whatever the
+    window, so the window of small pixels the box reads (one more on each side, for the bilinear
+    neighbours) enlarged k times and cut to the box is the same; other factors enlarge the whole map.
+    """
+    x0, y0, x1, y1 = box
+    small_h, small_w = small.shape
+    kx, ky = width // small_w, height // small_h
+    if kx * small_w != width or ky * small_h != height:
+        return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)[y0:y1, x0:x1].copy()
+    wx0, wy0 = max(0, x0 // kx - 1), max(0, y0 // ky - 1)
+    wx1, wy1 = min(small_w, -(-x1 // kx) + 1), min(small_h, -(-y1 // ky) + 1)
+    window = small[wy0:wy1, wx0:wx1]
+    big = cv2.resize(window, ((wx1 - wx0) * kx, (wy1 - wy0) * ky), interpolation=cv2.INTER_LINEAR)
+    return big[y0 - wy0 * ky : y1 - wy0 * ky, x0 - wx0 * kx : x1 - wx0 * kx]
