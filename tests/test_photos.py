@@ -333,3 +333,24 @@ def test_backgrounds_command_lists_present_and_missing_photos(tmp_path, capsys):
     assert "missing: sudo apt-get install mate-backgrounds" in out
     assert "1 photos available (1 wall), 1 missing" in out
     assert backgrounds.run(parser.parse_args(["--manifest", str(path), "--check"])) == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.tuples(st.integers(8, 200), st.integers(8, 200)),
+    box=st.tuples(*[st.integers(-20, 220)] * 4),
+)
+def test_a_hidden_box_changes_no_pixel_outside_it(tmp_path_factory, seed, size, box):
+    """A backdrop's photo may skip the jitter under its design: every pixel outside that box is as drawn
+    without it, wherever the box lies (partly or wholly off the canvas, or empty)."""
+    photo = _photo(_write_photo(tmp_path_factory.mktemp("hidden") / "p.png", 160, 120))
+    width, height = size
+    params = P.sample_photo_crop(np.random.default_rng(seed), photo, width, height)
+    full = P.render_photo_crop(params, width, height)
+    x0, x1 = sorted(box[::2])
+    y0, y1 = sorted(box[1::2])
+    part = P.render_photo_crop(params, width, height, hidden=(x0, y0, x1, y1))
+    outside = np.ones((height, width), bool)
+    outside[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
+    assert np.array_equal(part[outside], full[outside])

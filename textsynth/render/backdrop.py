@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from textsynth.scene import Layer
-from textsynth.sources.photos import Photo, render_photo_crop, sample_photo_crop
+from textsynth.sources.photos import Box, Photo, boxes_around, render_photo_crop, sample_photo_crop
 
 # subjects a sign, poster, menu or package is seen against; the rest (sky, water, nature, and indoor
 # close-ups: cups from above, a wall clock, fruit in a bowl) only when the photo set has none of these
@@ -53,29 +53,68 @@ def place_on_backdrop(design: np.ndarray, matrix: np.ndarray, backdrop: Layer) -
     """The design warped through `matrix` (every geometry step composed) and laid over the backdrop.
 
     Only the boxes the design and its shadow reach are touched: elsewhere the photo shows as it is.
+    Where the design wholly covers the frame (`_covered`) its colour is written as it is: the photo's
+    share there is nought, so those pixels skip the shadow's and the photo's passes (same bytes).
     """
     height, width = design.shape[:2]
     shadow = backdrop.params["shadow"]
-    out = _photo(backdrop.params, width, height)
     k = _shadow_shrink(shadow)
     x0, y0, x1, y1 = _reach(matrix, width, height, k)
     if x0 >= x1 or y0 >= y1:  # the design is wholly outside the frame
-        return out
+        return _photo(backdrop.params, width, height)
     # transparent black outside: the warped colour comes out premultiplied by its coverage
     shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64) @ matrix
     rgba = _warp(cv2.cvtColor(design, cv2.COLOR_RGB2RGBA), shift, (x1 - x0, y1 - y0))
     alpha = cv2.extractChannel(rgba, 3)
+    inside = _covered(matrix, width, height, alpha, (x0, y0))
+    out = _photo(backdrop.params, width, height, inside)
     small, (sx0, sy0, sx1, sy1) = _shadow_gain(alpha, (x0, y0), shadow, k, width, height)
     sx0, sy0, sx1, sy1 = min(sx0, x0), min(sy0, y0), max(sx1, x1), max(sy1, y1)
     # the photo's share of each pixel: lit by the shadow, where the design does not cover it
     share = _enlarged(small, (sx0, sy0, sx1, sy1), width, height)
     under = share[y0 - sy0 : y1 - sy0, x0 - sx0 : x1 - sx0]
     cv2.multiply(under, cv2.bitwise_not(alpha), dst=under, scale=1.0 / 255.0)
-    lit = out[sy0:sy1, sx0:sx1]
-    cv2.multiply(lit, cv2.cvtColor(share, cv2.COLOR_GRAY2RGB), dst=lit, scale=1.0 / 255.0)
-    covered = out[y0:y1, x0:x1]
-    cv2.add(covered, cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB), dst=covered)
+    for py0, py1, px0, px1 in boxes_around(inside or (0, 0, 0, 0), (sx0, sy0, sx1, sy1)):
+        lit = out[py0:py1, px0:px1]
+        part = share[py0 - sy0 : py1 - sy0, px0 - sx0 : px1 - sx0]
+        cv2.multiply(lit, cv2.cvtColor(part, cv2.COLOR_GRAY2RGB), dst=lit, scale=1.0 / 255.0)
+        cy0, cy1, cx0, cx1 = max(py0, y0), min(py1, y1), max(px0, x0), min(px1, x1)
+        if cy0 < cy1 and cx0 < cx1:  # this part meets the design's box: add its (premultiplied) colour
+            covered = out[cy0:cy1, cx0:cx1]
+            colour = rgba[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+            cv2.add(covered, cv2.cvtColor(colour, cv2.COLOR_RGBA2RGB), dst=covered)
+    if inside:
+        ix0, iy0, ix1, iy1 = inside
+        cv2.cvtColor(
+            rgba[iy0 - y0 : iy1 - y0, ix0 - x0 : ix1 - x0], cv2.COLOR_RGBA2RGB, dst=out[iy0:iy1, ix0:ix1]
+        )
     return out
+
+
+def _covered(
+    matrix: np.ndarray, width: int, height: int, alpha: np.ndarray, at: tuple[int, int]
+) -> Box | None:
+    """A box (x0, y0, x1, y1) of the frame the warped design covers wholly (alpha 255), or None.
+
+    A frame pixel is covered when the design point it samples has all four bilinear neighbours in the
+    design: inside the image of [0, W-1] x [0, H-1], a convex quad. Its second-smallest and
+    second-largest corner coordinates bound a box inside it while each side is within 45 degrees of
+    the frame's (a pixel's margin for the warp's rounding); `alpha` (the box at `at`) must be 255 all
+    round that box's edge, which for a convex quad means inside it too, or there is none.
+    """
+    corners = np.array([[[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]], np.float64)
+    quad = cv2.perspectiveTransform(corners, matrix)[0]
+    xs, ys = np.sort(quad[:, 0]), np.sort(quad[:, 1])
+    ax, ay = at
+    box_h, box_w = alpha.shape
+    x0, x1 = max(ax, math.ceil(xs[1]) + 1), min(ax + box_w, math.floor(xs[2]))
+    y0, y1 = max(ay, math.ceil(ys[1]) + 1), min(ay + box_h, math.floor(ys[2]))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    edge = alpha[y0 - ay : y1 - ay, x0 - ax : x1 - ax]
+    if min(edge[0].min(), edge[-1].min(), edge[:, 0].min(), edge[:, -1].min()) < 255:
+        return None
+    return x0, y0, x1, y1
 
 
 def _warp(rgba: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -109,11 +148,12 @@ def _reach(matrix: np.ndarray, width: int, height: int, k: int = 1) -> tuple[int
     )
 
 
-def _photo(params: dict, width: int, height: int) -> np.ndarray:
-    """The backdrop crop at canvas size, drawn smaller and enlarged when it is out of focus."""
+def _photo(params: dict, width: int, height: int, hidden: Box | None = None) -> np.ndarray:
+    """The backdrop crop at canvas size, drawn smaller and enlarged when it is out of focus; pixels
+    in the box `hidden` (the design covers them) may be left unfinished."""
     defocus = params.get("defocus", 0.0)
     if not defocus:
-        return render_photo_crop(params, width, height)
+        return render_photo_crop(params, width, height, hidden)
     small = render_photo_crop(params, max(1, round(width / defocus)), max(1, round(height / defocus)))
     return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
 
