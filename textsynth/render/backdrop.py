@@ -65,15 +65,22 @@ def place_on_backdrop(design: np.ndarray, matrix: np.ndarray, backdrop: Layer) -
     # transparent black outside: the warped colour comes out premultiplied by its coverage
     shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64) @ matrix
     rgba = _warp(cv2.cvtColor(design, cv2.COLOR_RGB2RGBA), shift, (x1 - x0, y1 - y0))
-    alpha = cv2.extractChannel(rgba, 3)
-    inside = _covered(matrix, width, height, alpha, (x0, y0))
+    inside = _covered(matrix, width, height, rgba[..., 3], (x0, y0))
+    # the design's coverage is read only outside the whole shadow blocks inside that box (255 there)
+    solid = _whole_blocks(inside, k) if inside and not (width % k or height % k) else None
+    alphas = [
+        ((px0, py0, px1, py1), cv2.extractChannel(rgba[py0 - y0 : py1 - y0, px0 - x0 : px1 - x0], 3))
+        for py0, py1, px0, px1 in boxes_around(solid or (0, 0, 0, 0), (x0, y0, x1, y1))
+    ]
     out = _photo(backdrop.params, width, height, inside)
-    small, (sx0, sy0, sx1, sy1) = _shadow_gain(alpha, (x0, y0), shadow, k, width, height)
+    small, (sx0, sy0, sx1, sy1) = _shadow_gain(alphas, solid, shadow, k, width, height)
     sx0, sy0, sx1, sy1 = min(sx0, x0), min(sy0, y0), max(sx1, x1), max(sy1, y1)
-    # the photo's share of each pixel: lit by the shadow, where the design does not cover it
+    # the photo's share of each pixel: lit by the shadow, where the design does not cover it (the
+    # covered box is never read, so the solid blocks inside it are left as they are)
     share = _enlarged(small, (sx0, sy0, sx1, sy1), width, height)
-    under = share[y0 - sy0 : y1 - sy0, x0 - sx0 : x1 - sx0]
-    cv2.multiply(under, cv2.bitwise_not(alpha), dst=under, scale=1.0 / 255.0)
+    for (px0, py0, px1, py1), alpha in alphas:
+        under = share[py0 - sy0 : py1 - sy0, px0 - sx0 : px1 - sx0]
+        cv2.multiply(under, cv2.bitwise_not(alpha), dst=under, scale=1.0 / 255.0)
     for py0, py1, px0, px1 in boxes_around(inside or (0, 0, 0, 0), (sx0, sy0, sx1, sy1)):
         lit = out[py0:py1, px0:px1]
         part = share[py0 - sy0 : py1 - sy0, px0 - sx0 : px1 - sx0]
@@ -94,7 +101,8 @@ def place_on_backdrop(design: np.ndarray, matrix: np.ndarray, backdrop: Layer) -
 def _covered(
     matrix: np.ndarray, width: int, height: int, alpha: np.ndarray, at: tuple[int, int]
 ) -> Box | None:
-    """A box (x0, y0, x1, y1) of the frame the warped design covers wholly (alpha 255), or None.
+    """A box (x0, y0, x1, y1) of the frame the warped design covers wholly (`alpha`, its coverage in
+    the box at `at`, is 255 there), or None.
 
     A frame pixel is covered when the design point it samples has all four bilinear neighbours in the
     design: inside the image of [0, W-1] x [0, H-1], a convex quad. Its second-smallest and
@@ -115,6 +123,14 @@ def _covered(
     if min(edge[0].min(), edge[-1].min(), edge[:, 0].min(), edge[:, -1].min()) < 255:
         return None
     return x0, y0, x1, y1
+
+
+def _whole_blocks(box: Box | None, k: int) -> Box | None:
+    """The k x k blocks (on the frame's grid) wholly inside `box`, as a box; None if there are none."""
+    if box is None:
+        return None
+    x0, y0, x1, y1 = -(-box[0] // k) * k, -(-box[1] // k) * k, box[2] // k * k, box[3] // k * k
+    return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
 
 
 def _warp(rgba: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -159,24 +175,27 @@ def _photo(params: dict, width: int, height: int, hidden: Box | None = None) -> 
 
 
 def _shadow_gain(
-    alpha: np.ndarray, at: tuple[int, int], shadow: dict, k: int, width: int, height: int
-) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    alphas: list[tuple[Box, np.ndarray]], solid: Box | None, shadow: dict, k: int, width: int, height: int
+) -> tuple[np.ndarray, Box]:
     """255 where the photo is fully lit, darker under the design's blurred, offset silhouette, on the
     small map (`_enlarged` brings a box of it to frame size); and the frame's box (x0, y0, x1, y1)
-    outside which it is all 255. `alpha` is the design's coverage in the box whose
-    top left corner is `at` (nothing covers the frame outside it), blurred on a k times smaller map."""
+    outside which it is all 255. `alphas` are the design's coverage in boxes of the frame (nothing
+    covers it outside them), `solid` a box of whole k x k blocks it covers wholly; blurred on a k
+    times smaller map."""
     small_size = (max(1, width // k), max(1, height // k))
-    x0, y0 = at
-    box_h, box_w = alpha.shape
     if width % k or height % k:  # blocks at the frame's edge are partial: area-average the whole frame
         full = np.zeros((height, width), np.uint8)
-        full[y0 : y0 + box_h, x0 : x0 + box_w] = alpha
+        for (x0, y0, x1, y1), alpha in alphas:
+            full[y0:y1, x0:x1] = alpha
         small = cv2.resize(full, small_size, interpolation=cv2.INTER_AREA)
-    else:  # the box's sides are on the blocks' (see _reach): average just its blocks
+    else:  # the boxes' sides are on the blocks' (see _reach, _whole_blocks): average just their blocks
         small = np.zeros(small_size[::-1], np.uint8)
-        small[y0 // k : (y0 + box_h) // k, x0 // k : (x0 + box_w) // k] = cv2.resize(
-            alpha, (box_w // k, box_h // k), interpolation=cv2.INTER_AREA
-        )
+        for (x0, y0, x1, y1), alpha in alphas:
+            small[y0 // k : y1 // k, x0 // k : x1 // k] = cv2.resize(
+                alpha, ((x1 - x0) // k, (y1 - y0) // k), interpolation=cv2.INTER_AREA
+            )
+        if solid:
+            small[solid[1] // k : solid[3] // k, solid[0] // k : solid[2] // k] = 255
     shift = np.float32([[1, 0, shadow["dx"] / k], [0, 1, shadow["dy"] / k]])
     small = cv2.warpAffine(small, shift, small_size, flags=cv2.INTER_LINEAR, borderValue=0)
     small = cv2.GaussianBlur(small, (0, 0), max(0.5, shadow["blur"] / k))
@@ -197,7 +216,7 @@ def _shadow_gain(
 
 def _enlarged(small: np.ndarray, box: tuple[int, int, int, int], width: int, height: int) -> np.ndarray:
     """The box (x0, y0, x1, y1) of `small` enlarged to the frame, as its own array: the very bytes of
-    the whole map's enlarging, without its other pixels (~0.4 ms less a backdrop at 1024²).
+    the whole map's enlarging, without its other pixels (~0.08 ms less a backdrop at 1024²).
 
     With a whole factor k, frame pixel x samples the small map at (x + 0.5) / k - 0.5 whatever the
     window, so the window of small pixels the box reads (one more on each side, for the bilinear
