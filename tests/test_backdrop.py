@@ -14,7 +14,7 @@ from textsynth.components.effects import EFFECT_KINDS
 from textsynth.config import RenderConfig
 from textsynth.pipeline import build_context, make_sample, rerender
 from textsynth.qa.caption_claims import wrong_claims
-from textsynth.render.backdrop import _photo, place_on_backdrop, sample_backdrop
+from textsynth.render.backdrop import _enlarged, _photo, place_on_backdrop, sample_backdrop
 from textsynth.render.colors import hex_to_rgb
 from textsynth.scene import Layer, Scene
 from textsynth.sources.photos import load_photos
@@ -140,3 +140,57 @@ def test_only_the_boxes_the_design_and_its_shadow_reach_change(
     matrix[2, :2] = tilt[0] / width * 100, tilt[1] / height * 100
     got = place_on_backdrop(design, matrix, backdrop).astype(int)
     assert np.abs(got - _full_canvas_backdrop(design, matrix, backdrop)).max() <= 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    small_size=st.tuples(st.integers(1, 40), st.integers(1, 40)),
+    k=st.sampled_from([4, 8]) | st.integers(1, 9),
+    partial=st.tuples(st.integers(0, 7), st.integers(0, 7)),  # frames that are not whole blocks
+    corners=st.tuples(*[st.floats(0, 1, exclude_max=True)] * 4),
+)
+def test_an_enlarged_box_is_the_same_bytes_as_the_whole_enlarged_map(seed, small_size, k, partial, corners):
+    """The shadow map is enlarged only over the box it is needed in: the very bytes of the whole frame's."""
+    small_w, small_h = small_size
+    width, height = small_w * k + partial[0] * (small_w > 1), small_h * k + partial[1] * (small_h > 1)
+    small = np.random.default_rng(seed).integers(0, 256, (small_h, small_w), dtype=np.uint8)
+    a, b, c, d = corners
+    x0, x1 = sorted((int(a * width), int(b * width)))
+    y0, y1 = sorted((int(c * height), int(d * height)))
+    x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
+    whole = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    assert np.array_equal(_enlarged(small, (x0, y0, x1, y1), width, height), whole[y0:y1, x0:x1])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.tuples(st.integers(24, 260), st.integers(24, 260)),
+    angle=st.floats(-180, 180),
+    scale=st.floats(0.2, 1.3),
+    offset=st.tuples(st.floats(-0.7, 0.7), st.floats(-0.7, 0.7)),
+    tilt=st.tuples(st.floats(-4e-3, 4e-3), st.floats(-4e-3, 4e-3)),
+    mirror=st.booleans(),
+)
+def test_writing_the_covered_box_directly_changes_no_pixel(
+    photo_folder, seed, size, angle, scale, offset, tilt, mirror
+):
+    """Where the design covers the frame wholly, its colour is written without the photo's passes:
+    the very bytes of composing there too, for any turn, mirror, tilt or place."""
+    import textsynth.render.backdrop as backdrop_module
+
+    width, height = size
+    photos = load_photos(folders=[photo_folder]).photos
+    backdrop = sample_backdrop(np.random.default_rng(seed), photos, width, height)
+    design = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    matrix = np.eye(3)
+    matrix[:2] = cv2.getRotationMatrix2D((width / 2, height / 2), angle, scale)
+    matrix[:2, 2] += offset[0] * width, offset[1] * height
+    matrix[2, :2] = tilt[0] / width * 100, tilt[1] / height * 100
+    if mirror:
+        matrix = matrix @ np.array([[-1, 0, width - 1], [0, 1, 0], [0, 0, 1]], np.float64)
+    got = place_on_backdrop(design, matrix, backdrop)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(backdrop_module, "_covered", lambda *args: None)
+        assert np.array_equal(got, place_on_backdrop(design, matrix, backdrop))

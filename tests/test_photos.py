@@ -333,3 +333,52 @@ def test_backgrounds_command_lists_present_and_missing_photos(tmp_path, capsys):
     assert "missing: sudo apt-get install mate-backgrounds" in out
     assert "1 photos available (1 wall), 1 missing" in out
     assert backgrounds.run(parser.parse_args(["--manifest", str(path), "--check"])) == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.tuples(st.integers(8, 200), st.integers(8, 200)),
+    box=st.tuples(*[st.integers(-20, 220)] * 4),
+)
+def test_a_hidden_box_changes_no_pixel_outside_it(tmp_path_factory, seed, size, box):
+    """A backdrop's photo may skip the jitter under its design: every pixel outside that box is as drawn
+    without it, wherever the box lies (partly or wholly off the canvas, or empty)."""
+    photo = _photo(_write_photo(tmp_path_factory.mktemp("hidden") / "p.png", 160, 120))
+    width, height = size
+    params = P.sample_photo_crop(np.random.default_rng(seed), photo, width, height)
+    full = P.render_photo_crop(params, width, height)
+    x0, x1 = sorted(box[::2])
+    y0, y1 = sorted(box[1::2])
+    part = P.render_photo_crop(params, width, height, hidden=(x0, y0, x1, y1))
+    outside = np.ones((height, width), bool)
+    outside[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
+    assert np.array_equal(part[outside], full[outside])
+
+
+def test_mapped_levels_ask_linux_for_large_pages(tmp_path):
+    """A memory-mapped level carries MADV_HUGEPAGE (VmFlags "hg"), so its file is read into large
+    folios and a crop takes fewer page faults; the pixels are the same (the other tests)."""
+    import mmap
+
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if not hasattr(mmap, "MADV_HUGEPAGE") or not thp.exists() or "[never]" in thp.read_text():
+        pytest.skip("no transparent huge pages here")
+    photo = _photo(_write_photo(tmp_path / "p.png", 300, 200))
+    P.clear_cache()
+    P.render_photo_crop(_params(photo), 300, 200)
+    level = next(iter(P._cache.values()))
+    if not isinstance(level, np.memmap):
+        pytest.skip("the cache folder is not writable: levels are kept in memory")
+    address = level.ctypes.data
+    flags = None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split(maxsplit=1)[0]
+        if "-" in head and ":" not in head:
+            lo, hi = (int(part, 16) for part in head.split("-"))
+            inside = lo <= address < hi
+        elif line.startswith("VmFlags:") and inside:
+            flags = line.split()[1:]
+            break
+    P.clear_cache()
+    assert flags is not None and "hg" in flags
