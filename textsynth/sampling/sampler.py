@@ -202,6 +202,9 @@ def _local_color(base: np.ndarray, box: tuple[float, ...]) -> tuple[int, int, in
 BUSY_TEXTURE = 6.0  # mean gradient at glyph scale above which patterns break up strokes (stripes, checks)
 # so busy that an outline is not enough (OCR exact 91% vs 99% on calm ground): add a backing panel
 PANEL_TEXTURE = 12.0
+# the whole-factor shrink keeps a glyph at least this big (the exact measure shrinks it to 16 px): at 12 px
+# (a 24 px glyph halved) diagonal stripes of stroke width averaged to half the exact reading
+MIN_SHRUNK_GLYPH = 15.0
 
 
 def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
@@ -210,13 +213,16 @@ def _texture(base: np.ndarray, box: tuple[float, ...], size_px: int) -> float:
     The region is shrunk by the whole factor k that brings a glyph nearest 16 px (cut to a multiple
     of k: OpenCV's exact k:1 area average is ~3x cheaper than a fractional one, the cost of this
     check): fine grain averages out, while stripes, checks and strong wood grain (what OCR and the
-    eye confuse with strokes) remain. Glyphs under 24 px shrink to 16 px by a fractional factor.
+    eye confuse with strokes) remain. The factor never takes a glyph under MIN_SHRUNK_GLYPH px, and
+    glyphs under 30 px shrink to 16 px by a fractional factor.
     """
     region = _region(base, box)  # not strided: skipping pixels keeps fine grain that averaging removes
     height, width = region.shape[:2]
     if width < 2 or height < 2:
         return 0.0
     k = round(size_px / 16.0)
+    if k >= 2 and size_px / k < MIN_SHRUNK_GLYPH:  # fine stripes would average away: shrink less
+        k -= 1
     if k >= 2 and width >= 2 * k and height >= 2 * k:
         height, width = height - height % k, width - width % k
         gray = cv2.cvtColor(np.ascontiguousarray(region[:height, :width]), cv2.COLOR_RGB2GRAY)
