@@ -37,3 +37,19 @@ def test_any_rgb_array_encodes_as_fromarray_does(height, width, quality, strided
     buffer = io.BytesIO()
     jpeg_image(pixels).save(buffer, format="JPEG", quality=quality)
     assert buffer.getvalue() == _fromarray_jpeg(pixels, quality)
+
+
+@settings(max_examples=60)
+@given(
+    st.integers(0, 2**63 - 1),
+    st.lists(st.floats(0.0, 100.0, allow_nan=False), min_size=1, max_size=60).filter(lambda w: sum(w) > 0),
+)
+def test_template_index_is_generator_choices_draw(seed, raw_weights):
+    """The template each sample gets, and every draw after it, are what rng.choice(p=weights) gave."""
+    from textsynth.pipeline import template_index
+
+    weights = np.array(raw_weights) / np.sum(raw_weights)
+    ours, numpys = np.random.default_rng(seed), np.random.default_rng(seed)
+    for _ in range(5):
+        assert template_index(ours, weights) == int(numpys.choice(len(weights), p=weights))
+    assert ours.random() == numpys.random()
