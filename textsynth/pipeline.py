@@ -16,6 +16,7 @@ from textsynth.captions import make_captions
 from textsynth.config import RenderConfig
 from textsynth.errors import TextsynthError
 from textsynth.io.record import RECORD_FIELDS, TEXT_FIELDS, make_record, scene_json
+from textsynth.qa import legibility
 from textsynth.render.compose import Rendered, TextAnnotation, keep_freed_memory, render_scene
 from textsynth.render.layout import mixed_size
 from textsynth.rng import sample_rng
@@ -200,11 +201,9 @@ def _cumulative(weights: bytes) -> np.ndarray:
 
 
 def _passes_checks(ctx: RenderContext, sample: Sample) -> bool:
-    from textsynth.qa.legibility import check_sample, is_legible
-
     if not any(item.primary for item in sample.scene.texts):
         return False  # the contract: every sample shows its corpus word; redraw, or count it as skipped
-    if not is_legible(check_sample(sample, ctx.load_font)):
+    if not legibility.is_legible(legibility.check_sample(sample, ctx.load_font)):
         return False
     if ctx.config.ocr_check:
         from textsynth.qa.readback import passes_ocr, read_back_sample
