@@ -77,16 +77,54 @@ class Sample:
         })  # fmt: skip
 
     def encode(self, image_format: str = "jpg") -> bytes:
-        buffer = io.BytesIO()
         if image_format == "jpg":
-            jpeg_image(self.image).save(buffer, format="JPEG", quality=self.scene.jpeg_quality)
-            return buffer.getvalue()
+            return jpeg_bytes(self.image, self.scene.jpeg_quality)
+        buffer = io.BytesIO()
         image = Image.fromarray(self.image)
         if image_format == "png":
             image.save(buffer, format="PNG", compress_level=3)
         else:
             image.save(buffer, format="WEBP", quality=self.scene.jpeg_quality, method=3)
         return buffer.getvalue()
+
+
+def jpeg_bytes(pixels: np.ndarray, quality: int) -> bytes:
+    """Pillow's JPEG of `pixels` (H, W, 3 uint8 RGB) at `quality`, byte for byte.
+
+    OpenCV and Pillow both hand the image to libjpeg-turbo with the same settings (baseline, 4:2:0,
+    JFIF 1:1, standard tables), so cv2.imencode writes Pillow's very bytes, without Pillow's save
+    machinery and row packing: 0.72 -> 0.65 ms at 512². It is used where a probe image comes out the
+    same from both in this process (their bundled libraries could differ in another install); else Pillow.
+    """
+    if (
+        1 <= quality <= 100 and pixels.ndim == 3 and pixels.shape[2] == 3 and pixels.dtype == np.uint8
+        and _opencv_writes_pillows_jpeg()
+    ):  # fmt: skip
+        ok, data = cv2.imencode(
+            ".jpg", cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR), (cv2.IMWRITE_JPEG_QUALITY, int(quality))
+        )
+        if ok:
+            return data.tobytes()
+    buffer = io.BytesIO()
+    jpeg_image(pixels).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+@functools.cache
+def _opencv_writes_pillows_jpeg() -> bool:
+    """Whether cv2.imencode gives Pillow's bytes here: a textured probe (odd size, colour edges) at a few
+    qualities, once per process."""
+    rows, cols = np.mgrid[0:37, 0:53]
+    probe = np.stack([(rows * 7) % 256, (cols * 5) % 256, ((rows * cols) % 97) * 2], axis=2).astype(np.uint8)
+    for quality in (60, 90, 95):
+        buffer = io.BytesIO()
+        Image.fromarray(probe).save(buffer, format="JPEG", quality=quality)
+        ok, data = cv2.imencode(
+            ".jpg", cv2.cvtColor(probe, cv2.COLOR_RGB2BGR), (cv2.IMWRITE_JPEG_QUALITY, quality)
+        )
+        if not ok or data.tobytes() != buffer.getvalue():
+            return False
+    return True
 
 
 def jpeg_image(pixels: np.ndarray) -> Image.Image:
