@@ -163,6 +163,17 @@ def test_batched_medians_are_each_items_own_on_rendered_samples(ctx):
         sample = make_sample(ctx, index)
         texts = [t.to_json() for t in sample.texts]
         assert check_image(sample.image, texts) == [check_item(sample.image, t) for t in texts]
+        # check_sample reads the annotations themselves, not their records: the same verdicts
+        heights = [nominal_cell_height(t["font"], t["size_px"], t["direction"], ctx.load_font) for t in texts]
+        assert legibility.check_sample(sample, ctx.load_font) == check_image(sample.image, texts, heights)
+
+
+@settings(max_examples=80)
+@given(st.lists(st.floats(1.0, 30.0, width=32), min_size=1, max_size=12))
+def test_an_items_median_is_numpys_float32_median(values):
+    """Contrasts are float32: the median of an even count is their float32 mean, as np.median gives it."""
+    contrasts = np.array(values, np.float32)
+    assert legibility._median(contrasts.tolist()) == float(np.median(contrasts))
 
 
 def test_a_page_of_40000_cells_reads_as_fancy_indexing_does():

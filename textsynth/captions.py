@@ -80,17 +80,19 @@ def make_captions(
     phrasing is drawn per language, so the model does not learn one sentence. Without `polygons`
     positions fall back to the layout boxes, which a warp may have moved.
     """
-    boxes = final_boxes(scene, polygons)  # reading order
-    centres = _centres(scene, polygons)  # position words
+    boxes, centres = _boxes_and_centres(scene, polygons)  # reading order, position words
     items = [t for t in scene.texts if t.text.strip()]
     primary = _primary(items)
     others = [t for t in reading_order(items, boxes) if t is not primary]
     subject = _subject(scene)
     background = _background(scene)  # named once: colour naming is the costly part of a caption
     phrases = _component_phrases(scene)  # described once, for both the drawn and the detailed caption
+    # each item's facts worked out once; the drawn captions say what the draws keep, the detailed one all
+    main = _describe_all(primary, scene, centres[id(primary)]) if primary else None
+    rest = [_describe_all(t, scene, centres[id(t)]) for t in others]
     facts = _Facts(
-        primary=_describe(primary, scene, rng, detail=True, box=centres[id(primary)]) if primary else None,
-        others=[_describe(t, scene, rng, detail=False, box=centres[id(t)]) for t in others],
+        primary=_drawn(main, rng, detail=True) if main else None,
+        others=[_drawn(described, rng, detail=False) for described in rest],
         others_detailed=bool(others) and len(others) <= 3 and rng.random() < 0.4,
         background=background if rng.random() < 0.85 else None,
         effects=_mentioned(phrases, rng),
@@ -102,8 +104,8 @@ def make_captions(
     captions["short_zh"] = _short_zh(facts, subject[0], rng)
     captions["short_en"] = _short_en(facts, subject[1], rng)
     full = _Facts(
-        primary=_describe(primary, scene, None, detail=True, box=centres[id(primary)]) if primary else None,
-        others=[_describe(t, scene, None, detail=True, box=centres[id(t)]) for t in others],
+        primary=main.full if main else None,
+        others=[described.full for described in rest],
         others_detailed=True,
         background=background,
         effects=phrases,
@@ -117,28 +119,27 @@ def final_boxes(
     scene: Scene, polygons: Sequence[Sequence[Sequence[float]]] | None = None
 ) -> dict[int, tuple[float, float, float, float]]:
     """id(item) -> where the item ended up: the bounds of its final polygon, or its layout box."""
+    return _boxes_and_centres(scene, polygons)[0]
+
+
+def _boxes_and_centres(
+    scene: Scene, polygons: Sequence[Sequence[Sequence[float]]] | None
+) -> tuple[dict[int, tuple[float, float, float, float]], dict[int, tuple[float, float, float, float]]]:
+    """id(item) -> the bounds of its final polygon, and -> its centroid as a point box (position words);
+    both its layout box without polygons."""
     if polygons is None:
-        return {id(t): tuple(t.box) for t in scene.texts}
+        boxes = {id(t): tuple(t.box) for t in scene.texts}
+        return boxes, dict(boxes)
     if len(polygons) != len(scene.texts):
         raise ValueError(f"{len(polygons)} polygons for {len(scene.texts)} texts")
-    out = {}
+    boxes, centres = {}, {}
     for item, poly in zip(scene.texts, polygons, strict=True):
         xs, ys = _coordinates(poly)
-        out[id(item)] = (min(xs), min(ys), max(xs), max(ys))
-    return out
-
-
-def _centres(
-    scene: Scene, polygons: Sequence[Sequence[Sequence[float]]] | None
-) -> dict[int, tuple[float, float, float, float]]:
-    """id(item) -> its centroid as a point box: of the final polygon's corners, or of the layout box."""
-    if polygons is None:
-        return {id(t): tuple(t.box) for t in scene.texts}
-    out = {}
-    for item, poly in zip(scene.texts, polygons, strict=True):
-        cx, cy = centroid(poly)
-        out[id(item)] = (cx, cy, cx, cy)
-    return out
+        boxes[id(item)] = (min(xs), min(ys), max(xs), max(ys))
+        # the mean of the corners, summed in order as numpy's mean over them does (centroid's floats)
+        cx, cy = reduce(add, xs) / len(xs), reduce(add, ys) / len(ys)
+        centres[id(item)] = (cx, cy, cx, cy)
+    return boxes, centres
 
 
 def _coordinates(polygon: Sequence[Sequence[float]]) -> tuple[list[float], list[float]]:
@@ -156,15 +157,16 @@ def reading_order(
     items: Sequence[TextItem], boxes: dict[int, Sequence[float]] | None = None
 ) -> list[TextItem]:
     """Top to bottom, then left to right: items whose centre lies within a row's first box share that row."""
-    box = (lambda t: boxes[id(t)]) if boxes is not None else (lambda t: t.box)
-    rows: list[list[TextItem]] = []
-    for item in sorted(items, key=lambda t: (box(t)[1], box(t)[0])):
-        centre_y = (box(item)[1] + box(item)[3]) / 2
-        if rows and box(rows[-1][0])[1] <= centre_y <= box(rows[-1][0])[3]:
-            rows[-1].append(item)
+    placed = [(boxes[id(t)] if boxes is not None else t.box, t) for t in items]
+    placed.sort(key=lambda p: (p[0][1], p[0][0]))  # stable: items at the same place keep their order
+    rows: list[tuple[Sequence[float], list[tuple[Sequence[float], TextItem]]]] = []
+    for box, item in placed:
+        centre_y = (box[1] + box[3]) / 2
+        if rows and rows[-1][0][1] <= centre_y <= rows[-1][0][3]:
+            rows[-1][1].append((box, item))
         else:
-            rows.append([item])
-    return [item for row in rows for item in sorted(row, key=lambda t: box(t)[0])]
+            rows.append((box, [(box, item)]))
+    return [item for _, row in rows for _, item in sorted(row, key=lambda p: p[0][0])]
 
 
 def position_name(box: Sequence[float], width: int, height: int) -> tuple[str, str]:
@@ -271,35 +273,55 @@ def _color(hex_color: str) -> tuple[str, str]:
     return color_name(hex_color)
 
 
-def _describe(
-    item: TextItem, scene: Scene, rng: np.random.Generator | None, detail: bool, box: Sequence[float]
-) -> _Item:
-    """Draw which facts of one item to mention: the primary item keeps most, others fewer; rng None: all."""
-    keep = (0.85, 0.9, 0.75, 0.8, 0.85) if detail else (0.7, 0.6, 0.5, 0.4, 0.5)
-    # Python floats: the same numbers, and a dozen comparisons without numpy scalars' overhead
-    draws = rng.random(len(keep) + 4).tolist() if rng is not None else [0.0] * (len(keep) + 4)
+_DETAIL_KEEP = (0.85, 0.9, 0.75, 0.8, 0.85)  # the primary item says most of its facts
+_BRIEF_KEEP = (0.7, 0.6, 0.5, 0.4, 0.5)  # the others fewer
+_DRAWS = 9  # numbers drawn per item, used or not: position, colour, size, font, (unused), stroke ... glow
+_OWN_DRAW = -1  # a designed-title phrase: drawn for on its own, only when the effect is present
+
+
+@dataclass
+class _Described:
+    """Everything one item can say (`full`, as the detailed caption says it) and, for each `decorated`
+    phrase, which of the item's draws decides whether a drawn caption says it: an index into the draws,
+    _OWN_DRAW (a number drawn for it), or None (always said)."""
+
+    full: _Item
+    deciders: list[int | None]
+    gradient_or_striped: bool
+
+
+def _describe_all(item: TextItem, scene: Scene, box: Sequence[float]) -> _Described:
+    """An item's facts, worked out once for both the drawn captions (_drawn) and the detailed one."""
     style = item.style
-    gradient = style.fill.kind == "gradient" and len(style.fill.colors) > 1
-    striped = style.fill.kind == "texture" and style.fill.pattern == "stripes"  # two colours, neither alone
+    fill = style.fill
+    gradient = fill.kind == "gradient" and len(fill.colors) > 1
+    striped = fill.kind == "texture" and fill.pattern == "stripes"  # two colours, neither alone
     ratio = item.size_px / scene.height
     size = _SIZES[0] if ratio >= LARGE_TEXT else _SIZES[2] if ratio < SMALL_TEXT else _SIZES[1]
     decorated: list[tuple[str, str]] = []
-    if style.stroke_width > 0 and not style.outlines and draws[5] < keep[4]:  # outlines name the stroke too
+    deciders: list[int | None] = []
+    if style.stroke_width > 0 and not style.outlines:  # outlines name the stroke too
         zh, en = _color(style.stroke_color)
         decorated.append((f"{zh}描边", f"a {en} outline"))
-    if style.shadow is not None and draws[6] < keep[4]:
-        decorated.append(("阴影", "a drop shadow"))
-    if style.extrude is not None and draws[7] < keep[4]:
-        decorated.append(("立体效果", "a 3D extruded look"))
-    if style.glow is not None and draws[8] < keep[4]:
-        decorated.append(("发光效果", "a glow"))
-    decorated += _designed(style, rng, keep[4])
+        deciders.append(5)
+    for present, phrase, draw in (
+        (style.shadow is not None, ("阴影", "a drop shadow"), 6),
+        (style.extrude is not None, ("立体效果", "a 3D extruded look"), 7),
+        (style.glow is not None, ("发光效果", "a glow"), 8),
+    ):
+        if present:
+            decorated.append(phrase)
+            deciders.append(draw)
+    for phrase, own in _designed_phrases(style):
+        decorated.append(phrase)
+        deciders.append(_OWN_DRAW if own else None)
     if gradient:  # always said: a gradient word is what tells the colour name is only part of it
-        (a_zh, a_en), (b_zh, b_en) = _color(style.fill.colors[0]), _color(style.fill.colors[-1])
+        (a_zh, a_en), (b_zh, b_en) = _color(fill.colors[0]), _color(fill.colors[-1])
         if a_zh == b_zh:
             decorated.append((f"{a_zh}渐变", f"a {a_en} gradient"))
         else:
             decorated.append((f"{a_zh}到{b_zh}的渐变", f"a {a_en}-to-{b_en} gradient"))
+        deciders.append(None)
     posture: list[tuple[str, str]] = []
     if abs(item.rotation) >= 4:
         posture.append(("略微倾斜", "slightly tilted") if abs(item.rotation) < 20 else ("倾斜", "tilted"))
@@ -318,41 +340,77 @@ def _describe(
                 "with a larger first character" if first else "with some characters set larger",
             )
         )
-    return _Item(
+    full = _Item(
         text=item.text,
         role=_ROLES.get(item.role, ("文字", "text")),
-        position=position_name(box, scene.width, scene.height) if draws[0] < keep[0] else None,
-        color=_color(style.color) if not gradient and not striped and draws[1] < keep[1] else None,
-        size=size if draws[2] < keep[2] else None,
-        font=_FONT_STYLES.get(item.font_style) if draws[3] < keep[3] else None,
+        position=position_name(box, scene.width, scene.height),
+        color=None if gradient or striped else _color(style.color),
+        size=size,
+        font=_FONT_STYLES.get(item.font_style),
         vertical=item.direction == "ttb",
         traditional=item.script == "TC" and not item.text.isascii(),
         decorated=decorated,
         posture=posture,
     )
+    return _Described(full, deciders, gradient or striped)
 
 
-def _designed(style: TextStyle, rng: np.random.Generator | None, keep: float) -> list[tuple[str, str]]:
-    """Phrases of the designed-title effects that were drawn; a number is drawn only for one present."""
+def _drawn(described: _Described, rng: np.random.Generator, detail: bool) -> _Item:
+    """Draw which facts of one item to mention: the primary item keeps most, others fewer.
 
-    def said() -> bool:
-        return rng is None or bool(rng.random() < keep)
+    The draws are made in the order they always were: nine numbers, then one per designed-title effect.
+    """
+    keep = _DETAIL_KEEP if detail else _BRIEF_KEEP
+    # Python floats: the same numbers, and a dozen comparisons without numpy scalars' overhead
+    draws = rng.random(_DRAWS).tolist()
+    full = described.full
+    decorated = [
+        phrase
+        for phrase, decider in zip(full.decorated, described.deciders, strict=True)
+        if decider is None
+        or (draws[decider] < keep[4] if decider != _OWN_DRAW else bool(rng.random() < keep[4]))
+    ]
+    return _Item(
+        text=full.text,
+        role=full.role,
+        position=full.position if draws[0] < keep[0] else None,
+        color=full.color if not described.gradient_or_striped and draws[1] < keep[1] else None,
+        size=full.size if draws[2] < keep[2] else None,
+        font=full.font if draws[3] < keep[3] else None,
+        vertical=full.vertical,
+        traditional=full.traditional,
+        decorated=decorated,
+        posture=full.posture,
+    )
 
-    out: list[tuple[str, str]] = []
-    if style.outlines and said():
+
+def _describe(
+    item: TextItem, scene: Scene, rng: np.random.Generator | None, detail: bool, box: Sequence[float]
+) -> _Item:
+    """Draw which facts of one item to mention: the primary item keeps most, others fewer; rng None: all."""
+    described = _describe_all(item, scene, box)
+    return described.full if rng is None else _drawn(described, rng, detail)
+
+
+def _designed_phrases(style: TextStyle) -> list[tuple[tuple[str, str], bool]]:
+    """Phrases of the designed-title effects that were drawn, each with whether a number decides it."""
+    out: list[tuple[tuple[str, str], bool]] = []
+    if style.outlines:
         colors = [_color(style.stroke_color)] + [_color(o.color) for o in style.outlines]
         names_zh = list(dict.fromkeys(zh for zh, _ in colors))
         names_en = list(dict.fromkeys(en for _, en in colors))
         layers = ("双层", "double") if len(colors) == 2 else ("多层", "multiple")
-        out.append((f"{_join_zh(names_zh)}{layers[0]}描边", f"a {layers[1]} outline in {_join_en(names_en)}"))
-    if style.inner_glow is not None and said():
-        out.append(("内发光", "an inner glow"))
-    if style.long_shadow is not None and said():
-        out.append(("长投影", "a long shadow"))
+        out.append(
+            ((f"{_join_zh(names_zh)}{layers[0]}描边", f"a {layers[1]} outline in {_join_en(names_en)}"), True)
+        )
+    if style.inner_glow is not None:
+        out.append((("内发光", "an inner glow"), True))
+    if style.long_shadow is not None:
+        out.append((("长投影", "a long shadow"), True))
     fill = style.fill
     if fill.kind == "texture":  # always said, like a gradient: the colour name alone would mislead
         if fill.pattern == "metal":
-            out.append(("金属质感", "a metallic finish"))
+            out.append((("金属质感", "a metallic finish"), False))
         elif fill.pattern == "stripes":
             (a_zh, a_en), (b_zh, b_en) = _color(fill.colors[0]), _color(fill.colors[-1])
             pair = (
@@ -360,9 +418,9 @@ def _designed(style: TextStyle, rng: np.random.Generator | None, keep: float) ->
                 if a_zh != b_zh
                 else ("条纹", "stripes")
             )
-            out.append(pair)
+            out.append((pair, False))
         else:
-            out.append(("做旧质感", "a worn, grainy texture"))
+            out.append((("做旧质感", "a worn, grainy texture"), False))
     return out
 
 

@@ -7,7 +7,6 @@ or `{name: type}` for an object with fixed keys. `docs/shard-contract.md` holds 
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from dataclasses import dataclass, is_dataclass
@@ -119,16 +118,16 @@ def record_bytes(record: dict[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=False, sort_keys=True, check_circular=False).encode("utf-8")
 
 
-@functools.cache
-def _field_names(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclass_fields(cls))
+_FIELD_NAMES: dict[type, frozenset[str]] = {}  # dataclass type -> its field names (a handful of types)
 
 
 def _dataclass_fields(value: Any) -> dict[str, Any]:
     """A dataclass's fields as a dict (json's `default`); anything else is not JSON and is refused."""
-    if not is_dataclass(value) or isinstance(value, type):
-        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-    names = _field_names(type(value))
+    names = _FIELD_NAMES.get(type(value))  # called per dataclass of every scene: one dict look-up
+    if names is None:
+        if not is_dataclass(value) or isinstance(value, type):
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        names = _FIELD_NAMES[type(value)] = frozenset(f.name for f in dataclass_fields(value))
     attrs = getattr(value, "__dict__", None)
     if attrs is not None and attrs.keys() == names:
         return attrs  # the instance's own dict (sort_keys fixes the order): no copy

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import cv2
 import numpy as np
 
 from textsynth.render.compose import FontLoader
+from textsynth.render.layout import font_metrics
+from textsynth.sources.glyphs import get_face
 
 MIN_GLYPH_HEIGHT = 10.0  # em size in px after all geometry; the sampler's floor is 12 px before it
 MIN_CONTRAST = 1.5  # WCAG-style ratio between ink and background luminance inside a char cell
@@ -28,6 +31,8 @@ _LINEAR = np.where((v := np.arange(256) / 255.0) <= 0.04045, v / 12.92, ((v + 0.
 )
 # each channel's share of the luminance per 8-bit value (float32, as _LINEAR * weight was computed per pixel)
 _LUM_R, _LUM_G, _LUM_B = (_LINEAR * np.float32(w) for w in (0.2126, 0.7152, 0.0722))
+# the three as one 3-channel table: cv2.LUT reads every channel of every cell pixel in one call
+_LUM_RGB = np.stack([_LUM_R, _LUM_G, _LUM_B], axis=1).reshape(1, 256, 3)
 
 
 @dataclass
@@ -105,9 +110,33 @@ def cell_contrasts(image: np.ndarray, cells: np.ndarray) -> np.ndarray:
     Colour-agnostic; text the colour of its ground gives about 1.
     """
     pixels = cell_pixels(image, cells)
-    lum = _LUM_R[pixels[..., 0]] + _LUM_G[pixels[..., 1]] + _LUM_B[pixels[..., 2]]
-    lo, mid, hi = (p + 0.05 for p in _percentiles(lum, (_TAIL, 50, 100 - _TAIL)))
+    shares = cv2.LUT(pixels, _LUM_RGB)  # float32, each channel's share, summed in the same order below
+    lum = shares[..., 0] + shares[..., 1] + shares[..., 2]
+    lo, mid, hi = (_tails(lum) + np.float32(0.05)).T
     return np.maximum(hi / mid, mid / lo)
+
+
+@functools.cache
+def _tail_positions(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """_percentiles' indices and float32 fractions for the tail, the median and the other tail."""
+    last = count - 1
+    lower, fractions = [], []
+    for q in (_TAIL, 50, 100 - _TAIL):
+        pos = q / 100 * last
+        i = min(int(pos), max(last - 1, 0))
+        lower.append(i)
+        fractions.append(pos - i)
+    lower_ = np.array(lower)
+    return lower_, np.minimum(lower_ + 1, last), np.array(fractions, np.float32)
+
+
+def _tails(lum: np.ndarray) -> np.ndarray:
+    """(cells, 3): _percentiles(lum, (_TAIL, 50, 100 - _TAIL)) as columns, the same float32 arithmetic
+    (a Python float times a float32 array is a float32 product) in one gather instead of three."""
+    ordered = np.sort(lum, axis=1)
+    lower, upper, fractions = _tail_positions(ordered.shape[1])
+    low = ordered.take(lower, axis=1)
+    return low + (ordered.take(upper, axis=1) - low) * fractions
 
 
 def check_item(image: np.ndarray, text: dict[str, Any], cell_height: float | None = None) -> ItemLegibility:
@@ -135,45 +164,49 @@ def check_image(
     Per-cell figures do not depend on the batch, so the verdicts are check_item's exactly; one
     batch saves the per-item numpy overhead (this runs on every sample).
     """
-    heights = cell_heights or [None] * len(texts)
-    counts = [len(text.get("chars", ())) for text in texts]
+    return _check_items(
+        image, [(text["text"], text["size_px"], text.get("chars", ())) for text in texts],
+        cell_heights or [None] * len(texts),
+    )  # fmt: skip
+
+
+def _check_items(
+    image: np.ndarray, items: list[tuple[str, int, Any]], heights: list[float | None]
+) -> list[ItemLegibility]:
+    """check_image on (text, size_px, chars) triples: what shard records and annotations both give."""
+    counts = [len(chars) for _, _, chars in items]
     if not any(counts):
-        return [ItemLegibility(text["text"], 0.0, 1.0, False) for text in texts]
-    stacked = np.array([c["polygon"] for text in texts for c in text.get("chars", ())], np.float64).reshape(
-        -1, 4, 2
-    )
-    contrasts = cell_contrasts(image, stacked)
-    edges = np.minimum(_edge(stacked, 3, 0), _edge(stacked, 2, 1))  # glyph_height of every cell
-    filled = [i for i, count in enumerate(counts) if count]
-    starts = np.cumsum([0, *counts])[filled]
-    min_heights = np.minimum.reduceat(edges, starts).tolist()
-    medians = _medians(contrasts, starts, np.asarray(counts)[filled]).tolist()
-    results = [ItemLegibility(text["text"], 0.0, 1.0, False) for text in texts]
+        return [ItemLegibility(text, 0.0, 1.0, False) for text, _, _ in items]
+    flat = chain.from_iterable(chain.from_iterable(c["polygon"] for _, _, chars in items for c in chars))
+    stacked = np.fromiter(flat, np.float64, 8 * sum(counts)).reshape(-1, 4, 2)
+    contrasts = cell_contrasts(image, stacked).tolist()
+    sides = stacked[:, 3:1:-1] - stacked[:, :2]  # glyph_height's two sides: BL - TL and BR - TR
+    edges = np.hypot(sides[..., 0], sides[..., 1]).min(axis=1).tolist()
+    filled, min_heights, medians, start = [], [], [], 0
+    for i, count in enumerate(counts):
+        if count:
+            filled.append(i)
+            min_heights.append(min(edges[start : start + count]))
+            medians.append(_median(contrasts[start : start + count]))
+            start += count
+    results = [ItemLegibility(text, 0.0, 1.0, False) for text, _, _ in items]
     for i, min_height, contrast in zip(filled, min_heights, medians, strict=True):
-        text, cell_height = texts[i], heights[i]
+        (text, size_px, _), cell_height = items[i], heights[i]
         if cell_height:
-            min_height *= text["size_px"] / cell_height
+            min_height *= size_px / cell_height
         ok = min_height >= MIN_GLYPH_HEIGHT and contrast >= MIN_CONTRAST
-        results[i] = ItemLegibility(text["text"], round(min_height, 2), round(contrast, 3), ok)
+        results[i] = ItemLegibility(text, round(min_height, 2), round(contrast, 3), ok)
     return results
 
 
-def _medians(values: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """np.median of each run values[start:start + count], from one sort (runs are contiguous, non-empty).
-
-    As np.median: the middle value, or the mean of the two middle values in the values' own dtype.
-    """
-    item = np.repeat(np.arange(len(starts)), counts)
-    ordered = values[np.lexsort((values, item))]
-    upper = starts + counts // 2
-    lower = np.where(counts % 2 == 1, upper, upper - 1)
-    return (ordered[lower] + ordered[upper]) / 2
-
-
-def _edge(cells: np.ndarray, a: int, b: int) -> np.ndarray:
-    """Length of the edge from corner b to corner a of every cell (glyph_height's sides)."""
-    d = cells[:, a] - cells[:, b]
-    return np.hypot(d[:, 0], d[:, 1])
+def _median(values: list[float]) -> float:
+    """np.median of float32 values (given as Python floats): the middle one, or the mean of the two middle
+    ones in float32 (their exact sum rounded once, as a float32 add rounds it; then halved exactly)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    return float(np.float32(ordered[mid - 1] + ordered[mid]) / np.float32(2))
 
 
 def nominal_cell_height(
@@ -186,9 +219,6 @@ def nominal_cell_height(
     """
     if direction == "ttb":
         return float(size_px)
-    from textsynth.render.layout import font_metrics
-    from textsynth.sources.glyphs import get_face
-
     # the layout's own metrics: Pillow's keep a font's wrong-signed descender (Fandol Song's)
     font = get_face(face_id, size_px) if load_font is None else load_font(face_id, size_px)
     ascent, descent = font_metrics(font)
@@ -197,9 +227,9 @@ def nominal_cell_height(
 
 def check_sample(sample: Any, load_font: FontLoader | None = None) -> list[ItemLegibility]:
     """Legibility of every item of a rendered `textsynth.pipeline.Sample` (fonts from `load_font`)."""
-    texts = [t.to_json() for t in sample.texts]
-    heights = [nominal_cell_height(t["font"], t["size_px"], t["direction"], load_font) for t in texts]
-    return check_image(sample.image, texts, heights)
+    texts = sample.texts
+    heights = [nominal_cell_height(t.font, t.size_px, t.direction, load_font) for t in texts]
+    return _check_items(sample.image, [(t.text, t.size_px, t.chars) for t in texts], heights)
 
 
 def is_legible(results: list[ItemLegibility]) -> bool:

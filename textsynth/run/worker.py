@@ -12,39 +12,62 @@ from textsynth.errors import TextsynthError
 from textsynth.io.record import record_bytes
 from textsynth.io.shards import Output, ShardPlan, ShardResult, ShardWriter, plan_shards
 from textsynth.pipeline import build_context, make_sample
+from textsynth.run.collector import shard_collector
 from textsynth.sampling.context import RenderContext
 
 ProgressFn = Callable[[int], None]
 
 
-def shard_stats(samples: list) -> dict[str, Any]:
-    """Counters the manifest keeps per shard (and `textsynth stats` sums)."""
-    templates, fonts, directions, effects = Counter(), Counter(), Counter(), Counter()
-    skipped = resampled = without_primary = blocked = 0
-    for sample in samples:
-        resampled += sample.resampled
-        blocked += sample.blocked_texts
+class ShardStats:
+    """The counters the manifest keeps per shard (and `textsynth stats` sums), added up sample by sample.
+
+    A shard's samples are dropped as soon as they are written: kept for the counters, their scenes and
+    annotations (~500 Python objects a sample) made every garbage-collector pass walk the whole shard.
+    """
+
+    def __init__(self) -> None:
+        self.templates: Counter = Counter()
+        self.fonts: Counter = Counter()
+        self.directions: Counter = Counter()
+        self.effects: Counter = Counter()
+        self.samples = self.skipped = self.resampled = self.without_primary = self.blocked = 0
+
+    def add(self, sample: Any) -> None:
+        scene = sample.scene
+        self.samples += 1
+        self.resampled += sample.resampled
+        self.blocked += sample.blocked_texts
         # the primary slot can fail to fit on every try; the contract has such samples counted here
-        without_primary += not any(item.primary for item in sample.scene.texts)
-        templates[sample.scene.template] += 1
-        for item in sample.scene.texts:
-            fonts[item.font] += 1
-            directions[item.direction] += 1
-        for layer in (*sample.scene.geometry, *sample.scene.effects):
-            effects[layer.name] += 1
-        skipped += len(sample.skipped_words)
-    return {
-        "samples": len(samples),
-        "texts": sum(directions.values()),
-        "skipped_words": skipped,
-        "resampled": resampled,
-        "samples_without_primary": without_primary,
-        "blocked_texts": blocked,
-        "templates": dict(templates),
-        "fonts": dict(fonts),
-        "directions": dict(directions),
-        "effects": dict(effects),
-    }
+        self.without_primary += not any(item.primary for item in scene.texts)
+        self.templates[scene.template] += 1
+        for item in scene.texts:
+            self.fonts[item.font] += 1
+            self.directions[item.direction] += 1
+        for layer in (*scene.geometry, *scene.effects):
+            self.effects[layer.name] += 1
+        self.skipped += len(sample.skipped_words)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "samples": self.samples,
+            "texts": sum(self.directions.values()),
+            "skipped_words": self.skipped,
+            "resampled": self.resampled,
+            "samples_without_primary": self.without_primary,
+            "blocked_texts": self.blocked,
+            "templates": dict(self.templates),
+            "fonts": dict(self.fonts),
+            "directions": dict(self.directions),
+            "effects": dict(self.effects),
+        }
+
+
+def shard_stats(samples: list) -> dict[str, Any]:
+    """Counters the manifest keeps per shard, for a list of samples."""
+    stats = ShardStats()
+    for sample in samples:
+        stats.add(sample)
+    return stats.to_json()
 
 
 def _record(ctx: RenderContext, sample) -> dict[str, Any]:
@@ -108,7 +131,7 @@ def render_shard(
     """
     fmt = ctx.config.image_format
     lang = ctx.config.caption_language
-    samples = []
+    stats = ShardStats()
     writer = ShardWriter(output, plan.name, in_memory=not write)
     try:
         for index in range(plan.first, plan.first + plan.count):
@@ -134,15 +157,14 @@ def render_shard(
             if ctx.config.pairs:
                 member.update(pair_members(ctx, sample))
             writer.add(member)
-            sample.image = None  # keep only what the stats need
-            samples.append(sample)
+            stats.add(sample)
             if progress is not None:
                 progress(1)
         sha, size, data = writer.finish()
     except BaseException:
         writer.abort()
         raise
-    return ShardResult(plan.name, plan.count, sha, size, shard_stats(samples), data=data)
+    return ShardResult(plan.name, plan.count, sha, size, stats.to_json(), data=data)
 
 
 class RenderJob:
@@ -193,7 +215,8 @@ class RenderWorker:
     def process(
         self, plan: ShardPlan, output: Output, progress: ProgressFn | None = None, write: bool = True
     ) -> ShardResult:
-        return render_shard(self.ctx, plan, output, progress, write=write)
+        with shard_collector():
+            return render_shard(self.ctx, plan, output, progress, write=write)
 
 
 def write_charset(output: Output, config: RenderConfig, ctx: RenderContext | None) -> None:
