@@ -130,7 +130,9 @@ def test_claims_belong_to_the_text_they_describe():
     assert got == {"A. B": (["at the top"], ["red"]), "C": (["on the left"], ["blue"]),
                    "D": (["in the bottom-right corner"], ["dark gray"])}  # fmt: skip
     # a colour that opens the sentence is still the whole colour (dark red, not red)
-    got = {c.text: c.colors for c in claims('Dark red serif lettering reads "E", with a white outline.', "en")}
+    got = {
+        c.text: c.colors for c in claims('Dark red serif lettering reads "E", with a white outline.', "en")
+    }
     assert got == {"E": ["dark red", "white"]}
 
 

@@ -248,7 +248,9 @@ def read_aspects(reader: FieldReader, value: Any, path: tuple) -> str | list[flo
     if not isinstance(value, list) or not value or len(value) > 100:
         raise reader.error(path, f"must be {ASPECTS_HINT}; got {value!r}")
     if any(v in ("template", "fixed") for v in value):
-        raise reader.error(path, f"'template' and 'fixed' stand alone, not in a list of aspects; got {value!r}")
+        raise reader.error(
+            path, f"'template' and 'fixed' stand alone, not in a list of aspects; got {value!r}"
+        )
     return [read_aspect(reader, v, (*path, i)) for i, v in enumerate(value)]
 
 
