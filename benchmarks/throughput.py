@@ -43,6 +43,7 @@ STAGES = {
     "captions": ("textsynth.pipeline", "make_captions"),
     "encode": ("textsynth.pipeline", "Sample.encode"),
     "record": ("textsynth.run.worker", "_record"),
+    "json": ("textsynth.run.worker", "record_bytes"),  # KEY.json's bytes from the record
     "tar": ("textsynth.io.shards", "ShardWriter.add"),  # an older checkout: run.worker.write_shard
     "write": ("textsynth.io.shards", "ShardWriter.finish"),  # fsync and rename
     "manifest": ("textsynth.io.manifest_log", "ManifestLog.add"),
