@@ -74,6 +74,24 @@ class Window:
         lo, hi = np.floor(pts.min(0) - grow - 1), np.ceil(pts.max(0) + grow + 1)
         return cls(canvas, int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1]))
 
+    def part(self, polys: Sequence[np.ndarray], grow: float) -> tuple[Window, tuple[slice, slice]]:
+        """The part of this window that polygons or lines grown by `grow` touch, and its slices of this
+        window's arrays: a seam or an edge line drawn in a window-size mask cost ~4 window passes
+        (zeros, drawing, scaling, bounds) for a few rows of pixels. Grow lines by their width + 2
+        px, so that the whole line is drawn inside (the same bytes as in the window)."""
+        sub = Window.around(self.canvas, polys, grow)
+        part = Window(
+            self.canvas,
+            max(sub.x0, self.x0),
+            max(sub.y0, self.y0),
+            min(sub.x1, self.x1),
+            min(sub.y1, self.y1),
+        )
+        return part, (
+            slice(part.y0 - self.y0, part.y1 - self.y0),
+            slice(part.x0 - self.x0, part.x1 - self.x0),
+        )
+
     @property
     def shape(self) -> tuple[int, int]:
         return self.y1 - self.y0, self.x1 - self.x0

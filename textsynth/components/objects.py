@@ -268,13 +268,24 @@ def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
     lean = 0.06 * params["light"] * side
     down = row_col_steps(grain, None, 0.03 - 0.08 * (ys - y0) / max(y1 - y0, 1))  # darker down the face
     paint(work, masks[0], color, shade, solid, grain=down)
-    paint(work, masks[1], color, shade, grain=cv2.add(grain, steps(0.16 + lean)))
-    paint(work, masks[2], color, shade, grain=cv2.add(grain, steps(-0.3 - lean)))
+    # the receding faces and the lines on them in their own parts of the window: their int8 grain and
+    # masks cost a window pass each where they touch a strip of it (the same bytes)
+    for face_mask, outline, tone in ((masks[1], top, 0.16 + lean), (masks[2], flank, -0.3 - lean)):
+        part, sl = win.part([outline], 2)
+        if not part.empty:
+            paint(work[sl], face_mask[sl], color, shade[sl], grain=cv2.add(grain[sl], steps(tone)))
     # a tuck flap across the top, and catch-lights on the near edges
     flap = np.array([(x0 + 0.45 * vx, y0 + 0.45 * vy), (x1 + 0.45 * vx, y0 + 0.45 * vy)])
-    paint(work, scaled(win.line(flap, 1), 0.5), color, 0.85)
-    edges = np.maximum(win.line(front[:2], 1.5), win.line(np.array([(edge, y0), (edge, y1)]), 1.5))
-    paint(work, scaled(edges, 0.6), color, 1.3, hollow=solid_rect(win, x0 + 2, y0 + 2, x1 - 2, y1 - 2))
+    part, sl = win.part([flap], 3)
+    if not part.empty:
+        paint(work[sl], scaled(part.line(flap, 1), 0.5), color, 0.85)
+    near = (front[:2], np.array([(edge, y0), (edge, y1)]))
+    part, sl = win.part(near, 3.5)
+    if not part.empty:
+        edges = np.maximum(part.line(near[0], 1.5), part.line(near[1], 1.5))
+        paint(
+            work[sl], scaled(edges, 0.6), color, 1.3, hollow=solid_rect(part, x0 + 2, y0 + 2, x1 - 2, y1 - 2)
+        )
 
 
 def _bottle_outline(cx: float, bw: float, top: float, shoulder: float, neck_w: float, neck_top: float,
@@ -375,11 +386,13 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
     xs, ys = win.grid()
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     mask = win.poly([body])
-    back, front = (win.line(p, rope_w) for p in loops)
+    front = win.line(loops[1], rope_w)
     solid = solid_rect(win, x0, y0, x1, y1)
     drop_shadow(work, np.maximum(mask, front), dx, dy, blur, params["shadow"], solid)
     rope = rgb(params["rope"])
-    paint(work, outside(back, mask), rope, 0.7)
+    part, sl = win.part(loops[:1], rope_w + 2)  # the back loop above the bag: its own part of the window
+    if not part.empty:
+        paint(work[sl], outside(part.line(loops[0], rope_w), mask[sl]), rope, 0.7)
     color = rgb(params["face"])
     grain = win.grain(params["seed"], 50 if params["kraft"] else 20, 0.03)
     shade = win.smooth_shade(1.0, [(params["seed"] + 1, 10, 0.02)])
@@ -392,12 +405,17 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
         gusset = -0.12 * np.clip(1 - np.abs(xs - gx) / (0.07 * bw), 0, 1) ** 2
         detail[below:] = row_col_steps(detail[below:], gusset)
     paint(work, mask, color, shade, solid, grain=detail)
-    band = scaled(mask, 0.5)  # the folded-over top hem: the rows above y0 + 0.1 bw
-    band[max(0, math.ceil(y0 + 0.1 * bw - win.y0 - 0.5)) :] = 0
-    paint(work, band, color, cv2.subtract(shade, steps(0.12)), grain=grain)  # 0.88 + the smooth field
-    hem_line = times(win.line(np.array([(x0, y0 + 0.1 * bw), (x1, y0 + 0.1 * bw)]), 1), mask)
-    paint(work, scaled(hem_line, 0.6), color, 0.7)
-    paint(work, front, rope, 0.85 + 0.15 * np.cos((ys - y0) / max(1.0, rope_w) * 2.0))
+    hem = slice(0, max(0, math.ceil(y0 + 0.1 * bw - win.y0 - 0.5)))  # the folded-over top hem's rows
+    if hem.stop > 0:  # 0.88 + the smooth field
+        tone = cv2.subtract(shade[hem], steps(0.12))
+        paint(work[hem], scaled(mask[hem], 0.5), color, tone, grain=grain[hem])
+    hem_pts = np.array([(x0, y0 + 0.1 * bw), (x1, y0 + 0.1 * bw)])
+    part, sl = win.part([hem_pts], 3)
+    if not part.empty:
+        paint(work[sl], scaled(times(part.line(hem_pts, 1), mask[sl]), 0.6), color, 0.7)
+    part, sl = win.part(loops[1:], rope_w + 2)
+    if not part.empty:
+        paint(work[sl], front[sl], rope, 0.85 + 0.15 * np.cos((ys[sl[0]] - y0) / max(1.0, rope_w) * 2.0))
     for sx in (-1, 1):  # the knots where the rope goes through the bag
         c = (round(cx + sx * 0.22 * bw), round(y0 + 0.06 * bw))
         r = max(2, round(rope_w * 0.9))
