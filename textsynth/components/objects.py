@@ -561,6 +561,37 @@ def _bevel_shade(
     return tone
 
 
+def _add_bevel(detail: np.ndarray, box: Box, width: float, light: float, strength: float = 1.0) -> None:
+    """Add `_bevel_shade` to int8 detail in place (saturated), on the rim it covers alone: the rest of it
+    is 0, and a window-size add cost a pass over the whole board for a rim a few pixels wide."""
+    tone = _bevel_shade(detail.shape, box, width, light, strength)
+    h, w = detail.shape
+    x0, y0, x1, y1 = (round(v) for v in box)
+    rim = max(1, round(width))
+    top, bottom = (
+        (max(0, min(h, y0)), max(0, min(h, y0 + rim))),
+        (max(0, min(h, y1 - rim)), max(0, min(h, y1))),
+    )
+    left, right = (
+        (max(0, min(w, x0)), max(0, min(w, x0 + rim))),
+        (max(0, min(w, x1 - rim)), max(0, min(w, x1))),
+    )
+    if top[1] > bottom[0] or left[1] > right[0]:  # the rims meet: the whole box
+        parts = [(slice(None), slice(None))]
+    else:
+        between = slice(top[1], bottom[0])
+        parts = [
+            (slice(*top), slice(None)),
+            (slice(*bottom), slice(None)),
+            (between, slice(*left)),
+            (between, slice(*right)),
+        ]
+    for part in parts:
+        target = detail[part]
+        if target.size:
+            _into(target, cv2.add(target, tone[part], dst=target))
+
+
 def _board_solid(win: Window, x0: float, y0: float, x1: float, y1: float, radius: float) -> Rect:
     """The rectangle a rounded board covers fully: its corners' radius off the shorter sides."""
     if x1 - x0 >= y1 - y0:
@@ -616,11 +647,15 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
     solid = _board_solid(win, x0, y0, x1, y1, params["radius"] * min(bw, bh))
     drop_shadow(work, np.maximum(mask, edge), dx, dy, blur, params["shadow"], solid)
     color = rgb(params["face"])
-    paint(work, outside(edge, mask), color, 0.55, hollow=solid)  # the edge shows below the face
+    # the edge shows below the face; inside `solid` the face covers it (0 there, and skipped by paint)
+    below = np.zeros_like(mask)
+    for band in _bands(mask.shape, solid)[0]:
+        below[band] = outside(edge[band], mask[band])
+    paint(work, below, color, 0.55, hollow=solid)
     local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
     shade, detail = _material_shade(params, win, box)
-    bevel = _bevel_shade(win.shape, local, params["bevel"] * min(bw, bh), params["light"])
-    paint(work, mask, color, shade, solid, grain=add_detail(detail, bevel))
+    _add_bevel(detail, local, params["bevel"] * min(bw, bh), params["light"])
+    paint(work, mask, color, shade, solid, grain=detail)
     if params["border"]:  # a road sign's white inset border
         inset = 0.035 * min(bw, bh)
         ring = win.line(
@@ -709,8 +744,8 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
             {**params, "material": material, "grain": 10.0}, win, (x0, y0, x1, y1)
         )
         local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
-        bevel = _bevel_shade(win.shape, local, 0.02 * min(bw, bh), params["light"], strength=2)
-        paint(work, mask, rgb(params["face"]), shade, solid, grain=add_detail(detail, bevel))
+        _add_bevel(detail, local, 0.02 * min(bw, bh), params["light"], strength=2)
+        paint(work, mask, rgb(params["face"]), shade, solid, grain=detail)
     if params["cable"]:  # the transformer's cable runs from a lower corner off the canvas
         side = x1 - 0.08 * bw if params["light"] >= 0 else x0 + 0.08 * bw
         t = np.linspace(0, 1, 20)
