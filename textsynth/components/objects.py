@@ -152,10 +152,12 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
             (np.array(shoulder), max(1, 0.006 * bw)),
             (np.column_stack([cx + cuff[:, 0] * bw, top + cuff[:, 1] * bw]), 1),
         ]
-    between = solid_rect(
-        win, cx - 0.45 * bw, top + 0.1 * bw, cx + 0.45 * bw, top + 1.15 * bw
-    )  # no seam there
-    paint(work, scaled(times(win.lines(seams), mask), 0.5), body, 0.7, hollow=between)
+    for pts, width in seams:  # apart from each other: each in its own part of the window (the same bytes)
+        part, sl = win.part([pts], width + 2)
+        if part.empty:
+            continue
+        between = solid_rect(part, cx - 0.45 * bw, top + 0.1 * bw, cx + 0.45 * bw, top + 1.15 * bw)  # no seam
+        paint(work[sl], scaled(times(part.line(pts, width), mask[sl]), 0.5), body, 0.7, hollow=between)
 
 
 def _weave(h: int, w: int, period: int, amount: float = 1.0) -> np.ndarray:
