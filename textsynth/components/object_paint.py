@@ -362,7 +362,7 @@ def drop_shadow(
     sx, sy = small.shape[1] / lw, small.shape[0] / lh
     moved = cv2.warpAffine(small, np.float32([[1, 0, dx * sx], [0, 1, dy * sy]]), small.shape[::-1])
     # what the shadow keeps of the backdrop, 255 - opacity * 255 (no shadow: 255)
-    kept = cv2.convertScaleAbs(cv2.GaussianBlur(moved, (0, 0), max(0.5, blur / k)), alpha=-strength, beta=255)
+    kept = cv2.convertScaleAbs(gaussian_blur_u8(moved, max(0.5, blur / k)), alpha=-strength, beta=255)
     if k > 1:  # back at full size
         kept = cv2.resize(kept, (lw, lh), interpolation=cv2.INTER_LINEAR)
     region = work[sl]
@@ -375,6 +375,16 @@ def drop_shadow(
             target,
             cv2.multiply(target, cv2.cvtColor(kept[band], cv2.COLOR_GRAY2RGB), dst=target, scale=1 / 255),
         )
+
+
+def gaussian_blur_u8(image: np.ndarray, sigma: float) -> np.ndarray:
+    """cv2.GaussianBlur(image, (0, 0), sigma) for a small uint8 map, within 1 level of it, ~4x faster.
+
+    GaussianBlur's bit-exact uint8 path is slow on small maps (78 us for a 112x70 shadow at sigma 2.5);
+    sepFilter2D with the same kernel (same size rule, same border) takes 18 us.
+    """
+    kernel = cv2.getGaussianKernel(round(sigma * 3 * 2 + 1) | 1, sigma)  # GaussianBlur's size for uint8
+    return cv2.sepFilter2D(image, -1, kernel, kernel)
 
 
 def noise_grain(seed: int, h: int, w: int, sigma: float, amount: float = 1.0) -> np.ndarray:
