@@ -283,6 +283,13 @@ def paint(
         blend_colors(roi[band], a[band], cv2.cvtColor(lit[band], cv2.COLOR_RGBA2RGB))
 
 
+def shade_index(field: np.ndarray) -> np.ndarray:
+    """A float32 HxW shade field (1 = as is) as `paint`'s uint8 shading index: quantise a smooth field
+    while it is small, then enlarge the index in uint8."""
+    h, w = field.shape
+    return _shade_index(field, (h, w), (slice(0, h), slice(0, w)))
+
+
 def _shade_index(
     shade: np.ndarray | float | None, shape: tuple[int, int], sl: tuple[slice, slice], signed: bool = False
 ) -> np.ndarray:

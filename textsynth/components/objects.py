@@ -31,6 +31,7 @@ from textsynth.components.object_paint import (
     rgb,
     row_col_steps,
     scaled,
+    shade_index,
     smooth_noise,
     solid_rect,
     steps,
@@ -128,7 +129,9 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
     folds -= 0.22 * np.exp(-inside / (0.035 * bw))  # the cloth curves away at the edges
     folds += smooth_noise(params["seed"] + 1, sh, sw, win.cells(12), 0.03)
     folds += 1  # added before enlarging: a full-size pass fewer
-    shade = cv2.resize(folds.astype(np.float32), (ww, wh), interpolation=cv2.INTER_LINEAR)
+    # quantised to paint's uint8 index at this size and enlarged as uint8: a float field enlarged to full
+    # size and quantised there cost two 4-byte passes over the window (folds are smooth over 4 px)
+    shade = cv2.resize(shade_index(folds.astype(np.float32)), (ww, wh), interpolation=cv2.INTER_LINEAR)
     detail = add_detail(
         win.grain(params["seed"], 40, 0.03), _weave(wh, ww, max(2, round(min(h, w) / 170)), 0.07)
     )
