@@ -219,3 +219,20 @@ def test_drawing_in_place_gives_the_same_image(kinds, seed):
     want = draw_decorations(img, decos)
     draw_decorations_into(img, decos)
     assert np.array_equal(img, want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    box=st.tuples(st.floats(-30, 90), st.floats(-30, 90), st.floats(-30, 90), st.floats(-30, 90)),
+    shape=st.tuples(st.integers(1, 70), st.integers(1, 70)),
+)
+def test_rect_coverage_is_each_pixels_area_inside_the_box(box, shape):
+    """The ends-only coverage gives the bytes of the per-pixel area formula (float32), everywhere."""
+    from textsynth.components.decorations import _rect_coverage
+
+    x0, y0, x1, y1 = box
+    jx, jy = np.arange(shape[1], dtype=np.float32), np.arange(shape[0], dtype=np.float32)
+    cx = np.clip(np.minimum(jx + 1, x1) - np.maximum(jx, x0), 0, 1)
+    cy = np.clip(np.minimum(jy + 1, y1) - np.maximum(jy, y0), 0, 1)
+    want = cv2.convertScaleAbs(np.outer(cy, cx), alpha=255)
+    assert np.array_equal(_rect_coverage(shape, box), want)

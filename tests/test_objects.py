@@ -286,3 +286,63 @@ def test_rows_and_columns_added_to_grain_saturate_rather_than_wrap():
     assert out.dtype == np.int8 and (out == 127).all()
     out = row_col_steps(-grain, np.full((1, 4), -0.3, np.float32), None)
     assert (out == -128).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    width=st.floats(1, 6),
+    closed=st.booleans(),
+    window=st.tuples(st.integers(-20, 60), st.integers(-20, 60), st.integers(80, 200), st.integers(80, 200)),
+)
+def test_a_line_drawn_in_its_part_of_a_window_is_the_windows_line(seed, width, closed, window):
+    """Window.part: a line or polygon drawn in its own part gives the window's bytes there and leaves none outside."""
+    from textsynth.components.object_paint import Window
+
+    rng = np.random.default_rng(seed)
+    canvas = (150, 170)
+    win = Window(canvas, *window)
+    pts = rng.uniform(-30, 200, (int(rng.integers(2, 5)), 2))
+    part, sl = win.part([pts], width + 2)
+    whole = win.line(pts, width, closed)
+    if part.empty:
+        assert not whole.any()
+        return
+    assert np.array_equal(part.line(pts, width, closed), whole[sl])
+    rest = whole.copy()
+    rest[sl] = 0
+    assert not rest.any()
+    assert np.array_equal(part.poly([pts]), win.poly([pts])[sl])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    sigma=st.floats(0.5, 4),
+    size=st.tuples(st.integers(3, 120), st.integers(3, 120)),
+)
+def test_shadow_blur_is_within_two_levels_of_gaussian_blur(seed, sigma, size):
+    from textsynth.components.object_paint import gaussian_blur_u8
+
+    image = np.zeros(size, np.uint8)
+    rng = np.random.default_rng(seed)
+    image[rng.integers(0, size[0]) :, rng.integers(0, size[1]) :] = rng.integers(1, 256)
+    want = cv2.GaussianBlur(image, (0, 0), sigma)
+    assert np.abs(gaussian_blur_u8(image, sigma).astype(int) - want).max() <= 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    box=st.tuples(st.floats(-20, 60), st.floats(-20, 60), st.floats(20, 140), st.floats(20, 140)),
+    width=st.floats(0.2, 30),
+    light=st.floats(-1, 1),
+)
+def test_a_bevel_added_on_its_rim_is_the_whole_bevel_added(seed, box, width, light):
+    from textsynth.components.object_paint import add_detail
+    from textsynth.components.objects import _add_bevel, _bevel_shade
+
+    detail = np.random.default_rng(seed).integers(-128, 128, (90, 110)).astype(np.int8)
+    want = add_detail(detail, _bevel_shade(detail.shape, box, width, light, 2.0))
+    _add_bevel(detail, box, width, light, 2.0)
+    assert np.array_equal(detail, want)

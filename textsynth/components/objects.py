@@ -31,6 +31,7 @@ from textsynth.components.object_paint import (
     rgb,
     row_col_steps,
     scaled,
+    shade_index,
     smooth_noise,
     solid_rect,
     steps,
@@ -128,7 +129,9 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
     folds -= 0.22 * np.exp(-inside / (0.035 * bw))  # the cloth curves away at the edges
     folds += smooth_noise(params["seed"] + 1, sh, sw, win.cells(12), 0.03)
     folds += 1  # added before enlarging: a full-size pass fewer
-    shade = cv2.resize(folds.astype(np.float32), (ww, wh), interpolation=cv2.INTER_LINEAR)
+    # quantised to paint's uint8 index at this size and enlarged as uint8: a float field enlarged to full
+    # size and quantised there cost two 4-byte passes over the window (folds are smooth over 4 px)
+    shade = cv2.resize(shade_index(folds.astype(np.float32)), (ww, wh), interpolation=cv2.INTER_LINEAR)
     detail = add_detail(
         win.grain(params["seed"], 40, 0.03), _weave(wh, ww, max(2, round(min(h, w) / 170)), 0.07)
     )
@@ -152,10 +155,12 @@ def _paint_shirt(image: np.ndarray, params: dict, face: Box) -> None:
             (np.array(shoulder), max(1, 0.006 * bw)),
             (np.column_stack([cx + cuff[:, 0] * bw, top + cuff[:, 1] * bw]), 1),
         ]
-    between = solid_rect(
-        win, cx - 0.45 * bw, top + 0.1 * bw, cx + 0.45 * bw, top + 1.15 * bw
-    )  # no seam there
-    paint(work, scaled(times(win.lines(seams), mask), 0.5), body, 0.7, hollow=between)
+    for pts, width in seams:  # apart from each other: each in its own part of the window (the same bytes)
+        part, sl = win.part([pts], width + 2)
+        if part.empty:
+            continue
+        between = solid_rect(part, cx - 0.45 * bw, top + 0.1 * bw, cx + 0.45 * bw, top + 1.15 * bw)  # no seam
+        paint(work[sl], scaled(times(part.line(pts, width), mask[sl]), 0.5), body, 0.7, hollow=between)
 
 
 def _weave(h: int, w: int, period: int, amount: float = 1.0) -> np.ndarray:
@@ -268,13 +273,24 @@ def _paint_box(image: np.ndarray, params: dict, face: Box) -> None:
     lean = 0.06 * params["light"] * side
     down = row_col_steps(grain, None, 0.03 - 0.08 * (ys - y0) / max(y1 - y0, 1))  # darker down the face
     paint(work, masks[0], color, shade, solid, grain=down)
-    paint(work, masks[1], color, shade, grain=cv2.add(grain, steps(0.16 + lean)))
-    paint(work, masks[2], color, shade, grain=cv2.add(grain, steps(-0.3 - lean)))
+    # the receding faces and the lines on them in their own parts of the window: their int8 grain and
+    # masks cost a window pass each where they touch a strip of it (the same bytes)
+    for face_mask, outline, tone in ((masks[1], top, 0.16 + lean), (masks[2], flank, -0.3 - lean)):
+        part, sl = win.part([outline], 2)
+        if not part.empty:
+            paint(work[sl], face_mask[sl], color, shade[sl], grain=cv2.add(grain[sl], steps(tone)))
     # a tuck flap across the top, and catch-lights on the near edges
     flap = np.array([(x0 + 0.45 * vx, y0 + 0.45 * vy), (x1 + 0.45 * vx, y0 + 0.45 * vy)])
-    paint(work, scaled(win.line(flap, 1), 0.5), color, 0.85)
-    edges = np.maximum(win.line(front[:2], 1.5), win.line(np.array([(edge, y0), (edge, y1)]), 1.5))
-    paint(work, scaled(edges, 0.6), color, 1.3, hollow=solid_rect(win, x0 + 2, y0 + 2, x1 - 2, y1 - 2))
+    part, sl = win.part([flap], 3)
+    if not part.empty:
+        paint(work[sl], scaled(part.line(flap, 1), 0.5), color, 0.85)
+    near = (front[:2], np.array([(edge, y0), (edge, y1)]))
+    part, sl = win.part(near, 3.5)
+    if not part.empty:
+        edges = np.maximum(part.line(near[0], 1.5), part.line(near[1], 1.5))
+        paint(
+            work[sl], scaled(edges, 0.6), color, 1.3, hollow=solid_rect(part, x0 + 2, y0 + 2, x1 - 2, y1 - 2)
+        )
 
 
 def _bottle_outline(cx: float, bw: float, top: float, shoulder: float, neck_w: float, neck_top: float,
@@ -375,11 +391,13 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
     xs, ys = win.grid()
     work = image[win.sl]  # painted in place, in uint8 with OpenCV's SIMD blends
     mask = win.poly([body])
-    back, front = (win.line(p, rope_w) for p in loops)
+    front = win.line(loops[1], rope_w)
     solid = solid_rect(win, x0, y0, x1, y1)
     drop_shadow(work, np.maximum(mask, front), dx, dy, blur, params["shadow"], solid)
     rope = rgb(params["rope"])
-    paint(work, outside(back, mask), rope, 0.7)
+    part, sl = win.part(loops[:1], rope_w + 2)  # the back loop above the bag: its own part of the window
+    if not part.empty:
+        paint(work[sl], outside(part.line(loops[0], rope_w), mask[sl]), rope, 0.7)
     color = rgb(params["face"])
     grain = win.grain(params["seed"], 50 if params["kraft"] else 20, 0.03)
     shade = win.smooth_shade(1.0, [(params["seed"] + 1, 10, 0.02)])
@@ -392,12 +410,17 @@ def _paint_bag(image: np.ndarray, params: dict, face: Box) -> None:
         gusset = -0.12 * np.clip(1 - np.abs(xs - gx) / (0.07 * bw), 0, 1) ** 2
         detail[below:] = row_col_steps(detail[below:], gusset)
     paint(work, mask, color, shade, solid, grain=detail)
-    band = scaled(mask, 0.5)  # the folded-over top hem: the rows above y0 + 0.1 bw
-    band[max(0, math.ceil(y0 + 0.1 * bw - win.y0 - 0.5)) :] = 0
-    paint(work, band, color, cv2.subtract(shade, steps(0.12)), grain=grain)  # 0.88 + the smooth field
-    hem_line = times(win.line(np.array([(x0, y0 + 0.1 * bw), (x1, y0 + 0.1 * bw)]), 1), mask)
-    paint(work, scaled(hem_line, 0.6), color, 0.7)
-    paint(work, front, rope, 0.85 + 0.15 * np.cos((ys - y0) / max(1.0, rope_w) * 2.0))
+    hem = slice(0, max(0, math.ceil(y0 + 0.1 * bw - win.y0 - 0.5)))  # the folded-over top hem's rows
+    if hem.stop > 0:  # 0.88 + the smooth field
+        tone = cv2.subtract(shade[hem], steps(0.12))
+        paint(work[hem], scaled(mask[hem], 0.5), color, tone, grain=grain[hem])
+    hem_pts = np.array([(x0, y0 + 0.1 * bw), (x1, y0 + 0.1 * bw)])
+    part, sl = win.part([hem_pts], 3)
+    if not part.empty:
+        paint(work[sl], scaled(times(part.line(hem_pts, 1), mask[sl]), 0.6), color, 0.7)
+    part, sl = win.part(loops[1:], rope_w + 2)
+    if not part.empty:
+        paint(work[sl], front[sl], rope, 0.85 + 0.15 * np.cos((ys[sl[0]] - y0) / max(1.0, rope_w) * 2.0))
     for sx in (-1, 1):  # the knots where the rope goes through the bag
         c = (round(cx + sx * 0.22 * bw), round(y0 + 0.06 * bw))
         r = max(2, round(rope_w * 0.9))
@@ -543,6 +566,37 @@ def _bevel_shade(
     return tone
 
 
+def _add_bevel(detail: np.ndarray, box: Box, width: float, light: float, strength: float = 1.0) -> None:
+    """Add `_bevel_shade` to int8 detail in place (saturated), on the rim it covers alone: the rest of it
+    is 0, and a window-size add cost a pass over the whole board for a rim a few pixels wide."""
+    tone = _bevel_shade(detail.shape, box, width, light, strength)
+    h, w = detail.shape
+    x0, y0, x1, y1 = (round(v) for v in box)
+    rim = max(1, round(width))
+    top, bottom = (
+        (max(0, min(h, y0)), max(0, min(h, y0 + rim))),
+        (max(0, min(h, y1 - rim)), max(0, min(h, y1))),
+    )
+    left, right = (
+        (max(0, min(w, x0)), max(0, min(w, x0 + rim))),
+        (max(0, min(w, x1 - rim)), max(0, min(w, x1))),
+    )
+    if top[1] > bottom[0] or left[1] > right[0]:  # the rims meet: the whole box
+        parts = [(slice(None), slice(None))]
+    else:
+        between = slice(top[1], bottom[0])
+        parts = [
+            (slice(*top), slice(None)),
+            (slice(*bottom), slice(None)),
+            (between, slice(*left)),
+            (between, slice(*right)),
+        ]
+    for part in parts:
+        target = detail[part]
+        if target.size:
+            _into(target, cv2.add(target, tone[part], dst=target))
+
+
 def _board_solid(win: Window, x0: float, y0: float, x1: float, y1: float, radius: float) -> Rect:
     """The rectangle a rounded board covers fully: its corners' radius off the shorter sides."""
     if x1 - x0 >= y1 - y0:
@@ -598,11 +652,15 @@ def _paint_board(image: np.ndarray, params: dict, face: Box) -> None:
     solid = _board_solid(win, x0, y0, x1, y1, params["radius"] * min(bw, bh))
     drop_shadow(work, np.maximum(mask, edge), dx, dy, blur, params["shadow"], solid)
     color = rgb(params["face"])
-    paint(work, outside(edge, mask), color, 0.55, hollow=solid)  # the edge shows below the face
+    # the edge shows below the face; inside `solid` the face covers it (0 there, and skipped by paint)
+    below = np.zeros_like(mask)
+    for band in _bands(mask.shape, solid)[0]:
+        below[band] = outside(edge[band], mask[band])
+    paint(work, below, color, 0.55, hollow=solid)
     local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
     shade, detail = _material_shade(params, win, box)
-    bevel = _bevel_shade(win.shape, local, params["bevel"] * min(bw, bh), params["light"])
-    paint(work, mask, color, shade, solid, grain=add_detail(detail, bevel))
+    _add_bevel(detail, local, params["bevel"] * min(bw, bh), params["light"])
+    paint(work, mask, color, shade, solid, grain=detail)
     if params["border"]:  # a road sign's white inset border
         inset = 0.035 * min(bw, bh)
         ring = win.line(
@@ -691,8 +749,8 @@ def _paint_neon_board(image: np.ndarray, params: dict, face: Box) -> None:
             {**params, "material": material, "grain": 10.0}, win, (x0, y0, x1, y1)
         )
         local = (x0 - win.x0, y0 - win.y0, x1 - win.x0, y1 - win.y0)
-        bevel = _bevel_shade(win.shape, local, 0.02 * min(bw, bh), params["light"], strength=2)
-        paint(work, mask, rgb(params["face"]), shade, solid, grain=add_detail(detail, bevel))
+        _add_bevel(detail, local, 0.02 * min(bw, bh), params["light"], strength=2)
+        paint(work, mask, rgb(params["face"]), shade, solid, grain=detail)
     if params["cable"]:  # the transformer's cable runs from a lower corner off the canvas
         side = x1 - 0.08 * bw if params["light"] >= 0 else x0 + 0.08 * bw
         t = np.linspace(0, 1, 20)
