@@ -115,6 +115,19 @@ def _full_canvas_backdrop(design, matrix, backdrop):
     return cv2.add(out, cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB))
 
 
+def _random_placement(photo_folder, seed, size, angle, scale, offset, tilt):
+    """A random design, a backdrop from the photo folder, and a turned, scaled, moved and tilted matrix."""
+    width, height = size
+    photos = load_photos(folders=[photo_folder]).photos
+    backdrop = sample_backdrop(np.random.default_rng(seed), photos, width, height)
+    design = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    matrix = np.eye(3)
+    matrix[:2] = cv2.getRotationMatrix2D((width / 2, height / 2), angle, scale)
+    matrix[:2, 2] += offset[0] * width, offset[1] * height
+    matrix[2, :2] = tilt[0] / width * 100, tilt[1] / height * 100
+    return design, matrix, backdrop
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -130,14 +143,7 @@ def test_only_the_boxes_the_design_and_its_shadow_reach_change(
 ):
     """Composing inside the design's and shadow's boxes gives the full-canvas result (to rounding: 2
     levels): no shadow is cut at a box edge, anywhere the design lands, even off the frame."""
-    width, height = size
-    photos = load_photos(folders=[photo_folder]).photos
-    backdrop = sample_backdrop(np.random.default_rng(seed), photos, width, height)
-    design = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
-    matrix = np.eye(3)
-    matrix[:2] = cv2.getRotationMatrix2D((width / 2, height / 2), angle, scale)
-    matrix[:2, 2] += offset[0] * width, offset[1] * height
-    matrix[2, :2] = tilt[0] / width * 100, tilt[1] / height * 100
+    design, matrix, backdrop = _random_placement(photo_folder, seed, size, angle, scale, offset, tilt)
     got = place_on_backdrop(design, matrix, backdrop).astype(int)
     assert np.abs(got - _full_canvas_backdrop(design, matrix, backdrop)).max() <= 2
 
@@ -180,16 +186,9 @@ def test_writing_the_covered_box_directly_changes_no_pixel(
     the very bytes of composing there too, for any turn, mirror, tilt or place."""
     import textsynth.render.backdrop as backdrop_module
 
-    width, height = size
-    photos = load_photos(folders=[photo_folder]).photos
-    backdrop = sample_backdrop(np.random.default_rng(seed), photos, width, height)
-    design = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
-    matrix = np.eye(3)
-    matrix[:2] = cv2.getRotationMatrix2D((width / 2, height / 2), angle, scale)
-    matrix[:2, 2] += offset[0] * width, offset[1] * height
-    matrix[2, :2] = tilt[0] / width * 100, tilt[1] / height * 100
+    design, matrix, backdrop = _random_placement(photo_folder, seed, size, angle, scale, offset, tilt)
     if mirror:
-        matrix = matrix @ np.array([[-1, 0, width - 1], [0, 1, 0], [0, 0, 1]], np.float64)
+        matrix = matrix @ np.array([[-1, 0, size[0] - 1], [0, 1, 0], [0, 0, 1]], np.float64)
     got = place_on_backdrop(design, matrix, backdrop)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(backdrop_module, "_covered", lambda *args: None)
