@@ -9,7 +9,7 @@ import pytest
 
 from textsynth.io.shards import Output, ShardPlan
 from textsynth.run.collector import YOUNG_THRESHOLD, shard_collector
-from textsynth.run.worker import RenderWorker, shard_stats
+from textsynth.run.worker import RenderWorker, ShardStats
 
 
 class _Node:
@@ -78,7 +78,10 @@ def test_stats_added_sample_by_sample_count_every_sample(ctx):
     from textsynth.pipeline import make_sample
 
     samples = [make_sample(ctx, index) for index in range(4)]
-    stats = shard_stats(samples)
+    counters = ShardStats()
+    for sample in samples:
+        counters.add(sample)
+    stats = counters.to_json()
     items = [item for s in samples for item in s.scene.texts]
     assert stats["samples"] == 4 and stats["texts"] == len(items)
     assert stats["templates"] == dict(Counter(s.scene.template for s in samples))

@@ -62,14 +62,6 @@ class ShardStats:
         }
 
 
-def shard_stats(samples: list) -> dict[str, Any]:
-    """Counters the manifest keeps per shard, for a list of samples."""
-    stats = ShardStats()
-    for sample in samples:
-        stats.add(sample)
-    return stats.to_json()
-
-
 def _record(ctx: RenderContext, sample) -> dict[str, Any]:
     """KEY.json; with `contours` each text also gets its outline (docs/shard-contract.md)."""
     record = sample.record()
