@@ -224,17 +224,25 @@ def gaussian_grain(
 ) -> np.ndarray:
     """Per-pixel Gaussian grain around 128 (uint8), or around 0 as int8 with `signed` (saves add_centred
     a pass); see GRAIN_POOL_BYTES for where it comes from."""
-    n = height * width
-    if n > GRAIN_POOL_BYTES // 2 or sigma > GRAIN_POOL_SIGMA:
+    window = _pool_window(g, height, width, sigma)
+    if window is None:
         return _fresh_grain(g, height, width, sigma, signed)
-    start = int(g.integers(GRAIN_POOL_BYTES - n + 1))
-    window = _grain_pool()[start : start + n].reshape(height, width)
     grain = cv2.addWeighted(window, sigma / GRAIN_POOL_SIGMA, window, 0.0, 0.0)  # rounds, stays int8
     if signed:
         return grain
     view = grain.view(np.uint8)
     view ^= np.uint8(0x80)
     return view
+
+
+def _pool_window(g: np.random.Generator, height: int, width: int, sigma: float) -> np.ndarray | None:
+    """A window of the pool at an offset drawn from `g` (read-only), or None (nothing drawn) when the
+    canvas is too large for the pool or sigma above its own."""
+    n = height * width
+    if n > GRAIN_POOL_BYTES // 2 or sigma > GRAIN_POOL_SIGMA:
+        return None
+    start = int(g.integers(GRAIN_POOL_BYTES - n + 1))
+    return _grain_pool()[start : start + n].reshape(height, width)
 
 
 def _fresh_grain(g: np.random.Generator, height: int, width: int, sigma: float, signed: bool) -> np.ndarray:
@@ -248,28 +256,29 @@ def _fresh_grain(g: np.random.Generator, height: int, width: int, sigma: float, 
     return cv2.LUT(raw[:n].reshape(height, width), table)
 
 
-def add_centred(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def add_centred(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """a + b - 128, saturated to uint8: add a map centred on 128 (noise, grain) to an image or map.
 
-    `b` may also be int8 centred on 0 (`gaussian_grain(..., signed=True)`), which saves a pass.
+    `b` may also be int8 centred on 0 (`gaussian_grain(..., signed=True)`), which saves a pass; `out`
+    (may be `a` itself) receives the result instead of a new array.
 
     Flipping the top bit maps uint8 v to int8 v - 128, where OpenCV's saturating int8 add is exactly
     clip(a + b - 128) once flipped back: three integer SIMD passes, ~3x faster than addWeighted's floats.
     """
     signed_b = b if b.dtype == np.int8 else (b ^ np.uint8(0x80)).view(np.int8)  # int8 b: already centred
-    signed = cv2.add((a ^ np.uint8(0x80)).view(np.int8), signed_b).view(np.uint8)
-    signed ^= np.uint8(0x80)
-    return signed
+    flipped = np.bitwise_xor(a, np.uint8(0x80), out=out)
+    cv2.add(flipped.view(np.int8), signed_b, dst=flipped.view(np.int8))
+    flipped ^= np.uint8(0x80)
+    return flipped
 
 
 def draw_grain(g: np.random.Generator, height: int, width: int, sigma: float) -> tuple[np.ndarray, float]:
     """Grain for `add_grain` as (int8 noise around 0, scale): a window of the shared pool to scale by
     `scale` (the draw `gaussian_grain` makes), or fresh grain already at sigma with scale 1."""
-    n = height * width
-    if n > GRAIN_POOL_BYTES // 2 or sigma > GRAIN_POOL_SIGMA:
+    window = _pool_window(g, height, width, sigma)
+    if window is None:
         return _fresh_grain(g, height, width, sigma, True), 1.0
-    start = int(g.integers(GRAIN_POOL_BYTES - n + 1))
-    return _grain_pool()[start : start + n].reshape(height, width), sigma / GRAIN_POOL_SIGMA
+    return window, sigma / GRAIN_POOL_SIGMA
 
 
 def add_grain(image: np.ndarray, grain: tuple[np.ndarray, float], flipped: bool = False) -> np.ndarray:
