@@ -115,13 +115,6 @@ def make_captions(
     return captions
 
 
-def final_boxes(
-    scene: Scene, polygons: Sequence[Sequence[Sequence[float]]] | None = None
-) -> dict[int, tuple[float, float, float, float]]:
-    """id(item) -> where the item ended up: the bounds of its final polygon, or its layout box."""
-    return _boxes_and_centres(scene, polygons)[0]
-
-
 def _boxes_and_centres(
     scene: Scene, polygons: Sequence[Sequence[Sequence[float]]] | None
 ) -> tuple[dict[int, tuple[float, float, float, float]], dict[int, tuple[float, float, float, float]]]:
@@ -136,8 +129,7 @@ def _boxes_and_centres(
     for item, poly in zip(scene.texts, polygons, strict=True):
         xs, ys = _coordinates(poly)
         boxes[id(item)] = (min(xs), min(ys), max(xs), max(ys))
-        # the mean of the corners, summed in order as numpy's mean over them does (centroid's floats)
-        cx, cy = reduce(add, xs) / len(xs), reduce(add, ys) / len(ys)
+        cx, cy = _mean(xs), _mean(ys)  # centroid's floats
         centres[id(item)] = (cx, cy, cx, cy)
     return boxes, centres
 
@@ -150,7 +142,12 @@ def _coordinates(polygon: Sequence[Sequence[float]]) -> tuple[list[float], list[
 def centroid(polygon: Sequence[Sequence[float]]) -> tuple[float, float]:
     """Mean of the corners, summed in order as numpy's mean over them does, so the same floats."""
     xs, ys = _coordinates(polygon)
-    return reduce(add, xs) / len(xs), reduce(add, ys) / len(ys)
+    return _mean(xs), _mean(ys)
+
+
+def _mean(values: list[float]) -> float:
+    """Summed in order, as numpy's mean over a few values does: the same float."""
+    return reduce(add, values) / len(values)
 
 
 def reading_order(
@@ -382,14 +379,6 @@ def _drawn(described: _Described, rng: np.random.Generator, detail: bool) -> _It
         decorated=decorated,
         posture=full.posture,
     )
-
-
-def _describe(
-    item: TextItem, scene: Scene, rng: np.random.Generator | None, detail: bool, box: Sequence[float]
-) -> _Item:
-    """Draw which facts of one item to mention: the primary item keeps most, others fewer; rng None: all."""
-    described = _describe_all(item, scene, box)
-    return described.full if rng is None else _drawn(described, rng, detail)
 
 
 def _designed_phrases(style: TextStyle) -> list[tuple[tuple[str, str], bool]]:

@@ -189,7 +189,7 @@ def _covers(glyph_font: GlyphFont, text: str) -> bool:
 
 def _draw_glyph(image: np.ndarray, g: Glyph, font, origin: tuple[int, int]) -> None:
     if g.angle:
-        _draw_rotated(image, None, g, font, 0, origin)
+        _draw_rotated(image, g, font, origin)
     else:
         font = as_sized(font)
         stamp(image, font.glyph(g.draw), round(g.x) - origin[0], round(g.y) - origin[1])

@@ -41,10 +41,6 @@ class TextLayer:
         """A layer from premultiplied colour (H, W, 3) and alpha (H, W) planes."""
         return cls(rgba=cv2.merge([*cv2.split(np.ascontiguousarray(rgb)), alpha]), origin=origin)
 
-    @property
-    def alpha(self) -> np.ndarray:
-        return self.rgba[..., 3]
-
 
 def layer_bounds(layout: BlockLayout) -> tuple[int, int, int, int]:
     """Integer box (x0, y0, x1, y1) in block pixels holding every cell plus the style margin."""
@@ -75,7 +71,7 @@ def glyph_masks(layout: BlockLayout, font: Font) -> tuple[np.ndarray, tuple[int,
     glyph_of, maximum = font.glyph, np.maximum
     for glyph in layout.glyphs:
         if glyph.angle:
-            _draw_rotated(fill, None, glyph, font, 0, (x0, y0))
+            _draw_rotated(fill, glyph, font, (x0, y0))
             continue
         bitmap = glyph_of(glyph.draw)
         left, top, mask = bitmap
@@ -164,26 +160,22 @@ def _disc(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
-def _draw_rotated(
-    fill: np.ndarray, stroke_mask: np.ndarray | None, glyph: Glyph, font: Font, stroke: int, origin
-) -> None:
-    """A glyph on an arc: drawn upright in a tile, turned about its centre, merged with max()."""
+def _draw_rotated(target: np.ndarray, glyph: Glyph, font: Font, origin) -> None:
+    """A glyph on an arc: drawn upright in a tile, turned about its centre, merged with max().
+    (Strokes are grown from the whole block's coverage afterwards, `stroked`, not drawn per glyph.)"""
     font = as_sized(font)
     ascent, descent = font.getmetrics()
-    pad = stroke + 2
+    pad = 2
     tw = math.ceil(font.advance(glyph.draw)) + 2 * pad
     th = ascent + descent + 2 * pad
     cx = float(glyph.cell[:, 0].mean()) - origin[0]
     cy = float(glyph.cell[:, 1].mean()) - origin[1]
-    for target, width in ((fill, 0), (stroke_mask, stroke)):
-        if target is None:
-            continue
-        tile = np.zeros((th, tw), dtype=np.uint8)
-        stamp(tile, font.glyph(glyph.draw, width), pad, pad)
-        turned = np.asarray(Image.fromarray(tile).rotate(glyph.angle, resample=Image.BILINEAR, expand=True))
-        left = round(cx - turned.shape[1] / 2)
-        top = round(cy - turned.shape[0] / 2)
-        stamp(target, Bitmap(0, 0, turned), left, top)
+    tile = np.zeros((th, tw), dtype=np.uint8)
+    stamp(tile, font.glyph(glyph.draw, 0), pad, pad)
+    turned = np.asarray(Image.fromarray(tile).rotate(glyph.angle, resample=Image.BILINEAR, expand=True))
+    left = round(cx - turned.shape[1] / 2)
+    top = round(cy - turned.shape[0] / 2)
+    stamp(target, Bitmap(0, 0, turned), left, top)
 
 
 def _fill_planes(item: TextItem, shape: tuple[int, int], ink: np.ndarray | None = None) -> list:
@@ -491,12 +483,7 @@ def _color_table(rgb: tuple[float, ...]) -> np.ndarray:
 @functools.lru_cache(maxsize=512)
 def _coverage_table(hex_color: str) -> np.ndarray:
     """Coverage -> premultiplied RGBA of a solid colour, as a 256x4 uint8 table (a few colours per run)."""
-    rgb = np.array(hex_to_rgb(hex_color), np.float64)
-    table = np.empty((256, 4), np.uint8)
-    table[:, :3] = (np.arange(256)[:, None] * rgb / 255.0 + 0.5).astype(np.uint8)
-    table[:, 3] = np.arange(256)
-    table.flags.writeable = False
-    return table
+    return _color_table(tuple(v / 255.0 for v in hex_to_rgb(hex_color)))
 
 
 def lut_rgba(gray: np.ndarray, table: np.ndarray) -> np.ndarray:

@@ -360,11 +360,11 @@ def render_photo_crop(params: dict, width: int, height: int, hidden: Box | None 
     out = cv2.resize(crop, (width, height), interpolation=cv2.INTER_LINEAR)
     if flip:
         cv2.flip(out, 1, dst=out)
-    if hidden is None:
-        return _jitter(out, params, in_place=True)
     affine = _jitter_affine(params, out)
-    if affine is not None:
-        for y0, y1, x0, x1 in boxes_around(hidden, (0, 0, width, height)):
+    if (
+        affine is not None
+    ):  # in place, rounded and saturated to uint8; an empty `hidden` leaves the whole frame
+        for y0, y1, x0, x1 in boxes_around(hidden or (0, 0, 0, 0), (0, 0, width, height)):
             part = out[y0:y1, x0:x1]
             cv2.transform(part, affine, dst=part)
     return out
@@ -383,17 +383,6 @@ def boxes_around(inner: Box, outer: Box) -> list[tuple[int, int, int, int]]:
 
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float64)
-
-
-def _jitter(img: np.ndarray, params: dict, in_place: bool = False) -> np.ndarray:
-    """Brightness, contrast, saturation and hue as one affine colour matrix, applied in one uint8 pass.
-
-    Returns `img` itself when there is no jitter; `in_place` writes into `img` (which must be writable).
-    """
-    affine = _jitter_affine(params, img)
-    if affine is None:
-        return img
-    return cv2.transform(img, affine, dst=img if in_place else None)  # rounds and saturates to uint8
 
 
 def _jitter_affine(params: dict, img: np.ndarray) -> np.ndarray | None:
