@@ -260,12 +260,7 @@ def paint(
         c = np.asarray(color, np.float32)
         s = 1.0 if shade is None else float(shade)
         lit = tuple(round(float(v)) for v in np.clip(c * s + (s - 1) * 45, 0, 255))
-        a = mask[sl]
-        bands = (
-            [(slice(None), slice(None))] if hollow is None else _bands(roi.shape, _shifted(hollow, x, y))[0]
-        )
-        for band in bands:
-            _blend(roi[band], a[band], lit, 1.0)
+        _blend(roi, mask[sl], lit, 1.0, hollow=_shifted(hollow, x, y))
         return
     rgb_color = tuple(float(v) for v in color)
     if grain is None:

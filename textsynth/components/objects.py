@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from textsynth.components.backgrounds import lut_rgb
-from textsynth.components.decorations import DECORATIONS, Rect, _bands, _into, register_object
+from textsynth.components.decorations import DECORATIONS, Rect, _bands, _into, _tint_table, register_object
 from textsynth.components.object_paint import (
     STEPS_PER_SHADE,
     Window,
@@ -37,7 +37,7 @@ from textsynth.components.object_paint import (
     steps,
     times,
 )
-from textsynth.render.colors import color_name, pick_color
+from textsynth.render.colors import color_name, hex_to_rgb, pick_color
 from textsynth.rng import child_seed
 from textsynth.scene import Box
 
@@ -788,7 +788,7 @@ def _night_wall(
     night = params["night"] + (1 - params["night"]) * 0.5 * np.exp(-dist2)
     spill = params["spill_strength"] * np.exp(-dist2 * 1.5)
     keep = cv2.resize(cv2.convertScaleAbs(night, alpha=255), (w, h), interpolation=cv2.INTER_LINEAR)
-    table = np.round(np.outer(np.arange(256) / 255, rgb(params["spill"]))).astype(np.uint8)
+    table = _tint_table(hex_to_rgb(params["spill"]))  # the spill colour times coverage
     spilt = cv2.resize(cv2.convertScaleAbs(spill, alpha=255), (w, h))
     for band in _bands(image.shape, covered)[0]:
         part = image[band]
