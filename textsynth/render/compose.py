@@ -93,11 +93,9 @@ def item_matrix(item: TextItem, layout: BlockLayout) -> np.ndarray:
     return matrix
 
 
-def word_polygon(
-    item: TextItem, layout: BlockLayout, matrix: np.ndarray, cells: np.ndarray | None = None
-) -> np.ndarray:
-    """The block's quadrilateral on the canvas; `cells` may pass in the glyph cells already stacked."""
-    cells = np.concatenate([g.cell for g in layout.glyphs]) if cells is None else cells
+def word_polygon(item: TextItem, layout: BlockLayout, matrix: np.ndarray) -> np.ndarray:
+    """The block's quadrilateral on the canvas."""
+    cells = np.concatenate([g.cell for g in layout.glyphs])
     if item.curve and item.direction == "ltr":
         return min_area_quad(map_points(cells, matrix))
     x0, y0 = cells.min(axis=0)
