@@ -420,3 +420,40 @@ def test_concrete_takes_a_templates_palette_but_stays_concrete(seed):
     teal = render(["#2a9d8f"]).mean(axis=(0, 1))
     assert teal[1] > teal[0] and teal[2] > teal[0]  # green and blue over red, as the palette
     assert float(np.ptp(teal)) < 0.3 * 255  # but far from the palette's own saturation
+
+
+def test_builtin_kinds_hand_back_arrays_of_their_own():
+    """The sampler draws decorations into a built-in kind's ground in place, so no render may share
+    pixels with another or with a cache: drawing on one leaves the next render as it was."""
+    photos = load_photos().photos
+    for kind in sorted(bg.BACKGROUNDS.builtin):
+        if kind == "photo" and not photos:
+            continue
+        layer = bg.sample_background(np.random.default_rng(3), 96, 64, [kind], photos=photos)
+        first, second = bg.render_background(layer, 96, 64), bg.render_background(layer, 96, 64)
+        assert first.flags.writeable and not np.shares_memory(first, second), kind
+        first[:] = 255 - first
+        assert np.array_equal(bg.render_background(layer, 96, 64), second), kind
+
+
+def test_a_plugin_ground_that_is_shared_is_never_drawn_on(ctx):
+    """A plug-in kind may hand back one cached picture for every sample: decorations and backing panels
+    go on a copy of it."""
+    from textsynth.sampling.sampler import sample_template
+    from textsynth.templates import Slot, Template
+    from textsynth.templates.schema import DecorationSpec
+
+    shared = np.full((256, 256, 3), 90, np.uint8)  # the ctx fixture's canvas
+    shared.setflags(write=False)  # drawing on it raises, wherever it happens
+    name = "test_shared_picture"
+    bg.register_background(
+        name, lambda rng, width, height, palette: {"color": "#5a5a5a"}, lambda p, w, h: shared
+    )
+    template = Template(
+        name="shared_ground", description="a bar on a plug-in ground", subject={"zh": "标签", "en": "a label"},
+        background_kinds=[name], decorations=[DecorationSpec("rect", (0.0, 0.4, 1.0, 0.6), color="#c03020")],
+        slots=[Slot(role="title", region=(0.1, 0.3, 0.9, 0.7), primary=True, size=(0.15, 0.25))],
+    )  # fmt: skip
+    sampled = sample_template(template, np.random.default_rng(0), ctx, 0)
+    assert (shared == 90).all() and not np.shares_memory(sampled.base, shared)
+    assert (sampled.base != 90).any()  # the bar is on the copy
