@@ -91,12 +91,12 @@ def apply_effects(image: np.ndarray, effects: list[Layer]) -> np.ndarray:
     for layer in effects:
         if layer.name not in EFFECTS:
             raise TextsynthError(f"effect must be one of {', '.join(EFFECT_KINDS)}, got {layer.name!r}")
-        if layer.name in _GAIN_MAPS or layer.name == "highlight":
-            if layer.name == "highlight":
-                blob = np.atleast_3d(_highlight_blob(layer.params, w, h))
-                layer_gain, layer_lift = 1 - blob, 255 * blob
-            else:
-                layer_gain, layer_lift = np.atleast_3d(_GAIN_MAPS[layer.name](layer.params, w, h)), None
+        light = _LIGHT_MAPS.get(layer.name)
+        if light is not None:
+            layer_gain, layer_lift = light(layer.params, w, h)
+            layer_gain = np.atleast_3d(layer_gain)
+            if layer_lift is not None:
+                layer_lift = np.atleast_3d(layer_lift)
             if lift is not None:
                 lift = lift * layer_gain
             if layer_lift is not None:
@@ -238,11 +238,11 @@ def _sample_highlight(rng: np.random.Generator, width: int, height: int) -> dict
     }
 
 
-def _apply_highlight(image: np.ndarray, params: dict) -> np.ndarray:
-    """Screen-blend a soft white blob: out = 255 - (255 - img) * (1 - a) = img (1 - a) + 255 a."""
-    h, w = image.shape[:2]
+def _highlight_light(params: dict, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """Screen-blend a soft white blob: out = 255 - (255 - img) * (1 - a) = img (1 - a) + 255 a,
+    a gain and a lift."""
     blob = _highlight_blob(params, w, h)
-    return _apply_affine(image, 1 - blob, 255 * blob)
+    return 1 - blob, 255 * blob
 
 
 def _highlight_blob(params: dict, w: int, h: int) -> np.ndarray:
@@ -393,18 +393,30 @@ def _gaussian_ksize(sigma: float) -> int:
 
 
 GainFn = Callable[[dict, int, int], np.ndarray]
-# Built-in effects that are a multiplication by a low-res gain map (HxW, or 1x1x3 per channel).
-_GAIN_MAPS: dict[str, GainFn] = {
-    "directional_light": _light_gain,
-    "cast_shadow": _shadow_gain,
-    "vignette": _vignette_gain,
-    "color_cast": _cast_gain,
+LightFn = Callable[[dict, int, int], tuple[np.ndarray, np.ndarray | None]]
+
+
+def _gain_only(gain_fn: GainFn) -> LightFn:
+    return lambda params, w, h: (gain_fn(params, w, h), None)
+
+
+# Built-in effects that are x * gain + lift with low-res maps (gain HxW or 1x1x3 per channel; lift
+# HxW or none): apply_effects folds runs of them into one full-size pass.
+_LIGHT_MAPS: dict[str, LightFn] = {
+    "directional_light": _gain_only(_light_gain),
+    "cast_shadow": _gain_only(_shadow_gain),
+    "highlight": _highlight_light,
+    "vignette": _gain_only(_vignette_gain),
+    "color_cast": _gain_only(_cast_gain),
 }
 
 
-def _gain_effect(gain_fn: GainFn) -> ApplyFn:
+def _light_effect(name: str) -> ApplyFn:
+    """The effect alone (a plug-in pipeline may call it directly): one x * gain + lift pass."""
+
     def apply(image: np.ndarray, params: dict) -> np.ndarray:
-        return _apply_gain(image, gain_fn(params, image.shape[1], image.shape[0]))
+        gain, lift = _LIGHT_MAPS[name](params, image.shape[1], image.shape[0])
+        return _apply_affine(image, gain, lift)
 
     return apply
 
@@ -446,11 +458,11 @@ def _describe_blur(params: dict, lang: str) -> str:
 
 
 for _name, _sample, _apply, _describe, _prob in (  # built-ins, with their default probabilities
-    ("directional_light", _sample_light, _gain_effect(_light_gain), _describe_light, 0.4),
-    ("cast_shadow", _sample_shadow, _gain_effect(_shadow_gain), _phrase("有一道投影落在上面", "with a shadow cast across it"), 0.15),
-    ("highlight", _sample_highlight, _apply_highlight, _phrase("有一处高光反光", "with a specular highlight"), 0.15),
-    ("vignette", _sample_vignette, _gain_effect(_vignette_gain), _phrase("四周带暗角", "with a dark vignette"), 0.3),
-    ("color_cast", _sample_cast, _gain_effect(_cast_gain), _describe_cast, 0.2),
+    ("directional_light", _sample_light, _light_effect("directional_light"), _describe_light, 0.4),
+    ("cast_shadow", _sample_shadow, _light_effect("cast_shadow"), _phrase("有一道投影落在上面", "with a shadow cast across it"), 0.15),
+    ("highlight", _sample_highlight, _light_effect("highlight"), _phrase("有一处高光反光", "with a specular highlight"), 0.15),
+    ("vignette", _sample_vignette, _light_effect("vignette"), _phrase("四周带暗角", "with a dark vignette"), 0.3),
+    ("color_cast", _sample_cast, _light_effect("color_cast"), _describe_cast, 0.2),
     ("blur", _sample_blur, _apply_blur, _describe_blur, 0.15),
     ("noise", _sample_noise, _apply_noise, _phrase("有轻微噪点", "with slight noise"), 0.3),
 ):  # fmt: skip
