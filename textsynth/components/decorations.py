@@ -134,14 +134,17 @@ def _hollow(kind: str, box: Box, params: dict) -> Rect | None:
 
 
 def _bands(
-    shape: tuple[int, ...], inner: Rect
+    shape: tuple[int, ...], inner: Rect | None
 ) -> tuple[list[tuple[slice, slice]], tuple[slice, slice] | None]:
-    """An HxW region cut into the part `inner` covers and the (up to four) bands around it.
+    """An HxW region cut into the part `inner` covers and the (up to four) bands around it; without
+    `inner` (or when it misses the region) the one band is the whole region.
 
     Where a mask is 255 a blend gives the colour itself, where it is 0 nothing, and a shadow's opacity
     is 0 under its object: big shapes spent most of their blends on their inside.
     """
     h, w = shape[:2]
+    if inner is None:
+        return [(slice(0, h), slice(0, w))], None
     ix0, iy0, ix1, iy1 = max(0, inner[0]), max(0, inner[1]), min(w, inner[2]), min(h, inner[3])
     if ix1 <= ix0 or iy1 <= iy0:
         return [(slice(0, h), slice(0, w))], None

@@ -370,10 +370,7 @@ def drop_shadow(
     if k > 1:  # back at full size
         kept = cv2.resize(kept, (lw, lh), interpolation=cv2.INTER_LINEAR)
     region = work[sl]
-    bands = (
-        [(slice(0, lh), slice(0, lw))] if inner is None else _bands(region.shape, _shifted(inner, x0, y0))[0]
-    )
-    for band in bands:
+    for band in _bands(region.shape, _shifted(inner, x0, y0))[0]:
         target = region[band]
         _into(
             target,
