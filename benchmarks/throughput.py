@@ -10,9 +10,11 @@ image. The floor is Pillow's JPEG encode of that run's own images, each encoded 
 taken off the run's time. Ratio = ms per image / floor ms (issue 16's goal: < 6 at
 512², < 4 at 1024²); "cpu ratio" is the same with CPU time, steadier on a shared machine (wall time
 also holds the shards' fsync). A second table splits the median run into stages, timed by thin
-wrappers around the functions the run calls, so people see where the time goes. Peak RSS is the worker
-process's (with --workers 1 the run renders in that one process); "private" is its anonymous
-memory at the end, without the font files and photo cache it maps, which all workers share.
+wrappers around the functions the run calls, so people see where the time goes; with two or
+more sizes a line fitted through them splits the cost into a part per image and a part per pixel.
+Peak RSS is the worker process's (with --workers 1 the run renders in that one process); "private"
+is its anonymous memory at the end, without the font files and photo cache it maps, which all
+workers share.
 """
 
 from __future__ import annotations
@@ -247,6 +249,29 @@ def print_tables(rows: list[dict]) -> None:
         print(f"{r['size']:>5}² {cells} {other:>6.2f}ms")
 
 
+def cost_model(rows: list[dict], key: str) -> tuple[float, float]:
+    """Least-squares line through (pixels, ms) of the rows: (ms per sample at no pixels, ns per pixel).
+
+    The run and the JPEG floor grow differently with the canvas: a per-sample cost that no pixel pays
+    (Python, sampling, captions, records) weighs most at small sizes, and the ratio of the two slopes
+    is the best ratio any size can reach while both stay as they are."""
+    xs = [float(r["size"]) ** 2 for r in rows]
+    ys = [r[key] for r in rows]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
+    return my - slope * mx, slope * 1e6
+
+
+def print_cost_model(rows: list[dict]) -> None:
+    fixed, per_px = cost_model(rows, "ms")
+    floor_fixed, floor_per_px = cost_model(rows, "floor_ms")
+    print(
+        f"\ncost per image ≈ {fixed:.2f} ms + {per_px:.1f} ns/pixel; JPEG floor ≈ {floor_fixed:.2f} ms + "
+        f"{floor_per_px:.2f} ns/pixel (fit over {len(rows)} sizes): the ratio falls towards "
+        f"{per_px / floor_per_px:.1f} as the canvas grows"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -274,6 +299,8 @@ def main() -> int:
         return 0
     rows = [run_pinned(size, args) for size in args.sizes]
     print_tables(rows)
+    if len({r["size"] for r in rows}) > 1:
+        print_cost_model(rows)
     if args.json:
         print(json.dumps(rows))
     return 0
