@@ -572,3 +572,42 @@ def test_extrusion_painted_in_its_window_is_the_whole_layers(face, load_font, de
     with mock.patch.object(text_mod, "_extrude_window", lambda body8, ex: whole):
         reference = text_mod.draw_text_layer(item, layout, font)
     assert windowed.origin == reference.origin and np.array_equal(windowed.rgba, reference.rgba)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), width=st.integers(1, 16))
+def test_stroke_rim_from_its_ring_is_the_whole_discs(seed, width):
+    """The rim is grown with only the ring of its disc beyond the core's: outside the opaque core no
+    ink lies within the core's disc, so the result is the whole disc's, byte for byte, any coverage."""
+    from textsynth.render.text import _RIM_GAIN, _RING, _disc, _disc_steps, _grown_point, stroked
+
+    rng = np.random.default_rng(seed)
+    fill = np.zeros((48 + 2 * width, 64 + 2 * width), np.uint8)
+    for _ in range(rng.integers(1, 6)):  # strokes and dots, with antialiased edges
+        x, y = rng.integers(width, 64 + width, 2), rng.integers(width, 48 + width, 2)
+        cv2.line(
+            fill, (int(x[0]), int(y[0])), (int(x[1]), int(y[1])), 255, int(rng.integers(1, 6)), cv2.LINE_AA
+        )
+    core = cv2.dilate(
+        np.where(fill > 0, 255, 0).astype(np.uint8),
+        _grown_point(width - 1, _disc_steps(width - 1)).astype(np.uint8),
+    )
+    whole = cv2.max(cv2.dilate(cv2.LUT(fill, _RIM_GAIN), _disc(width)), core)
+    assert np.array_equal(stroked(fill, width), cv2.max(whole, cv2.erode(whole, _RING)))
+
+
+@pytest.mark.parametrize("radius", range(1, 25))
+def test_chained_discs_are_round(radius):
+    """The core's disc is a chain of small dilations: the Euclidean disc itself up to radius 9 (the
+    widths text gets), a few boundary pixels off beyond (OpenCV's ellipse kernel: 4-32), and as
+    wide across as it is tall."""
+    from textsynth.render.text import _disc_steps, _grown, _grown_point
+
+    y, x = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    euclid = x * x + y * y <= (radius + 0.3) ** 2
+    chained = _grown_point(radius, _disc_steps(radius))
+    assert (chained != euclid).sum() <= (0 if radius <= 9 else radius + 8)
+    assert np.array_equal(chained, chained.T) and np.array_equal(chained, chained[::-1])
+    point = np.zeros((2 * radius + 1, 2 * radius + 1), np.uint8)
+    point[radius, radius] = 255
+    assert np.array_equal(_grown(point, radius) > 0, chained), "the chain grows a pixel into its disc"
