@@ -4,6 +4,7 @@ characters of mixed size. Each renders, is recorded, draws again from its record
 from __future__ import annotations
 
 import json
+import math
 
 import cv2
 import numpy as np
@@ -611,3 +612,31 @@ def test_chained_discs_are_round(radius):
     point = np.zeros((2 * radius + 1, 2 * radius + 1), np.uint8)
     point[radius, radius] = 255
     assert np.array_equal(_grown(point, radius) > 0, chained), "the chain grows a pixel into its disc"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    sigma=st.floats(0.5, 40),
+    gain=st.sampled_from([1.0, 1.6]),
+    opacity=st.floats(0.2, 1),
+    shape=st.tuples(st.integers(20, 160), st.integers(20, 160)),
+)
+def test_soft_coats_are_the_full_size_blur(seed, sigma, gain, opacity, shape):
+    """Shadows and glows are blurred on a smaller map and enlarged as bytes: within a few levels of
+    blurring the whole mask in float (the old shrink, by a factor that was not whole, was up to 15
+    off), any size and any blur, with the margin a layer keeps around its ink."""
+    from textsynth.render.text import _soft_cover
+
+    rng = np.random.default_rng(seed)
+    margin = math.ceil(2 * sigma)
+    mask = np.zeros((shape[0] + 2 * margin, shape[1] + 2 * margin), np.uint8)
+    for _ in range(4):
+        x, y = rng.integers(margin, margin + shape[1], 2), rng.integers(margin, margin + shape[0], 2)
+        cv2.line(
+            mask, (int(x[0]), int(y[0])), (int(x[1]), int(y[1])), 255, int(rng.integers(1, 12)), cv2.LINE_AA
+        )
+    exact = np.minimum(cv2.GaussianBlur(mask / 255.0, (0, 0), sigma) * gain, 1) * opacity * 255
+    cover = _soft_cover(mask, sigma, gain, opacity)
+    assert cover.shape == mask.shape and cover.dtype == np.uint8
+    assert np.abs(cover - exact).max() <= 10

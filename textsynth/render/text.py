@@ -329,13 +329,55 @@ def _shifted(mask: np.ndarray, dx: float, dy: float) -> np.ndarray:
 
 
 def _blur(mask: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of a float mask; wide blurs run on a smaller copy (the result is smooth anyway)."""
+    """Gaussian blur of a float mask; wide blurs run on a 1/f copy (the result is smooth anyway).
+
+    The copy is padded to whole f x f cells, so INTER_AREA takes its integer-factor path (a plain
+    cell mean: the general path cost 2x the rest of the blur) and enlarging by exactly f puts
+    every cell back over its own pixels."""
     f = max(1, int(sigma / 2))
     if f == 1:
         return cv2.GaussianBlur(mask, (0, 0), sigma)
     h, w = mask.shape
-    small = cv2.resize(mask, (max(1, round(w / f)), max(1, round(h / f))), interpolation=cv2.INTER_AREA)
-    return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / f), (w, h), interpolation=cv2.INTER_LINEAR)
+    small = cv2.GaussianBlur(_shrunk(mask, f), (0, 0), sigma / f)
+    return _enlarged(small, f, (h, w))
+
+
+def _soft_cover(mask8: np.ndarray, sigma: float, gain: float = 1.0, opacity: float = 1.0) -> np.ndarray:
+    """Coverage of a soft coat (shadow, glow) in bytes: min(blur(mask) x gain, 1) x opacity.
+
+    Blurred on the 1/f map and enlarged as bytes (full-size float planes were most of a glow's
+    cost); a gain goes on after enlarging, as a table, since clipping before it would flatten the
+    ramp where the glow saturates."""
+    f = max(1, int(sigma / 2))
+    h, w = mask8.shape
+    small = cv2.GaussianBlur(np.float32(1 / 255) * (_shrunk(mask8, f) if f > 1 else mask8), (0, 0), sigma / f)
+    if gain == 1.0:
+        small8 = cv2.convertScaleAbs(small, alpha=255.0 * opacity)
+        return small8 if f == 1 else _enlarged(small8, f, (h, w))
+    small8 = cv2.convertScaleAbs(small, alpha=255.0)
+    return cv2.LUT(small8 if f == 1 else _enlarged(small8, f, (h, w)), _gain_table(gain, opacity))
+
+
+@functools.lru_cache(maxsize=256)
+def _gain_table(gain: float, opacity: float) -> np.ndarray:
+    """Byte coverage v -> min(v x gain, 255) x opacity, rounded."""
+    return np.rint(np.minimum(np.arange(256) * gain, 255.0) * opacity).astype(np.uint8)
+
+
+def _shrunk(mask: np.ndarray, f: int) -> np.ndarray:
+    """Mean of each f x f cell, the last row and column of cells padded by repeating the edge."""
+    h, w = mask.shape
+    ph, pw = -h % f, -w % f
+    if ph or pw:
+        mask = cv2.copyMakeBorder(mask, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+    return cv2.resize(mask, ((w + pw) // f, (h + ph) // f), interpolation=cv2.INTER_AREA)
+
+
+def _enlarged(small: np.ndarray, f: int, shape: tuple[int, int]) -> np.ndarray:
+    """A 1/f map back to `shape`: enlarged by exactly f, so cell centres land where they came from."""
+    h, w = shape
+    big = cv2.resize(small, (small.shape[1] * f, small.shape[0] * f), interpolation=cv2.INTER_LINEAR)
+    return big if big.shape == (h, w) else big[:h, :w]
 
 
 def _unit(mask: np.ndarray) -> np.ndarray:
@@ -444,14 +486,16 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
         coats.over(_rgb(ls.color), swept * np.float32(ls.opacity))
     if style.shadow is not None:
         sh = style.shadow
-        mask = _unit(_shifted(body8, sh.dx, sh.dy))
+        moved = _shifted(body8, sh.dx, sh.dy)
         if sh.blur > 0:
-            mask = _blur(mask, sh.blur)
-        coats.over(_rgb(sh.color), mask * np.float32(sh.opacity))
+            cover = _soft_cover(moved, sh.blur, opacity=sh.opacity)
+        else:
+            cover = cv2.convertScaleAbs(moved, alpha=sh.opacity)
+        coats.over(_rgb(sh.color), cover)
     if style.glow is not None:
         gl = style.glow
-        mask = _blur(_unit(cv2.dilate(body8, np.ones((3, 3), np.uint8))), max(gl.radius, 0.5))
-        coats.over(_rgb(gl.color), np.minimum(mask * 1.6, 1) * np.float32(gl.opacity))
+        grown = cv2.dilate(body8, np.ones((3, 3), np.uint8))
+        coats.over(_rgb(gl.color), _soft_cover(grown, max(gl.radius, 0.5), gain=1.6, opacity=gl.opacity))
     if style.extrude is not None:
         ex = style.extrude
         if ex.light is not None:
