@@ -389,12 +389,12 @@ def _rgb(hex_color: str, gain: float = 1.0) -> list[float]:
 
 
 def _rings(body8: np.ndarray, outlines) -> list[np.ndarray]:
-    """Each outline's coverage: the body grown by the widths of that ring and every ring inside it."""
+    """Each outline's coverage: the body grown by the widths of that ring and every ring inside it
+    (a chain of small dilations, as the stroke's core: one elliptical kernel costs with its area)."""
     masks, radius = [], 0.0
     for outline in outlines:
         radius += outline.width
-        r = max(1, round(radius))
-        masks.append(cv2.dilate(body8, _disc(r)))
+        masks.append(_grown(body8, max(1, round(radius))))
     return masks
 
 
