@@ -629,7 +629,7 @@ def test_soft_coats_are_the_full_size_blur(seed, sigma, gain, opacity, shape):
     from textsynth.render.text import _soft_cover
 
     rng = np.random.default_rng(seed)
-    margin = math.ceil(2 * sigma)
+    margin = math.ceil(3 * sigma) + 6  # a layer's: 3 sigma + 2 beyond the ink (lines here reach 6 out)
     mask = np.zeros((shape[0] + 2 * margin, shape[1] + 2 * margin), np.uint8)
     for _ in range(4):
         x, y = rng.integers(margin, margin + shape[1], 2), rng.integers(margin, margin + shape[0], 2)
