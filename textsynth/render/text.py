@@ -473,7 +473,12 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
     )  # fmt: skip
     flat = style.fill.kind == "solid" or (style.fill.kind == "gradient" and len(style.fill.colors) < 2)
     if plain and flat:
-        # plain solid fill, the common case: premultiplied colour is a lookup of the coverage
+        # plain solid fill, the common case: premultiplied colour is a lookup of the coverage, over
+        # the ink's box only (a third of a plain layer is the rows above and below CJK ink and the
+        # margin: transparent, so the lookup, paste and any warp skip it and the canvas is the same)
+        x, y, w, h = cv2.boundingRect(fill8)
+        if w and h:
+            fill8, origin = fill8[y : y + h, x : x + w], (origin[0] + x, origin[1] + y)
         return TextLayer(rgba=lut_rgba(fill8, _coverage_table(style.fill.colors[0])), origin=origin)
     # masks are shifted in uint8 and blurred in float32; coats compose in uint8
     inner8 = stroke8 if stroke8 is not None else fill8
