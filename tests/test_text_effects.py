@@ -640,3 +640,36 @@ def test_soft_coats_are_the_full_size_blur(seed, sigma, gain, opacity, shape):
     cover = _soft_cover(mask, sigma, gain, opacity)
     assert cover.shape == mask.shape and cover.dtype == np.uint8
     assert np.abs(cover - exact).max() <= 10
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    width=st.integers(1, 9),
+    size=st.integers(16, 90),
+    glow=st.booleans(),
+    colors=st.tuples(*[st.sampled_from(["#ffd700", "#c1121f", "#111111", "#ffffff", "#2a9d8f"])] * 2),
+)
+def test_solid_fill_on_its_stroke_is_the_stroke_then_the_fill(face, load_font, width, size, glow, colors):
+    """A solid fill is laid on its stroke by one blend lookup where it has ink (the stroke is opaque
+    there): the same layer, to a level, as painting the stroke and then the fill over it."""
+    from textsynth.render.layout import layout_block
+    from textsynth.render.text import _ByteCoats, _rgb, block_masks, draw_text_layer
+
+    style = TextStyle(
+        fill=Fill("solid", [colors[0]]), stroke_width=width, stroke_color=colors[1],
+        glow=Glow(4.0, "#ffffff", 0.8) if glow else None,
+    )  # fmt: skip
+    item = _item(face, style, size_px=size)
+    font = load_font(item.font, item.size_px)
+    layout = layout_block(item, font)
+    fill8, stroke8, _ = block_masks(item, layout, font)
+    coats = _ByteCoats(fill8.shape)
+    if glow:
+        coats.over([1.0, 1.0, 1.0], np.zeros_like(fill8))  # a first coat, so the stroke is laid over one
+    coats.over(_rgb(colors[1]), stroke8)
+    coats.over(_rgb(colors[0]), fill8)
+    drawn = draw_text_layer(item, layout, font).rgba.astype(int)
+    painted = coats.rgba().astype(int)
+    inked = fill8 > 0
+    assert np.abs(drawn[inked] - painted[inked]).max() <= 1
+    assert (drawn[inked][:, 3] == 255).all(), "the fill's ink sits on opaque stroke"

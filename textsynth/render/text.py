@@ -515,7 +515,12 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
         coats.over(_rgb(outline.color), ring)
     if stroke8 is not None:
         coats.over(_rgb(style.stroke_color), stroke8)
-    coats.over(_fill_planes(item, fill8.shape, fill8), fill8)
+    if stroke8 is not None and flat:
+        # the stroke is opaque wherever the fill has ink (its core is the ink grown), so there the
+        # fill over it is one lookup of the fill's coverage into a stroke-to-fill blend, copied in
+        coats.place(lut_rgba(fill8, _blend_table(style.stroke_color, style.fill.colors[0])), fill8)
+    else:
+        coats.over(_fill_planes(item, fill8.shape, fill8), fill8)
     if style.inner_glow is not None:
         ig = style.inner_glow
         # light entering from the edges: full at the outline, gone about a radius inside
@@ -562,6 +567,12 @@ class _ByteCoats:
         cv2.multiply(acc, keep, dst=acc, scale=1.0 / 255.0)
         cv2.add(acc, coat, dst=acc)
 
+    def place(self, coat: np.ndarray, where: np.ndarray) -> None:
+        """Put an opaque-backed coat's pixels where `where` is non-zero, as they are: for a coat whose
+        table already blends it over what lies beneath (which is opaque and known there)."""
+        assert self.acc is not None, "placed over a painted coat"
+        cv2.copyTo(coat, where, self.acc)
+
     def rgba(self) -> np.ndarray:
         assert self.acc is not None, "the fill is always painted"
         return self.acc
@@ -594,6 +605,17 @@ def _color_table(rgb: tuple[float, ...]) -> np.ndarray:
 def _coverage_table(hex_color: str) -> np.ndarray:
     """Coverage -> premultiplied RGBA of a solid colour, as a 256x4 uint8 table (a few colours per run)."""
     return _color_table(tuple(v / 255.0 for v in hex_to_rgb(hex_color)))
+
+
+@functools.lru_cache(maxsize=512)
+def _blend_table(under: str, over: str) -> np.ndarray:
+    """Coverage c -> `over` at c laid on opaque `under`: premultiplied RGBA, alpha 255 (256x4 uint8)."""
+    c = np.arange(256, dtype=np.float64)[:, None] / 255.0
+    table = np.full((256, 4), 255, np.uint8)
+    mixed = np.array(hex_to_rgb(under), np.float64) * (1 - c) + np.array(hex_to_rgb(over), np.float64) * c
+    table[:, :3] = np.rint(mixed).astype(np.uint8)
+    table.flags.writeable = False
+    return table
 
 
 def lut_rgba(gray: np.ndarray, table: np.ndarray) -> np.ndarray:
