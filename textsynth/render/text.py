@@ -518,7 +518,7 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
     if stroke8 is not None and flat:
         # the stroke is opaque wherever the fill has ink (its core is the ink grown), so there the
         # fill over it is one lookup of the fill's coverage into a stroke-to-fill blend, copied in
-        coats.place(lut_rgba(fill8, _blend_table(style.stroke_color, style.fill.colors[0])), fill8)
+        coats.place(fill8, _blend_table(style.stroke_color, style.fill.colors[0]))
     else:
         coats.over(_fill_planes(item, fill8.shape, fill8), fill8)
     if style.inner_glow is not None:
@@ -548,10 +548,19 @@ class _ByteCoats:
         """Paint `color` (0..1 per channel: numbers, or maps for a gradient or texture) through `mask`
         (uint8, or float 0..1)."""
         m8 = mask if mask.dtype == np.uint8 else cv2.convertScaleAbs(mask, alpha=255.0)
+        window = None
+        if self.acc is not None:
+            # over what is painted, only the coat's inked box changes (stroke and fill on a glowing
+            # layer's wide margins are a third of it): the same bytes for a lookup and paint of that
+            window = _inked_window(m8)
+            if window is None:
+                return
+            m8, mask = m8[window], mask[window]
+            color = [_part(c, window) for c in color]
         if any(isinstance(c, np.ndarray) for c in color):
-            self.paint(_varied_coat(color, mask, m8), m8)
+            self.paint(_varied_coat(color, mask, m8), m8, window)
         else:
-            self.paint(lut_rgba(m8, _color_table(tuple(color))), m8)
+            self.paint(lut_rgba(m8, _color_table(tuple(color))), m8, window)
 
     def paint(self, coat: np.ndarray, m8: np.ndarray, window: tuple[slice, slice] | None = None) -> None:
         """Lay a premultiplied RGBA `coat` whose coverage is `m8` over what is painted; with `window`,
@@ -567,15 +576,33 @@ class _ByteCoats:
         cv2.multiply(acc, keep, dst=acc, scale=1.0 / 255.0)
         cv2.add(acc, coat, dst=acc)
 
-    def place(self, coat: np.ndarray, where: np.ndarray) -> None:
-        """Put an opaque-backed coat's pixels where `where` is non-zero, as they are: for a coat whose
-        table already blends it over what lies beneath (which is opaque and known there)."""
+    def place(self, coverage: np.ndarray, table: np.ndarray) -> None:
+        """Put table[coverage] where the coverage is non-zero, as it is: for a coat whose table
+        already blends it over what lies beneath (which is opaque and known there)."""
         assert self.acc is not None, "placed over a painted coat"
-        cv2.copyTo(coat, where, self.acc)
+        window = _inked_window(coverage)
+        if window is not None:
+            part = coverage[window]
+            cv2.copyTo(lut_rgba(part, table), part, self.acc[window])
 
     def rgba(self) -> np.ndarray:
         assert self.acc is not None, "the fill is always painted"
         return self.acc
+
+
+def _inked_window(m8: np.ndarray) -> tuple[slice, slice] | None:
+    """The bounding box of a coverage's non-zero pixels as slices (None without any)."""
+    x, y, w, h = cv2.boundingRect(m8)
+    return (slice(y, y + h), slice(x, x + w)) if w and h else None
+
+
+def _part(plane, window: tuple[slice, slice]):
+    """A colour plane's part over `window`: a number as it is, a map cut along each axis it spans
+    (a vertical ramp is one column broadcast over the rows)."""
+    if not isinstance(plane, np.ndarray):
+        return plane
+    rows, cols = window
+    return plane[rows if plane.shape[0] > 1 else slice(None), cols if plane.shape[1] > 1 else slice(None)]
 
 
 def _varied_coat(color, mask: np.ndarray, m8: np.ndarray) -> np.ndarray:
