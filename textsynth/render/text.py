@@ -218,6 +218,7 @@ def _rim_ring(width: int) -> np.ndarray:
     outside the core see no ink there, so the ring gives them the whole disc's maximum)."""
     ring = _disc(width).copy()
     ring[1:-1, 1:-1] &= ~_grown_point(width - 1, _disc_steps(width - 1))
+    ring.flags.writeable = False  # cached: shared by every later stroke of this width
     return ring
 
 
@@ -361,7 +362,9 @@ def _soft_cover(mask8: np.ndarray, sigma: float, gain: float = 1.0, opacity: flo
 @functools.lru_cache(maxsize=256)
 def _gain_table(gain: float, opacity: float) -> np.ndarray:
     """Byte coverage v -> min(v x gain, 255) x opacity, rounded."""
-    return np.rint(np.minimum(np.arange(256) * gain, 255.0) * opacity).astype(np.uint8)
+    table = np.rint(np.minimum(np.arange(256) * gain, 255.0) * opacity).astype(np.uint8)
+    table.flags.writeable = False  # cached
+    return table
 
 
 def _shrunk(mask: np.ndarray, f: int) -> np.ndarray:
