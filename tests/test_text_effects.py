@@ -4,6 +4,7 @@ characters of mixed size. Each renders, is recorded, draws again from its record
 from __future__ import annotations
 
 import json
+import math
 
 import cv2
 import numpy as np
@@ -572,3 +573,103 @@ def test_extrusion_painted_in_its_window_is_the_whole_layers(face, load_font, de
     with mock.patch.object(text_mod, "_extrude_window", lambda body8, ex: whole):
         reference = text_mod.draw_text_layer(item, layout, font)
     assert windowed.origin == reference.origin and np.array_equal(windowed.rgba, reference.rgba)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), width=st.integers(1, 16))
+def test_stroke_rim_from_its_ring_is_the_whole_discs(seed, width):
+    """The rim is grown with only the ring of its disc beyond the core's: outside the opaque core no
+    ink lies within the core's disc, so the result is the whole disc's, byte for byte, any coverage."""
+    from textsynth.render.text import _RIM_GAIN, _RING, _disc, _disc_steps, _grown_point, stroked
+
+    rng = np.random.default_rng(seed)
+    fill = np.zeros((48 + 2 * width, 64 + 2 * width), np.uint8)
+    for _ in range(rng.integers(1, 6)):  # strokes and dots, with antialiased edges
+        x, y = rng.integers(width, 64 + width, 2), rng.integers(width, 48 + width, 2)
+        cv2.line(
+            fill, (int(x[0]), int(y[0])), (int(x[1]), int(y[1])), 255, int(rng.integers(1, 6)), cv2.LINE_AA
+        )
+    core = cv2.dilate(
+        np.where(fill > 0, 255, 0).astype(np.uint8),
+        _grown_point(width - 1, _disc_steps(width - 1)).astype(np.uint8),
+    )
+    whole = cv2.max(cv2.dilate(cv2.LUT(fill, _RIM_GAIN), _disc(width)), core)
+    assert np.array_equal(stroked(fill, width), cv2.max(whole, cv2.erode(whole, _RING)))
+
+
+@pytest.mark.parametrize("radius", range(1, 25))
+def test_chained_discs_are_round(radius):
+    """The core's disc is a chain of small dilations: the Euclidean disc itself up to radius 9 (the
+    widths text gets), a few boundary pixels off beyond (OpenCV's ellipse kernel: 4-32), and as
+    wide across as it is tall."""
+    from textsynth.render.text import _disc_steps, _grown, _grown_point
+
+    y, x = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    euclid = x * x + y * y <= (radius + 0.3) ** 2
+    chained = _grown_point(radius, _disc_steps(radius))
+    assert (chained != euclid).sum() <= (0 if radius <= 9 else radius + 8)
+    assert np.array_equal(chained, chained.T) and np.array_equal(chained, chained[::-1])
+    point = np.zeros((2 * radius + 1, 2 * radius + 1), np.uint8)
+    point[radius, radius] = 255
+    assert np.array_equal(_grown(point, radius) > 0, chained), "the chain grows a pixel into its disc"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    sigma=st.floats(0.5, 40),
+    gain=st.sampled_from([1.0, 1.6]),
+    opacity=st.floats(0.2, 1),
+    shape=st.tuples(st.integers(20, 160), st.integers(20, 160)),
+)
+def test_soft_coats_are_the_full_size_blur(seed, sigma, gain, opacity, shape):
+    """Shadows and glows are blurred on a smaller map and enlarged as bytes: within a few levels of
+    blurring the whole mask in float (the old shrink, by a factor that was not whole, was up to 15
+    off), any size and any blur, with the margin a layer keeps around its ink."""
+    from textsynth.render.text import _soft_cover
+
+    rng = np.random.default_rng(seed)
+    margin = math.ceil(3 * sigma) + 6  # a layer's: 3 sigma + 2 beyond the ink (lines here reach 6 out)
+    mask = np.zeros((shape[0] + 2 * margin, shape[1] + 2 * margin), np.uint8)
+    for _ in range(4):
+        x, y = rng.integers(margin, margin + shape[1], 2), rng.integers(margin, margin + shape[0], 2)
+        cv2.line(
+            mask, (int(x[0]), int(y[0])), (int(x[1]), int(y[1])), 255, int(rng.integers(1, 12)), cv2.LINE_AA
+        )
+    exact = np.minimum(cv2.GaussianBlur(mask / 255.0, (0, 0), sigma) * gain, 1) * opacity * 255
+    cover = _soft_cover(mask, sigma, gain, opacity)
+    assert cover.shape == mask.shape and cover.dtype == np.uint8
+    assert np.abs(cover - exact).max() <= 10
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    width=st.integers(1, 9),
+    size=st.integers(16, 90),
+    glow=st.booleans(),
+    colors=st.tuples(*[st.sampled_from(["#ffd700", "#c1121f", "#111111", "#ffffff", "#2a9d8f"])] * 2),
+)
+def test_solid_fill_on_its_stroke_is_the_stroke_then_the_fill(face, load_font, width, size, glow, colors):
+    """A solid fill is laid on its stroke by one blend lookup where it has ink (the stroke is opaque
+    there): the same layer, to a level, as painting the stroke and then the fill over it."""
+    from textsynth.render.layout import layout_block
+    from textsynth.render.text import _ByteCoats, _rgb, block_masks, draw_text_layer
+
+    style = TextStyle(
+        fill=Fill("solid", [colors[0]]), stroke_width=width, stroke_color=colors[1],
+        glow=Glow(4.0, "#ffffff", 0.8) if glow else None,
+    )  # fmt: skip
+    item = _item(face, style, size_px=size)
+    font = load_font(item.font, item.size_px)
+    layout = layout_block(item, font)
+    fill8, stroke8, _ = block_masks(item, layout, font)
+    coats = _ByteCoats(fill8.shape)
+    if glow:
+        coats.over([1.0, 1.0, 1.0], np.zeros_like(fill8))  # a first coat, so the stroke is laid over one
+    coats.over(_rgb(colors[1]), stroke8)
+    coats.over(_rgb(colors[0]), fill8)
+    drawn = draw_text_layer(item, layout, font).rgba.astype(int)
+    painted = coats.rgba().astype(int)
+    inked = fill8 > 0
+    assert np.abs(drawn[inked] - painted[inked]).max() <= 1
+    assert (drawn[inked][:, 3] == 255).all(), "the fill's ink sits on opaque stroke"

@@ -134,18 +134,19 @@ def block_masks(
 def stroked(fill8: np.ndarray, width: int) -> np.ndarray:
     """The fill grown by `width` pixels with round joins: the glyphs plus their outline stroke.
 
-    Grown from the block's coverage in two dilations rather than stroking every glyph's outline with
-    FreeType: text sizes vary item to item, so those strokes were glyph-cache misses at ~0.6 ms an
-    item, the largest part of drawing text. Any inked pixel (a hairline is grey, not white) grows
-    into an opaque disc of radius width - 1; the coverage itself (x1.5), grown by `width`, gives
-    the antialiased rim. The pixel-stepped discs can leave a lone pin-hole where two reach just short of
+    Grown from the block's coverage rather than stroking every glyph's outline with FreeType: text
+    sizes vary item to item, so those strokes were glyph-cache misses at ~0.6 ms an item. Any inked
+    pixel (a hairline is grey, not white) grows into an opaque disc of radius width - 1 (`_grown`: a
+    few small dilations); the coverage itself (x1.5), grown by `width`, gives the antialiased rim.
+    Outside that opaque core no ink lies within the core's disc, so the rim's disc needs only its
+    ring beyond the core's (`_rim_ring`): a dilation costs per kernel pixel, and a ring has ~2w of
+    the disc's ~3w². The pixel-stepped discs can leave a lone pin-hole where two reach just short of
     a point: a pixel is at least as inked as the least inked of its eight neighbours. Within a rim
     of FreeType's stroke; test_text_effects compares them.
     """
-    rim = cv2.dilate(cv2.LUT(fill8, _RIM_GAIN), _disc(width))
     _, ink = cv2.threshold(fill8, 0, 255, cv2.THRESH_BINARY)
-    core = cv2.dilate(ink, _disc(width - 1)) if width > 1 else ink
-    grown = cv2.max(rim, core)
+    core = _grown(ink, width - 1)
+    grown = cv2.max(cv2.dilate(cv2.LUT(fill8, _RIM_GAIN), _rim_ring(width)), core)
     return cv2.max(grown, cv2.erode(grown, _RING))
 
 
@@ -153,11 +154,72 @@ _RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)  # the eight neigh
 # the rim's coverage x1.5: a gap narrower than the stroke, between two part-covered edges, fills as
 # FreeType's does (3x fewer pixels left thin where its stroke is solid; edges a touch fuller)
 _RIM_GAIN = np.minimum(np.round(np.arange(256) * 1.5), 255).astype(np.uint8)
+_CROSS = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+# OpenCV's 5x5 ellipse is taller than wide ([1, 5, 5, 5, 1] a row): one of it and one turned make a
+# round radius-4 step, as wide as tall
+_ROUND5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+_ROUND5_TURNED = np.ascontiguousarray(_ROUND5.T)
 
 
 @functools.lru_cache(maxsize=64)
 def _disc(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def _grown(mask: np.ndarray, radius: int) -> np.ndarray:
+    """`mask` dilated by a disc of `radius` as a chain of small steps (`_disc_steps`): a square,
+    crosses and round pairs cost ~0.03 ms a pixel of radius on a 1024² image's layer, where one
+    elliptical kernel costs with its area (radius 8: 0.55 ms)."""
+    return _chain(mask, _disc_steps(radius))
+
+
+def _chain(mask: np.ndarray, steps: tuple[int, int, int]) -> np.ndarray:
+    """Dilate by a (2s+1)² square, then `crosses` 3x3 crosses, then `pairs` round radius-4 pairs."""
+    square, crosses, pairs = steps
+    if square:
+        mask = cv2.dilate(mask, np.ones((2 * square + 1, 2 * square + 1), np.uint8))
+    if crosses:
+        mask = cv2.dilate(mask, _CROSS, iterations=crosses)
+    if pairs:
+        mask = cv2.dilate(cv2.dilate(mask, _ROUND5, iterations=pairs), _ROUND5_TURNED, iterations=pairs)
+    return mask
+
+
+@functools.lru_cache(maxsize=64)
+def _disc_steps(radius: int) -> tuple[int, int, int]:
+    """The chain (square radius, crosses, pairs) whose shape is nearest the Euclidean disc of
+    radius + 0.3 (as near as OpenCV's own ellipse kernel), fewest dilations among equals.
+    Searched once per radius: ~r²/8 dilations of a tiny image."""
+    if radius <= 0:
+        return 0, 0, 0
+    y, x = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    disc = x * x + y * y <= (radius + 0.3) ** 2
+    best: tuple[tuple[int, int], tuple[int, int, int]] | None = None
+    for pairs in range(radius // 4 + 1):
+        for square in range(radius - 4 * pairs + 1):
+            steps = (square, radius - 4 * pairs - square, pairs)
+            key = (int((_grown_point(radius, steps) != disc).sum()), steps[1] + 2 * pairs + (square > 0))
+            if best is None or key < best[0]:
+                best = (key, steps)
+    assert best is not None
+    return best[1]
+
+
+def _grown_point(radius: int, steps: tuple[int, int, int]) -> np.ndarray:
+    """The shape a chain of `steps` grows one pixel into, in a (2 radius + 1)² box."""
+    point = np.zeros((2 * radius + 1, 2 * radius + 1), np.uint8)
+    point[radius, radius] = 1
+    return _chain(point, steps).astype(bool)
+
+
+@functools.lru_cache(maxsize=64)
+def _rim_ring(width: int) -> np.ndarray:
+    """The rim's kernel: OpenCV's disc of radius `width` less the core's disc of width - 1 (pixels
+    outside the core see no ink there, so the ring gives them the whole disc's maximum)."""
+    ring = _disc(width).copy()
+    ring[1:-1, 1:-1] &= ~_grown_point(width - 1, _disc_steps(width - 1))
+    ring.flags.writeable = False  # cached: shared by every later stroke of this width
+    return ring
 
 
 def _draw_rotated(target: np.ndarray, glyph: Glyph, font: Font, origin) -> None:
@@ -268,13 +330,57 @@ def _shifted(mask: np.ndarray, dx: float, dy: float) -> np.ndarray:
 
 
 def _blur(mask: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of a float mask; wide blurs run on a smaller copy (the result is smooth anyway)."""
+    """Gaussian blur of a float mask; wide blurs run on a 1/f copy (the result is smooth anyway).
+
+    The copy is padded to whole f x f cells, so INTER_AREA takes its integer-factor path (a plain
+    cell mean: the general path cost 2x the rest of the blur) and enlarging by exactly f puts
+    every cell back over its own pixels."""
     f = max(1, int(sigma / 2))
     if f == 1:
         return cv2.GaussianBlur(mask, (0, 0), sigma)
     h, w = mask.shape
-    small = cv2.resize(mask, (max(1, round(w / f)), max(1, round(h / f))), interpolation=cv2.INTER_AREA)
-    return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / f), (w, h), interpolation=cv2.INTER_LINEAR)
+    small = cv2.GaussianBlur(_shrunk(mask, f), (0, 0), sigma / f)
+    return _enlarged(small, f, (h, w))
+
+
+def _soft_cover(mask8: np.ndarray, sigma: float, gain: float = 1.0, opacity: float = 1.0) -> np.ndarray:
+    """Coverage of a soft coat (shadow, glow) in bytes: min(blur(mask) x gain, 1) x opacity.
+
+    Blurred on the 1/f map and enlarged as bytes (full-size float planes were most of a glow's
+    cost); a gain goes on after enlarging, as a table, since clipping before it would flatten the
+    ramp where the glow saturates."""
+    f = max(1, int(sigma / 2))
+    h, w = mask8.shape
+    small = cv2.GaussianBlur(np.float32(1 / 255) * (_shrunk(mask8, f) if f > 1 else mask8), (0, 0), sigma / f)
+    if gain == 1.0:
+        small8 = cv2.convertScaleAbs(small, alpha=255.0 * opacity)
+        return small8 if f == 1 else _enlarged(small8, f, (h, w))
+    small8 = cv2.convertScaleAbs(small, alpha=255.0)
+    return cv2.LUT(small8 if f == 1 else _enlarged(small8, f, (h, w)), _gain_table(gain, opacity))
+
+
+@functools.lru_cache(maxsize=256)
+def _gain_table(gain: float, opacity: float) -> np.ndarray:
+    """Byte coverage v -> min(v x gain, 255) x opacity, rounded."""
+    table = np.rint(np.minimum(np.arange(256) * gain, 255.0) * opacity).astype(np.uint8)
+    table.flags.writeable = False  # cached
+    return table
+
+
+def _shrunk(mask: np.ndarray, f: int) -> np.ndarray:
+    """Mean of each f x f cell, the last row and column of cells padded by repeating the edge."""
+    h, w = mask.shape
+    ph, pw = -h % f, -w % f
+    if ph or pw:
+        mask = cv2.copyMakeBorder(mask, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+    return cv2.resize(mask, ((w + pw) // f, (h + ph) // f), interpolation=cv2.INTER_AREA)
+
+
+def _enlarged(small: np.ndarray, f: int, shape: tuple[int, int]) -> np.ndarray:
+    """A 1/f map back to `shape`: enlarged by exactly f, so cell centres land where they came from."""
+    h, w = shape
+    big = cv2.resize(small, (small.shape[1] * f, small.shape[0] * f), interpolation=cv2.INTER_LINEAR)
+    return big if big.shape == (h, w) else big[:h, :w]
 
 
 def _unit(mask: np.ndarray) -> np.ndarray:
@@ -286,12 +392,12 @@ def _rgb(hex_color: str, gain: float = 1.0) -> list[float]:
 
 
 def _rings(body8: np.ndarray, outlines) -> list[np.ndarray]:
-    """Each outline's coverage: the body grown by the widths of that ring and every ring inside it."""
+    """Each outline's coverage: the body grown by the widths of that ring and every ring inside it
+    (a chain of small dilations, as the stroke's core: one elliptical kernel costs with its area)."""
     masks, radius = [], 0.0
     for outline in outlines:
         radius += outline.width
-        r = max(1, round(radius))
-        masks.append(cv2.dilate(body8, _disc(r)))
+        masks.append(_grown(body8, max(1, round(radius))))
     return masks
 
 
@@ -370,7 +476,12 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
     )  # fmt: skip
     flat = style.fill.kind == "solid" or (style.fill.kind == "gradient" and len(style.fill.colors) < 2)
     if plain and flat:
-        # plain solid fill, the common case: premultiplied colour is a lookup of the coverage
+        # plain solid fill, the common case: premultiplied colour is a lookup of the coverage, over
+        # the ink's box only (a third of a plain layer is the rows above and below CJK ink and the
+        # margin: transparent, so the lookup, paste and any warp skip it and the canvas is the same)
+        x, y, w, h = cv2.boundingRect(fill8)
+        if w and h:
+            fill8, origin = fill8[y : y + h, x : x + w], (origin[0] + x, origin[1] + y)
         return TextLayer(rgba=lut_rgba(fill8, _coverage_table(style.fill.colors[0])), origin=origin)
     # masks are shifted in uint8 and blurred in float32; coats compose in uint8
     inner8 = stroke8 if stroke8 is not None else fill8
@@ -383,14 +494,16 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
         coats.over(_rgb(ls.color), swept * np.float32(ls.opacity))
     if style.shadow is not None:
         sh = style.shadow
-        mask = _unit(_shifted(body8, sh.dx, sh.dy))
+        moved = _shifted(body8, sh.dx, sh.dy)
         if sh.blur > 0:
-            mask = _blur(mask, sh.blur)
-        coats.over(_rgb(sh.color), mask * np.float32(sh.opacity))
+            cover = _soft_cover(moved, sh.blur, opacity=sh.opacity)
+        else:
+            cover = cv2.convertScaleAbs(moved, alpha=sh.opacity)
+        coats.over(_rgb(sh.color), cover)
     if style.glow is not None:
         gl = style.glow
-        mask = _blur(_unit(cv2.dilate(body8, np.ones((3, 3), np.uint8))), max(gl.radius, 0.5))
-        coats.over(_rgb(gl.color), np.minimum(mask * 1.6, 1) * np.float32(gl.opacity))
+        grown = cv2.dilate(body8, np.ones((3, 3), np.uint8))
+        coats.over(_rgb(gl.color), _soft_cover(grown, max(gl.radius, 0.5), gain=1.6, opacity=gl.opacity))
     if style.extrude is not None:
         ex = style.extrude
         if ex.light is not None:
@@ -405,7 +518,12 @@ def draw_text_layer(item: TextItem, layout: BlockLayout, font: Font) -> TextLaye
         coats.over(_rgb(outline.color), ring)
     if stroke8 is not None:
         coats.over(_rgb(style.stroke_color), stroke8)
-    coats.over(_fill_planes(item, fill8.shape, fill8), fill8)
+    if stroke8 is not None and flat:
+        # the stroke is opaque wherever the fill has ink (its core is the ink grown), so there the
+        # fill over it is one lookup of the fill's coverage into a stroke-to-fill blend, copied in
+        coats.place(fill8, _blend_table(style.stroke_color, style.fill.colors[0]))
+    else:
+        coats.over(_fill_planes(item, fill8.shape, fill8), fill8)
     if style.inner_glow is not None:
         ig = style.inner_glow
         # light entering from the edges: full at the outline, gone about a radius inside
@@ -433,10 +551,19 @@ class _ByteCoats:
         """Paint `color` (0..1 per channel: numbers, or maps for a gradient or texture) through `mask`
         (uint8, or float 0..1)."""
         m8 = mask if mask.dtype == np.uint8 else cv2.convertScaleAbs(mask, alpha=255.0)
+        window = None
+        if self.acc is not None:
+            # over what is painted, only the coat's inked box changes (stroke and fill on a glowing
+            # layer's wide margins are a third of it): the same bytes for a lookup and paint of that
+            window = _inked_window(m8)
+            if window is None:
+                return
+            m8, mask = m8[window], mask[window]
+            color = [_part(c, window) for c in color]
         if any(isinstance(c, np.ndarray) for c in color):
-            self.paint(_varied_coat(color, mask, m8), m8)
+            self.paint(_varied_coat(color, mask, m8), m8, window)
         else:
-            self.paint(lut_rgba(m8, _color_table(tuple(color))), m8)
+            self.paint(lut_rgba(m8, _color_table(tuple(color))), m8, window)
 
     def paint(self, coat: np.ndarray, m8: np.ndarray, window: tuple[slice, slice] | None = None) -> None:
         """Lay a premultiplied RGBA `coat` whose coverage is `m8` over what is painted; with `window`,
@@ -452,9 +579,33 @@ class _ByteCoats:
         cv2.multiply(acc, keep, dst=acc, scale=1.0 / 255.0)
         cv2.add(acc, coat, dst=acc)
 
+    def place(self, coverage: np.ndarray, table: np.ndarray) -> None:
+        """Put table[coverage] where the coverage is non-zero, as it is: for a coat whose table
+        already blends it over what lies beneath (which is opaque and known there)."""
+        assert self.acc is not None, "placed over a painted coat"
+        window = _inked_window(coverage)
+        if window is not None:
+            part = coverage[window]
+            cv2.copyTo(lut_rgba(part, table), part, self.acc[window])
+
     def rgba(self) -> np.ndarray:
         assert self.acc is not None, "the fill is always painted"
         return self.acc
+
+
+def _inked_window(m8: np.ndarray) -> tuple[slice, slice] | None:
+    """The bounding box of a coverage's non-zero pixels as slices (None without any)."""
+    x, y, w, h = cv2.boundingRect(m8)
+    return (slice(y, y + h), slice(x, x + w)) if w and h else None
+
+
+def _part(plane, window: tuple[slice, slice]):
+    """A colour plane's part over `window`: a number as it is, a map cut along each axis it spans
+    (a vertical ramp is one column broadcast over the rows)."""
+    if not isinstance(plane, np.ndarray):
+        return plane
+    rows, cols = window
+    return plane[rows if plane.shape[0] > 1 else slice(None), cols if plane.shape[1] > 1 else slice(None)]
 
 
 def _varied_coat(color, mask: np.ndarray, m8: np.ndarray) -> np.ndarray:
@@ -484,6 +635,17 @@ def _color_table(rgb: tuple[float, ...]) -> np.ndarray:
 def _coverage_table(hex_color: str) -> np.ndarray:
     """Coverage -> premultiplied RGBA of a solid colour, as a 256x4 uint8 table (a few colours per run)."""
     return _color_table(tuple(v / 255.0 for v in hex_to_rgb(hex_color)))
+
+
+@functools.lru_cache(maxsize=512)
+def _blend_table(under: str, over: str) -> np.ndarray:
+    """Coverage c -> `over` at c laid on opaque `under`: premultiplied RGBA, alpha 255 (256x4 uint8)."""
+    c = np.arange(256, dtype=np.float64)[:, None] / 255.0
+    table = np.full((256, 4), 255, np.uint8)
+    mixed = np.array(hex_to_rgb(under), np.float64) * (1 - c) + np.array(hex_to_rgb(over), np.float64) * c
+    table[:, :3] = np.rint(mixed).astype(np.uint8)
+    table.flags.writeable = False
+    return table
 
 
 def lut_rgba(gray: np.ndarray, table: np.ndarray) -> np.ndarray:
