@@ -382,6 +382,47 @@ def test_an_enlarged_crop_is_jittered_before_it_is_enlarged_and_looks_the_same(t
     assert np.abs(new - old).mean() < 1.0 and np.abs(new - old).max() <= 8
 
 
+def test_strips_of_any_width_give_the_same_pixels_and_keep_no_map(tmp_path, monkeypatch):
+    """A level is stored as vertical strips read with one pread each: windows that span one strip or
+    many, flipped or not, with or without a hidden box, are the same bytes whatever the strip width
+    (the narrow one cuts every window into many pieces), and no crop keeps a memory map."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    photo = _photo(_write_photo(tmp_path / "p.png", 700, 500))
+    rng = np.random.default_rng(9)
+    cases = []
+    for _ in range(12):
+        width, height = int(rng.integers(20, 300)), int(rng.integers(20, 300))
+        params = P.sample_photo_crop(rng, photo, width, height)
+        x0, y0 = int(rng.integers(-20, width)), int(rng.integers(-20, height))
+        hidden = (x0, y0, x0 + int(rng.integers(0, width)), y0 + int(rng.integers(0, height)))
+        cases.append((params, width, height, hidden if rng.random() < 0.5 else None))
+    drawn = {}
+    for strip in (P.STRIP, 8):
+        monkeypatch.setattr(P, "STRIP", strip)
+        P.clear_cache()
+        drawn[strip] = [P.render_photo_crop(params, w, h, hidden).tobytes() for params, w, h, hidden in cases]
+        assert P.mapped_bytes() == 0 and P.cache_bytes() == 0
+    assert drawn[8] == drawn[P.STRIP]
+    P.clear_cache()
+
+
+def test_a_cache_that_cannot_be_written_or_is_cut_short_gives_the_same_pixels(tmp_path, monkeypatch):
+    photo = _photo(_write_photo(tmp_path / "p.jpg", 640, 480))
+    params = [P.sample_photo_crop(np.random.default_rng(seed), photo, 200, 150) for seed in range(6)]
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    expected = [P.render_photo_crop(p, 200, 150).tobytes() for p in params]
+    for path in (tmp_path / "cache" / "photos").iterdir():  # every stored level cut short
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    P.clear_cache()
+    assert [P.render_photo_crop(p, 200, 150).tobytes() for p in params] == expected
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "not-a-folder"))  # kept in memory instead
+    P.clear_cache()
+    assert [P.render_photo_crop(p, 200, 150).tobytes() for p in params] == expected
+    P.clear_cache()
+
+
 def test_records_from_before_the_ladder_render_the_same_bytes(tmp_path, monkeypatch):
     """Crops without `level` (every record made before the ladder) take the old path, byte for byte:
     the digest was taken with the code before the ladder (3113bdf) on this synthetic photo."""

@@ -2,20 +2,23 @@
 
 A crop is sampled into plain JSON params (which photo, which rectangle, flip, colour jitter) and
 rendered from those params alone, so a sample's KEY.json is enough to draw the same pixels again.
-Decoded photos are kept downscaled to the level a crop needs, in a small LRU bounded by bytes.
+Decoded photos are stored on disk once per machine, downscaled to the levels crops need: a ladder
+of levels in column strips that a crop reads a window of (new crops), and memory-mapped power-of-two
+levels that a crop is resized from (records made before the ladder), in a small LRU bounded by bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import math
 import mmap
 import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -431,46 +434,82 @@ def render_photo_crop(params: dict, width: int, height: int, hidden: Box | None 
 
 def _from_level(file: str, params: dict, width: int, height: int, hidden: Box | None) -> np.ndarray:
     """A crop of the level `params` name (a ladder rung, or the power-of-two level a zoom off the
-    ladder reads): a canvas-sized window is flipped and jittered straight into the frame; any other
-    crop is resized, flipped and jittered at whichever of its size and the canvas's is smaller."""
+    ladder reads): a canvas-sized window is jittered straight from the level's strips into the frame,
+    then flipped; any other crop is resized, flipped and jittered at whichever of its size and the
+    canvas's is smaller."""
     photo_w, photo_h = params["photo_size"]
     level_w, level_h = params["level"]
     if not (0 < level_w <= photo_w and 0 < level_h <= photo_h):
         raise TextsynthError(f"{file}: level {params['level']} is not within the {photo_w}x{photo_h} photo")
-    img = _decoded(file, (level_w, level_h), photo_w, photo_h)
     sx, sy = level_w / photo_w, level_h / photo_h
     x0, y0, x1, y1 = params["crop"]
     cx0, cy0 = round(x0 * sx), round(y0 * sy)
-    crop = img[cy0 : max(cy0 + 1, round(y1 * sy)), cx0 : max(cx0 + 1, round(x1 * sx))]
-    if crop.shape[:2] == (height, width):
-        return _finish(crop, params, np.empty((height, width, 3), np.uint8), hidden)
-    if crop.shape[0] * crop.shape[1] < width * height:  # an enlargement: finish the fewer pixels first
-        small = _finish(crop, params, np.empty(crop.shape, np.uint8), None)
+    box = cx0, cy0, max(cx0 + 1, round(x1 * sx)), max(cy0 + 1, round(y1 * sy))
+    pieces = _level_box(file, (level_w, level_h), photo_w, photo_h, box)
+    crop_w, crop_h = box[2] - box[0], box[3] - box[1]
+    if (crop_w, crop_h) == (width, height):
+        return _finish(pieces, params, np.empty((height, width, 3), np.uint8), hidden)
+    crop = _joined(pieces, crop_w, crop_h)
+    if crop_w * crop_h < width * height:  # an enlargement: finish the fewer pixels first
+        small = _finish([(0, crop)], params, crop, None)
         return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
     out = cv2.resize(crop, (width, height), interpolation=cv2.INTER_LINEAR)
-    return _finish(out, params, out, hidden)
+    return _finish([(0, out)], params, out, hidden)
 
 
 # the contrast jitter's pivot, the mean luma, is taken over every this-many-th row of a level's crop
 MEAN_ROW_STEP = 4
 
+Pieces = list[tuple[int, np.ndarray]]  # side by side: (first column, columns) of one picture
 
-def _finish(src: np.ndarray, params: dict, out: np.ndarray, hidden: Box | None) -> np.ndarray:
-    """`src` flipped and colour-jittered as `params` say, written into `out` (which may be `src`) in
-    one pass where there is no flip: the transform reads the level and writes the frame, no copy
-    first. Pixels in `hidden` are left without the jitter (copied, or flipped)."""
-    height, width = src.shape[:2]
-    source = cv2.flip(src, 1, dst=out) if params.get("flip") else src
-    affine = _jitter_affine(params, source[::MEAN_ROW_STEP])
-    if affine is None:  # no jitter: the (flipped) pixels as they are
-        if source is not out:
-            np.copyto(out, source)
-        return out
-    ix0, iy0, ix1, iy1 = inner = _clipped(hidden or (0, 0, 0, 0), (0, 0, width, height))
-    if source is not out and ix0 < ix1 and iy0 < iy1:
-        np.copyto(out[iy0:iy1, ix0:ix1], source[iy0:iy1, ix0:ix1])
-    for y0, y1, x0, x1 in boxes_around(inner, (0, 0, width, height)):
-        cv2.transform(source[y0:y1, x0:x1], affine, dst=out[y0:y1, x0:x1])
+
+def _finish(pieces: Pieces, params: dict, out: np.ndarray, hidden: Box | None) -> np.ndarray:
+    """The picture in `pieces` colour-jittered into `out` (a piece may be `out` itself), then flipped,
+    as `params` say: the transform reads the level's strips and writes the frame, no copy first.
+    Pixels in `hidden` are left without the jitter."""
+    height, width = out.shape[:2]
+    flip = bool(params.get("flip"))
+
+    def mean_luma() -> float:
+        total, count = np.zeros(4), 0
+        for _, piece in pieces:
+            rows = piece[::MEAN_ROW_STEP]
+            total += cv2.sumElems(rows)
+            count += rows.shape[0] * rows.shape[1]
+        return float(np.dot(total[:3], _LUMA)) / count
+
+    affine = _jitter_matrix(params, mean_luma)
+    hx0, hy0, hx1, hy1 = hidden or (0, 0, 0, 0)
+    if flip:  # the hidden box in the unflipped picture's columns
+        hx0, hx1 = width - hx1, width - hx0
+    for x, piece in pieces:
+        piece_w = piece.shape[1]
+        target = out[:, x : x + piece_w]
+        in_place = piece.__array_interface__["data"][0] == target.__array_interface__["data"][0]
+        if affine is None:
+            if not in_place:
+                np.copyto(target, piece)
+            continue
+        inner = _clipped((hx0 - x, hy0, hx1 - x, hy1), (0, 0, piece_w, height))
+        if not in_place and inner[0] < inner[2] and inner[1] < inner[3]:
+            np.copyto(
+                target[inner[1] : inner[3], inner[0] : inner[2]],
+                piece[inner[1] : inner[3], inner[0] : inner[2]],
+            )
+        for y0, y1, x0, x1 in boxes_around(inner, (0, 0, piece_w, height)):
+            cv2.transform(piece[y0:y1, x0:x1], affine, dst=target[y0:y1, x0:x1])
+    if flip:
+        cv2.flip(out, 1, dst=out)
+    return out
+
+
+def _joined(pieces: Pieces, width: int, height: int) -> np.ndarray:
+    """The pieces as one contiguous picture (a resize needs one)."""
+    if len(pieces) == 1 and pieces[0][1].flags.c_contiguous and pieces[0][1].flags.writeable:
+        return pieces[0][1]
+    out = np.empty((height, width, 3), np.uint8)
+    for x, piece in pieces:
+        out[:, x : x + piece.shape[1]] = piece
     return out
 
 
@@ -497,7 +536,13 @@ _LUMA = np.array([0.299, 0.587, 0.114], np.float64)
 
 def _jitter_affine(params: dict, img: np.ndarray) -> np.ndarray | None:
     """The 3x4 colour matrix of the jitter in `params` (None for none); contrast works around the mean
-    luma of `img`, the whole picture.
+    luma of `img`, the whole picture."""
+    return _jitter_matrix(params, lambda: float(np.dot(cv2.mean(img)[:3], _LUMA)))
+
+
+def _jitter_matrix(params: dict, mean_luma: Callable[[], float]) -> np.ndarray | None:
+    """The 3x4 colour matrix of the jitter in `params` (None for none); contrast works around the
+    picture's mean luma, asked of `mean_luma` only then.
 
     Each adjustment is linear in RGB (hue as a rotation about the grey axis, as in CSS's
     hue-rotate), so their composition is a 3x4 matrix: one cv2.transform instead of float passes.
@@ -512,7 +557,7 @@ def _jitter_affine(params: dict, img: np.ndarray) -> np.ndarray | None:
     matrix = np.eye(3) * brightness
     offset = np.zeros(3)
     if contrast != 1.0:  # around the mean luma of the brightened image
-        mean = float(np.dot(cv2.mean(img)[:3], _LUMA)) * brightness
+        mean = mean_luma() * brightness
         matrix, offset = matrix * contrast, offset * contrast + mean * (1 - contrast)
     if saturation != 1.0:
         mix = grey + saturation * (np.eye(3) - grey)
@@ -565,6 +610,7 @@ def clear_cache() -> None:
     global _cache_bytes, _mapped_bytes
     with _cache_lock:
         _cache.clear()
+        _open.clear()
         _cache_bytes = _mapped_bytes = 0
 
 
@@ -607,6 +653,127 @@ def _decoded(file: str, level: Level, photo_w: int, photo_h: int) -> np.ndarray:
         return _cache[key][0]
 
 
+# A rung is stored as vertical strips of STRIP columns, each strip's rows one after another, so a
+# window's rows are read with one pread a strip: about the window's own bytes, no page faults and no
+# map kept (a row-major level read whole rows, 2.5-3x the window; mapped, it faulted ~40-100 times a crop)
+STRIP = 128
+_MAX_OPEN = 64  # strip files kept open, per process
+_open: OrderedDict[tuple, tuple[io.FileIO, int, int] | None] = OrderedDict()
+_scratch = threading.local()  # each thread's read buffer, reused: fresh pages would fault
+
+
+def _level_box(file: str, size: tuple[int, int], photo_w: int, photo_h: int, box: Box) -> Pieces:
+    """The box (x0, y0, x1, y1) of the rung of `size`, as the pieces of its strips it spans (views of
+    this thread's read buffer, good until its next read), or one view of the level held in memory
+    where the cache folder cannot be written."""
+    try:
+        st = os.stat(file)
+    except OSError as err:
+        raise TextsynthError(f"{file}: cannot read photo ({err.strerror or err})") from None
+    key = (file, st.st_mtime_ns, st.st_size, size)
+    with _cache_lock:
+        handle = _open.get(key, False)
+        if handle is not False:
+            _open.move_to_end(key)
+    if handle is False:
+        handle = _open_strips(file, st, size, photo_w, photo_h)
+        with _cache_lock:
+            _open[key] = handle
+            while len(_open) > _MAX_OPEN:  # a reader still holding a file keeps it open
+                _open.popitem(last=False)
+    x0, y0, x1, y1 = box
+    if handle is None:
+        return [(0, _decoded(file, size, photo_w, photo_h)[y0:y1, x0:x1])]
+    fio, offset, rows = handle
+    j0, j1 = x0 // STRIP, (x1 - 1) // STRIP
+    need = (j1 - j0 + 1) * (y1 - y0) * STRIP * 3
+    buffer = getattr(_scratch, "buffer", None)
+    if buffer is None or buffer.size < need:
+        buffer = _scratch.buffer = np.empty(max(need, 1 << 20), np.uint8)
+    strips = buffer[:need].reshape(j1 - j0 + 1, y1 - y0, STRIP, 3)
+    pieces: Pieces = []
+    for j in range(j0, j1 + 1):
+        strip = strips[j - j0]
+        if os.preadv(fio.fileno(), [strip], offset + (j * rows + y0) * STRIP * 3) != strip.nbytes:
+            raise TextsynthError(f"{fio.name}: decoded-photo cache file is cut short; delete it")
+        left, right = max(x0, j * STRIP), min(x1, (j + 1) * STRIP)
+        pieces.append((left - x0, strip[:, left - j * STRIP : right - j * STRIP]))
+    return pieces
+
+
+def _open_strips(
+    file: str, st: os.stat_result, size: tuple[int, int], photo_w: int, photo_h: int
+) -> tuple[io.FileIO, int, int] | None:
+    """The strip file of a rung, open (made first if absent: once per machine), its data's offset and
+    its rows; None where the cache folder cannot be written."""
+    path = _cache_path(file, st, f"{size[0]}x{size[1]}/strips{STRIP}")
+    try:
+        return _strips_at(path, size)
+    except (OSError, ValueError):
+        pass
+    img = _rung_image(file, st, size, photo_w, photo_h)
+    width, height = size
+    strips = np.zeros((-(-width // STRIP), height, STRIP, 3), np.uint8)
+    for j in range(strips.shape[0]):
+        part = img[:, j * STRIP : (j + 1) * STRIP]
+        strips[j, :, : part.shape[1]] = part
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
+        np.save(tmp, strips)
+        os.replace(tmp, path)
+        return _strips_at(path, size)
+    except OSError:  # a read-only or full cache folder: the level is kept in memory instead
+        return None
+
+
+def _strips_at(path: Path, size: tuple[int, int]) -> tuple[io.FileIO, int, int]:
+    """An existing strip file of a rung of `size`, open; ValueError if it is not one (or cut short)."""
+    fio = io.FileIO(path, "r")
+    try:
+        with open(fio.fileno(), "rb", closefd=False) as f:
+            if np.lib.format.read_magic(f) != (1, 0):
+                raise ValueError(f"{path}: not a .npy 1.0 file")
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            offset = f.tell()
+        width, height = size
+        if dtype != np.uint8 or fortran or shape != (-(-width // STRIP), height, STRIP, 3):
+            raise ValueError(f"{path}: not the strips of a {width}x{height} level")
+        if os.fstat(fio.fileno()).st_size < offset + math.prod(shape):
+            raise ValueError(f"{path}: cut short")
+    except BaseException:
+        fio.close()
+        raise
+    return fio, offset, height
+
+
+def _rung_image(
+    file: str, st: os.stat_result, size: tuple[int, int], photo_w: int, photo_h: int
+) -> np.ndarray:
+    """A rung as one picture, to store: a power-of-two level decoded (libjpeg scales by 1/2, 1/4, 1/8),
+    or one between them area-averaged from the power-of-two level above it (a shrink under 2x)."""
+    level = _source_level(photo_w, photo_h, size)
+    power = (math.ceil(photo_w / level), math.ceil(photo_h / level))
+    if size == power:
+        return _decode(file, level, photo_w, photo_h)
+    handle = _open_strips(file, st, power, photo_w, photo_h)
+    if handle is None:
+        source = _decode(file, level, photo_w, photo_h)
+    else:
+        fio, offset, rows = handle
+        strips = np.fromfile(fio.name, np.uint8, offset=offset).reshape(-1, rows, STRIP, 3)
+        source = strips.transpose(1, 0, 2, 3).reshape(rows, -1, 3)[:, : power[0]]
+    img = cv2.resize(source, size, interpolation=cv2.INTER_AREA)
+    img.flags.writeable = False
+    return img
+
+
+def _cache_path(file: str, st: os.stat_result, name: str) -> Path:
+    """Where a decoded form of a photo (named `name`) is cached: keyed by its path, mtime and size."""
+    key = hashlib.sha256(f"{os.path.abspath(file)}|{st.st_mtime_ns}|{st.st_size}|{name}".encode()).hexdigest()
+    return cache_dir() / "photos" / f"{key[:32]}.npy"
+
+
 def _source_level(photo_w: int, photo_h: int, size: tuple[int, int]) -> int:
     """The power-of-two level a rung of `size` is area-averaged from: the smallest that covers it."""
     level = 1
@@ -623,9 +790,7 @@ def _decoded_on_disk(
     """A decoded level as a read-only memory map of a .npy file (and True): JPEG decoding (about 0.1 s
     a photo) happens once per machine, and every worker process shares the same page-cache pages.
     Where the cache folder cannot be written, the decoded array itself (and False)."""
-    name = f"{level[0]}x{level[1]}" if isinstance(level, tuple) else str(level)
-    key = hashlib.sha256(f"{os.path.abspath(file)}|{st.st_mtime_ns}|{st.st_size}|{name}".encode()).hexdigest()
-    path = cache_dir() / "photos" / f"{key[:32]}.npy"
+    path = _cache_path(file, st, f"{level[0]}x{level[1]}" if isinstance(level, tuple) else str(level))
     try:
         return _mapped_npy(path), True
     except (OSError, ValueError):
