@@ -423,6 +423,24 @@ def test_a_cache_that_cannot_be_written_or_is_cut_short_gives_the_same_pixels(tm
     P.clear_cache()
 
 
+@pytest.mark.parametrize("shape", [(1, 1, 8, 3), (3, 77, 128, 3), (33, 4096, 128, 3)])
+def test_strip_files_open_by_the_header_numpy_writes(tmp_path, monkeypatch, shape):
+    """An open reads the header np.save writes without numpy's slower reader, to the same shape and
+    data offset; a file of another shape is refused (and would be made again)."""
+    path = tmp_path / "s.npy"
+    np.save(path, np.zeros(shape, np.uint8))
+    with open(path, "rb") as f:
+        np.lib.format.read_magic(f)
+        np.lib.format.read_array_header_1_0(f)
+        offset = f.tell()
+    monkeypatch.setattr(P, "STRIP", shape[2])
+    fio, found_offset, rows = P._strips_at(path, (shape[0] * shape[2], shape[1]))
+    assert (found_offset, rows) == (offset, shape[1])
+    fio.close()
+    with pytest.raises(ValueError, match="not the strips"):
+        P._strips_at(path, (shape[0] * shape[2] + 1, shape[1]))
+
+
 def test_records_from_before_the_ladder_render_the_same_bytes(tmp_path, monkeypatch):
     """Crops without `level` (every record made before the ladder) take the old path, byte for byte:
     the digest was taken with the code before the ladder (3113bdf) on this synthetic photo."""
