@@ -14,7 +14,7 @@ from textsynth.components.effects import EFFECT_KINDS
 from textsynth.config import RenderConfig
 from textsynth.pipeline import build_context, make_sample, rerender
 from textsynth.qa.caption_claims import wrong_claims
-from textsynth.render.backdrop import _enlarged, _photo, place_on_backdrop, sample_backdrop
+from textsynth.render.backdrop import _drawn_size, _enlarged, _photo, place_on_backdrop, sample_backdrop
 from textsynth.render.colors import hex_to_rgb
 from textsynth.scene import Layer, Scene
 from textsynth.sources.photos import load_photos
@@ -85,6 +85,32 @@ def test_captions_name_the_backdrop_and_stay_true(photo_folder):
     assert said >= 8  # kept with p = 0.9 in the short caption, always in the detailed one
     flat = make_sample(_ctx(None), 0)
     assert "照片" not in flat.captions["detailed_zh"]
+
+
+def test_a_defocused_backdrop_is_a_window_at_the_size_it_is_drawn(tmp_path):
+    """Out of focus, the photo is drawn `defocus` times smaller and enlarged: its crop is sampled for
+    that size, so it is a window of a stored level there (a copy), and the enlarging is the blur."""
+    photo = tmp_path / "big.png"
+    y, x = np.mgrid[0:1200, 0:1800]
+    cv2.imwrite(str(photo), np.stack([x % 256, y % 256, (x ^ y) % 256], -1).astype(np.uint8))
+    photos = load_photos(folders=[tmp_path]).photos  # the shipped photos too, where installed
+    rng = np.random.default_rng(4)
+    seen = windows = 0
+    for _ in range(60):
+        params = sample_backdrop(rng, photos, 512, 384).params
+        if not params["defocus"]:
+            continue
+        seen += 1
+        drawn = _drawn_size(512, 384, params["defocus"])
+        (level_w, level_h), (x0, y0, x1, y1) = params["level"], params["crop"]
+        photo_w, photo_h = params["photo_size"]
+        # the crop in the level's pixels (render_photo_crop maps it so) is the drawn size
+        cols = round(x1 * level_w / photo_w) - round(x0 * level_w / photo_w)
+        rows = round(y1 * level_h / photo_h) - round(y0 * level_h / photo_h)
+        windows += (cols, rows) == drawn
+        assert _photo(params, 512, 384).shape == (384, 512, 3)
+    # the rest are zooms wider than the widest rung that holds the drawn size: resized, as before
+    assert seen >= 20 and windows >= 0.8 * seen
 
 
 def test_records_made_before_backdrops_still_load():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -200,10 +201,12 @@ def test_exif_rotated_jpeg_reports_and_renders_upright(tmp_path):
     width=st.integers(1, 2048),
     height=st.integers(1, 2048),
     seed=st.integers(0, 2**32 - 1),
+    defocus=st.sampled_from([0.0, 1.5, 2.7]),
 )
-def test_crop_stays_inside_the_photo_and_is_plain_json(photo_w, photo_h, width, height, seed):
+def test_crop_stays_inside_the_photo_and_is_plain_json(photo_w, photo_h, width, height, seed, defocus):
     photo = P.Photo(id="p", file="/x.jpg", width=photo_w, height=photo_h, license="CC0-1.0")
-    params = P.sample_photo_crop(np.random.default_rng(seed), photo, width, height)
+    drawn = (max(1, round(width / defocus)), max(1, round(height / defocus))) if defocus else None
+    params = P.sample_photo_crop(np.random.default_rng(seed), photo, width, height, drawn)
     x0, y0, x1, y1 = params["crop"]
     assert 0 <= x0 < x1 <= photo_w and 0 <= y0 < y1 <= photo_h
     assert json.loads(json.dumps(params)) == params
@@ -287,6 +290,183 @@ def test_downscaled_levels_look_like_the_full_photo(tmp_path):
     assert np.abs(small.astype(np.int16) - reference).mean() < 4
 
 
+def _is_window(params: dict, width: int, height: int) -> bool:
+    """Whether the crop is a canvas-sized window of its level (mapped as render_photo_crop maps it)."""
+    (photo_w, photo_h), (level_w, level_h) = params["photo_size"], params["level"]
+    x0, y0, x1, y1 = params["crop"]
+    cols = round(x1 * level_w / photo_w) - round(x0 * level_w / photo_w)
+    rows = round(y1 * level_h / photo_h) - round(y0 * level_h / photo_h)
+    return (cols, rows) == (width, height)
+
+
+@pytest.mark.parametrize("size", [(512, 512), (1024, 1024), (448, 576), (1152, 256), (183, 229)])
+def test_most_crops_are_windows_of_a_ladder_rung(size):
+    """Zooms that shrink the photo land on a rung of the ladder, so the crop is a copy of a stored
+    level's window; zooms past the photo's own pixels (up to MAX_UPSCALE) are resized, and read from
+    the photo itself. Every rung's pixels are square to 1%."""
+    width, height = size
+    rng = np.random.default_rng(5)
+    windows = 0
+    for _ in range(300):
+        photo_w, photo_h = (
+            int(v) for v in rng.choice([(2560, 1600), (1302, 953), (5312, 2988), (2056, 3088)])
+        )
+        photo = P.Photo(id="p", file="/x.jpg", width=photo_w, height=photo_h)
+        params = P.sample_photo_crop(rng, photo, width, height)
+        (level_w, level_h), (x0, y0, x1, y1) = params["level"], params["crop"]
+        assert level_w <= photo_w and level_h <= photo_h and max(level_w, level_h) <= P._MAX_CACHED_SIDE
+        if _is_window(params, width, height):
+            windows += 1
+            rung = round(P.RUNGS_PER_OCTAVE * math.log2(photo_w / level_w))
+            assert (level_w, level_h) == P._rung_size(photo_w, photo_h, rung)
+            assert abs(level_w * photo_h / (level_h * photo_w) - 1) <= 0.01
+        elif (x1 - x0) < width:  # an enlargement reads the largest stored level
+            assert level_w == math.ceil(
+                photo_w / P._level_for(photo_w, photo_h, x1 - x0, y1 - y0, width, height)
+            )
+    # at 1024² the small photo (1302x953) is mostly enlarged: 45% windows; 66-99% at the other sizes
+    assert windows >= (0.4 if width * height >= 1024 * 1024 else 0.6) * 300
+
+
+def test_a_window_is_the_level_pixels_copied_not_resized(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
+    rng = np.random.default_rng(2)
+    checked = 0
+    while checked < 5:
+        params = {**P.sample_photo_crop(rng, photo, 160, 120), **NEUTRAL}
+        if not _is_window(params, 160, 120):
+            continue
+        level = P._decoded(photo.file, tuple(params["level"]), 900, 600)
+        x, y = (
+            round(params["crop"][0] * level.shape[1] / 900),
+            round(params["crop"][1] * level.shape[0] / 600),
+        )
+        window = level[y : y + 120, x : x + 160]
+        assert np.array_equal(P.render_photo_crop(params, 160, 120), window)
+        assert np.array_equal(P.render_photo_crop({**params, "flip": True}, 160, 120), window[:, ::-1])
+        checked += 1
+    P.clear_cache()
+
+
+def test_a_rung_is_the_photo_area_averaged(tmp_path, monkeypatch):
+    """A rung between power-of-two levels is the level above it area-averaged: as sharp as the photo
+    box-filtered to the rung's size, not a bilinear blur of it."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
+    with Image.open(photo.file) as im:
+        full = im.convert("RGB")
+        for rung in (1, 2, 4, 5):
+            size = P._rung_size(900, 600, rung)
+            level = P._decoded(photo.file, size, 900, 600)
+            reference = np.asarray(full.resize(size, Image.BOX))
+            assert level.shape == (size[1], size[0], 3)
+            assert np.abs(level.astype(np.int16) - reference).mean() < 2
+    # a rung the size of a power-of-two level is that level: one file, one cached map
+    assert P._decoded(photo.file, P._rung_size(900, 600, 3), 900, 600) is P._decoded(photo.file, 2, 900, 600)
+    P.clear_cache()
+
+
+def test_an_enlarged_crop_is_jittered_before_it_is_enlarged_and_looks_the_same(tmp_path):
+    """A zoom past the photo's pixels flips and jitters the smaller crop, then enlarges it: within
+    rounding of the order records made before the ladder use (enlarge, then jitter)."""
+    photo = _photo(_write_photo(tmp_path / "p.jpg", 320, 200))
+    params = {
+        **_params(photo, crop=[40, 30, 200, 130], flip=True),
+        **dict(brightness=1.1, contrast=0.9, hue=5.0),
+    }
+    new = P.render_photo_crop({**params, "level": [320, 200]}, 256, 160).astype(np.int16)
+    old = P.render_photo_crop(params, 256, 160).astype(np.int16)
+    assert np.abs(new - old).mean() < 1.0 and np.abs(new - old).max() <= 8
+
+
+def test_strips_of_any_width_give_the_same_pixels_and_keep_no_map(tmp_path, monkeypatch):
+    """A level is stored as vertical strips read with one pread each: windows that span one strip or
+    many, flipped or not, with or without a hidden box, are the same bytes whatever the strip width
+    (the narrow one cuts every window into many pieces), and no crop keeps a memory map."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    photo = _photo(_write_photo(tmp_path / "p.png", 700, 500))
+    rng = np.random.default_rng(9)
+    cases = []
+    for _ in range(12):
+        width, height = int(rng.integers(20, 300)), int(rng.integers(20, 300))
+        params = P.sample_photo_crop(rng, photo, width, height)
+        x0, y0 = int(rng.integers(-20, width)), int(rng.integers(-20, height))
+        hidden = (x0, y0, x0 + int(rng.integers(0, width)), y0 + int(rng.integers(0, height)))
+        cases.append((params, width, height, hidden if rng.random() < 0.5 else None))
+    drawn = {}
+    for strip in (P.STRIP, 8):
+        monkeypatch.setattr(P, "STRIP", strip)
+        P.clear_cache()
+        drawn[strip] = [P.render_photo_crop(params, w, h, hidden).tobytes() for params, w, h, hidden in cases]
+        assert P.mapped_bytes() == 0 and P.cache_bytes() == 0
+    assert drawn[8] == drawn[P.STRIP]
+    P.clear_cache()
+
+
+def test_a_cache_that_cannot_be_written_or_is_cut_short_gives_the_same_pixels(tmp_path, monkeypatch):
+    photo = _photo(_write_photo(tmp_path / "p.jpg", 640, 480))
+    params = [P.sample_photo_crop(np.random.default_rng(seed), photo, 200, 150) for seed in range(6)]
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    expected = [P.render_photo_crop(p, 200, 150).tobytes() for p in params]
+    for path in (tmp_path / "cache" / "photos").iterdir():  # every stored level cut short
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    P.clear_cache()
+    assert [P.render_photo_crop(p, 200, 150).tobytes() for p in params] == expected
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "not-a-folder"))  # kept in memory instead
+    P.clear_cache()
+    assert [P.render_photo_crop(p, 200, 150).tobytes() for p in params] == expected
+    P.clear_cache()
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 8, 3), (3, 77, 128, 3), (33, 4096, 128, 3)])
+def test_strip_files_open_by_the_header_numpy_writes(tmp_path, monkeypatch, shape):
+    """An open reads the header np.save writes without numpy's slower reader, to the same shape and
+    data offset; a file of another shape is refused (and would be made again)."""
+    path = tmp_path / "s.npy"
+    np.save(path, np.zeros(shape, np.uint8))
+    with open(path, "rb") as f:
+        np.lib.format.read_magic(f)
+        np.lib.format.read_array_header_1_0(f)
+        offset = f.tell()
+    monkeypatch.setattr(P, "STRIP", shape[2])
+    fio, found_offset, rows = P._strips_at(path, (shape[0] * shape[2], shape[1]))
+    assert (found_offset, rows) == (offset, shape[1])
+    fio.close()
+    with pytest.raises(ValueError, match="not the strips"):
+        P._strips_at(path, (shape[0] * shape[2] + 1, shape[1]))
+
+
+def test_records_from_before_the_ladder_render_the_same_bytes(tmp_path, monkeypatch):
+    """Crops without `level` (every record made before the ladder) take the old path, byte for byte:
+    the digest was taken with the code before the ladder (3113bdf) on this synthetic photo."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    y, x = np.mgrid[0:600, 0:900]
+    rgb = np.stack([(x * 7 + y * 3) % 256, (x * x // 97 + y) % 256, ((x // 13) * (y // 11) * 5) % 256], -1)
+    path = tmp_path / "old.png"
+    Image.fromarray(rgb.astype(np.uint8)).save(path)
+    photo = P.Photo(id="test-old-records", file=str(path), width=900, height=600)
+    P.register_photos([photo])
+    jitter = {"brightness": 1.13, "contrast": 0.87, "saturation": 1.21, "hue": -6.5}
+    digest = hashlib.sha256()
+    for crop, size, flip, hidden in [
+        ([0, 0, 900, 600], (300, 200), False, None),
+        ([120, 40, 720, 440], (320, 256), True, None),
+        ([333, 211, 533, 371], (320, 256), True, (40, 30, 200, 180)),
+        ([10, 20, 410, 320], (256, 192), False, (-5, -5, 100, 300)),
+        ([500, 100, 899, 599], (128, 160), True, None),
+    ]:
+        params = {"photo": photo.id, "photo_size": [900, 600], "crop": crop, "flip": flip, **jitter}
+        digest.update(P.render_photo_crop(params, *size, hidden).tobytes())
+    assert digest.hexdigest() == "369665116a061e71571b13a381a18fb9b6d80233a6f7c2a45437fa9c520209c0"
+    P.clear_cache()
+
+
 def test_cache_stays_within_its_budget_and_does_not_change_pixels(tmp_path, monkeypatch):
     files = [_write_photo(tmp_path / f"p{i}.png", 300, 200) for i in range(4)]
     photos = [_photo(f) for f in files]
@@ -367,8 +547,8 @@ def test_mapped_levels_ask_linux_for_large_pages(tmp_path):
     photo = _photo(_write_photo(tmp_path / "p.png", 300, 200))
     P.clear_cache()
     P.render_photo_crop(_params(photo), 300, 200)
-    level = next(iter(P._cache.values()))
-    if not isinstance(level, np.memmap):
+    level, mapped = next(iter(P._cache.values()))
+    if not mapped:
         pytest.skip("the cache folder is not writable: levels are kept in memory")
     address = level.ctypes.data
     flags = None

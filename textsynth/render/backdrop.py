@@ -33,7 +33,12 @@ def sample_backdrop(
     if not photos:
         return None
     fitting = [p for p in photos if p.subject in FITTING_SUBJECTS] or list(photos)
-    params = sample_photo_crop(rng, fitting[int(rng.integers(len(fitting)))], width, height)
+    photo = fitting[int(rng.integers(len(fitting)))]
+    # a shallow depth of field on half of them puts the design in front of the scene, not on it: the
+    # photo drawn this many times smaller and enlarged (a blur that costs less than a sharp crop); the
+    # crop frames the photo as for the canvas, and is a window of a stored level at the drawn size
+    defocus = round(float(rng.uniform(1.5, 3.0)), 2) if rng.random() < 0.5 else 0.0
+    params = sample_photo_crop(rng, photo, width, height, _drawn_size(width, height, defocus))
     diagonal = float(np.hypot(width, height))
     angle = float(rng.uniform(45, 135))  # light from above: the shadow falls down, a little to one side
     distance = float(rng.uniform(0.004, 0.014)) * diagonal
@@ -43,9 +48,7 @@ def sample_backdrop(
         "blur": round(float(rng.uniform(0.006, 0.02)) * diagonal, 2),
         "opacity": round(float(rng.uniform(0.35, 0.65)), 3),
     }
-    # a shallow depth of field on half of them puts the design in front of the scene, not on it: the
-    # photo drawn this many times smaller and enlarged (a blur that costs less than a sharp crop)
-    params["defocus"] = round(float(rng.uniform(1.5, 3.0)), 2) if rng.random() < 0.5 else 0.0
+    params["defocus"] = defocus
     return Layer(name="photo", params=params)
 
 
@@ -170,8 +173,15 @@ def _photo(params: dict, width: int, height: int, hidden: Box | None = None) -> 
     defocus = params.get("defocus", 0.0)
     if not defocus:
         return render_photo_crop(params, width, height, hidden)
-    small = render_photo_crop(params, max(1, round(width / defocus)), max(1, round(height / defocus)))
+    small = render_photo_crop(params, *_drawn_size(width, height, defocus))
     return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def _drawn_size(width: int, height: int, defocus: float) -> tuple[int, int]:
+    """The size a backdrop's photo is drawn at: the canvas, or `defocus` times smaller (then enlarged)."""
+    if not defocus:
+        return width, height
+    return max(1, round(width / defocus)), max(1, round(height / defocus))
 
 
 def _shadow_gain(
