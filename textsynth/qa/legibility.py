@@ -175,27 +175,26 @@ def _check_items(
 ) -> list[ItemLegibility]:
     """check_image on (text, size_px, chars) triples: what shard records and annotations both give."""
     counts = [len(chars) for _, _, chars in items]
-    if not any(counts):
+    total = sum(counts)
+    if not total:
         return [ItemLegibility(text, 0.0, 1.0, False) for text, _, _ in items]
     flat = chain.from_iterable(chain.from_iterable(c["polygon"] for _, _, chars in items for c in chars))
-    stacked = np.fromiter(flat, np.float64, 8 * sum(counts)).reshape(-1, 4, 2)
+    stacked = np.fromiter(flat, np.float64, 8 * total).reshape(-1, 4, 2)
     contrasts = cell_contrasts(image, stacked).tolist()
     sides = stacked[:, 3:1:-1] - stacked[:, :2]  # glyph_height's two sides: BL - TL and BR - TR
     edges = np.hypot(sides[..., 0], sides[..., 1]).min(axis=1).tolist()
-    filled, min_heights, medians, start = [], [], [], 0
-    for i, count in enumerate(counts):
-        if count:
-            filled.append(i)
-            min_heights.append(min(edges[start : start + count]))
-            medians.append(_median(contrasts[start : start + count]))
-            start += count
-    results = [ItemLegibility(text, 0.0, 1.0, False) for text, _, _ in items]
-    for i, min_height, contrast in zip(filled, min_heights, medians, strict=True):
-        (text, size_px, _), cell_height = items[i], heights[i]
+    results, start = [], 0
+    for (text, size_px, _), count, cell_height in zip(items, counts, heights, strict=True):
+        if not count:
+            results.append(ItemLegibility(text, 0.0, 1.0, False))
+            continue
+        end = start + count
+        min_height, contrast = min(edges[start:end]), _median(contrasts[start:end])
+        start = end
         if cell_height:
             min_height *= size_px / cell_height
         ok = min_height >= MIN_GLYPH_HEIGHT and contrast >= MIN_CONTRAST
-        results[i] = ItemLegibility(text, round(min_height, 2), round(contrast, 3), ok)
+        results.append(ItemLegibility(text, round(min_height, 2), round(contrast, 3), ok))
     return results
 
 
