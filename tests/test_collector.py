@@ -87,3 +87,7 @@ def test_stats_added_sample_by_sample_count_every_sample(ctx):
     assert stats["templates"] == dict(Counter(s.scene.template for s in samples))
     assert stats["fonts"] == dict(Counter(item.font for item in items))
     assert stats["resampled"] == sum(s.resampled for s in samples)
+    assert stats["samples_without_primary"] == sum(not any(t.primary for t in s.scene.texts) for s in samples)
+    assert stats["directions"] == dict(Counter(item.direction for item in items))
+    layers = [layer.name for s in samples for layer in (*s.scene.geometry, *s.scene.effects)]
+    assert stats["effects"] == dict(Counter(layers))
