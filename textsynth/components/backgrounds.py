@@ -128,19 +128,9 @@ def describe_background(layer: Layer) -> tuple[str, str]:
 def _describe_by_color(name: str, params: dict) -> tuple[str, str]:
     base = params.get("base_color") or params.get("color")
     if base:
-        zh, en = _color_name(base)
+        zh, en = color_name(base)
         return f"{zh}背景", _a(f"{en} background")
     return "背景", _a(f"{name.replace('_', ' ')} background")
-
-
-def _color_name(color) -> tuple[str, str]:
-    """color_name, memoised for hex strings: a run's backgrounds use a few hundred, each named per caption."""
-    return _named_hex(color) if isinstance(color, str) else color_name(color)
-
-
-@functools.lru_cache(maxsize=4096)
-def _named_hex(hex_color: str) -> tuple[str, str]:
-    return color_name(hex_color)
 
 
 def _a(phrase: str) -> str:
@@ -149,7 +139,7 @@ def _a(phrase: str) -> str:
 
 def _colored(zh_noun: str, en_noun: str) -> PhrasesFn:
     def describe(params: dict) -> tuple[str, str]:
-        zh, en = _color_name(params.get("base_color") or params["color"])
+        zh, en = color_name(params.get("base_color") or params["color"])
         return f"{zh}{zh_noun}", _a(f"{en} {en_noun}")
 
     return describe
@@ -757,7 +747,7 @@ def _apply_geometric(params: dict, width: int, height: int) -> np.ndarray:
 
 
 def _describe_geometric(params: dict) -> tuple[str, str]:
-    zh, en = _color_name(params["base_color"])
+    zh, en = color_name(params["base_color"])
     names = {
         "stripes": ("条纹背景", "striped background"),
         "checker": ("格子背景", "checkered background"),

@@ -226,16 +226,30 @@ _GREY_CHROMA = 0.02
 _TINT_CHROMA = 0.06
 
 
+_NAMED_ACHROMATIC = np.isin(_NAMED_INDEX, _ACHROMATIC)  # which references are greys
+
+
 def color_name(color: str | Sequence[float]) -> tuple[str, str]:
-    """Nearest everyday colour name (Chinese, English) for captions, e.g. ("红色", "red")."""
+    """Nearest everyday colour name (Chinese, English) for captions, e.g. ("红色", "red").
+
+    Memoised for hex strings: a run names a few thousand colours (grounds, objects, text), each once
+    per caption language."""
+    return _hex_color_name(color) if isinstance(color, str) else _nearest_name(color)
+
+
+@functools.lru_cache(maxsize=4096)
+def _hex_color_name(hex_color: str) -> tuple[str, str]:
+    return _nearest_name(hex_color)
+
+
+def _nearest_name(color: str | Sequence[float]) -> tuple[str, str]:
     lab = _oklab(_as_rgb(color))
     dist = ((_NAMED_LAB - lab) ** 2).sum(axis=1)
     chroma = np.hypot(lab[1], lab[2])
-    achromatic = np.isin(_NAMED_INDEX, _ACHROMATIC)
     # A neutral colour gets a neutral name (#eeeeee is white, not beige); a clearly tinted one never does.
     if chroma < _GREY_CHROMA:
-        dist = np.where(achromatic, dist, np.inf)
+        dist = np.where(_NAMED_ACHROMATIC, dist, np.inf)
     elif chroma > _TINT_CHROMA:
-        dist = np.where(achromatic, np.inf, dist)
+        dist = np.where(_NAMED_ACHROMATIC, np.inf, dist)
     zh, en, _ = _NAMED[int(_NAMED_INDEX[int(np.argmin(dist))])]
     return zh, en
