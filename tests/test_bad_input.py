@@ -4,6 +4,7 @@ no traceback, and finished work left as it was."""
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 
 import pytest
@@ -800,3 +801,35 @@ def test_every_config_field_is_checked():
     unchecked = [f.name for f in fields(_Config) if f'"{f.name}"' not in source]
     assert not unchecked, f"read_config does not check {unchecked}"
     assert _Config.from_mapping({"blocklist": "none"}).blocklist == "none"
+
+
+@pytest.mark.parametrize("what", ["textsynth code", "libraries"])
+def test_a_run_started_by_other_code_or_libraries_is_not_finished_by_these(tmp_path, capsys, what):
+    """Speed rounds change pixels: a run begun before an upgrade would mix two renderers' shards."""
+    args = ["--count", "4", "--shard-size", "2"]
+    assert _render(tmp_path, *args) == 0
+    out = tmp_path / "out"
+    (out / "shard-000001.tar").unlink()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    started_by = manifest["inputs"][what]
+    manifest["inputs"][what] = "0" * 16  # as another version of textsynth or numpy would have written it
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    capsys.readouterr()
+    assert _render(tmp_path, *args) == 2
+    _one_line(capsys, "changed since its first shards", what)
+    manifest["inputs"][what] = started_by
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert _render(tmp_path, *args) == 0  # the same code again: resumes
+
+
+def test_the_package_digest_follows_every_file_of_the_package(tmp_path):
+    from textsynth.run.inputs import package_digest
+
+    (tmp_path / "render").mkdir()
+    (tmp_path / "render" / "text.py").write_text("A = 1\n", encoding="utf-8")
+    (tmp_path / "__pycache__").mkdir()
+    before = package_digest(tmp_path)
+    (tmp_path / "__pycache__" / "text.cpython-311.pyc").write_bytes(b"\0")  # compiled files do not count
+    assert package_digest(tmp_path) == before
+    (tmp_path / "render" / "text.py").write_text("A = 2\n", encoding="utf-8")
+    assert package_digest(tmp_path) != before

@@ -3,13 +3,16 @@
 The config fingerprint covers the settings, but not what its paths point at: edit a template or swap a
 photo between a crash and the rerun and the shards would mix two runs. Hashing stays cheap: small files by
 content, large ones (photos, fonts in extra folders) by name, size and modification time; the font
-manifest lists each face's sha256, so hashing the manifest covers the fonts it names.
+manifest lists each face's sha256, so hashing the manifest covers the fonts it names. textsynth's own files
+and the versions of the libraries it draws with count as inputs too: a run started before an upgrade that
+changes pixels is not finished by the new code.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 from pathlib import Path
 
@@ -19,7 +22,8 @@ SMALL = 1 << 20  # files up to this size are hashed by content
 
 
 def input_digests(config: RenderConfig) -> dict[str, str]:
-    """A short digest per template file, and per kind of other input: plugins, backgrounds, corpus, fonts."""
+    """A short digest per template file, and per kind of other input: plugins, backgrounds, corpus, fonts,
+    and textsynth's own code and the libraries it draws with."""
     from textsynth.resources import CORPORA_DIR, FONTS_MANIFEST, TEMPLATES_DIR
 
     template_files = []
@@ -44,7 +48,28 @@ def input_digests(config: RenderConfig) -> dict[str, str]:
         "backgrounds": _digest(photos),
         "corpus": _digest(corpus),
         "fonts": _digest(fonts),
+        "textsynth code": package_digest(),
+        "libraries": _libraries_digest(),
     }
+
+
+def package_digest(root: Path | None = None) -> str:
+    """The textsynth package's own files (code, templates, manifests), by content: any change to how a
+    sample is drawn changes the bytes, so a run is finished by the code that started it (~1.6 MB, ~3 ms)."""
+    root = root or Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for file in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _libraries_digest() -> str:
+    """The libraries that draw the pixels and the random numbers (numpy's Generator streams may change
+    between its versions), as the manifest's `versions` records them."""
+    from textsynth.io.shards import library_versions
+
+    return hashlib.sha256(json.dumps(library_versions(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def changed_inputs(old: dict[str, str], new: dict[str, str]) -> list[str]:
