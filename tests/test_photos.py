@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import hashlib
+import io
+import itertools
 import json
 import math
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -420,6 +426,96 @@ def test_a_cache_that_cannot_be_written_or_is_cut_short_gives_the_same_pixels(tm
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "not-a-folder"))  # kept in memory instead
     P.clear_cache()
     assert [P.render_photo_crop(p, 200, 150).tobytes() for p in params] == expected
+    P.clear_cache()
+
+
+# a crop read from a ladder level's strip file, and one from before the ladder (a mapped power-of-two level)
+_STORED_KINDS = [{"level": [900, 600]}, {}]
+
+
+def _stored_crop(tmp_path: Path, kind: dict) -> tuple[dict, bytes]:
+    """Params whose render stores one level file (a fresh cache), and the bytes they draw."""
+    photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
+    params = {**_params(photo, brightness=1.1, hue=3.0), **kind}
+    P.clear_cache()
+    return params, P.render_photo_crop(params, 300, 200).tobytes()
+
+
+def _opened(file):
+    """What np.save writes to: a path it opens itself, or a file it is handed (left open)."""
+    return open(file, "wb") if isinstance(file, (str, os.PathLike)) else contextlib.nullcontext(file)
+
+
+def _left_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize("kind", _STORED_KINDS)
+def test_threads_storing_the_same_level_do_not_share_a_temporary(tmp_path, monkeypatch, kind):
+    """Two threads making one level at once: the second starts its file just after the first has
+    written its own, before the first renames and opens it. Each writes a temporary of its own, so
+    both draw the same bytes (a shared one was renamed empty: bad magic, negative dimensions)."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "ref"))
+    params, expected = _stored_crop(tmp_path, kind)
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    real_save, turns, second_opened = np.save, itertools.count(), threading.Event()
+
+    def save(file, array, *args, **kwargs):
+        data = io.BytesIO()
+        real_save(data, array, *args, **kwargs)
+        turn = next(turns)
+        with _opened(file) as f:
+            if turn == 1:  # its file is open (a shared one now emptied) before the first goes on
+                second_opened.set()
+                time.sleep(0.2)
+            f.write(data.getvalue())
+            f.flush()
+            if turn == 0:
+                second_opened.wait(5)
+
+    monkeypatch.setattr(np, "save", save)
+    start, drawn = threading.Barrier(2), [None, None]
+
+    def draw(i: int) -> None:
+        start.wait()
+        try:
+            drawn[i] = P.render_photo_crop(params, 300, 200).tobytes()
+        except Exception as err:  # the assertion below names it
+            drawn[i] = repr(err)
+
+    threads = [threading.Thread(target=draw, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert next(turns) == 2  # both threads stored the level
+    assert drawn == [expected, expected]
+    assert not [name for name in _left_in(tmp_path / "cache" / "photos") if "tmp" in name]
+    P.clear_cache()
+
+
+@pytest.mark.parametrize("kind", _STORED_KINDS)
+def test_a_full_cache_folder_leaves_no_temporary_and_draws_the_same(tmp_path, monkeypatch, kind):
+    """A disk that fills while a level is written (ENOSPC half way): the half-written temporary is
+    removed, the level is kept in memory, and the crop's bytes are the same."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "ref"))
+    params, expected = _stored_crop(tmp_path, kind)
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    real_save = np.save
+
+    def save(file, array, *args, **kwargs):
+        data = io.BytesIO()
+        real_save(data, array, *args, **kwargs)
+        with _opened(file) as f:
+            f.write(data.getvalue()[: len(data.getvalue()) // 2])
+            f.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "save", save)
+    assert P.render_photo_crop(params, 300, 200).tobytes() == expected
+    assert _left_in(tmp_path / "cache" / "photos") == []
     P.clear_cache()
 
 

@@ -16,6 +16,7 @@ import math
 import mmap
 import os
 import re
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -717,14 +718,37 @@ def _open_strips(
     for j in range(strips.shape[0]):
         part = img[:, j * STRIP : (j + 1) * STRIP]
         strips[j, :, : part.shape[1]] = part
+    if not _store(path, strips):  # a read-only or full cache folder: the level is kept in memory instead
+        return None
+    try:
+        return _strips_at(path, size)
+    except (OSError, ValueError):  # stored, yet unreadable (removed or cut since): kept in memory too
+        return None
+
+
+def _store(path: Path, array: np.ndarray) -> bool:
+    """Write `array` to `path` as a .npy file, atomically: through a temporary of its own in the same
+    folder (unique, so threads and processes making the same level never write one file), renamed.
+    False where the cache folder cannot take it (read-only, full); no temporary is left behind."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, strips)
+        fd, tmp = tempfile.mkstemp(prefix=f"{path.stem}.", suffix=".tmp.npy", dir=path.parent)
+    except OSError:
+        return False
+    stored = False
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o644)  # mkstemp's 0600 would hide it from others sharing the cache
+            np.save(f, array)
         os.replace(tmp, path)
-        return _strips_at(path, size)
-    except OSError:  # a read-only or full cache folder: the level is kept in memory instead
-        return None
+        stored = True
+    except OSError:
+        pass
+    finally:  # any failure, an interrupt too, takes its temporary with it
+        if not stored:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return stored
 
 
 def _strips_at(path: Path, size: tuple[int, int]) -> tuple[io.FileIO, int, int]:
@@ -814,14 +838,10 @@ def _decoded_on_disk(
         img = _make_rung(file, level, photo_w, photo_h)
     else:
         img = _decode(file, level, photo_w, photo_h)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, img)
-        os.replace(tmp, path)
-        return _mapped_npy(path), True
-    except OSError:  # a read-only or full cache folder: keep the decoded copy in memory only
-        return img, False
+    if _store(path, img):
+        with contextlib.suppress(OSError, ValueError):  # stored, yet unreadable: as if not stored
+            return _mapped_npy(path), True
+    return img, False  # a read-only or full cache folder: keep the decoded copy in memory only
 
 
 def _mapped_npy(path: Path) -> np.ndarray:
