@@ -450,6 +450,40 @@ def _left_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
+@pytest.mark.parametrize("damage", ["bytes appended", "cut short while open"])
+def test_a_strip_file_of_the_wrong_size_is_made_again(tmp_path, monkeypatch, damage):
+    """A strip file with bytes after its strips is not the level (a reader took its size as the
+    level's: a reshape error), and one cut short after it was opened is dropped and made again
+    rather than reported: the crops draw the same bytes either way."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
+    # a power-of-two level, then a rung made from it: the rung reads the level's strips whole
+    params = [
+        {**_params(photo, hue=4.0), "level": level} for level in ([900, 600], list(P._rung_size(900, 600, 1)))
+    ]
+    P.clear_cache()
+    expected = [P.render_photo_crop(p, 300, 200).tobytes() for p in params[:1]]
+    files = _left_in(tmp_path / "cache" / "photos")
+    assert len(files) == 1
+    path = tmp_path / "cache" / "photos" / files[0]
+    if damage == "bytes appended":
+        with open(path, "ab") as f:
+            f.write(b"xyz")
+        P.clear_cache()
+    else:
+        os.truncate(path, path.stat().st_size // 2)  # the file kept open is now short
+    assert [P.render_photo_crop(p, 300, 200).tobytes() for p in params[:1]] == expected
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "ref"))
+    P.clear_cache()
+    expected.append(P.render_photo_crop(params[1], 300, 200).tobytes())
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    with open(path, "ab") as f:
+        f.write(b"xyz")
+    assert P.render_photo_crop(params[1], 300, 200).tobytes() == expected[1]
+    P.clear_cache()
+
+
 @pytest.mark.parametrize("kind", _STORED_KINDS)
 def test_threads_storing_the_same_level_do_not_share_a_temporary(tmp_path, monkeypatch, kind):
     """Two threads making one level at once: the second starts its file just after the first has

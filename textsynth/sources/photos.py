@@ -672,20 +672,43 @@ def _level_box(file: str, size: tuple[int, int], photo_w: int, photo_h: int, box
     except OSError as err:
         raise TextsynthError(f"{file}: cannot read photo ({err.strerror or err})") from None
     key = (file, st.st_mtime_ns, st.st_size, size)
+    for _ in range(2):
+        handle = _strip_file(key, file, st, size, photo_w, photo_h)
+        if handle is None:
+            x0, y0, x1, y1 = box
+            return [(0, _decoded(file, size, photo_w, photo_h)[y0:y1, x0:x1])]
+        pieces = _read_box(handle, box)
+        if pieces is not None:
+            return pieces
+        with _cache_lock:  # cut short since it was opened: forgotten, so the next open makes it again
+            if _open.get(key) is handle:
+                del _open[key]
+    raise TextsynthError(
+        f"{handle[0].name}: decoded-photo cache file is cut short again as soon as it is made"
+    )
+
+
+def _strip_file(
+    key: tuple, file: str, st: os.stat_result, size: tuple[int, int], photo_w: int, photo_h: int
+) -> tuple[io.FileIO, int, int] | None:
+    """The open strip file of a rung, from the files kept open (opened, or made, on first need)."""
     with _cache_lock:
         handle = _open.get(key, False)
         if handle is not False:
             _open.move_to_end(key)
-    if handle is False:
-        handle = _open_strips(file, st, size, photo_w, photo_h)
-        with _cache_lock:
-            _open[key] = handle
-            while len(_open) > _MAX_OPEN:  # a reader still holding a file keeps it open
-                _open.popitem(last=False)
-    x0, y0, x1, y1 = box
-    if handle is None:
-        return [(0, _decoded(file, size, photo_w, photo_h)[y0:y1, x0:x1])]
+            return handle
+    handle = _open_strips(file, st, size, photo_w, photo_h)
+    with _cache_lock:
+        _open[key] = handle
+        while len(_open) > _MAX_OPEN:  # a reader still holding a file keeps it open
+            _open.popitem(last=False)
+    return handle
+
+
+def _read_box(handle: tuple[io.FileIO, int, int], box: Box) -> Pieces | None:
+    """The box's pieces of the strips, read into this thread's buffer; None if the file is cut short."""
     fio, offset, rows = handle
+    x0, y0, x1, y1 = box
     j0, j1 = x0 // STRIP, (x1 - 1) // STRIP
     need = (j1 - j0 + 1) * (y1 - y0) * STRIP * 3
     buffer = getattr(_scratch, "buffer", None)
@@ -696,7 +719,7 @@ def _level_box(file: str, size: tuple[int, int], photo_w: int, photo_h: int, box
     for j in range(j0, j1 + 1):
         strip = strips[j - j0]
         if os.preadv(fio.fileno(), [strip], offset + (j * rows + y0) * STRIP * 3) != strip.nbytes:
-            raise TextsynthError(f"{fio.name}: decoded-photo cache file is cut short; delete it")
+            return None
         left, right = max(x0, j * STRIP), min(x1, (j + 1) * STRIP)
         pieces.append((left - x0, strip[:, left - j * STRIP : right - j * STRIP]))
     return pieces
@@ -752,7 +775,8 @@ def _store(path: Path, array: np.ndarray) -> bool:
 
 
 def _strips_at(path: Path, size: tuple[int, int]) -> tuple[io.FileIO, int, int]:
-    """An existing strip file of a rung of `size`, open; ValueError if it is not one (or cut short)."""
+    """An existing strip file of a rung of `size`, open; ValueError if it is not one, exactly (cut short,
+    or with bytes after it: a reader takes its size as the level's)."""
     width, height = size
     shape = (-(-width // STRIP), height, STRIP, 3)
     fio = io.FileIO(path, "r")
@@ -772,8 +796,8 @@ def _strips_at(path: Path, size: tuple[int, int]) -> tuple[io.FileIO, int, int]:
                 raise ValueError(f"{path}: not a C-ordered uint8 array")
         if stored != shape:
             raise ValueError(f"{path}: not the strips of a {width}x{height} level")
-        if os.fstat(fio.fileno()).st_size < offset + math.prod(shape):
-            raise ValueError(f"{path}: cut short")
+        if os.fstat(fio.fileno()).st_size != offset + math.prod(shape):
+            raise ValueError(f"{path}: cut short or with bytes after its strips")
     except BaseException:
         fio.close()
         raise
@@ -800,7 +824,8 @@ def _rung_image(
         source = _decode(file, level, photo_w, photo_h)
     else:
         fio, offset, rows = handle
-        strips = np.fromfile(fio.name, np.uint8, offset=offset).reshape(-1, rows, STRIP, 3)
+        count = -(-power[0] // STRIP) * rows * STRIP * 3
+        strips = np.fromfile(fio.name, np.uint8, count, offset=offset).reshape(-1, rows, STRIP, 3)
         source = strips.transpose(1, 0, 2, 3).reshape(rows, -1, 3)[:, : power[0]]
     img = cv2.resize(source, size, interpolation=cv2.INTER_AREA)
     img.flags.writeable = False
