@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import gc
 import hashlib
 import io
 import itertools
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -481,6 +483,21 @@ def test_a_strip_file_of_the_wrong_size_is_made_again(tmp_path, monkeypatch, dam
     with open(path, "ab") as f:
         f.write(b"xyz")
     assert P.render_photo_crop(params[1], 300, 200).tobytes() == expected[1]
+    P.clear_cache()
+
+
+def test_making_a_rung_leaves_no_file_open(tmp_path, monkeypatch):
+    """A rung between power-of-two levels reads the level above it whole, from a file opened for that
+    read alone: closed after it, not left to the garbage collector (a ResourceWarning)."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
+    params = {**_params(photo), "level": list(P._rung_size(900, 600, 1))}
+    P.clear_cache()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        P.render_photo_crop(params, 300, 200)
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
     P.clear_cache()
 
 

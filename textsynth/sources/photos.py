@@ -825,7 +825,8 @@ def _rung_image(
     else:
         fio, offset, rows = handle
         count = -(-power[0] // STRIP) * rows * STRIP * 3
-        strips = np.fromfile(fio.name, np.uint8, count, offset=offset).reshape(-1, rows, STRIP, 3)
+        with fio:  # opened for this read alone (not one of the files kept open)
+            strips = np.fromfile(fio, np.uint8, count, offset=offset).reshape(-1, rows, STRIP, 3)
         source = strips.transpose(1, 0, 2, 3).reshape(rows, -1, 3)[:, : power[0]]
     img = cv2.resize(source, size, interpolation=cv2.INTER_AREA)
     img.flags.writeable = False
