@@ -631,6 +631,27 @@ def test_cache_stays_within_its_budget_and_does_not_change_pixels(tmp_path, monk
     P.clear_cache()
 
 
+@pytest.mark.parametrize("photo_w", [900, 1024])
+def test_a_thin_crop_at_the_edge_reads_the_levels_last_pixels(tmp_path, monkeypatch, photo_w):
+    """A hand-made crop one photo column wide at the right (or bottom) edge of a half-size level
+    rounds to the column just past the level: it reads the level's last column (row), not the
+    zeros that pad its last strip (900) or past the file's end (1024, a strip-width multiple)."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    photo = _photo(_write_photo(tmp_path / "p.png", photo_w, 600))
+    level = [photo_w // 2, 300]
+
+    def draw(crop: list[int], width: int, height: int) -> np.ndarray:
+        return P.render_photo_crop({**_params(photo, crop=crop), "level": level}, width, height)
+
+    edge = draw([photo_w - 1, 100, photo_w, 200], 1, 50)
+    assert np.array_equal(edge, draw([photo_w - 2, 100, photo_w, 200], 1, 50))
+    assert edge.max() > 0
+    bottom = draw([100, 599, 200, 600], 50, 1)
+    assert np.array_equal(bottom, draw([100, 598, 200, 600], 50, 1))
+    P.clear_cache()
+
+
 def test_render_refuses_a_changed_file_or_a_crop_outside_it(tmp_path):
     photo = _photo(_write_photo(tmp_path / "p.jpg", 100, 80))
     with pytest.raises(TextsynthError, match="outside the 100x80 photo"):

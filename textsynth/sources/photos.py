@@ -444,8 +444,10 @@ def _from_level(file: str, params: dict, width: int, height: int, hidden: Box | 
         raise TextsynthError(f"{file}: level {params['level']} is not within the {photo_w}x{photo_h} photo")
     sx, sy = level_w / photo_w, level_h / photo_h
     x0, y0, x1, y1 = params["crop"]
-    cx0, cy0 = round(x0 * sx), round(y0 * sy)
-    box = cx0, cy0, max(cx0 + 1, round(x1 * sx)), max(cy0 + 1, round(y1 * sy))
+    # the crop in the level's pixels, kept inside it: a thin crop at the photo's edge (hand-written
+    # params; no sampled crop) could round to a column just past the level
+    cx0, cy0 = min(level_w - 1, round(x0 * sx)), min(level_h - 1, round(y0 * sy))
+    box = cx0, cy0, max(cx0 + 1, min(level_w, round(x1 * sx))), max(cy0 + 1, min(level_h, round(y1 * sy)))
     pieces = _level_box(file, (level_w, level_h), photo_w, photo_h, box)
     crop_w, crop_h = box[2] - box[0], box[3] - box[1]
     if (crop_w, crop_h) == (width, height):
