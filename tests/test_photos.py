@@ -328,6 +328,9 @@ def test_most_crops_are_windows_of_a_ladder_rung(size):
             rung = round(P.RUNGS_PER_OCTAVE * math.log2(photo_w / level_w))
             assert (level_w, level_h) == P._rung_size(photo_w, photo_h, rung)
             assert abs(level_w * photo_h / (level_h * photo_w) - 1) <= 0.01
+            # made from a larger stored level (area-averaged), never enlarged from a capped one
+            source = P._source_level(photo_w, photo_h, (level_w, level_h))
+            assert math.ceil(photo_w / source) >= level_w
         elif (x1 - x0) < width:  # an enlargement reads the largest stored level
             assert level_w == math.ceil(
                 photo_w / P._level_for(photo_w, photo_h, x1 - x0, y1 - y0, width, height)

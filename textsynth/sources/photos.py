@@ -316,8 +316,9 @@ def sample_photo_crop(
     The zoom is drawn log-uniformly, then moved to the nearest rung of the level ladder (`_rung_size`)
     where there is one: the crop is then a canvas-sized window of that stored level, named in the
     params' `level` (its size), and renders as a copy, no resize. A zoom past the photo's own pixels
-    (up to MAX_UPSCALE), or wider than the widest rung that still holds the canvas, stays a crop of the
-    photo resized to the canvas, as every crop was before the ladder. A crop that will be drawn at
+    (up to MAX_UPSCALE), or wider than the widest rung that still holds the canvas, or near the full
+    size of a photo over 4096 px (above its largest stored level), stays a crop of the photo resized
+    to the canvas, as every crop was before the ladder. A crop that will be drawn at
     another size, `drawn` (a defocused backdrop: smaller, then enlarged), frames the photo as for the
     canvas and is a window of a rung at the drawn size.
     """
@@ -380,14 +381,18 @@ def _rung_size(photo_w: int, photo_h: int, rung: int) -> tuple[int, int]:
 
 def _rung_for(photo_w: int, photo_h: int, zoom: float, width: int, height: int) -> tuple[int, int] | None:
     """The size of the rung nearest to `zoom` (canvas pixels per photo pixel), or None where that rung
-    would enlarge the photo, is too large to store, is too small to hold the canvas, or is so small
-    that rounding its sides up stretches its pixels by over 1% (a window of it would look stretched)."""
+    would enlarge the photo, is too large to store, is larger than the power-of-two level it would be
+    made from (that level capped at 4096 px: the rung would be it enlarged, not the photo area-averaged),
+    is too small to hold the canvas, or is so small that rounding its sides up stretches its pixels by
+    over 1% (a window of it would look stretched)."""
     rung = round(-RUNGS_PER_OCTAVE * math.log2(zoom))
     if rung < 0:
         return None
     level_w, level_h = _rung_size(photo_w, photo_h, rung)
     if max(level_w, level_h) > _MAX_CACHED_SIDE or level_w < width or level_h < height:
         return None
+    if math.ceil(photo_w / _source_level(photo_w, photo_h, (level_w, level_h))) < level_w:
+        return None  # above the largest stored level (a photo over 4096 px): it would be an enlargement
     if abs(level_w * photo_h / (level_h * photo_w) - 1) > 0.01:
         return None
     return level_w, level_h
@@ -842,7 +847,9 @@ def _cache_path(file: str, st: os.stat_result, name: str) -> Path:
 
 
 def _source_level(photo_w: int, photo_h: int, size: tuple[int, int]) -> int:
-    """The power-of-two level a rung of `size` is area-averaged from: the smallest that covers it."""
+    """The power-of-two level a rung of `size` is area-averaged from: the smallest that covers it, but
+    never one over 4096 px (for a larger photo it may then be smaller than the rung: `_rung_for` does
+    not put such a rung on the ladder, so crops never read an enlargement as a rung)."""
     level = 1
     while math.ceil(photo_w / (2 * level)) >= size[0] and math.ceil(photo_h / (2 * level)) >= size[1]:
         level *= 2
