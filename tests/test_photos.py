@@ -298,6 +298,12 @@ def test_downscaled_levels_look_like_the_full_photo(tmp_path):
     assert np.abs(small.astype(np.int16) - reference).mean() < 4
 
 
+def _level_pixels(photo: P.Photo, size: tuple[int, int]) -> np.ndarray:
+    """The whole stored level (ladder rung) of `size`, as crops read it."""
+    pieces = P._level_box(photo.file, size, photo.width, photo.height, (0, 0, *size))
+    return P._joined(pieces, *size).copy()
+
+
 def _is_window(params: dict, width: int, height: int) -> bool:
     """Whether the crop is a canvas-sized window of its level (mapped as render_photo_crop maps it)."""
     (photo_w, photo_h), (level_w, level_h) = params["photo_size"], params["level"]
@@ -349,7 +355,7 @@ def test_a_window_is_the_level_pixels_copied_not_resized(tmp_path, monkeypatch):
         params = {**P.sample_photo_crop(rng, photo, 160, 120), **NEUTRAL}
         if not _is_window(params, 160, 120):
             continue
-        level = P._decoded(photo.file, tuple(params["level"]), 900, 600)
+        level = _level_pixels(photo, tuple(params["level"]))
         x, y = (
             round(params["crop"][0] * level.shape[1] / 900),
             round(params["crop"][1] * level.shape[0] / 600),
@@ -371,12 +377,14 @@ def test_a_rung_is_the_photo_area_averaged(tmp_path, monkeypatch):
         full = im.convert("RGB")
         for rung in (1, 2, 4, 5):
             size = P._rung_size(900, 600, rung)
-            level = P._decoded(photo.file, size, 900, 600)
+            level = _level_pixels(photo, size)
             reference = np.asarray(full.resize(size, Image.BOX))
             assert level.shape == (size[1], size[0], 3)
             assert np.abs(level.astype(np.int16) - reference).mean() < 2
-    # a rung the size of a power-of-two level is that level: one file, one cached map
-    assert P._decoded(photo.file, P._rung_size(900, 600, 3), 900, 600) is P._decoded(photo.file, 2, 900, 600)
+    # a rung the size of a power-of-two level is that level: the same pixels records before the ladder read
+    assert np.array_equal(
+        _level_pixels(photo, P._rung_size(900, 600, 3)), P._decoded(photo.file, 2, 900, 600)
+    )
     P.clear_cache()
 
 
@@ -570,6 +578,28 @@ def test_a_full_cache_folder_leaves_no_temporary_and_draws_the_same(tmp_path, mo
     monkeypatch.setattr(np, "save", save)
     assert P.render_photo_crop(params, 300, 200).tobytes() == expected
     assert _left_in(tmp_path / "cache" / "photos") == []
+    P.clear_cache()
+
+
+def test_a_cache_that_cannot_be_written_decodes_each_photo_once(tmp_path, monkeypatch):
+    """With no cache folder, the pictures made for a rung (the level above it, then the rung) are held
+    in memory as they are made: a photo is decoded once for all its crops, not once per step."""
+    photo = _photo(_write_photo(tmp_path / "p.jpg", 900, 600))
+    params = [
+        {**_params(photo, crop=crop, hue=2.0), "level": list(P._rung_size(900, 600, 4))}
+        for crop in ([0, 0, 600, 400], [300, 200, 900, 600])
+    ]
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    expected = [P.render_photo_crop(p, 300, 200).tobytes() for p in params]
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "not-a-folder"))
+    P.clear_cache()
+    decodes = []
+    real_decode = P._decode
+    monkeypatch.setattr(P, "_decode", lambda *args: decodes.append(args) or real_decode(*args))
+    assert [P.render_photo_crop(p, 300, 200).tobytes() for p in params] == expected
+    assert len(decodes) == 1
     P.clear_cache()
 
 

@@ -622,29 +622,33 @@ def clear_cache() -> None:
         _cache_bytes = _mapped_bytes = 0
 
 
-Level = int | tuple[int, int]  # a power-of-two reduction, or a rung's (width, height)
-
-
-def _decoded(file: str, level: Level, photo_w: int, photo_h: int) -> np.ndarray:
-    """A decoded level, from the cache: least recently used entries go once either budget is spent
-    (an evicted map is unmapped when its last crop is done; reopening it is a page-cache hit).
-    A rung the size of a power-of-two level is that level (one file, the same pixels)."""
-    global _cache_bytes, _mapped_bytes
-    if isinstance(level, tuple):
-        source = _source_level(photo_w, photo_h, level)
-        if level == (math.ceil(photo_w / source), math.ceil(photo_h / source)):
-            level = source
+def _stat(file: str) -> os.stat_result:
+    """The photo's stat, whose mtime and size key its cached levels; one clear error if it is gone."""
     try:
-        st = os.stat(file)
+        return os.stat(file)
     except OSError as err:
         raise TextsynthError(f"{file}: cannot read photo ({err.strerror or err})") from None
-    key = (file, st.st_mtime_ns, st.st_size, level)
+
+
+def _memory_key(file: str, st: os.stat_result, level: int | tuple[int, int]) -> tuple:
+    """The in-memory cache's key of a level: a power-of-two reduction (int) or a rung's (width, height)."""
+    return file, st.st_mtime_ns, st.st_size, level
+
+
+def _held(key: tuple) -> np.ndarray | None:
+    """The level of `key` if this process holds it (mapped or in memory), now the most recently used."""
     with _cache_lock:
         hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            return hit[0]
-    img, mapped = _decoded_on_disk(file, st, level, photo_w, photo_h)
+        if hit is None:
+            return None
+        _cache.move_to_end(key)
+        return hit[0]
+
+
+def _remember(key: tuple, img: np.ndarray, mapped: bool) -> np.ndarray:
+    """Hold a level in the cache: least recently used entries go once either budget is spent (an
+    evicted map is unmapped when its last crop is done; reopening it is a page-cache hit)."""
+    global _cache_bytes, _mapped_bytes
     with _cache_lock:
         if key not in _cache:
             _cache[key] = img, mapped
@@ -661,12 +665,22 @@ def _decoded(file: str, level: Level, photo_w: int, photo_h: int) -> np.ndarray:
         return _cache[key][0]
 
 
+def _decoded(file: str, level: int, photo_w: int, photo_h: int) -> np.ndarray:
+    """A power-of-two level (what records from before the ladder read), from the cache."""
+    st = _stat(file)
+    key = _memory_key(file, st, level)
+    held = _held(key)
+    if held is not None:
+        return held
+    return _remember(key, *_decoded_on_disk(file, st, level, photo_w, photo_h))
+
+
 # A rung is stored as vertical strips of STRIP columns, each strip's rows one after another, so a
 # window's rows are read with one pread a strip: about the window's own bytes, no page faults and no
 # map kept (a row-major level read whole rows, 2.5-3x the window; mapped, it faulted ~40-100 times a crop)
 STRIP = 128
 _MAX_OPEN = 256  # strip files kept open, per process (a default 512² run reads ~230)
-_open: OrderedDict[tuple, tuple[io.FileIO, int, int] | None] = OrderedDict()
+_open: OrderedDict[tuple, tuple[io.FileIO, int, int] | None] = OrderedDict()  # None: held in _cache
 _scratch = threading.local()  # each thread's read buffer, reused: fresh pages would fault
 
 
@@ -674,42 +688,50 @@ def _level_box(file: str, size: tuple[int, int], photo_w: int, photo_h: int, box
     """The box (x0, y0, x1, y1) of the rung of `size`, as the pieces of its strips it spans (views of
     this thread's read buffer, good until its next read), or one view of the level held in memory
     where the cache folder cannot be written."""
-    try:
-        st = os.stat(file)
-    except OSError as err:
-        raise TextsynthError(f"{file}: cannot read photo ({err.strerror or err})") from None
+    st = _stat(file)
     key = (file, st.st_mtime_ns, st.st_size, size)
     for _ in range(2):
-        handle = _strip_file(key, file, st, size, photo_w, photo_h)
-        if handle is None:
+        level = _strip_file(key, file, st, size, photo_w, photo_h)
+        if isinstance(level, np.ndarray):
             x0, y0, x1, y1 = box
-            return [(0, _decoded(file, size, photo_w, photo_h)[y0:y1, x0:x1])]
-        pieces = _read_box(handle, box)
+            return [(0, level[y0:y1, x0:x1])]
+        pieces = _read_box(level, box)
         if pieces is not None:
             return pieces
         with _cache_lock:  # cut short since it was opened: forgotten, so the next open makes it again
-            if _open.get(key) is handle:
+            if _open.get(key) is level:
                 del _open[key]
     raise TextsynthError(
-        f"{handle[0].name}: decoded-photo cache file is cut short again as soon as it is made"
+        f"{level[0].name}: decoded-photo cache file is cut short again as soon as it is made"
     )
 
 
 def _strip_file(
     key: tuple, file: str, st: os.stat_result, size: tuple[int, int], photo_w: int, photo_h: int
-) -> tuple[io.FileIO, int, int] | None:
-    """The open strip file of a rung, from the files kept open (opened, or made, on first need)."""
+) -> tuple[io.FileIO, int, int] | np.ndarray:
+    """The open strip file of a rung, from the files kept open (opened, or made, on first need), or
+    the rung's picture where the cache folder could not take it (held in memory, made again if gone)."""
     with _cache_lock:
         handle = _open.get(key, False)
         if handle is not False:
             _open.move_to_end(key)
-            return handle
-    handle = _open_strips(file, st, size, photo_w, photo_h)
+    if handle is None:
+        handle = _held(_memory_key(file, st, _power_or_size(size, photo_w, photo_h)))
+    if handle is not None and handle is not False:
+        return handle
+    made = _open_strips(file, st, size, photo_w, photo_h)
     with _cache_lock:
-        _open[key] = handle
+        _open[key] = made if isinstance(made, tuple) else None
         while len(_open) > _MAX_OPEN:  # a reader still holding a file keeps it open
             _open.popitem(last=False)
-    return handle
+    return made
+
+
+def _power_or_size(size: tuple[int, int], photo_w: int, photo_h: int) -> int | tuple[int, int]:
+    """A rung's level in the in-memory cache: the power-of-two reduction where it is one (the same
+    pixels as the level records from before the ladder read), else its size."""
+    level = _source_level(photo_w, photo_h, size)
+    return level if size == (math.ceil(photo_w / level), math.ceil(photo_h / level)) else size
 
 
 def _read_box(handle: tuple[io.FileIO, int, int], box: Box) -> Pieces | None:
@@ -734,9 +756,9 @@ def _read_box(handle: tuple[io.FileIO, int, int], box: Box) -> Pieces | None:
 
 def _open_strips(
     file: str, st: os.stat_result, size: tuple[int, int], photo_w: int, photo_h: int
-) -> tuple[io.FileIO, int, int] | None:
+) -> tuple[io.FileIO, int, int] | np.ndarray:
     """The strip file of a rung, open (made first if absent: once per machine), its data's offset and
-    its rows; None where the cache folder cannot be written."""
+    its rows; where the cache folder cannot take it, the rung's picture, held in memory instead."""
     path = _cache_path(file, st, f"{size[0]}x{size[1]}/strips{STRIP}")
     try:
         return _strips_at(path, size)
@@ -748,12 +770,11 @@ def _open_strips(
     for j in range(strips.shape[0]):
         part = img[:, j * STRIP : (j + 1) * STRIP]
         strips[j, :, : part.shape[1]] = part
-    if not _store(path, strips):  # a read-only or full cache folder: the level is kept in memory instead
-        return None
-    try:
-        return _strips_at(path, size)
-    except (OSError, ValueError):  # stored, yet unreadable (removed or cut since): kept in memory too
-        return None
+    if _store(path, strips):
+        with contextlib.suppress(OSError, ValueError):  # stored, yet unreadable: as if not stored
+            return _strips_at(path, size)
+    # a read-only or full cache folder: the picture just made is held, not made again for each crop
+    return _remember(_memory_key(file, st, _power_or_size(size, photo_w, photo_h)), img, False)
 
 
 def _store(path: Path, array: np.ndarray) -> bool:
@@ -826,11 +847,11 @@ def _rung_image(
     power = (math.ceil(photo_w / level), math.ceil(photo_h / level))
     if size == power:
         return _decode(file, level, photo_w, photo_h)
-    handle = _open_strips(file, st, power, photo_w, photo_h)
-    if handle is None:
-        source = _decode(file, level, photo_w, photo_h)
-    else:
-        fio, offset, rows = handle
+    source = _held(_memory_key(file, st, level))  # held where the cache folder cannot be written
+    if source is None:
+        source = _open_strips(file, st, power, photo_w, photo_h)
+    if isinstance(source, tuple):
+        fio, offset, rows = source
         count = -(-power[0] // STRIP) * rows * STRIP * 3
         with fio:  # opened for this read alone (not one of the files kept open)
             strips = np.fromfile(fio, np.uint8, count, offset=offset).reshape(-1, rows, STRIP, 3)
@@ -859,20 +880,17 @@ def _source_level(photo_w: int, photo_h: int, size: tuple[int, int]) -> int:
 
 
 def _decoded_on_disk(
-    file: str, st: os.stat_result, level: Level, photo_w: int, photo_h: int
+    file: str, st: os.stat_result, level: int, photo_w: int, photo_h: int
 ) -> tuple[np.ndarray, bool]:
     """A decoded level as a read-only memory map of a .npy file (and True): JPEG decoding (about 0.1 s
     a photo) happens once per machine, and every worker process shares the same page-cache pages.
     Where the cache folder cannot be written, the decoded array itself (and False)."""
-    path = _cache_path(file, st, f"{level[0]}x{level[1]}" if isinstance(level, tuple) else str(level))
+    path = _cache_path(file, st, str(level))
     try:
         return _mapped_npy(path), True
     except (OSError, ValueError):
         pass
-    if isinstance(level, tuple):
-        img = _make_rung(file, level, photo_w, photo_h)
-    else:
-        img = _decode(file, level, photo_w, photo_h)
+    img = _decode(file, level, photo_w, photo_h)
     if _store(path, img):
         with contextlib.suppress(OSError, ValueError):  # stored, yet unreadable: as if not stored
             return _mapped_npy(path), True
@@ -899,15 +917,6 @@ def _mapped_npy(path: Path) -> np.ndarray:
         with contextlib.suppress(OSError):  # a kernel without transparent huge pages for files
             mapped.madvise(mmap.MADV_HUGEPAGE)
     return np.frombuffer(mapped, np.uint8, math.prod(shape), offset).reshape(shape)
-
-
-def _make_rung(file: str, size: tuple[int, int], photo_w: int, photo_h: int) -> np.ndarray:
-    """A rung between power-of-two levels: the one above it area-averaged to `size` (a shrink under 2x,
-    once per machine), so a crop of the rung is as sharp as the photo allows without a resize."""
-    source = _decoded(file, _source_level(photo_w, photo_h, size), photo_w, photo_h)
-    img = cv2.resize(source, size, interpolation=cv2.INTER_AREA)
-    img.flags.writeable = False
-    return img
 
 
 def _decode(file: str, level: int, photo_w: int, photo_h: int) -> np.ndarray:
