@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import gc
 import hashlib
+import io
+import itertools
 import json
 import math
 import os
 import subprocess
 import sys
+import threading
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -290,6 +298,12 @@ def test_downscaled_levels_look_like_the_full_photo(tmp_path):
     assert np.abs(small.astype(np.int16) - reference).mean() < 4
 
 
+def _level_pixels(photo: P.Photo, size: tuple[int, int]) -> np.ndarray:
+    """The whole stored level (ladder rung) of `size`, as crops read it."""
+    pieces = P._level_box(photo.file, size, photo.width, photo.height, (0, 0, *size))
+    return P._joined(pieces, *size).copy()
+
+
 def _is_window(params: dict, width: int, height: int) -> bool:
     """Whether the crop is a canvas-sized window of its level (mapped as render_photo_crop maps it)."""
     (photo_w, photo_h), (level_w, level_h) = params["photo_size"], params["level"]
@@ -320,6 +334,9 @@ def test_most_crops_are_windows_of_a_ladder_rung(size):
             rung = round(P.RUNGS_PER_OCTAVE * math.log2(photo_w / level_w))
             assert (level_w, level_h) == P._rung_size(photo_w, photo_h, rung)
             assert abs(level_w * photo_h / (level_h * photo_w) - 1) <= 0.01
+            # made from a larger stored level (area-averaged), never enlarged from a capped one
+            source = P._source_level(photo_w, photo_h, (level_w, level_h))
+            assert math.ceil(photo_w / source) >= level_w
         elif (x1 - x0) < width:  # an enlargement reads the largest stored level
             assert level_w == math.ceil(
                 photo_w / P._level_for(photo_w, photo_h, x1 - x0, y1 - y0, width, height)
@@ -338,7 +355,7 @@ def test_a_window_is_the_level_pixels_copied_not_resized(tmp_path, monkeypatch):
         params = {**P.sample_photo_crop(rng, photo, 160, 120), **NEUTRAL}
         if not _is_window(params, 160, 120):
             continue
-        level = P._decoded(photo.file, tuple(params["level"]), 900, 600)
+        level = _level_pixels(photo, tuple(params["level"]))
         x, y = (
             round(params["crop"][0] * level.shape[1] / 900),
             round(params["crop"][1] * level.shape[0] / 600),
@@ -360,12 +377,14 @@ def test_a_rung_is_the_photo_area_averaged(tmp_path, monkeypatch):
         full = im.convert("RGB")
         for rung in (1, 2, 4, 5):
             size = P._rung_size(900, 600, rung)
-            level = P._decoded(photo.file, size, 900, 600)
+            level = _level_pixels(photo, size)
             reference = np.asarray(full.resize(size, Image.BOX))
             assert level.shape == (size[1], size[0], 3)
             assert np.abs(level.astype(np.int16) - reference).mean() < 2
-    # a rung the size of a power-of-two level is that level: one file, one cached map
-    assert P._decoded(photo.file, P._rung_size(900, 600, 3), 900, 600) is P._decoded(photo.file, 2, 900, 600)
+    # a rung the size of a power-of-two level is that level: the same pixels records before the ladder read
+    assert np.array_equal(
+        _level_pixels(photo, P._rung_size(900, 600, 3)), P._decoded(photo.file, 2, 900, 600)
+    )
     P.clear_cache()
 
 
@@ -420,6 +439,167 @@ def test_a_cache_that_cannot_be_written_or_is_cut_short_gives_the_same_pixels(tm
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "not-a-folder"))  # kept in memory instead
     P.clear_cache()
     assert [P.render_photo_crop(p, 200, 150).tobytes() for p in params] == expected
+    P.clear_cache()
+
+
+# a crop read from a ladder level's strip file, and one from before the ladder (a mapped power-of-two level)
+_STORED_KINDS = [{"level": [900, 600]}, {}]
+
+
+def _stored_crop(tmp_path: Path, kind: dict) -> tuple[dict, bytes]:
+    """Params whose render stores one level file (a fresh cache), and the bytes they draw."""
+    photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
+    params = {**_params(photo, brightness=1.1, hue=3.0), **kind}
+    P.clear_cache()
+    return params, P.render_photo_crop(params, 300, 200).tobytes()
+
+
+def _opened(file):
+    """What np.save writes to: a path it opens itself, or a file it is handed (left open)."""
+    return open(file, "wb") if isinstance(file, (str, os.PathLike)) else contextlib.nullcontext(file)
+
+
+def _left_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize("damage", ["bytes appended", "cut short while open"])
+def test_a_strip_file_of_the_wrong_size_is_made_again(tmp_path, monkeypatch, damage):
+    """A strip file with bytes after its strips is not the level (a reader took its size as the
+    level's: a reshape error), and one cut short after it was opened is dropped and made again
+    rather than reported: the crops draw the same bytes either way."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
+    # a power-of-two level, then a rung made from it: the rung reads the level's strips whole
+    params = [
+        {**_params(photo, hue=4.0), "level": level} for level in ([900, 600], list(P._rung_size(900, 600, 1)))
+    ]
+    P.clear_cache()
+    expected = [P.render_photo_crop(p, 300, 200).tobytes() for p in params[:1]]
+    files = _left_in(tmp_path / "cache" / "photos")
+    assert len(files) == 1
+    path = tmp_path / "cache" / "photos" / files[0]
+    if damage == "bytes appended":
+        with open(path, "ab") as f:
+            f.write(b"xyz")
+        P.clear_cache()
+    else:
+        os.truncate(path, path.stat().st_size // 2)  # the file kept open is now short
+    assert [P.render_photo_crop(p, 300, 200).tobytes() for p in params[:1]] == expected
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "ref"))
+    P.clear_cache()
+    expected.append(P.render_photo_crop(params[1], 300, 200).tobytes())
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    with open(path, "ab") as f:
+        f.write(b"xyz")
+    assert P.render_photo_crop(params[1], 300, 200).tobytes() == expected[1]
+    P.clear_cache()
+
+
+def test_making_a_rung_leaves_no_file_open(tmp_path, monkeypatch):
+    """A rung between power-of-two levels reads the level above it whole, from a file opened for that
+    read alone: closed after it, not left to the garbage collector (a ResourceWarning)."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
+    params = {**_params(photo), "level": list(P._rung_size(900, 600, 1))}
+    P.clear_cache()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        P.render_photo_crop(params, 300, 200)
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    P.clear_cache()
+
+
+@pytest.mark.parametrize("kind", _STORED_KINDS)
+def test_threads_storing_the_same_level_do_not_share_a_temporary(tmp_path, monkeypatch, kind):
+    """Two threads making one level at once: the second starts its file just after the first has
+    written its own, before the first renames and opens it. Each writes a temporary of its own, so
+    both draw the same bytes (a shared one was renamed empty: bad magic, negative dimensions)."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "ref"))
+    params, expected = _stored_crop(tmp_path, kind)
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    real_save, turns, second_opened = np.save, itertools.count(), threading.Event()
+
+    def save(file, array, *args, **kwargs):
+        data = io.BytesIO()
+        real_save(data, array, *args, **kwargs)
+        turn = next(turns)
+        with _opened(file) as f:
+            if turn == 1:  # its file is open (a shared one now emptied) before the first goes on
+                second_opened.set()
+                time.sleep(0.2)
+            f.write(data.getvalue())
+            f.flush()
+            if turn == 0:
+                second_opened.wait(5)
+
+    monkeypatch.setattr(np, "save", save)
+    start, drawn = threading.Barrier(2), [None, None]
+
+    def draw(i: int) -> None:
+        start.wait()
+        try:
+            drawn[i] = P.render_photo_crop(params, 300, 200).tobytes()
+        except Exception as err:  # the assertion below names it
+            drawn[i] = repr(err)
+
+    threads = [threading.Thread(target=draw, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert next(turns) == 2  # both threads stored the level
+    assert drawn == [expected, expected]
+    assert not [name for name in _left_in(tmp_path / "cache" / "photos") if "tmp" in name]
+    P.clear_cache()
+
+
+@pytest.mark.parametrize("kind", _STORED_KINDS)
+def test_a_full_cache_folder_leaves_no_temporary_and_draws_the_same(tmp_path, monkeypatch, kind):
+    """A disk that fills while a level is written (ENOSPC half way): the half-written temporary is
+    removed, the level is kept in memory, and the crop's bytes are the same."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "ref"))
+    params, expected = _stored_crop(tmp_path, kind)
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    real_save = np.save
+
+    def save(file, array, *args, **kwargs):
+        data = io.BytesIO()
+        real_save(data, array, *args, **kwargs)
+        with _opened(file) as f:
+            f.write(data.getvalue()[: len(data.getvalue()) // 2])
+            f.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "save", save)
+    assert P.render_photo_crop(params, 300, 200).tobytes() == expected
+    assert _left_in(tmp_path / "cache" / "photos") == []
+    P.clear_cache()
+
+
+def test_a_cache_that_cannot_be_written_decodes_each_photo_once(tmp_path, monkeypatch):
+    """With no cache folder, the pictures made for a rung (the level above it, then the rung) are held
+    in memory as they are made: a photo is decoded once for all its crops, not once per step."""
+    photo = _photo(_write_photo(tmp_path / "p.jpg", 900, 600))
+    params = [
+        {**_params(photo, crop=crop, hue=2.0), "level": list(P._rung_size(900, 600, 4))}
+        for crop in ([0, 0, 600, 400], [300, 200, 900, 600])
+    ]
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    expected = [P.render_photo_crop(p, 300, 200).tobytes() for p in params]
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "not-a-folder"))
+    P.clear_cache()
+    decodes = []
+    real_decode = P._decode
+    monkeypatch.setattr(P, "_decode", lambda *args: decodes.append(args) or real_decode(*args))
+    assert [P.render_photo_crop(p, 300, 200).tobytes() for p in params] == expected
+    assert len(decodes) == 1
     P.clear_cache()
 
 
@@ -481,6 +661,27 @@ def test_cache_stays_within_its_budget_and_does_not_change_pixels(tmp_path, monk
             assert P.render_photo_crop(_params(photo), 300, 200).tobytes() == pixels
             assert P.cache_bytes() <= P._CACHE_BYTES and P.mapped_bytes() <= P._MAPPED_BYTES
             assert len(P._cache) <= 2
+    P.clear_cache()
+
+
+@pytest.mark.parametrize("photo_w", [900, 1024])
+def test_a_thin_crop_at_the_edge_reads_the_levels_last_pixels(tmp_path, monkeypatch, photo_w):
+    """A hand-made crop one photo column wide at the right (or bottom) edge of a half-size level
+    rounds to the column just past the level: it reads the level's last column (row), not the
+    zeros that pad its last strip (900) or past the file's end (1024, a strip-width multiple)."""
+    monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
+    P.clear_cache()
+    photo = _photo(_write_photo(tmp_path / "p.png", photo_w, 600))
+    level = [photo_w // 2, 300]
+
+    def draw(crop: list[int], width: int, height: int) -> np.ndarray:
+        return P.render_photo_crop({**_params(photo, crop=crop), "level": level}, width, height)
+
+    edge = draw([photo_w - 1, 100, photo_w, 200], 1, 50)
+    assert np.array_equal(edge, draw([photo_w - 2, 100, photo_w, 200], 1, 50))
+    assert edge.max() > 0
+    bottom = draw([100, 599, 200, 600], 50, 1)
+    assert np.array_equal(bottom, draw([100, 598, 200, 600], 50, 1))
     P.clear_cache()
 
 

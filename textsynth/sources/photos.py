@@ -16,6 +16,7 @@ import math
 import mmap
 import os
 import re
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -315,8 +316,9 @@ def sample_photo_crop(
     The zoom is drawn log-uniformly, then moved to the nearest rung of the level ladder (`_rung_size`)
     where there is one: the crop is then a canvas-sized window of that stored level, named in the
     params' `level` (its size), and renders as a copy, no resize. A zoom past the photo's own pixels
-    (up to MAX_UPSCALE), or wider than the widest rung that still holds the canvas, stays a crop of the
-    photo resized to the canvas, as every crop was before the ladder. A crop that will be drawn at
+    (up to MAX_UPSCALE), or wider than the widest rung that still holds the canvas, or near the full
+    size of a photo over 4096 px (above its largest stored level), stays a crop of the photo resized
+    to the canvas, as every crop was before the ladder. A crop that will be drawn at
     another size, `drawn` (a defocused backdrop: smaller, then enlarged), frames the photo as for the
     canvas and is a window of a rung at the drawn size.
     """
@@ -379,14 +381,18 @@ def _rung_size(photo_w: int, photo_h: int, rung: int) -> tuple[int, int]:
 
 def _rung_for(photo_w: int, photo_h: int, zoom: float, width: int, height: int) -> tuple[int, int] | None:
     """The size of the rung nearest to `zoom` (canvas pixels per photo pixel), or None where that rung
-    would enlarge the photo, is too large to store, is too small to hold the canvas, or is so small
-    that rounding its sides up stretches its pixels by over 1% (a window of it would look stretched)."""
+    would enlarge the photo, is too large to store, is larger than the power-of-two level it would be
+    made from (that level capped at 4096 px: the rung would be it enlarged, not the photo area-averaged),
+    is too small to hold the canvas, or is so small that rounding its sides up stretches its pixels by
+    over 1% (a window of it would look stretched)."""
     rung = round(-RUNGS_PER_OCTAVE * math.log2(zoom))
     if rung < 0:
         return None
     level_w, level_h = _rung_size(photo_w, photo_h, rung)
     if max(level_w, level_h) > _MAX_CACHED_SIDE or level_w < width or level_h < height:
         return None
+    if math.ceil(photo_w / _source_level(photo_w, photo_h, (level_w, level_h))) < level_w:
+        return None  # above the largest stored level (a photo over 4096 px): it would be an enlargement
     if abs(level_w * photo_h / (level_h * photo_w) - 1) > 0.01:
         return None
     return level_w, level_h
@@ -443,8 +449,10 @@ def _from_level(file: str, params: dict, width: int, height: int, hidden: Box | 
         raise TextsynthError(f"{file}: level {params['level']} is not within the {photo_w}x{photo_h} photo")
     sx, sy = level_w / photo_w, level_h / photo_h
     x0, y0, x1, y1 = params["crop"]
-    cx0, cy0 = round(x0 * sx), round(y0 * sy)
-    box = cx0, cy0, max(cx0 + 1, round(x1 * sx)), max(cy0 + 1, round(y1 * sy))
+    # the crop in the level's pixels, kept inside it: a thin crop at the photo's edge (hand-written
+    # params; no sampled crop) could round to a column just past the level
+    cx0, cy0 = min(level_w - 1, round(x0 * sx)), min(level_h - 1, round(y0 * sy))
+    box = cx0, cy0, max(cx0 + 1, min(level_w, round(x1 * sx))), max(cy0 + 1, min(level_h, round(y1 * sy)))
     pieces = _level_box(file, (level_w, level_h), photo_w, photo_h, box)
     crop_w, crop_h = box[2] - box[0], box[3] - box[1]
     if (crop_w, crop_h) == (width, height):
@@ -614,29 +622,33 @@ def clear_cache() -> None:
         _cache_bytes = _mapped_bytes = 0
 
 
-Level = int | tuple[int, int]  # a power-of-two reduction, or a rung's (width, height)
-
-
-def _decoded(file: str, level: Level, photo_w: int, photo_h: int) -> np.ndarray:
-    """A decoded level, from the cache: least recently used entries go once either budget is spent
-    (an evicted map is unmapped when its last crop is done; reopening it is a page-cache hit).
-    A rung the size of a power-of-two level is that level (one file, the same pixels)."""
-    global _cache_bytes, _mapped_bytes
-    if isinstance(level, tuple):
-        source = _source_level(photo_w, photo_h, level)
-        if level == (math.ceil(photo_w / source), math.ceil(photo_h / source)):
-            level = source
+def _stat(file: str) -> os.stat_result:
+    """The photo's stat, whose mtime and size key its cached levels; one clear error if it is gone."""
     try:
-        st = os.stat(file)
+        return os.stat(file)
     except OSError as err:
         raise TextsynthError(f"{file}: cannot read photo ({err.strerror or err})") from None
-    key = (file, st.st_mtime_ns, st.st_size, level)
+
+
+def _memory_key(file: str, st: os.stat_result, level: int | tuple[int, int]) -> tuple:
+    """The in-memory cache's key of a level: a power-of-two reduction (int) or a rung's (width, height)."""
+    return file, st.st_mtime_ns, st.st_size, level
+
+
+def _held(key: tuple) -> np.ndarray | None:
+    """The level of `key` if this process holds it (mapped or in memory), now the most recently used."""
     with _cache_lock:
         hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            return hit[0]
-    img, mapped = _decoded_on_disk(file, st, level, photo_w, photo_h)
+        if hit is None:
+            return None
+        _cache.move_to_end(key)
+        return hit[0]
+
+
+def _remember(key: tuple, img: np.ndarray, mapped: bool) -> np.ndarray:
+    """Hold a level in the cache: least recently used entries go once either budget is spent (an
+    evicted map is unmapped when its last crop is done; reopening it is a page-cache hit)."""
+    global _cache_bytes, _mapped_bytes
     with _cache_lock:
         if key not in _cache:
             _cache[key] = img, mapped
@@ -653,12 +665,22 @@ def _decoded(file: str, level: Level, photo_w: int, photo_h: int) -> np.ndarray:
         return _cache[key][0]
 
 
+def _decoded(file: str, level: int, photo_w: int, photo_h: int) -> np.ndarray:
+    """A power-of-two level (what records from before the ladder read), from the cache."""
+    st = _stat(file)
+    key = _memory_key(file, st, level)
+    held = _held(key)
+    if held is not None:
+        return held
+    return _remember(key, *_decoded_on_disk(file, st, level, photo_w, photo_h))
+
+
 # A rung is stored as vertical strips of STRIP columns, each strip's rows one after another, so a
 # window's rows are read with one pread a strip: about the window's own bytes, no page faults and no
 # map kept (a row-major level read whole rows, 2.5-3x the window; mapped, it faulted ~40-100 times a crop)
 STRIP = 128
 _MAX_OPEN = 256  # strip files kept open, per process (a default 512² run reads ~230)
-_open: OrderedDict[tuple, tuple[io.FileIO, int, int] | None] = OrderedDict()
+_open: OrderedDict[tuple, tuple[io.FileIO, int, int] | None] = OrderedDict()  # None: held in _cache
 _scratch = threading.local()  # each thread's read buffer, reused: fresh pages would fault
 
 
@@ -666,25 +688,56 @@ def _level_box(file: str, size: tuple[int, int], photo_w: int, photo_h: int, box
     """The box (x0, y0, x1, y1) of the rung of `size`, as the pieces of its strips it spans (views of
     this thread's read buffer, good until its next read), or one view of the level held in memory
     where the cache folder cannot be written."""
-    try:
-        st = os.stat(file)
-    except OSError as err:
-        raise TextsynthError(f"{file}: cannot read photo ({err.strerror or err})") from None
+    st = _stat(file)
     key = (file, st.st_mtime_ns, st.st_size, size)
+    for _ in range(2):
+        level = _strip_file(key, file, st, size, photo_w, photo_h)
+        if isinstance(level, np.ndarray):
+            x0, y0, x1, y1 = box
+            return [(0, level[y0:y1, x0:x1])]
+        pieces = _read_box(level, box)
+        if pieces is not None:
+            return pieces
+        with _cache_lock:  # cut short since it was opened: forgotten, so the next open makes it again
+            if _open.get(key) is level:
+                del _open[key]
+    raise TextsynthError(
+        f"{level[0].name}: decoded-photo cache file is cut short again as soon as it is made"
+    )
+
+
+def _strip_file(
+    key: tuple, file: str, st: os.stat_result, size: tuple[int, int], photo_w: int, photo_h: int
+) -> tuple[io.FileIO, int, int] | np.ndarray:
+    """The open strip file of a rung, from the files kept open (opened, or made, on first need), or
+    the rung's picture where the cache folder could not take it (held in memory, made again if gone)."""
     with _cache_lock:
         handle = _open.get(key, False)
         if handle is not False:
             _open.move_to_end(key)
-    if handle is False:
-        handle = _open_strips(file, st, size, photo_w, photo_h)
-        with _cache_lock:
-            _open[key] = handle
-            while len(_open) > _MAX_OPEN:  # a reader still holding a file keeps it open
-                _open.popitem(last=False)
-    x0, y0, x1, y1 = box
     if handle is None:
-        return [(0, _decoded(file, size, photo_w, photo_h)[y0:y1, x0:x1])]
+        handle = _held(_memory_key(file, st, _power_or_size(size, photo_w, photo_h)))
+    if handle is not None and handle is not False:
+        return handle
+    made = _open_strips(file, st, size, photo_w, photo_h)
+    with _cache_lock:
+        _open[key] = made if isinstance(made, tuple) else None
+        while len(_open) > _MAX_OPEN:  # a reader still holding a file keeps it open
+            _open.popitem(last=False)
+    return made
+
+
+def _power_or_size(size: tuple[int, int], photo_w: int, photo_h: int) -> int | tuple[int, int]:
+    """A rung's level in the in-memory cache: the power-of-two reduction where it is one (the same
+    pixels as the level records from before the ladder read), else its size."""
+    level = _source_level(photo_w, photo_h, size)
+    return level if size == (math.ceil(photo_w / level), math.ceil(photo_h / level)) else size
+
+
+def _read_box(handle: tuple[io.FileIO, int, int], box: Box) -> Pieces | None:
+    """The box's pieces of the strips, read into this thread's buffer; None if the file is cut short."""
     fio, offset, rows = handle
+    x0, y0, x1, y1 = box
     j0, j1 = x0 // STRIP, (x1 - 1) // STRIP
     need = (j1 - j0 + 1) * (y1 - y0) * STRIP * 3
     buffer = getattr(_scratch, "buffer", None)
@@ -695,7 +748,7 @@ def _level_box(file: str, size: tuple[int, int], photo_w: int, photo_h: int, box
     for j in range(j0, j1 + 1):
         strip = strips[j - j0]
         if os.preadv(fio.fileno(), [strip], offset + (j * rows + y0) * STRIP * 3) != strip.nbytes:
-            raise TextsynthError(f"{fio.name}: decoded-photo cache file is cut short; delete it")
+            return None
         left, right = max(x0, j * STRIP), min(x1, (j + 1) * STRIP)
         pieces.append((left - x0, strip[:, left - j * STRIP : right - j * STRIP]))
     return pieces
@@ -703,9 +756,9 @@ def _level_box(file: str, size: tuple[int, int], photo_w: int, photo_h: int, box
 
 def _open_strips(
     file: str, st: os.stat_result, size: tuple[int, int], photo_w: int, photo_h: int
-) -> tuple[io.FileIO, int, int] | None:
+) -> tuple[io.FileIO, int, int] | np.ndarray:
     """The strip file of a rung, open (made first if absent: once per machine), its data's offset and
-    its rows; None where the cache folder cannot be written."""
+    its rows; where the cache folder cannot take it, the rung's picture, held in memory instead."""
     path = _cache_path(file, st, f"{size[0]}x{size[1]}/strips{STRIP}")
     try:
         return _strips_at(path, size)
@@ -717,18 +770,41 @@ def _open_strips(
     for j in range(strips.shape[0]):
         part = img[:, j * STRIP : (j + 1) * STRIP]
         strips[j, :, : part.shape[1]] = part
+    if _store(path, strips):
+        with contextlib.suppress(OSError, ValueError):  # stored, yet unreadable: as if not stored
+            return _strips_at(path, size)
+    # a read-only or full cache folder: the picture just made is held, not made again for each crop
+    return _remember(_memory_key(file, st, _power_or_size(size, photo_w, photo_h)), img, False)
+
+
+def _store(path: Path, array: np.ndarray) -> bool:
+    """Write `array` to `path` as a .npy file, atomically: through a temporary of its own in the same
+    folder (unique, so threads and processes making the same level never write one file), renamed.
+    False where the cache folder cannot take it (read-only, full); no temporary is left behind."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, strips)
+        fd, tmp = tempfile.mkstemp(prefix=f"{path.stem}.", suffix=".tmp.npy", dir=path.parent)
+    except OSError:
+        return False
+    stored = False
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o644)  # mkstemp's 0600 would hide it from others sharing the cache
+            np.save(f, array)
         os.replace(tmp, path)
-        return _strips_at(path, size)
-    except OSError:  # a read-only or full cache folder: the level is kept in memory instead
-        return None
+        stored = True
+    except OSError:
+        pass
+    finally:  # any failure, an interrupt too, takes its temporary with it
+        if not stored:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return stored
 
 
 def _strips_at(path: Path, size: tuple[int, int]) -> tuple[io.FileIO, int, int]:
-    """An existing strip file of a rung of `size`, open; ValueError if it is not one (or cut short)."""
+    """An existing strip file of a rung of `size`, open; ValueError if it is not one, exactly (cut short,
+    or with bytes after it: a reader takes its size as the level's)."""
     width, height = size
     shape = (-(-width // STRIP), height, STRIP, 3)
     fio = io.FileIO(path, "r")
@@ -748,8 +824,8 @@ def _strips_at(path: Path, size: tuple[int, int]) -> tuple[io.FileIO, int, int]:
                 raise ValueError(f"{path}: not a C-ordered uint8 array")
         if stored != shape:
             raise ValueError(f"{path}: not the strips of a {width}x{height} level")
-        if os.fstat(fio.fileno()).st_size < offset + math.prod(shape):
-            raise ValueError(f"{path}: cut short")
+        if os.fstat(fio.fileno()).st_size != offset + math.prod(shape):
+            raise ValueError(f"{path}: cut short or with bytes after its strips")
     except BaseException:
         fio.close()
         raise
@@ -771,12 +847,14 @@ def _rung_image(
     power = (math.ceil(photo_w / level), math.ceil(photo_h / level))
     if size == power:
         return _decode(file, level, photo_w, photo_h)
-    handle = _open_strips(file, st, power, photo_w, photo_h)
-    if handle is None:
-        source = _decode(file, level, photo_w, photo_h)
-    else:
-        fio, offset, rows = handle
-        strips = np.fromfile(fio.name, np.uint8, offset=offset).reshape(-1, rows, STRIP, 3)
+    source = _held(_memory_key(file, st, level))  # held where the cache folder cannot be written
+    if source is None:
+        source = _open_strips(file, st, power, photo_w, photo_h)
+    if isinstance(source, tuple):
+        fio, offset, rows = source
+        count = -(-power[0] // STRIP) * rows * STRIP * 3
+        with fio:  # opened for this read alone (not one of the files kept open)
+            strips = np.fromfile(fio, np.uint8, count, offset=offset).reshape(-1, rows, STRIP, 3)
         source = strips.transpose(1, 0, 2, 3).reshape(rows, -1, 3)[:, : power[0]]
     img = cv2.resize(source, size, interpolation=cv2.INTER_AREA)
     img.flags.writeable = False
@@ -790,7 +868,9 @@ def _cache_path(file: str, st: os.stat_result, name: str) -> Path:
 
 
 def _source_level(photo_w: int, photo_h: int, size: tuple[int, int]) -> int:
-    """The power-of-two level a rung of `size` is area-averaged from: the smallest that covers it."""
+    """The power-of-two level a rung of `size` is area-averaged from: the smallest that covers it, but
+    never one over 4096 px (for a larger photo it may then be smaller than the rung: `_rung_for` does
+    not put such a rung on the ladder, so crops never read an enlargement as a rung)."""
     level = 1
     while math.ceil(photo_w / (2 * level)) >= size[0] and math.ceil(photo_h / (2 * level)) >= size[1]:
         level *= 2
@@ -800,28 +880,21 @@ def _source_level(photo_w: int, photo_h: int, size: tuple[int, int]) -> int:
 
 
 def _decoded_on_disk(
-    file: str, st: os.stat_result, level: Level, photo_w: int, photo_h: int
+    file: str, st: os.stat_result, level: int, photo_w: int, photo_h: int
 ) -> tuple[np.ndarray, bool]:
     """A decoded level as a read-only memory map of a .npy file (and True): JPEG decoding (about 0.1 s
     a photo) happens once per machine, and every worker process shares the same page-cache pages.
     Where the cache folder cannot be written, the decoded array itself (and False)."""
-    path = _cache_path(file, st, f"{level[0]}x{level[1]}" if isinstance(level, tuple) else str(level))
+    path = _cache_path(file, st, str(level))
     try:
         return _mapped_npy(path), True
     except (OSError, ValueError):
         pass
-    if isinstance(level, tuple):
-        img = _make_rung(file, level, photo_w, photo_h)
-    else:
-        img = _decode(file, level, photo_w, photo_h)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, img)
-        os.replace(tmp, path)
-        return _mapped_npy(path), True
-    except OSError:  # a read-only or full cache folder: keep the decoded copy in memory only
-        return img, False
+    img = _decode(file, level, photo_w, photo_h)
+    if _store(path, img):
+        with contextlib.suppress(OSError, ValueError):  # stored, yet unreadable: as if not stored
+            return _mapped_npy(path), True
+    return img, False  # a read-only or full cache folder: keep the decoded copy in memory only
 
 
 def _mapped_npy(path: Path) -> np.ndarray:
@@ -844,15 +917,6 @@ def _mapped_npy(path: Path) -> np.ndarray:
         with contextlib.suppress(OSError):  # a kernel without transparent huge pages for files
             mapped.madvise(mmap.MADV_HUGEPAGE)
     return np.frombuffer(mapped, np.uint8, math.prod(shape), offset).reshape(shape)
-
-
-def _make_rung(file: str, size: tuple[int, int], photo_w: int, photo_h: int) -> np.ndarray:
-    """A rung between power-of-two levels: the one above it area-averaged to `size` (a shrink under 2x,
-    once per machine), so a crop of the rung is as sharp as the photo allows without a resize."""
-    source = _decoded(file, _source_level(photo_w, photo_h, size), photo_w, photo_h)
-    img = cv2.resize(source, size, interpolation=cv2.INTER_AREA)
-    img.flags.writeable = False
-    return img
 
 
 def _decode(file: str, level: int, photo_w: int, photo_h: int) -> np.ndarray:
