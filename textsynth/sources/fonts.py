@@ -11,6 +11,7 @@ import functools
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -299,8 +300,9 @@ def _unreadable(file: object, index: int, err: Exception) -> TextsynthError:
 
 
 def _save_quietly(cache_file: Path, codepoints: np.ndarray) -> None:
-    # A read-only home only costs start-up time, so cache write failures are ignored.
-    tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+    # A read-only home only costs start-up time, so cache write failures are ignored. The temporary is
+    # this thread's own: two threads (or processes) scanning the same face never write one file.
+    tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:
