@@ -13,8 +13,8 @@ also holds the shards' fsync). A second table splits the median run into stages,
 wrappers around the functions the run calls, so people see where the time goes; with two or
 more sizes a line fitted through them splits the cost into a part per image and a part per pixel.
 Peak RSS is the worker process's (with --workers 1 the run renders in that one process); "private"
-is its anonymous memory at the end, without the font files and photo cache it maps, which all
-workers share.
+is its anonymous memory at the end, without the font files (and decoded photos of older records) it
+maps, which all workers share.
 """
 
 from __future__ import annotations
