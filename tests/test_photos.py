@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from textsynth.errors import TextsynthError
+from textsynth.sources import photo_levels as L
 from textsynth.sources import photos as P
 
 REPO = Path(__file__).resolve().parent.parent
@@ -238,7 +239,7 @@ def test_same_params_render_the_same_bytes_in_any_process_and_cache_state(tmp_pa
     params = P.sample_photo_crop(np.random.default_rng(3), photo, 96, 64)
     params = json.loads(json.dumps(params))
     first = P.render_photo_crop(params, 96, 64)
-    P.clear_cache()
+    L.clear_cache()
     again = P.render_photo_crop(params, 96, 64)
     assert first.shape == (64, 96, 3) and first.dtype == np.uint8
     assert first.tobytes() == again.tobytes()
@@ -300,7 +301,7 @@ def test_downscaled_levels_look_like_the_full_photo(tmp_path):
 
 def _level_pixels(photo: P.Photo, size: tuple[int, int]) -> np.ndarray:
     """The whole stored level (ladder rung) of `size`, as crops read it."""
-    pieces = P._level_box(photo.file, size, photo.width, photo.height, (0, 0, *size))
+    pieces = L.level_box(photo.file, size, photo.width, photo.height, (0, 0, *size))
     return P._joined(pieces, *size).copy()
 
 
@@ -328,18 +329,18 @@ def test_most_crops_are_windows_of_a_ladder_rung(size):
         photo = P.Photo(id="p", file="/x.jpg", width=photo_w, height=photo_h)
         params = P.sample_photo_crop(rng, photo, width, height)
         (level_w, level_h), (x0, y0, x1, y1) = params["level"], params["crop"]
-        assert level_w <= photo_w and level_h <= photo_h and max(level_w, level_h) <= P._MAX_CACHED_SIDE
+        assert level_w <= photo_w and level_h <= photo_h and max(level_w, level_h) <= L._MAX_CACHED_SIDE
         if _is_window(params, width, height):
             windows += 1
-            rung = round(P.RUNGS_PER_OCTAVE * math.log2(photo_w / level_w))
-            assert (level_w, level_h) == P._rung_size(photo_w, photo_h, rung)
+            rung = round(L.RUNGS_PER_OCTAVE * math.log2(photo_w / level_w))
+            assert (level_w, level_h) == L._rung_size(photo_w, photo_h, rung)
             assert abs(level_w * photo_h / (level_h * photo_w) - 1) <= 0.01
             # made from a larger stored level (area-averaged), never enlarged from a capped one
-            source = P._source_level(photo_w, photo_h, (level_w, level_h))
+            source = L._source_level(photo_w, photo_h, (level_w, level_h))
             assert math.ceil(photo_w / source) >= level_w
         elif (x1 - x0) < width:  # an enlargement reads the largest stored level
             assert level_w == math.ceil(
-                photo_w / P._level_for(photo_w, photo_h, x1 - x0, y1 - y0, width, height)
+                photo_w / L.level_for(photo_w, photo_h, x1 - x0, y1 - y0, width, height)
             )
     # at 1024² the small photo (1302x953) is mostly enlarged: 45% windows; 66-99% at the other sizes
     assert windows >= (0.4 if width * height >= 1024 * 1024 else 0.6) * 300
@@ -347,7 +348,7 @@ def test_most_crops_are_windows_of_a_ladder_rung(size):
 
 def test_a_window_is_the_level_pixels_copied_not_resized(tmp_path, monkeypatch):
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
-    P.clear_cache()
+    L.clear_cache()
     photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
     rng = np.random.default_rng(2)
     checked = 0
@@ -364,28 +365,26 @@ def test_a_window_is_the_level_pixels_copied_not_resized(tmp_path, monkeypatch):
         assert np.array_equal(P.render_photo_crop(params, 160, 120), window)
         assert np.array_equal(P.render_photo_crop({**params, "flip": True}, 160, 120), window[:, ::-1])
         checked += 1
-    P.clear_cache()
+    L.clear_cache()
 
 
 def test_a_rung_is_the_photo_area_averaged(tmp_path, monkeypatch):
     """A rung between power-of-two levels is the level above it area-averaged: as sharp as the photo
     box-filtered to the rung's size, not a bilinear blur of it."""
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
-    P.clear_cache()
+    L.clear_cache()
     photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
     with Image.open(photo.file) as im:
         full = im.convert("RGB")
         for rung in (1, 2, 4, 5):
-            size = P._rung_size(900, 600, rung)
+            size = L._rung_size(900, 600, rung)
             level = _level_pixels(photo, size)
             reference = np.asarray(full.resize(size, Image.BOX))
             assert level.shape == (size[1], size[0], 3)
             assert np.abs(level.astype(np.int16) - reference).mean() < 2
     # a rung the size of a power-of-two level is that level: the same pixels records before the ladder read
-    assert np.array_equal(
-        _level_pixels(photo, P._rung_size(900, 600, 3)), P._decoded(photo.file, 2, 900, 600)
-    )
-    P.clear_cache()
+    assert np.array_equal(_level_pixels(photo, L._rung_size(900, 600, 3)), L.decoded(photo.file, 2, 900, 600))
+    L.clear_cache()
 
 
 def test_an_enlarged_crop_is_jittered_before_it_is_enlarged_and_looks_the_same(tmp_path):
@@ -416,30 +415,30 @@ def test_strips_of_any_width_give_the_same_pixels_and_keep_no_map(tmp_path, monk
         hidden = (x0, y0, x0 + int(rng.integers(0, width)), y0 + int(rng.integers(0, height)))
         cases.append((params, width, height, hidden if rng.random() < 0.5 else None))
     drawn = {}
-    for strip in (P.STRIP, 8):
-        monkeypatch.setattr(P, "STRIP", strip)
-        P.clear_cache()
+    for strip in (L.STRIP, 8):
+        monkeypatch.setattr(L, "STRIP", strip)
+        L.clear_cache()
         drawn[strip] = [P.render_photo_crop(params, w, h, hidden).tobytes() for params, w, h, hidden in cases]
-        assert P.mapped_bytes() == 0 and P.cache_bytes() == 0
-    assert drawn[8] == drawn[P.STRIP]
-    P.clear_cache()
+        assert L.mapped_bytes() == 0 and L.cache_bytes() == 0
+    assert drawn[8] == drawn[L.STRIP]
+    L.clear_cache()
 
 
 def test_a_cache_that_cannot_be_written_or_is_cut_short_gives_the_same_pixels(tmp_path, monkeypatch):
     photo = _photo(_write_photo(tmp_path / "p.jpg", 640, 480))
     params = [P.sample_photo_crop(np.random.default_rng(seed), photo, 200, 150) for seed in range(6)]
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
-    P.clear_cache()
+    L.clear_cache()
     expected = [P.render_photo_crop(p, 200, 150).tobytes() for p in params]
     for path in (tmp_path / "cache" / "photos").iterdir():  # every stored level cut short
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    P.clear_cache()
+    L.clear_cache()
     assert [P.render_photo_crop(p, 200, 150).tobytes() for p in params] == expected
     (tmp_path / "not-a-folder").write_text("")
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "not-a-folder"))  # kept in memory instead
-    P.clear_cache()
+    L.clear_cache()
     assert [P.render_photo_crop(p, 200, 150).tobytes() for p in params] == expected
-    P.clear_cache()
+    L.clear_cache()
 
 
 # a crop read from a ladder level's strip file, and one from before the ladder (a mapped power-of-two level)
@@ -450,7 +449,7 @@ def _stored_crop(tmp_path: Path, kind: dict) -> tuple[dict, bytes]:
     """Params whose render stores one level file (a fresh cache), and the bytes they draw."""
     photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
     params = {**_params(photo, brightness=1.1, hue=3.0), **kind}
-    P.clear_cache()
+    L.clear_cache()
     return params, P.render_photo_crop(params, 300, 200).tobytes()
 
 
@@ -472,9 +471,9 @@ def test_a_strip_file_of_the_wrong_size_is_made_again(tmp_path, monkeypatch, dam
     photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
     # a power-of-two level, then a rung made from it: the rung reads the level's strips whole
     params = [
-        {**_params(photo, hue=4.0), "level": level} for level in ([900, 600], list(P._rung_size(900, 600, 1)))
+        {**_params(photo, hue=4.0), "level": level} for level in ([900, 600], list(L._rung_size(900, 600, 1)))
     ]
-    P.clear_cache()
+    L.clear_cache()
     expected = [P.render_photo_crop(p, 300, 200).tobytes() for p in params[:1]]
     files = _left_in(tmp_path / "cache" / "photos")
     assert len(files) == 1
@@ -482,19 +481,19 @@ def test_a_strip_file_of_the_wrong_size_is_made_again(tmp_path, monkeypatch, dam
     if damage == "bytes appended":
         with open(path, "ab") as f:
             f.write(b"xyz")
-        P.clear_cache()
+        L.clear_cache()
     else:
         os.truncate(path, path.stat().st_size // 2)  # the file kept open is now short
     assert [P.render_photo_crop(p, 300, 200).tobytes() for p in params[:1]] == expected
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "ref"))
-    P.clear_cache()
+    L.clear_cache()
     expected.append(P.render_photo_crop(params[1], 300, 200).tobytes())
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
-    P.clear_cache()
+    L.clear_cache()
     with open(path, "ab") as f:
         f.write(b"xyz")
     assert P.render_photo_crop(params[1], 300, 200).tobytes() == expected[1]
-    P.clear_cache()
+    L.clear_cache()
 
 
 def test_making_a_rung_leaves_no_file_open(tmp_path, monkeypatch):
@@ -502,14 +501,14 @@ def test_making_a_rung_leaves_no_file_open(tmp_path, monkeypatch):
     read alone: closed after it, not left to the garbage collector (a ResourceWarning)."""
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
     photo = _photo(_write_photo(tmp_path / "p.png", 900, 600))
-    params = {**_params(photo), "level": list(P._rung_size(900, 600, 1))}
-    P.clear_cache()
+    params = {**_params(photo), "level": list(L._rung_size(900, 600, 1))}
+    L.clear_cache()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         P.render_photo_crop(params, 300, 200)
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
-    P.clear_cache()
+    L.clear_cache()
 
 
 @pytest.mark.parametrize("kind", _STORED_KINDS)
@@ -520,7 +519,7 @@ def test_threads_storing_the_same_level_do_not_share_a_temporary(tmp_path, monke
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "ref"))
     params, expected = _stored_crop(tmp_path, kind)
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
-    P.clear_cache()
+    L.clear_cache()
     real_save, turns, second_opened = np.save, itertools.count(), threading.Event()
 
     def save(file, array, *args, **kwargs):
@@ -554,7 +553,7 @@ def test_threads_storing_the_same_level_do_not_share_a_temporary(tmp_path, monke
     assert next(turns) == 2  # both threads stored the level
     assert drawn == [expected, expected]
     assert not [name for name in _left_in(tmp_path / "cache" / "photos") if "tmp" in name]
-    P.clear_cache()
+    L.clear_cache()
 
 
 @pytest.mark.parametrize("kind", _STORED_KINDS)
@@ -564,7 +563,7 @@ def test_a_full_cache_folder_leaves_no_temporary_and_draws_the_same(tmp_path, mo
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "ref"))
     params, expected = _stored_crop(tmp_path, kind)
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
-    P.clear_cache()
+    L.clear_cache()
     real_save = np.save
 
     def save(file, array, *args, **kwargs):
@@ -578,7 +577,7 @@ def test_a_full_cache_folder_leaves_no_temporary_and_draws_the_same(tmp_path, mo
     monkeypatch.setattr(np, "save", save)
     assert P.render_photo_crop(params, 300, 200).tobytes() == expected
     assert _left_in(tmp_path / "cache" / "photos") == []
-    P.clear_cache()
+    L.clear_cache()
 
 
 def test_a_cache_that_cannot_be_written_decodes_each_photo_once(tmp_path, monkeypatch):
@@ -586,21 +585,21 @@ def test_a_cache_that_cannot_be_written_decodes_each_photo_once(tmp_path, monkey
     in memory as they are made: a photo is decoded once for all its crops, not once per step."""
     photo = _photo(_write_photo(tmp_path / "p.jpg", 900, 600))
     params = [
-        {**_params(photo, crop=crop, hue=2.0), "level": list(P._rung_size(900, 600, 4))}
+        {**_params(photo, crop=crop, hue=2.0), "level": list(L._rung_size(900, 600, 4))}
         for crop in ([0, 0, 600, 400], [300, 200, 900, 600])
     ]
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
-    P.clear_cache()
+    L.clear_cache()
     expected = [P.render_photo_crop(p, 300, 200).tobytes() for p in params]
     (tmp_path / "not-a-folder").write_text("")
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "not-a-folder"))
-    P.clear_cache()
+    L.clear_cache()
     decodes = []
-    real_decode = P._decode
-    monkeypatch.setattr(P, "_decode", lambda *args: decodes.append(args) or real_decode(*args))
+    real_decode = L._decode
+    monkeypatch.setattr(L, "_decode", lambda *args: decodes.append(args) or real_decode(*args))
     assert [P.render_photo_crop(p, 300, 200).tobytes() for p in params] == expected
     assert len(decodes) == 1
-    P.clear_cache()
+    L.clear_cache()
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 8, 3), (3, 77, 128, 3), (33, 4096, 128, 3)])
@@ -613,19 +612,19 @@ def test_strip_files_open_by_the_header_numpy_writes(tmp_path, monkeypatch, shap
         np.lib.format.read_magic(f)
         np.lib.format.read_array_header_1_0(f)
         offset = f.tell()
-    monkeypatch.setattr(P, "STRIP", shape[2])
-    fio, found_offset, rows = P._strips_at(path, (shape[0] * shape[2], shape[1]))
+    monkeypatch.setattr(L, "STRIP", shape[2])
+    fio, found_offset, rows = L._strips_at(path, (shape[0] * shape[2], shape[1]))
     assert (found_offset, rows) == (offset, shape[1])
     fio.close()
     with pytest.raises(ValueError, match="not the strips"):
-        P._strips_at(path, (shape[0] * shape[2] + 1, shape[1]))
+        L._strips_at(path, (shape[0] * shape[2] + 1, shape[1]))
 
 
 def test_records_from_before_the_ladder_render_the_same_bytes(tmp_path, monkeypatch):
     """Crops without `level` (every record made before the ladder) take the old path, byte for byte:
     the digest was taken with the code before the ladder (3113bdf) on this synthetic photo."""
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
-    P.clear_cache()
+    L.clear_cache()
     y, x = np.mgrid[0:600, 0:900]
     rgb = np.stack([(x * 7 + y * 3) % 256, (x * x // 97 + y) % 256, ((x // 13) * (y // 11) * 5) % 256], -1)
     path = tmp_path / "old.png"
@@ -644,24 +643,24 @@ def test_records_from_before_the_ladder_render_the_same_bytes(tmp_path, monkeypa
         params = {"photo": photo.id, "photo_size": [900, 600], "crop": crop, "flip": flip, **jitter}
         digest.update(P.render_photo_crop(params, *size, hidden).tobytes())
     assert digest.hexdigest() == "369665116a061e71571b13a381a18fb9b6d80233a6f7c2a45437fa9c520209c0"
-    P.clear_cache()
+    L.clear_cache()
 
 
 def test_cache_stays_within_its_budget_and_does_not_change_pixels(tmp_path, monkeypatch):
     files = [_write_photo(tmp_path / f"p{i}.png", 300, 200) for i in range(4)]
     photos = [_photo(f) for f in files]
     expected = [P.render_photo_crop(_params(p), 300, 200).tobytes() for p in photos]
-    P.clear_cache()
+    L.clear_cache()
     # decoded levels held in memory, and levels memory-mapped from the on-disk cache (whose touched
     # pages count in a worker's RSS while mapped): each kind keeps to its own budget
-    monkeypatch.setattr(P, "_CACHE_BYTES", 2 * 300 * 200 * 3)
-    monkeypatch.setattr(P, "_MAPPED_BYTES", 2 * 300 * 200 * 3)
+    monkeypatch.setattr(L, "_CACHE_BYTES", 2 * 300 * 200 * 3)
+    monkeypatch.setattr(L, "_MAPPED_BYTES", 2 * 300 * 200 * 3)
     for _ in range(2):
         for photo, pixels in zip(photos, expected, strict=True):
             assert P.render_photo_crop(_params(photo), 300, 200).tobytes() == pixels
-            assert P.cache_bytes() <= P._CACHE_BYTES and P.mapped_bytes() <= P._MAPPED_BYTES
-            assert len(P._cache) <= 2
-    P.clear_cache()
+            assert L.cache_bytes() <= L._CACHE_BYTES and L.mapped_bytes() <= L._MAPPED_BYTES
+            assert len(L._cache) <= 2
+    L.clear_cache()
 
 
 @pytest.mark.parametrize("photo_w", [900, 1024])
@@ -670,7 +669,7 @@ def test_a_thin_crop_at_the_edge_reads_the_levels_last_pixels(tmp_path, monkeypa
     rounds to the column just past the level: it reads the level's last column (row), not the
     zeros that pad its last strip (900) or past the file's end (1024, a strip-width multiple)."""
     monkeypatch.setenv("TEXTSYNTH_CACHE_DIR", str(tmp_path / "cache"))
-    P.clear_cache()
+    L.clear_cache()
     photo = _photo(_write_photo(tmp_path / "p.png", photo_w, 600))
     level = [photo_w // 2, 300]
 
@@ -682,7 +681,7 @@ def test_a_thin_crop_at_the_edge_reads_the_levels_last_pixels(tmp_path, monkeypa
     assert edge.max() > 0
     bottom = draw([100, 599, 200, 600], 50, 1)
     assert np.array_equal(bottom, draw([100, 598, 200, 600], 50, 1))
-    P.clear_cache()
+    L.clear_cache()
 
 
 def test_render_refuses_a_changed_file_or_a_crop_outside_it(tmp_path):
@@ -692,7 +691,7 @@ def test_render_refuses_a_changed_file_or_a_crop_outside_it(tmp_path):
     with pytest.raises(TextsynthError, match="photo is 100x80, the crop's params say 120x80"):
         P.render_photo_crop(_params(photo, photo_size=[120, 80], crop=[0, 0, 100, 80]), 50, 40)
     (tmp_path / "p.jpg").write_bytes(b"corrupt")
-    P.clear_cache()
+    L.clear_cache()
     with pytest.raises(TextsynthError, match=r"p\.jpg: cannot decode photo"):
         P.render_photo_crop(_params(photo), 50, 40)
 
@@ -746,9 +745,9 @@ def test_mapped_levels_ask_linux_for_large_pages(tmp_path):
     if not hasattr(mmap, "MADV_HUGEPAGE") or not thp.exists() or "[never]" in thp.read_text():
         pytest.skip("no transparent huge pages here")
     photo = _photo(_write_photo(tmp_path / "p.png", 300, 200))
-    P.clear_cache()
+    L.clear_cache()
     P.render_photo_crop(_params(photo), 300, 200)
-    level, mapped = next(iter(P._cache.values()))
+    level, mapped = next(iter(L._cache.values()))
     if not mapped:
         pytest.skip("the cache folder is not writable: levels are kept in memory")
     address = level.ctypes.data
@@ -761,5 +760,5 @@ def test_mapped_levels_ask_linux_for_large_pages(tmp_path):
         elif line.startswith("VmFlags:") and inside:
             flags = line.split()[1:]
             break
-    P.clear_cache()
+    L.clear_cache()
     assert flags is not None and "hg" in flags
