@@ -73,6 +73,11 @@ def level_for(photo_w: int, photo_h: int, crop_w: int, crop_h: int, width: int, 
     level = 1
     while crop_w / (2 * level) >= width and crop_h / (2 * level) >= height:
         level *= 2
+    return _within_cached_side(level, photo_w, photo_h)
+
+
+def _within_cached_side(level: int, photo_w: int, photo_h: int) -> int:
+    """`level`, doubled until the photo's long side at that reduction fits _MAX_CACHED_SIDE."""
     while max(photo_w, photo_h) / level > _MAX_CACHED_SIDE:
         level *= 2
     return level
@@ -356,9 +361,7 @@ def _source_level(photo_w: int, photo_h: int, size: tuple[int, int]) -> int:
     level = 1
     while math.ceil(photo_w / (2 * level)) >= size[0] and math.ceil(photo_h / (2 * level)) >= size[1]:
         level *= 2
-    while max(photo_w, photo_h) / level > _MAX_CACHED_SIDE:
-        level *= 2
-    return level
+    return _within_cached_side(level, photo_w, photo_h)
 
 
 def _decoded_on_disk(
