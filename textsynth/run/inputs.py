@@ -58,7 +58,9 @@ def package_digest(root: Path | None = None) -> str:
     sample is drawn changes the bytes, so a run is finished by the code that started it (~1.6 MB, ~3 ms)."""
     root = root or Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for file in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    for file in _tree(root):
+        if "__pycache__" in file.parts:
+            continue
         digest.update(file.relative_to(root).as_posix().encode() + b"\0")
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
