@@ -298,12 +298,12 @@ def sample_photo_crop(
 ) -> dict:
     """Draw a crop of `photo` for a width x height canvas: rectangle, flip and colour jitter, as JSON params.
 
-    The zoom is drawn log-uniformly, then moved to the nearest rung of the level ladder (`photo_levels._rung_size`)
-    where there is one: the crop is then a canvas-sized window of that stored level, named in the
-    params' `level` (its size), and renders as a copy, no resize. A zoom past the photo's own pixels
-    (up to MAX_UPSCALE), or wider than the widest rung that still holds the canvas, or near the full
-    size of a photo over 4096 px (above its largest stored level), stays a crop of the photo resized
-    to the canvas, as every crop was before the ladder. A crop that will be drawn at
+    The zoom is drawn log-uniformly, then moved to the nearest rung of the level ladder (`rung_for`,
+    sources/photo_levels.py) where there is one: the crop is then a canvas-sized window of that stored
+    level, named in the params' `level` (its size), and renders as a copy, no resize. A zoom past the
+    photo's own pixels (up to MAX_UPSCALE), or wider than the widest rung that still holds the canvas,
+    or near the full size of a photo over 4096 px (above its largest stored level), stays a crop of
+    the photo resized to the canvas, as every crop was before the ladder. A crop that will be drawn at
     another size, `drawn` (a defocused backdrop: smaller, then enlarged), frames the photo as for the
     canvas and is a window of a rung at the drawn size.
     """
